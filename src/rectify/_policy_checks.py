@@ -1,0 +1,153 @@
+"""Consistency checks of a structured policy: ranges, references between tables, bands."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from rectify.errors import Problem
+from rectify.model import Grade
+from rectify.policy import Label, Policy
+
+__all__ = ["policy_problems"]
+
+_GRADES = [g.value for g in Grade]
+
+
+def policy_problems(policy: Policy) -> list[Problem]:
+    """Every inconsistency in ``policy``, in the order of the TOML tables."""
+    problems: list[Problem] = []
+    if not policy.meta.name.strip():
+        problems.append(Problem("meta.name", "a non-empty name", policy.meta.name))
+    problems += _labels("kinds", policy.kinds)
+    problems += _labels("aspects", policy.aspects)
+    problems += _grades(policy.grades)
+    problems += _identification(policy)
+    problems += _support(policy)
+    problems += _verification(policy)
+    if policy.escalation.consecutive_years < 1:
+        problems.append(Problem("escalation.consecutive_years", "a whole number ≥ 1",
+                                policy.escalation.consecutive_years))
+    return problems
+
+
+def _labels(table: str, labels: Mapping[str, Label]) -> list[Problem]:
+    if not labels:
+        return [Problem(table, "at least one entry", {}, f"declare the {table} of this policy")]
+    return [
+        Problem(f"{table}.{key}.zh", "a Chinese label", label.zh)
+        for key, label in labels.items()
+        if not label.zh.strip()
+    ]
+
+
+def _fraction(location: str, value: float) -> list[Problem]:
+    if not 0 <= value <= 1:
+        return [Problem(location, "a fraction in [0, 1]", value, "write 15% as 0.15")]
+    return []
+
+
+def _grades(grades: Mapping[str, float]) -> list[Problem]:
+    if sorted(grades) != _GRADES:
+        return [Problem("grades", "exactly the lower bounds of A, B, C and D", sorted(grades),
+                        "declare A, B, C and D, e.g. A = 90, B = 80, C = 60, D = 0")]
+    problems = [
+        Problem(f"grades.{g}", "a score in [0, 100]", grades[g])
+        for g in _GRADES
+        if not 0 <= grades[g] <= 100
+    ]
+    if grades["D"] != 0:
+        problems.append(Problem("grades.D", "0 (band D covers every score below C)", grades["D"]))
+    for upper, lower in itertools.pairwise(_GRADES):
+        if grades[upper] <= grades[lower]:
+            problems.append(
+                Problem(f"grades.{upper}", f"a lower bound above grade {lower}'s ({grades[lower]})",
+                        grades[upper], "bands must not overlap: A > B > C > D")
+            )
+    return problems
+
+
+def _identification(policy: Policy) -> list[Problem]:
+    ident = policy.identification
+    problems: list[Problem] = []
+    for kind, fraction in ident.quota.items():
+        where = f"identification.quota.{kind}"
+        if kind not in policy.kinds:
+            problems.append(_unknown_kind(where, kind, policy))
+        problems += _fraction(where, fraction)
+    for kind in policy.kinds:
+        if kind not in ident.quota:
+            problems.append(Problem(f"identification.quota.{kind}", "a quota for every kind", None,
+                                    "add it; write 0 to list this kind by direct criteria only"))
+    for key, minimum in (("min_group_size", 1), ("min_per_kind", 0), ("near_miss_ranks", 0)):
+        value = getattr(ident, key)
+        if value < minimum:
+            problems.append(Problem(f"identification.{key}", f"a whole number ≥ {minimum}", value))
+    for rule_id, count in Counter(c.id for c in ident.direct).items():
+        if count > 1:
+            problems.append(Problem("identification.direct", "unique criterion ids", rule_id,
+                                    f"{count} criteria share this id; rename all but one"))
+    for i, crit in enumerate(ident.direct):
+        where = f"identification.direct[{i}]"
+        if not crit.id.strip():
+            problems.append(Problem(f"{where}.id", "a non-empty id", crit.id))
+        numeric = (crit.fact, crit.op, crit.threshold)
+        if crit.grades and any(v is not None for v in numeric):
+            problems.append(Problem(where, "either grades or fact/op/threshold, not both",
+                                    crit.id, "split it into two criteria"))
+        elif not crit.grades and any(v is None for v in numeric):
+            problems.append(Problem(where, "grades, or all of fact, op and threshold", crit.id,
+                                    'e.g. fact = "secretary_vacant_months", op = ">", '
+                                    "threshold = 3"))
+        for grade in crit.grades:
+            if grade not in _GRADES:
+                problems.append(Problem(f"{where}.grades", "grades among A, B, C, D", grade))
+        problems += [_unknown_kind(f"{where}.kinds", k, policy) for k in crit.kinds
+                     if k not in policy.kinds]
+    return problems
+
+
+def _support(policy: Policy) -> list[Problem]:
+    support = policy.support
+    problems = _labels("support.levels", support.levels)
+    used: set[str] = set()
+    for kind, levels in support.required.items():
+        where = f"support.required.{kind}"
+        if kind not in policy.kinds:
+            problems.append(_unknown_kind(where, kind, policy))
+        for level in levels:
+            used.add(level)
+            if level not in support.levels:
+                problems.append(Problem(where, f"support levels among {_names(support.levels)}",
+                                        level, "declare it under [support.levels] or remove it"))
+    for kind in policy.kinds:
+        if kind not in support.required:
+            problems.append(Problem(f"support.required.{kind}", "the support levels this kind "
+                                    "requires", None, "add a list (may be empty)"))
+    for level in support.levels:
+        if level not in used:
+            problems.append(Problem(f"support.levels.{level}", "a level some kind requires", level,
+                                    "add it to a kind under [support.required] or remove it"))
+    return problems
+
+
+def _verification(policy: Policy) -> list[Problem]:
+    v = policy.verification
+    problems: list[Problem] = []
+    if not 0 <= v.pass_score <= 100:
+        problems.append(Problem("verification.pass_score", "a score in [0, 100]", v.pass_score))
+    problems += _fraction("verification.max_dissatisfied", v.max_dissatisfied)
+    problems += _fraction("verification.min_satisfied", v.min_satisfied)
+    if v.panel_size < 1:
+        problems.append(Problem("verification.panel_size", "a whole number ≥ 1", v.panel_size))
+    return problems
+
+
+def _unknown_kind(where: str, kind: str, policy: Policy) -> Problem:
+    return Problem(where, f"a kind declared under [kinds] ({_names(policy.kinds)})", kind,
+                   "declare the kind or correct the name")
+
+
+def _names(keys: Iterable[str]) -> str:
+    return ", ".join(keys)

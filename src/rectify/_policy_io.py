@@ -1,0 +1,168 @@
+"""Structuring policies from plain data with cattrs, and readable errors when that fails."""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import cattrs
+import tomli_w
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+from cattrs.gen import make_dict_unstructure_fn, override
+
+from rectify.errors import PolicyError, Problem
+
+__all__ = ["converter", "dump_toml", "structure_policy", "unstructure_policy"]
+
+
+class _Mismatch(TypeError):
+    """A scalar of the wrong type; carries the human description of what was expected."""
+
+    def __init__(self, expected: str) -> None:
+        self.expected = expected
+        super().__init__(expected)
+
+
+def _strict_float(value: object, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Mismatch("a number")
+    return float(value)
+
+
+def _strict_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Mismatch("a whole number")
+    return value
+
+
+def _strict_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _Mismatch("a text")
+    return value
+
+
+def _strict_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _Mismatch("true or false")
+    return value
+
+
+def _enum_hook(enum_type: type[enum.Enum]) -> Any:
+    choices = ", ".join(repr(m.value) for m in enum_type)
+
+    def structure(value: object, _: type) -> enum.Enum:
+        for member in enum_type:
+            if member.value == value:
+                return member
+        raise _Mismatch(f"one of {choices}")
+
+    return structure
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(float, _strict_float)
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook(bool, _strict_bool)
+    conv.register_structure_hook_factory(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
+    )
+    from rectify.policy import Policy
+
+    conv.register_unstructure_hook(
+        Policy, make_dict_unstructure_fn(Policy, conv, _fingerprint=override(omit=True))
+    )
+    return conv
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The one cattrs converter rectify uses for policies (strict, no extra keys)."""
+    return _make_converter()
+
+
+def structure_policy(data: Mapping[str, Any], source: str) -> Any:
+    """A :class:`~rectify.policy.Policy` from plain data, or a PolicyError listing every problem."""
+    from rectify.policy import Policy
+
+    if not isinstance(data, Mapping):
+        raise PolicyError(f"{source} is not a policy", [Problem("(root)", "a table", data)])
+    try:
+        return converter().structure(dict(data), Policy)
+    except (ClassValidationError, IterableValidationError) as exc:
+        raise PolicyError(f"{source} has invalid settings", _problems(exc, [], data)) from None
+
+
+def unstructure_policy(policy: Any) -> dict[str, Any]:
+    """Plain, JSON- and TOML-ready data for a policy: no ``None`` values, lists not tuples."""
+    plain: dict[str, Any] = _plain(converter().unstructure(policy))
+    return plain
+
+
+def dump_toml(data: Mapping[str, Any]) -> str:
+    """TOML text for plain data as produced by :func:`unstructure_policy`."""
+    return tomli_w.dumps(dict(data))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _problems(exc: BaseException, path: list[str | int], data: object) -> list[Problem]:
+    problems: list[Problem] = []
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            step: str | int = (note.name if isinstance(note, AttributeValidationNote)
+                               else note.index)
+            problems.extend(_problems(sub, [*path, step], data))
+        for sub in without:
+            problems.extend(_problems(sub, path, data))
+        return problems
+    location = _location(path)
+    if isinstance(exc, ForbiddenExtraKeysError):
+        for key in sorted(exc.extra_fields):
+            problems.append(
+                Problem(_location([*path, key]), "no such setting", key,
+                        "remove it or correct its spelling (see docs/policy.md)")
+            )
+    elif isinstance(exc, KeyError):
+        problems.append(Problem(location, "a value (this setting is required)", None,
+                                "add it (see docs/policy.md)"))
+    elif isinstance(exc, _Mismatch):
+        problems.append(Problem(location, exc.expected, _value_at(data, path)))
+    elif isinstance(exc, AttributeError | TypeError):
+        problems.append(Problem(location, "a table", _value_at(data, path)))
+    else:
+        problems.append(Problem(location, "a valid value", _value_at(data, path), str(exc)))
+    return problems
+
+
+def _location(path: list[str | int]) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text or "(root)"
+
+
+def _value_at(data: object, path: list[str | int]) -> object:
+    for step in path:
+        if isinstance(data, Mapping) and isinstance(step, str):
+            data = data.get(step)
+        elif isinstance(data, list | tuple) and isinstance(step, int) and step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data

@@ -1,0 +1,103 @@
+"""The exceptions raised by rectify.
+
+Every error is a :class:`RectifyError` and also a subclass of the builtin it
+resembles, so callers can catch either.  Errors keep the offending values as
+attributes; problems that can occur together (a policy file, a spreadsheet of
+organizations) are collected and raised at once as a tuple of :class:`Problem`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = [
+    "ForestError",
+    "IdentificationError",
+    "InputError",
+    "InvalidValueError",
+    "PolicyError",
+    "Problem",
+    "ProblemsError",
+    "RectifyError",
+    "UnknownPresetError",
+]
+
+
+class RectifyError(Exception):
+    """Base class of every error raised by rectify."""
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input, located precisely enough to fix it.
+
+    ``location`` is a key path (``identification.quota.village``) or a file
+    position (``orgs.csv:row 12:kind``); ``expected`` says what was wanted,
+    ``got`` what was found, ``fix`` how to put it right.
+    """
+
+    location: str
+    expected: str
+    got: object
+    fix: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.location}: expected {self.expected}, got {self.got!r}"
+        return f"{text} ({self.fix})" if self.fix else text
+
+
+class ProblemsError(RectifyError):
+    """An error carrying every problem found in one input, not just the first."""
+
+    problems: tuple[Problem, ...]
+
+    def __init__(self, summary: str, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        self.summary = summary
+        lines = [f"{summary}: {len(self.problems)} problem(s)"]
+        lines.extend(f"  - {p}" for p in self.problems)
+        super().__init__("\n".join(lines))
+
+
+class PolicyError(ProblemsError, ValueError):
+    """A policy file or a policy change is malformed or inconsistent."""
+
+
+class UnknownPresetError(RectifyError, LookupError):
+    """A policy was asked for by a name that is neither a preset nor a file."""
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        self.known = tuple(sorted(known))
+        super().__init__(
+            f"unknown policy {name!r}: expected a preset name ({', '.join(self.known)}) "
+            "or the path of a TOML file; run `rectify policy list` to see the presets"
+        )
+
+
+class InputError(ProblemsError, ValueError):
+    """Rows of organizations, assessments or people could not be loaded.
+
+    Nothing from the input is kept when this is raised.
+    """
+
+
+class ForestError(ProblemsError, ValueError):
+    """The organization tree is inconsistent (unknown parent, cycle, duplicate code...)."""
+
+
+class IdentificationError(ProblemsError, ValueError):
+    """Identification cannot run on the given population and assessments."""
+
+
+class InvalidValueError(RectifyError, ValueError):
+    """A record was built with a value outside its domain."""
+
+    def __init__(self, field: str, expected: str, got: object, fix: str = "") -> None:
+        self.field = field
+        self.expected = expected
+        self.got = got
+        message = f"{field}: expected {expected}, got {got!r}"
+        super().__init__(f"{message}; {fix}" if fix else message)

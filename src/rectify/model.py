@@ -1,0 +1,163 @@
+"""Frozen records of the domain: organizations, people and assessments.
+
+Kinds (村, 社区, ...) and problem aspects are open sets defined by the policy,
+so they are plain strings here; what is fixed for every locality (tiers,
+organizational forms, grades) is an enumeration with an English identifier
+and a Chinese label.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from rectify.errors import InvalidValueError
+
+__all__ = [
+    "Assessment",
+    "Grade",
+    "OrgForm",
+    "Organization",
+    "Person",
+    "Tier",
+]
+
+
+class _Labelled(enum.Enum):
+    """An enumeration whose members carry an English and a Chinese label."""
+
+    @property
+    def zh(self) -> str:
+        """The Chinese label used in reports."""
+        return _ZH[self]
+
+    @property
+    def label(self) -> str:
+        """``english / 中文``, the form used in reports and messages."""
+        return f"{self.value} / {self.zh}"
+
+
+class Tier(_Labelled):
+    """Where an organization sits in the tree."""
+
+    DIRECT = "direct"
+    SECOND_TIER = "second_tier"
+
+
+class OrgForm(_Labelled):
+    """The organizational form; only committees and general branches have branches under them."""
+
+    COMMITTEE = "committee"
+    GENERAL_BRANCH = "general_branch"
+    BRANCH = "branch"
+
+    @property
+    def can_have_branches(self) -> bool:
+        """Whether second-tier branches may sit under an organization of this form."""
+        return self is not OrgForm.BRANCH
+
+
+class Grade(_Labelled):
+    """The annual assessment grade (评定等次)."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+_ZH: dict[_Labelled, str] = {
+    Tier.DIRECT: "直属党组织",
+    Tier.SECOND_TIER: "二层党支部",
+    OrgForm.COMMITTEE: "党委",
+    OrgForm.GENERAL_BRANCH: "党总支",
+    OrgForm.BRANCH: "党支部",
+    Grade.A: "优秀",
+    Grade.B: "良好",
+    Grade.C: "一般",
+    Grade.D: "较差",
+}
+
+_EMPTY: Mapping[str, float] = MappingProxyType({})
+
+
+def _nonblank(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not value or not value.strip():
+        raise InvalidValueError(attribute.name, "a non-empty text", value)
+
+
+def _member_of(enum_type: type[enum.Enum]) -> Callable[[object, Any, Any], None]:
+    choices = ", ".join(str(m.value) for m in enum_type)
+
+    def check(_inst: object, attribute: Any, value: Any) -> None:
+        if not isinstance(value, enum_type):
+            raise InvalidValueError(attribute.name, f"a {enum_type.__name__} ({choices})", value)
+
+    return check
+
+
+def _frozen_mapping(value: Mapping[str, float] | None) -> Mapping[str, float]:
+    if not value:
+        return _EMPTY
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(slots=True)
+class Organization:
+    """A grassroots party organization (基层党组织).
+
+    ``parent`` is the code of the committee or general branch a second-tier
+    branch sits under, and ``None`` for a direct organization.  ``county`` and
+    ``township`` place the organization for bulletins; quotas never use them.
+    """
+
+    code: str = attrs.field(validator=_nonblank)
+    name: str = attrs.field(validator=_nonblank)
+    kind: str = attrs.field(validator=_nonblank)
+    tier: Tier = attrs.field(validator=_member_of(Tier))
+    form: OrgForm = attrs.field(
+        default=OrgForm.BRANCH, validator=_member_of(OrgForm)
+    )
+    parent: str | None = None
+    secretary: str | None = None
+    county: str = ""
+    township: str = ""
+
+
+@attrs.frozen(slots=True)
+class Person:
+    """A person: a secretary, a supporting cadre, a verifier."""
+
+    id: str = attrs.field(validator=_nonblank)
+    name: str = attrs.field(validator=_nonblank)
+    roles: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    unit: str = ""
+
+
+def _score(_inst: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not isinstance(value, int | float) or not math.isfinite(value) or not 0 <= value <= 100:
+        raise InvalidValueError(attribute.name, "a score in [0, 100]", value)
+
+
+@attrs.frozen(slots=True)
+class Assessment:
+    """One organization's annual assessment (评定).
+
+    ``total`` is the composite score (0-100).  ``grade`` is the grade given by
+    the assessors; when ``None`` the policy's grade bands derive it from the
+    total.  ``aspects`` holds scores per problem aspect; ``facts`` holds the
+    other measurements direct criteria may test (``secretary_vacant_months``,
+    ``satisfaction``, ``mass_incidents``...).
+    """
+
+    org: str = attrs.field(validator=_nonblank)
+    year: int
+    total: float = attrs.field(validator=_score)
+    grade: Grade | None = None
+    aspects: Mapping[str, float] = attrs.field(default=_EMPTY, converter=_frozen_mapping)
+    facts: Mapping[str, float] = attrs.field(default=_EMPTY, converter=_frozen_mapping)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
+    IterableValidationNote,
 )
 from cattrs.gen import make_dict_unstructure_fn, override
 
@@ -66,6 +68,33 @@ def _enum_hook(enum_type: type[enum.Enum]) -> Any:
     return structure
 
 
+def _is_tuple(t: Any) -> bool:
+    return typing.get_origin(t) is tuple
+
+
+def _array_hook(conv: cattrs.Converter, tuple_type: Any) -> Any:
+    item_type = typing.get_args(tuple_type)[0]
+    item_hook = conv.get_structure_hook(item_type)
+
+    def structure(value: object, _: type) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            raise _Mismatch("an array")
+        items: list[Any] = []
+        errors: list[Exception] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(item_hook(item, item_type))
+            except Exception as exc:
+                exc.__notes__ = [IterableValidationNote(f"Structuring item @ {index}", index,
+                                                        item_type)]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError("invalid items", errors, tuple_type)
+        return tuple(items)
+
+    return structure
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_structure_hook(float, _strict_float)
@@ -75,6 +104,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook
     )
+    conv.register_structure_hook_factory(_is_tuple, lambda t: _array_hook(conv, t))
     from rectify.policy import Policy
 
     conv.register_unstructure_hook(
@@ -135,8 +165,9 @@ def _problems(exc: BaseException, path: list[str | int], data: object) -> list[P
     if isinstance(exc, ForbiddenExtraKeysError):
         for key in sorted(exc.extra_fields):
             problems.append(
-                Problem(_location([*path, key]), "no such setting", key,
-                        "remove it or correct its spelling (see docs/policy.md)")
+                Problem(_location([*path, key]), "a known setting (see docs/policy.md)",
+                        _value_at(data, [*path, key]),
+                        f"remove the unknown key {key!r} or correct its spelling")
             )
     elif isinstance(exc, KeyError):
         problems.append(Problem(location, "a value (this setting is required)", None,

@@ -8,17 +8,20 @@ built on demand, so a national population costs little memory.
 
 from __future__ import annotations
 
-from array import array
+import operator
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import compress, repeat
+from operator import attrgetter, is_
+from typing import Any, cast
 
 import attrs
 
 from rectify.errors import IdentificationError, Problem
 from rectify.forest import Population
-from rectify.model import Assessment, Grade
-from rectify.policy import DirectCriterion, Policy, TieRule
+from rectify.model import Assessment, Grade, Organization
+from rectify.policy import Comparison, DirectCriterion, Policy, TieRule
 
 __all__ = ["Decision", "Identification", "KindSummary", "Reason", "identify"]
 
@@ -31,10 +34,19 @@ RULE_LABELS: Mapping[str, tuple[str, str]] = {
                   "与划定线同分, 按编码顺序未列入"),
     "quota_met_by_direct": ("the kind's quota was filled by direct listings",
                             "该类型比例已由直接认定对象占满"),
-    "no_quota": ("the kind has no quota; only direct criteria list it",
-                 "该类型未设比例, 仅按直接认定"),
+    "no_quota": ("the kind's quota is zero (none set, or it rounds to zero); "
+                 "only direct criteria list it", "该类型比例为零, 仅按直接认定"),
     "small_group": ("the kind is smaller than the minimum group size for a quota",
                     "该类型组织数少于设定比例的最小规模"),
+}
+
+_CODE = attrgetter("code")
+_KIND = attrgetter("kind")
+_TOTAL = attrgetter("total")
+_GRADE = attrgetter("grade")
+_OPS: Mapping[Comparison, Callable[[Any, Any], bool]] = {
+    Comparison.LT: operator.lt, Comparison.LE: operator.le, Comparison.GT: operator.gt,
+    Comparison.GE: operator.ge, Comparison.EQ: operator.eq,
 }
 
 
@@ -111,9 +123,8 @@ class Decision:
 @attrs.frozen(slots=True)
 class _KindResult:
     summary: KindSummary
-    order: list[int]
+    after_last: list[int]  # the near_miss_ranks organizations ranked after the last quota listing
     sorted_scores: list[float]
-    last_position: int  # position in ``order`` of the last quota listing, -1 if none
     reason: str  # rule id for organizations of this kind that are not listed
 
 
@@ -134,7 +145,6 @@ class Identification:
         grades: list[Grade],
         direct: dict[int, list[tuple[DirectCriterion, Any]]],
         listed_by_quota: set[int],
-        positions: array[int],
         kinds: dict[str, _KindResult],
     ) -> None:
         self.population = population
@@ -145,9 +155,13 @@ class Identification:
         self._grades = grades
         self._direct = direct
         self._quota = listed_by_quota
-        self._positions = positions
         self._kinds = kinds
-        self._index = {o.code: i for i, o in enumerate(population.organizations)}
+        # Organizations not listed that rank just above a kind's last quota listing.
+        self._near: frozenset[int] = frozenset(
+            i for r in kinds.values() for i in r.after_last
+            if i not in listed_by_quota and i not in direct)
+        # Built on the first lookup by code: most runs never need it.
+        self._index: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self._scores)
@@ -176,28 +190,25 @@ class Identification:
 
     def decision(self, code: str) -> Decision:
         """The decision for the organization with this code."""
+        index = self._index
+        if index is None:
+            orgs = self.population.organizations
+            index = self._index = dict(zip(map(_CODE, orgs), range(len(orgs)), strict=True))
         try:
-            return self._decision(self._index[code])
+            return self._decision(index[code])
         except KeyError:
             raise IdentificationError(
                 "no decision", [Problem("code", "an organization of this population", code)]
             ) from None
 
     def _near_miss_indices(self) -> list[int]:
-        reach = self.policy.identification.near_miss_ranks
-        found: list[int] = []
-        for result in self._kinds.values():
-            if result.last_position >= 0:
-                stop = min(len(result.order), result.last_position + 1 + reach)
-                found.extend(result.order[result.last_position + 1 : stop])
-        return sorted(i for i in found if i not in self._quota and i not in self._direct)
+        return sorted(self._near)
 
     def _decision(self, i: int) -> Decision:
         org = self.population.organizations[i]
         result = self._kinds[org.kind]
         summary = result.summary
         score = self._scores[i]
-        position = self._positions[i]
         rank = bisect_left(result.sorted_scores, score) + 1
         cutoff = summary.cutoff
         margin = None if cutoff is None else round(score - cutoff, 6)
@@ -219,9 +230,7 @@ class Identification:
                 "kind_size": summary.size, "quota": summary.fraction,
                 "quota_count": summary.quota, "direct_count": summary.direct}
             reasons.append(_rule_reason(rule, facts))
-        near = (not listed and result.last_position >= 0
-                and position - result.last_position
-                <= self.policy.identification.near_miss_ranks)
+        near = not listed and i in self._near
         return Decision(org=org.code, kind=org.kind, year=self.year, listed=listed,
                         reasons=tuple(reasons), score=score, grade=self._grades[i], rank=rank,
                         kind_size=summary.size, cutoff=cutoff, margin=margin, near_miss=near,
@@ -247,56 +256,110 @@ def identify(
     Raises :class:`~rectify.errors.IdentificationError` listing every
     organization without an assessment for the year and every unknown kind.
     """
+    # Work column by column (map, zip, comprehensions) rather than organization
+    # by organization: at national scale per-organization Python work dominates.
     by_code = _assessments_for(assessments, year)
     orgs = population.organizations
+    rows = list(map(by_code.get, map(_CODE, orgs)))
+    kinds = list(map(_KIND, orgs))
+    first_seen = dict.fromkeys(kinds)  # kinds in order of first occurrence
+    if any(map(is_, rows, repeat(None))) or any(k not in policy.kinds for k in first_seen):
+        raise IdentificationError(f"cannot identify for {year}",
+                                  _input_problems(orgs, by_code, policy, year))
+    present = cast(list[Assessment], rows)
+    scores: list[float] = list(map(_TOTAL, present))
+    grades = _grades(present, scores, policy)
+    direct = _direct(policy.identification.direct, present, kinds, scores, grades)
+    groups: dict[str, list[int]] = {k: [] for k in first_seen}
+    add = {k: g.append for k, g in groups.items()}
+    for i, k in enumerate(kinds):
+        add[k](i)
+    direct_counts = Counter(kinds[i] for i in direct)
+    del rows, present, kinds, add
+    listed_by_quota: set[int] = set()
+    results: dict[str, _KindResult] = {}
+    for kind in list(groups):
+        results[kind] = _rank_kind(kind, groups.pop(kind), scores, direct, direct_counts[kind],
+                                   policy, listed_by_quota)
+    for kind in policy.kinds:
+        if kind not in results:
+            results[kind] = _KindResult(KindSummary(kind, 0, policy.identification.quota[kind],
+                                                    0, 0, 0, None), [], [], "no_quota")
+    return Identification(population=population, policy=policy, year=year, scores=scores,
+                          grades=grades, direct=direct, listed_by_quota=listed_by_quota,
+                          kinds=results)
+
+
+def _input_problems(
+    orgs: tuple[Organization, ...], by_code: Mapping[str, Assessment], policy: Policy, year: int
+) -> list[Problem]:
+    """Every missing assessment and unknown kind, in code order."""
     problems: list[Problem] = []
-    groups: dict[str, list[int]] = {}
-    scores: list[float] = [0.0] * len(orgs)
-    grades: list[Grade] = [Grade.D] * len(orgs)
-    direct: dict[int, list[tuple[DirectCriterion, Any]]] = {}
-    criteria = policy.identification.direct
-    bands = [(policy.grades[g.value], g) for g in (Grade.A, Grade.B, Grade.C)]
-    for i, org in enumerate(orgs):
-        a = by_code.get(org.code)
-        if a is None:
+    seen: set[str] = set()
+    for org in orgs:
+        if by_code.get(org.code) is None:
             problems.append(Problem(f"assessment of {org.code}", f"an assessment for {year}",
                                     None, "assess every organization of the population"))
             continue
-        group = groups.get(org.kind)
-        if group is None:
+        if org.kind not in seen:
+            seen.add(org.kind)
             if org.kind not in policy.kinds:
                 problems.append(Problem(f"organization {org.code}.kind",
                                         f"a kind of the policy ({', '.join(policy.kinds)})",
                                         org.kind, "correct the kind or use a policy declaring it"))
-            group = groups[org.kind] = []
-        group.append(i)
-        total = a.total
-        scores[i] = total
-        grade = a.grade
-        if grade is None:
-            grade = Grade.D
-            for bound, band in bands:
-                if total >= bound:
-                    grade = band
-                    break
-        grades[i] = grade
-        if criteria:
-            fired = _fired(criteria, org.kind, a, grade)
-            if fired:
-                direct[i] = fired
-    if problems:
-        raise IdentificationError(f"cannot identify for {year}", problems)
-    positions = array("i", bytes(4 * len(orgs)))
-    listed_by_quota: set[int] = set()
-    kinds = {kind: _rank_kind(kind, idx, scores, direct, policy, positions, listed_by_quota)
-             for kind, idx in groups.items()}
-    for kind in policy.kinds:
-        if kind not in kinds:
-            kinds[kind] = _KindResult(KindSummary(kind, 0, policy.identification.quota[kind],
-                                                  0, 0, 0, None), [], [], -1, "no_quota")
-    return Identification(population=population, policy=policy, year=year, scores=scores,
-                          grades=grades, direct=direct, listed_by_quota=listed_by_quota,
-                          positions=positions, kinds=kinds)
+    return problems
+
+
+def _grades(rows: list[Assessment], scores: list[float], policy: Policy) -> list[Grade]:
+    """The assessed grade, or where none was given the policy's band for the total."""
+    bands = [(policy.grades[g.value], g) for g in (Grade.A, Grade.B, Grade.C)]
+
+    def band(total: float) -> Grade:
+        for bound, grade in bands:
+            if total >= bound:
+                return grade
+        return Grade.D
+
+    # Scores repeat (whole or half points), so each distinct total is banded once.
+    memo = {total: band(total) for total in set(scores)}
+    given = list(map(_GRADE, rows))
+    if given.count(None) == len(given):
+        return list(map(memo.__getitem__, scores))
+    return [memo[t] if g is None else g for g, t in zip(given, scores, strict=True)]
+
+
+def _direct(
+    criteria: tuple[DirectCriterion, ...],
+    rows: list[Assessment],
+    kinds: list[str],
+    scores: list[float],
+    grades: list[Grade],
+) -> dict[int, list[tuple[DirectCriterion, Any]]]:
+    """The direct criteria each organization meets, in the policy's order of criteria."""
+    fired: dict[int, list[tuple[DirectCriterion, Any]]] = {}
+    for crit in criteria:
+        values: list[Any]
+        if crit.grades:
+            wanted = frozenset(g for g in Grade if g.value in crit.grades)
+            hits = list(compress(range(len(grades)), map(wanted.__contains__, grades)))
+            values = grades
+        else:
+            assert crit.fact is not None
+            assert crit.op is not None
+            assert crit.threshold is not None
+            fact = crit.fact
+            values = scores if fact == "total" else [a.facts.get(fact) for a in rows]
+            holds, threshold = _OPS[crit.op], crit.threshold
+            hits = [i for i, v in enumerate(values) if v is not None and holds(v, threshold)]
+        if crit.kinds:
+            allowed = frozenset(crit.kinds)
+            hits = [i for i in hits if kinds[i] in allowed]
+        for i in hits:
+            value = values[i]
+            if isinstance(value, Grade):
+                value = value.value
+            fired.setdefault(i, []).append((crit, value))
+    return {i: fired[i] for i in sorted(fired)}
 
 
 def _assessments_for(
@@ -318,43 +381,21 @@ def _assessments_for(
     return by_code
 
 
-def _fired(
-    criteria: tuple[DirectCriterion, ...], kind: str, a: Assessment, grade: Grade
-) -> list[tuple[DirectCriterion, Any]]:
-    fired: list[tuple[DirectCriterion, Any]] = []
-    for crit in criteria:
-        if crit.kinds and kind not in crit.kinds:
-            continue
-        if crit.grades:
-            if grade.value in crit.grades:
-                fired.append((crit, grade.value))
-            continue
-        assert crit.fact is not None
-        assert crit.op is not None
-        assert crit.threshold is not None
-        value = a.total if crit.fact == "total" else a.facts.get(crit.fact)
-        if value is not None and crit.op.holds(value, crit.threshold):
-            fired.append((crit, value))
-    return fired
-
-
 def _rank_kind(
     kind: str,
     indices: list[int],
     scores: list[float],
     direct: dict[int, Any],
+    direct_count: int,
     policy: Policy,
-    positions: array[int],
     listed_by_quota: set[int],
 ) -> _KindResult:
     ident = policy.identification
     # Indices are in code order and the sort is stable, so ties stay in code order.
     order = sorted(indices, key=scores.__getitem__)
-    for position, i in enumerate(order):
-        positions[i] = position
+    del indices
     size = len(order)
     fraction = ident.quota[kind]
-    direct_count = sum(1 for i in order if i in direct) if direct else 0
     if fraction == 0 and ident.min_per_kind == 0:
         quota, reason = 0, "no_quota"
     elif size < ident.min_group_size:
@@ -362,6 +403,8 @@ def _rank_kind(
     else:
         quota = min(size, max(ident.rounding.apply(fraction, size), ident.min_per_kind))
         reason = "above_cutoff"
+    if reason == "above_cutoff" and quota == 0:
+        reason = "no_quota"
     needed = max(0, quota - direct_count) if ident.count_direct_in_quota else quota
     if quota and not needed:
         reason = "quota_met_by_direct"
@@ -379,7 +422,9 @@ def _rank_kind(
         cutoff = scores[i]
     listed = taken + direct_count
     summary = KindSummary(kind, size, fraction, quota, direct_count, listed, cutoff)
-    return _KindResult(summary, order, [scores[i] for i in order], last, reason)
+    # Only the organizations ranked just after the last quota listing can be near misses.
+    after_last = order[last + 1 : last + 1 + max(0, ident.near_miss_ranks)] if last >= 0 else []
+    return _KindResult(summary, after_last, list(map(scores.__getitem__, order)), reason)
 
 
 def _direct_facts(crit: DirectCriterion, value: Any) -> dict[str, Any]:

@@ -101,6 +101,11 @@ def _member_of(enum_type: type[enum.Enum]) -> Callable[[object, Any, Any], None]
     return check
 
 
+def _to_float(value: Any) -> Any:
+    # Integers become floats so that scores read alike; anything else is left to the validator.
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _frozen_mapping(value: Mapping[str, float] | None) -> Mapping[str, float]:
     if not value:
         return _EMPTY
@@ -157,7 +162,7 @@ class Assessment:
 
     org: str = attrs.field(validator=_nonblank)
     year: int
-    total: float = attrs.field(validator=_score)
+    total: float = attrs.field(converter=_to_float, validator=_score)
     grade: Grade | None = None
     aspects: Mapping[str, float] = attrs.field(default=_EMPTY, converter=_frozen_mapping)
     facts: Mapping[str, float] = attrs.field(default=_EMPTY, converter=_frozen_mapping)

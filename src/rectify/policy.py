@@ -125,7 +125,7 @@ class DirectCriterion:
 
     id: str
     zh: str
-    en: str
+    en: str = ""
     grades: tuple[str, ...] = ()
     fact: str | None = None
     op: Comparison | None = None

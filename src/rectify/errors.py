@@ -25,6 +25,10 @@ __all__ = [
 ]
 
 
+#: How many problems an error message lists before summarising the rest.
+SHOWN_PROBLEMS = 20
+
+
 class RectifyError(Exception):
     """Base class of every error raised by rectify."""
 
@@ -57,7 +61,10 @@ class ProblemsError(RectifyError):
         self.problems = tuple(problems)
         self.summary = summary
         lines = [f"{summary}: {len(self.problems)} problem(s)"]
-        lines.extend(f"  - {p}" for p in self.problems)
+        lines.extend(f"  - {p}" for p in self.problems[:SHOWN_PROBLEMS])
+        if len(self.problems) > SHOWN_PROBLEMS:
+            lines.append(f"  ... and {len(self.problems) - SHOWN_PROBLEMS} more "
+                         "(all are in the error's .problems)")
         super().__init__("\n".join(lines))
 
 

@@ -259,6 +259,10 @@ def identify(
     # Work column by column (map, zip, comprehensions) rather than organization
     # by organization: at national scale per-organization Python work dominates.
     by_code = _assessments_for(assessments, year)
+    if not by_code and len(population):
+        raise IdentificationError(f"cannot identify for {year}", [Problem(
+            "assessments", f"assessments for {year}", "none for that year",
+            "pass the year's assessments, or choose a year that has them")])
     orgs = population.organizations
     rows = list(map(by_code.get, map(_CODE, orgs)))
     kinds = list(map(_KIND, orgs))

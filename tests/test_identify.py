@@ -133,7 +133,7 @@ def test_reasons_agree_with_the_facts(case: tuple[Policy, Population, list[Asses
             assert decision.policy == policy.fingerprint()
             assert decision.reasons
             if summary.cutoff is not None:
-                assert decision.margin == pytest.approx(decision.score - summary.cutoff)
+                assert decision.margin == pytest.approx(decision.score - summary.cutoff, abs=1e-6)
             for reason in decision.reasons:
                 if reason.rule == "quota":
                     assert reason.facts["score"] <= reason.facts["cutoff"]

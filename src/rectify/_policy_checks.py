@@ -29,6 +29,59 @@ def policy_problems(policy: Policy) -> list[Problem]:
     if policy.escalation.consecutive_years < 1:
         problems.append(Problem("escalation.consecutive_years", "a whole number ≥ 1",
                                 policy.escalation.consecutive_years))
+    problems += _lifecycle(policy)
+    return problems
+
+
+_COMMANDS = frozenset({
+    "open_cases", "file_plan", "return_plan", "assign_support", "release_support",
+    "record_report", "request_verification", "record_verification", "delist", "reopen",
+    "close_year", "record_talk", "record_appraisal",
+})
+_SCOPES = ("any", "assigned", "own_organization")
+_APPRAISALS = ("good", "fairly_good", "average", "poor")
+
+
+def _at_least(location: str, value: int, minimum: int) -> list[Problem]:
+    if value < minimum:
+        return [Problem(location, f"a whole number ≥ {minimum}", value)]
+    return []
+
+
+def _between(location: str, value: int, low: int, high: int) -> list[Problem]:
+    if not low <= value <= high:
+        return [Problem(location, f"a whole number in [{low}, {high}]", value)]
+    return []
+
+
+def _lifecycle(policy: Policy) -> list[Problem]:
+    plan, acc, sched = policy.plan, policy.accountability, policy.schedule
+    problems = _at_least("plan.max_deadline_days", plan.max_deadline_days, 1)
+    problems += _at_least("plan.retry_deadline_days", plan.retry_deadline_days, 1)
+    problems += _at_least("plan.follow_up_months", plan.follow_up_months, 0)
+    problems += _at_least("accountability.cautionary_months", acc.cautionary_months, 1)
+    problems += _at_least("accountability.correction_days", acc.correction_days, 1)
+    problems += [Problem("accountability.talk_grades", f"appraisal grades among {_APPRAISALS}",
+                         g) for g in acc.talk_grades if g not in _APPRAISALS]
+    problems += _between("schedule.weekly_reminder_weekday", sched.weekly_reminder_weekday, 0, 6)
+    for key in ("monthly_plan_due_day", "monthly_spot_check_day", "quarterly_bulletin_day",
+                "annual_rating_day"):
+        problems += _between(f"schedule.{key}", getattr(sched, key), 1, 28)
+    problems += _between("schedule.annual_rating_month", sched.annual_rating_month, 1, 12)
+    for command, roles in policy.permissions.commands.items():
+        if command not in _COMMANDS:
+            problems.append(Problem(f"permissions.commands.{command}",
+                                    f"a command among {', '.join(sorted(_COMMANDS))}", command,
+                                    "correct the command name or remove it"))
+        if not roles:
+            problems.append(Problem(f"permissions.commands.{command}", "at least one role", [],
+                                    "name the roles allowed to issue it"))
+    for command in sorted(_COMMANDS - set(policy.permissions.commands)):
+        problems.append(Problem(f"permissions.commands.{command}", "the roles allowed to "
+                                "issue this command", None, "add it under [permissions.commands]"))
+    for role, scope in policy.permissions.scopes.items():
+        if scope not in _SCOPES:
+            problems.append(Problem(f"permissions.scopes.{role}", f"one of {_SCOPES}", scope))
     return problems
 
 

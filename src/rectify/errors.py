@@ -13,15 +13,20 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "CommandRefused",
+    "ConcurrencyConflict",
     "ForestError",
     "IdentificationError",
     "InputError",
     "InvalidValueError",
+    "PermissionDenied",
     "PolicyError",
     "Problem",
     "ProblemsError",
     "RectifyError",
+    "UnknownCaseError",
     "UnknownPresetError",
+    "WorkflowDefinitionError",
 ]
 
 
@@ -108,3 +113,57 @@ class InvalidValueError(RectifyError, ValueError):
         self.got = got
         message = f"{field}: expected {expected}, got {got!r}"
         super().__init__(f"{message}; {fix}" if fix else message)
+
+
+class WorkflowDefinitionError(ProblemsError, ValueError):
+    """The workflow definition has unreachable states, dead ends or unknown names."""
+
+
+class CommandRefused(RectifyError, ValueError):
+    """A command cannot be carried out in the case's current state; nothing changed.
+
+    ``unmet`` lists every unmet condition, each a readable sentence.
+    """
+
+    def __init__(self, case: str, state: str, command: str, unmet: Iterable[str]) -> None:
+        self.case = case
+        self.state = state
+        self.command = command
+        self.unmet = tuple(unmet)
+        super().__init__(f"case {case} ({state}): cannot {command}: " + "; ".join(self.unmet))
+
+
+class PermissionDenied(RectifyError, PermissionError):
+    """The actor lacks the right to issue the command on this case; nothing changed."""
+
+    def __init__(self, actor: str, command: str, missing: str, case: str | None = None) -> None:
+        self.actor = actor
+        self.command = command
+        self.missing = missing
+        self.case = case
+        on = f" on case {case}" if case else ""
+        super().__init__(f"{actor} may not {command}{on}: {missing}")
+
+
+class ConcurrencyConflict(RectifyError, RuntimeError):
+    """Another writer appended to the stream first; reload and retry the command."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"stream {stream}: expected version {expected}, found {actual}; another writer "
+            "changed it: reload the case and retry the command"
+        )
+
+
+class UnknownCaseError(RectifyError, KeyError):
+    """No case with this id (or for this organization and year) exists."""
+
+    def __init__(self, case: str, hint: str = "") -> None:
+        self.case = case
+        super().__init__(f"no case {case!r}" + (f"; {hint}" if hint else ""))
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -21,18 +21,28 @@ from typing import Any, TypeVar
 
 import attrs
 
+from rectify._policy_lifecycle import (
+    AccountabilityPolicy,
+    PermissionsPolicy,
+    PlanPolicy,
+    SchedulePolicy,
+)
 from rectify.errors import PolicyError, Problem, UnknownPresetError
 from rectify.model import Grade
 
 __all__ = [
+    "AccountabilityPolicy",
     "Comparison",
     "DirectCriterion",
     "EscalationPolicy",
     "IdentificationPolicy",
     "Label",
     "Meta",
+    "PermissionsPolicy",
+    "PlanPolicy",
     "Policy",
     "Rounding",
+    "SchedulePolicy",
     "SupportPolicy",
     "TieRule",
     "VerificationPolicy",
@@ -176,6 +186,7 @@ class EscalationPolicy:
 
     consecutive_years: int = 2
     cascade_to_parent: bool = True
+    dismiss_secretary: bool = True
 
 
 @attrs.frozen
@@ -194,8 +205,12 @@ class Policy:
     grades: Mapping[str, float] = attrs.field(converter=_frozen)
     identification: IdentificationPolicy
     support: SupportPolicy
-    verification: VerificationPolicy = VerificationPolicy()
-    escalation: EscalationPolicy = EscalationPolicy()
+    verification: VerificationPolicy = attrs.field(factory=VerificationPolicy)
+    escalation: EscalationPolicy = attrs.field(factory=EscalationPolicy)
+    plan: PlanPolicy = attrs.field(factory=PlanPolicy)
+    accountability: AccountabilityPolicy = attrs.field(factory=AccountabilityPolicy)
+    schedule: SchedulePolicy = attrs.field(factory=SchedulePolicy)
+    permissions: PermissionsPolicy = attrs.field(factory=PermissionsPolicy)
     _fingerprint: str = attrs.field(init=False, repr=False, eq=False, default="")
 
     @classmethod

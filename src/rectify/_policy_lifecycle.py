@@ -1,0 +1,100 @@
+"""Policy tables for the case lifecycle: plans, accountability, cadence and permissions.
+
+Every table has defaults (the documented county practice), so a policy file
+only states what differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TypeVar
+
+import attrs
+
+__all__ = [
+    "AccountabilityPolicy",
+    "PermissionsPolicy",
+    "PlanPolicy",
+    "SchedulePolicy",
+]
+
+_V = TypeVar("_V")
+
+
+def _frozen(value: Mapping[str, _V]) -> Mapping[str, _V]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class PlanPolicy:
+    """Rectification plans (整顿方案) and their deadlines (限期)."""
+
+    max_deadline_days: int = 180
+    retry_deadline_days: int = 90
+    follow_up_months: int = 12
+
+
+@attrs.frozen
+class AccountabilityPolicy:
+    """Talks (约谈/诫勉) and the secretaries' appraisal (述职评议考核)."""
+
+    cautionary_months: int = 6
+    correction_days: int = 90
+    talk_grades: tuple[str, ...] = ("average", "poor")
+
+
+@attrs.frozen
+class SchedulePolicy:
+    """The supervision cadence (动态管理): days on which things fall due.
+
+    Weekdays count from 0 (Monday).  Monthly items fall on a day of the month;
+    the quarterly bulletin on a day of the month after each quarter; the
+    annual rating on a month and day of the following year.
+    """
+
+    weekly_reminder_weekday: int = 0
+    monthly_plan_due_day: int = 5
+    monthly_spot_check_day: int = 15
+    quarterly_bulletin_day: int = 10
+    annual_rating_month: int = 1
+    annual_rating_day: int = 20
+
+
+_DEFAULT_COMMANDS: Mapping[str, tuple[str, ...]] = {
+    "open_cases": ("org_department",),
+    "file_plan": ("secretary", "committee_supervisor", "org_department"),
+    "return_plan": ("org_department",),
+    "assign_support": ("org_department",),
+    "release_support": ("org_department",),
+    "record_report": ("first_secretary", "committee_supervisor", "org_department"),
+    "request_verification": ("committee_supervisor", "org_department"),
+    "record_verification": ("verifier",),
+    "delist": ("org_department",),
+    "reopen": ("org_department",),
+    "close_year": ("org_department",),
+    "record_talk": ("org_department",),
+    "record_appraisal": ("org_department",),
+}
+
+_DEFAULT_SCOPES: Mapping[str, str] = {
+    "first_secretary": "assigned",
+    "secretary": "own_organization",
+    "committee_supervisor": "assigned",
+}
+
+
+@attrs.frozen
+class PermissionsPolicy:
+    """Which roles may issue which command, and on which organizations.
+
+    ``commands`` maps a command to the roles allowed to issue it.  ``scopes``
+    narrows a role to some cases: ``assigned`` (the actor supports the case at
+    the level of the same name), ``own_organization`` (the actor is the
+    organization's secretary) or ``any``.
+    """
+
+    commands: Mapping[str, tuple[str, ...]] = attrs.field(
+        default=_DEFAULT_COMMANDS, converter=_frozen
+    )
+    scopes: Mapping[str, str] = attrs.field(default=_DEFAULT_SCOPES, converter=_frozen)

@@ -4,17 +4,25 @@
 escalation and a ledger (台账) that loses nothing.
 """
 
+from rectify.campaign import Campaign, OpenResult
+from rectify.case import CaseRecord, Plan
 from rectify.errors import (
+    CommandRefused,
+    ConcurrencyConflict,
     ForestError,
     IdentificationError,
     InputError,
     InvalidValueError,
+    PermissionDenied,
     PolicyError,
     Problem,
     ProblemsError,
     RectifyError,
+    UnknownCaseError,
     UnknownPresetError,
+    WorkflowDefinitionError,
 )
+from rectify.guards import Votes
 from rectify.forest import Population
 from rectify.model import Assessment, Grade, Organization, OrgForm, Person, Tier
 from rectify.policy import Policy, load_policy, preset_names
@@ -23,14 +31,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Assessment",
+    "Campaign",
+    "CaseRecord",
+    "CommandRefused",
+    "ConcurrencyConflict",
     "ForestError",
     "Grade",
     "IdentificationError",
     "InputError",
     "InvalidValueError",
+    "OpenResult",
     "OrgForm",
     "Organization",
+    "PermissionDenied",
     "Person",
+    "Plan",
     "Policy",
     "PolicyError",
     "Population",
@@ -38,7 +53,10 @@ __all__ = [
     "ProblemsError",
     "RectifyError",
     "Tier",
+    "UnknownCaseError",
     "UnknownPresetError",
+    "Votes",
+    "WorkflowDefinitionError",
     "load_policy",
     "preset_names",
 ]

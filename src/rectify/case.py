@@ -1,0 +1,171 @@
+"""The case record: the current state of one case, a projection of its events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+
+import attrs
+
+from rectify.events import (
+    CaseCarriedOver,
+    CaseDelisted,
+    CaseOpened,
+    CaseReopened,
+    Event,
+    PlanFiled,
+    PlanReturned,
+    ReportRecorded,
+    SupportAssigned,
+    SupportReleased,
+    VerificationRecorded,
+    VerificationRequested,
+)
+
+__all__ = ["OPEN_STATES", "CaseRecord", "Plan", "apply_event", "case_id"]
+
+OPEN_STATES = frozenset({"identified", "planned", "supported", "verifying", "accepted"})
+
+
+def case_id(year: int, org: str) -> str:
+    """The id of the case of ``org`` in ``year``: ``"2017-V01-03"``."""
+    return f"{year}-{org}"
+
+
+@attrs.frozen(slots=True)
+class Plan:
+    """An individual rectification plan (一村一策): problems, measures, people, deadline.
+
+    ``problems`` pairs each problem's aspect (a key of the policy's aspects)
+    with a description; ``responsible`` names the people answerable for it.
+    """
+
+    problems: tuple[tuple[str, str], ...] = attrs.field(converter=tuple)
+    measures: tuple[str, ...] = attrs.field(converter=tuple)
+    responsible: tuple[str, ...] = attrs.field(converter=tuple)
+    deadline: date | None = None
+
+
+@attrs.frozen(slots=True)
+class CaseRecord:
+    """One organization's case in one year, as its events left it.
+
+    ``support`` pairs each assigned level with the person holding it;
+    ``attempts`` counts verifications; ``verifiers`` is the team of the
+    latest verification and ``passed`` its outcome.
+    """
+
+    id: str
+    org: str
+    year: int
+    kind: str
+    state: str
+    version: int
+    opened_on: date
+    deadline: date | None = None
+    problems: tuple[str, ...] = ()
+    resolved: frozenset[str] = frozenset()
+    support: tuple[tuple[str, str], ...] = ()
+    attempts: int = 0
+    passed: bool | None = None
+    verifiers: tuple[str, ...] = ()
+    delisted_on: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the case is still being rectified (not delisted, not carried over)."""
+        return self.state in OPEN_STATES
+
+    @property
+    def supporters(self) -> frozenset[str]:
+        """Everyone currently supporting the case."""
+        return frozenset(person for _, person in self.support)
+
+    def holder(self, level: str) -> str | None:
+        """Who holds support ``level``, if anyone."""
+        for assigned, person in self.support:
+            if assigned == level:
+                return person
+        return None
+
+    @property
+    def unresolved(self) -> tuple[str, ...]:
+        """Aspects of the plan's problems not yet reported resolved."""
+        return tuple(p for p in self.problems if p not in self.resolved)
+
+
+Table = Mapping[tuple[str, str], str]
+
+
+def _opened(event: CaseOpened) -> CaseRecord:
+    return CaseRecord(id=event.stream, org=event.org, year=event.year, kind=event.kind,
+                      state="identified", version=event.version, opened_on=event.on)
+
+
+def _plan(record: CaseRecord, e: PlanFiled) -> CaseRecord:
+    return attrs.evolve(record, problems=tuple(a for a, _ in e.problems), resolved=frozenset(),
+                        deadline=e.deadline)
+
+
+def _returned(record: CaseRecord, _e: PlanReturned) -> CaseRecord:
+    return attrs.evolve(record, problems=(), deadline=None)
+
+
+def _assigned(record: CaseRecord, e: SupportAssigned) -> CaseRecord:
+    kept = tuple(s for s in record.support if s[0] != e.level)
+    return attrs.evolve(record, support=(*kept, (e.level, e.person)))
+
+
+def _released(record: CaseRecord, e: SupportReleased) -> CaseRecord:
+    return attrs.evolve(record, support=tuple(s for s in record.support if s[0] != e.level))
+
+
+def _report(record: CaseRecord, e: ReportRecorded) -> CaseRecord:
+    if not e.resolved:
+        return record
+    return attrs.evolve(record, resolved=record.resolved | frozenset(e.resolved))
+
+
+def _verified(record: CaseRecord, e: VerificationRecorded) -> CaseRecord:
+    if e.passed:
+        return attrs.evolve(record, attempts=e.attempt, passed=True, verifiers=e.team)
+    return attrs.evolve(record, attempts=e.attempt, passed=False, verifiers=e.team,
+                        resolved=frozenset(), deadline=e.new_deadline)
+
+
+def _delisted(record: CaseRecord, e: CaseDelisted) -> CaseRecord:
+    return attrs.evolve(record, delisted_on=e.on)
+
+
+def _reopened(record: CaseRecord, e: CaseReopened) -> CaseRecord:
+    return attrs.evolve(record, deadline=e.new_deadline, resolved=frozenset(), passed=None)
+
+
+def _unchanged(record: CaseRecord, _e: Event) -> CaseRecord:
+    return record
+
+
+_APPLY: dict[type[Event], Callable[[CaseRecord, object], CaseRecord]] = {
+    PlanFiled: _plan,  # type: ignore[dict-item]
+    PlanReturned: _returned,  # type: ignore[dict-item]
+    SupportAssigned: _assigned,  # type: ignore[dict-item]
+    SupportReleased: _released,  # type: ignore[dict-item]
+    ReportRecorded: _report,  # type: ignore[dict-item]
+    VerificationRequested: _unchanged,  # type: ignore[dict-item]
+    VerificationRecorded: _verified,  # type: ignore[dict-item]
+    CaseDelisted: _delisted,  # type: ignore[dict-item]
+    CaseReopened: _reopened,  # type: ignore[dict-item]
+    CaseCarriedOver: _unchanged,  # type: ignore[dict-item]
+}
+
+
+def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRecord:
+    """The record after ``event``: its payload, then its workflow transitions, then its version."""
+    if isinstance(event, CaseOpened):
+        return _opened(event)
+    assert record is not None, f"event {event!r} before its case was opened"
+    updated = _APPLY[type(event)](record, event)
+    state = updated.state
+    for trigger in event.transitions:
+        state = table[(state, trigger)]
+    return attrs.evolve(updated, state=state, version=event.version)

@@ -22,8 +22,8 @@ from rectify.errors import (
     UnknownPresetError,
     WorkflowDefinitionError,
 )
-from rectify.guards import Votes
 from rectify.forest import Population
+from rectify.guards import Votes
 from rectify.model import Assessment, Grade, Organization, OrgForm, Person, Tier
 from rectify.policy import Policy, load_policy, preset_names
 

@@ -24,7 +24,10 @@ from typing import Any
 import attrs
 
 from rectify import _builders
+from rectify import _campaign_people as _people
+from rectify._campaign_people import AccountabilityRecord
 from rectify._logging import enabled, get_logger
+from rectify.accountability import AppraisalGrade, AppraisalOutcome, Talk, TalkKind
 from rectify.case import CaseRecord, Plan, apply_event, case_id
 from rectify.errors import CommandRefused, PermissionDenied, UnknownCaseError
 from rectify.events import CaseCarriedOver, CaseOpened, Event
@@ -34,6 +37,7 @@ from rectify.identify import Identification
 from rectify.model import Person
 from rectify.permissions import missing_right
 from rectify.policy import Policy
+from rectify.schedule import DueItem
 from rectify.stores.base import Append, EventStore
 from rectify.stores.memory import MemoryStore
 from rectify.workflow import WORKFLOW, build_machine, compile_table
@@ -241,6 +245,32 @@ class Campaign:
             batch.append(Append(case.id, case.version, (event,), event.command))
         appended = self._commit(batch)
         return [a.stream for a, ok in zip(batch, appended, strict=True) if ok]
+
+    def record_talk(self, person: str, kind: TalkKind | str, reason: str, *, actor: Actor,
+                    on: date, case: str | None = None,
+                    command_id: str | None = None) -> Talk:
+        """Record an admonishment (约谈) or cautionary (诫勉) talk with ``person``."""
+        return _people.record_talk(self, person, kind, reason, actor=actor, on=on, case=case,
+                                   command_id=command_id)
+
+    def record_appraisal(self, person: str, year: int, grade: AppraisalGrade | str, *,
+                         actor: Actor, on: date,
+                         command_id: str | None = None) -> AppraisalOutcome:
+        """Record a secretary's appraisal grade (述职评议考核); returns what it entails."""
+        return _people.record_appraisal(self, person, year, grade, actor=actor, on=on,
+                                        command_id=command_id)
+
+    def accountability(self, person: str, on: date) -> AccountabilityRecord:
+        """Talks, appraisals and dismissals of ``person``; restrictions active on ``on``."""
+        return _people.accountability(self, person, on)
+
+    def due(self, on: date, within_days: int = 7) -> list[DueItem]:
+        """What falls due on ``on``: cadence, case deadlines, first secretaries' reports."""
+        return _people.due(self, on, within_days)
+
+    def overdue(self, on: date) -> list[DueItem]:
+        """Only what is overdue on ``on``."""
+        return [item for item in self.due(on) if item.overdue]
 
     # -- machinery ---------------------------------------------------------------
 

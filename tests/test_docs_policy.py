@@ -3,7 +3,10 @@
 The reference tables in docs/policy.md have ``Key`` as their first column and
 hold one full dotted key per row, in backticks.  Placeholders in angle
 brackets (``kinds.<kind>.zh``) stand for the keys of a mapping; ``[]`` marks
-the entries of an array of tables (``identification.direct[].id``).  The
+the entries of an array of tables (``identification.direct[].id``).  A
+mapping whose default is long (``permissions.commands``) may give *see
+entries* as its default and document each default entry on its own row
+(``permissions.commands.open_cases``).  The
 key paths expected from the code are derived by walking the attrs classes of
 :class:`rectify.policy.Policy`, so a new field without documentation, or a
 documented key that no longer exists, fails here.
@@ -31,6 +34,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "policy.md"
 ANY = "<*>"  # a mapping key, whatever the placeholder's name in the docs
 REQUIRED = "required"
 ABSENT = "absent"
+ENTRIES = "see entries"  # the default is given entry by entry, one row per key
 
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
 _CODE = re.compile(r"`([^`]*)`")
@@ -181,6 +185,8 @@ def _default_literal(cell: str) -> Any:
 def _as_toml(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, collections.abc.Mapping):
+        return {k: _as_toml(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_as_toml(v) for v in value]
     return value
@@ -238,9 +244,24 @@ def test_documented_defaults_match_the_classes() -> None:
         elif cell == ABSENT:
             if default is not None:
                 wrong.append(f"{row.key}: documented as absent, but defaults to {default!r}")
+        elif cell == ENTRIES:
+            entries = _documented_entries(row.key)
+            if entries != default:
+                wrong.append(f"{row.key}: entries documented as {entries!r}, but the default "
+                             f"is {default!r}")
         elif _default_literal(row.default) != default:
             wrong.append(f"{row.key}: documented {row.default}, but the default is {default!r}")
     assert not wrong, "\n".join(wrong)
+
+
+def _documented_entries(table: str) -> dict[str, Any]:
+    """The default of each concrete entry row of ``table`` (placeholder rows are skipped)."""
+    return {
+        leaf: _default_literal(row.default)
+        for row in ROWS
+        for parent, _, leaf in [row.key.rpartition(".")]
+        if parent == table and not _PLACEHOLDER.fullmatch(leaf)
+    }
 
 
 def test_default_checker_reads_literals() -> None:
@@ -249,3 +270,4 @@ def test_default_checker_reads_literals() -> None:
     assert _default_literal("`70.0`") == 70.0
     assert _default_literal("`[]`") == _as_toml(())
     assert _default_literal("`true`") is True
+    assert _as_toml({"a": ("x",)}) == tomllib.loads('value = { a = ["x"] }')["value"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
 import attrs
@@ -32,6 +32,14 @@ def case_id(year: int, org: str) -> str:
     return f"{year}-{org}"
 
 
+def _pairs(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in values)
+
+
+def _texts(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(slots=True)
 class Plan:
     """An individual rectification plan (一村一策): problems, measures, people, deadline.
@@ -40,9 +48,9 @@ class Plan:
     with a description; ``responsible`` names the people answerable for it.
     """
 
-    problems: tuple[tuple[str, str], ...] = attrs.field(converter=tuple)
-    measures: tuple[str, ...] = attrs.field(converter=tuple)
-    responsible: tuple[str, ...] = attrs.field(converter=tuple)
+    problems: tuple[tuple[str, str], ...] = attrs.field(converter=_pairs)
+    measures: tuple[str, ...] = attrs.field(converter=_texts)
+    responsible: tuple[str, ...] = attrs.field(converter=_texts)
     deadline: date | None = None
 
 

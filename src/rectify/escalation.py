@@ -37,7 +37,7 @@ __all__ = [
 #: Rule ids of escalation reasons, with their English and Chinese descriptions.
 RULE_LABELS: Mapping[str, tuple[str, str]] = {
     "consecutive_listing": (
-        "listed in consecutive years up to the policy's limit",
+        "listed in consecutive years, reaching the policy's limit",
         "连续被列为整顿对象, 达到规定年数"),
     "streak_below_limit": (
         "not listed in enough consecutive years to escalate",
@@ -227,9 +227,8 @@ def _dismissals(
     parent = ancestors[0]
     above = _dismissal(
         parent.secretary, parent.code, PARENT_SECRETARY,
-        f"{parent.code} is the committee above second-tier branch {code}, "
-        f"listed {years} consecutive years",
-        f"{parent.code}是二层党支部{code}的上级党组织, {code}连续{years}年被列为整顿对象")
+        f"second-tier branch {code} under it was listed {years} consecutive years",
+        f"下属二层党支部{code}连续{years}年被列为整顿对象")
     return (own, above)
 
 
@@ -240,7 +239,7 @@ def _dismissal(person: str | None, org: str, role: str, why_en: str, why_zh: str
         zh = f"免去{org}书记职务: {why_zh}; 书记职务空缺, 暂无人可免"
     else:
         en = f"dismiss {person}, secretary of {org}: {why_en}"
-        zh = f"免去{person}的{org}书记职务: {why_zh}"
+        zh = f"免去{org}书记{person}的职务: {why_zh}"
     return Dismissal(person=person, org=org, role=role, reason_en=en, reason_zh=zh)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -106,6 +106,10 @@ def _to_float(value: Any) -> Any:
     return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def _roles(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
 def _frozen_mapping(value: Mapping[str, float] | None) -> Mapping[str, float]:
     if not value:
         return _EMPTY
@@ -140,7 +144,7 @@ class Person:
 
     id: str = attrs.field(validator=_nonblank)
     name: str = attrs.field(validator=_nonblank)
-    roles: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles)
     unit: str = ""
 
 

@@ -260,7 +260,7 @@ def first_secretary_reports_due(
                     continue
                 overdue = due < on
                 state_en = "overdue since" if overdue else "due"
-                state_zh = "已逾期, 截止" if overdue else "截止"
+                state_zh = "已超过截止日" if overdue else "截止日"
                 items.append(DueItem(
                     kind=kind, due=due, case=case, person=person, overdue=overdue,
                     en=f"case {case}: {en_kind} for {year}-{month:02d} from first secretary "

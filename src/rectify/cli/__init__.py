@@ -1,0 +1,27 @@
+"""The ``rectify`` command line: the only place that configures logging and output.
+
+Exit codes: 0 success; 1 unexpected failure; 2 usage error; 3 bad input
+(file, policy, population, ledger); 4 a command refused by the workflow or
+for lack of a right; 5 a concurrent change conflicted.  Errors print one
+block on stderr that names the problem and the fix; ``--debug`` shows the
+traceback as well.
+
+Each command group lives in its own module and registers itself on
+:data:`app` when imported; :func:`main` imports them all.
+"""
+
+from __future__ import annotations
+
+# Importing a command module registers its commands on ``app``.
+from rectify.cli import identify as _identify
+from rectify.cli import policy as _policy
+from rectify.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_CONFLICT,
+    EXIT_REFUSED,
+    app,
+    main,
+)
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_CONFLICT", "EXIT_REFUSED", "app", "main"]
+_COMMAND_MODULES = (_identify, _policy)

@@ -1,0 +1,71 @@
+"""``rectify policy list|show|validate``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rectify.cli._common import (
+    EXIT_BAD_INPUT,
+    JsonOption,
+    fail,
+    load_policy_or_fail,
+    out,
+    policy_app,
+    print_json,
+    problem_json,
+)
+from rectify.errors import RectifyError
+from rectify.policy import load_policy, preset_names, preset_text
+
+__all__ = ["policy_list", "policy_show", "policy_validate"]
+
+
+@policy_app.command("list")
+def policy_list(json_out: JsonOption = False) -> None:
+    """List the presets shipped with rectify."""
+    rows = []
+    for name in preset_names():
+        p = load_policy(name)
+        rows.append({"name": name, "title": p.meta.title, "version": p.meta.version,
+                     "fingerprint": p.fingerprint(), "description": p.meta.description})
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("name", "title", "version", "fingerprint")
+    for row in rows:
+        table.add_row(row["name"], row["title"], row["version"], row["fingerprint"][:12])
+    out.print(table)
+
+
+@policy_app.command("show")
+def policy_show(name: Annotated[str, typer.Argument(help="A preset name or a TOML file.")]) -> None:
+    """Print a policy as TOML (a preset's own file, comments included)."""
+    if name in preset_names():
+        out.print(preset_text(name), markup=False, end="")
+        return
+    out.print(load_policy_or_fail(name).to_toml(), markup=False, end="")
+
+
+@policy_app.command("validate")
+def policy_validate(
+    name: Annotated[str, typer.Argument(help="A preset name or a TOML file.")],
+    json_out: JsonOption = False,
+) -> None:
+    """Check a policy; exit 0 when valid, 3 with every problem listed otherwise."""
+    try:
+        policy = load_policy(name)
+    except RectifyError as exc:
+        if json_out:
+            problems = getattr(exc, "problems", ())
+            print_json({"valid": False, "error": str(exc).splitlines()[0],
+                         "problems": [problem_json(p) for p in problems]})
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise fail(exc) from None
+    if json_out:
+        print_json({"valid": True, "name": policy.meta.name,
+                     "fingerprint": policy.fingerprint()})
+    else:
+        out.print(f"{name}: valid (fingerprint {policy.fingerprint()[:12]})")

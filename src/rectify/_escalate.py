@@ -48,7 +48,9 @@ def escalation_appends(campaign: Campaign, year: int, actor: Person, on: date,
         add(f"org:{decision.org}", f"escalation:{cause}", EscalationRecorded,
             org=decision.org, year=year, streak=decision.streak)
         for dismissal in decision.dismissals:
-            add(f"org:{dismissal.org}", f"dismissal:{cause}:{dismissal.org}:{dismissal.role}",
+            # One dismissal per organization and year, even when a committee and one of
+            # its branches escalate together.
+            add(f"org:{dismissal.org}", f"dismissal:{year}:{dismissal.org}",
                 SecretaryDismissed, org=dismissal.org, person=dismissal.person,
                 role=dismissal.role, year=year, cause=cause)
     return decisions, appends

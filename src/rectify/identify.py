@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import attrs
 
+from rectify._gc import gc_paused
 from rectify.errors import IdentificationError, Problem
 from rectify.forest import Population
 from rectify.model import Assessment, Grade, Organization
@@ -182,11 +183,13 @@ class Identification:
 
     def listed(self) -> list[Decision]:
         """Decisions of the listed organizations, in code order."""
-        return [self._decision(i) for i in sorted(self._quota.union(self._direct))]
+        with gc_paused():
+            return [self._decision(i) for i in sorted(self._quota.union(self._direct))]
 
     def near_misses(self) -> list[Decision]:
         """Decisions of organizations not listed but ranked just above a cut-off."""
-        return [d for d in (self._decision(i) for i in self._near_miss_indices()) if d.near_miss]
+        with gc_paused():
+            return [d for d in map(self._decision, self._near_miss_indices()) if d.near_miss]
 
     def decision(self, code: str) -> Decision:
         """The decision for the organization with this code."""
@@ -256,6 +259,16 @@ def identify(
     Raises :class:`~rectify.errors.IdentificationError` listing every
     organization without an assessment for the year and every unknown kind.
     """
+    with gc_paused():
+        return _identify(population, assessments, policy, year)
+
+
+def _identify(
+    population: Population,
+    assessments: Mapping[str, Assessment] | Iterable[Assessment],
+    policy: Policy,
+    year: int,
+) -> Identification:
     # Work column by column (map, zip, comprehensions) rather than organization
     # by organization: at national scale per-organization Python work dominates.
     by_code = _assessments_for(assessments, year)
@@ -344,8 +357,9 @@ def _direct(
     for crit in criteria:
         values: list[Any]
         if crit.grades:
-            wanted = frozenset(g for g in Grade if g.value in crit.grades)
-            hits = list(compress(range(len(grades)), map(wanted.__contains__, grades)))
+            # Enum hashing runs in Python; comparing object ids stays in C.
+            wanted = frozenset(id(g) for g in Grade if g.value in crit.grades)
+            hits = list(compress(range(len(grades)), map(wanted.__contains__, map(id, grades))))
             values = grades
         else:
             assert crit.fact is not None

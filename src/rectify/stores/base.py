@@ -1,15 +1,25 @@
-"""The contract every event store keeps."""
+"""The contract every event store keeps, and the pieces the stores share.
+
+A store keeps *entries*: each event as its canonical JSON (see
+:mod:`rectify.stores.codec`) at a position (1, 2, 3... in append order),
+with the id of the command that appended it and its link in the SHA-256
+hash chain (``hash = sha256(previous + payload)``, see :mod:`rectify.chain`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 import attrs
 
+from rectify.errors import ConcurrencyConflict, InvalidValueError
 from rectify.events import Event
 
-__all__ = ["Append", "EventStore"]
+__all__ = ["GENESIS", "Append", "Entry", "EventStore", "Head", "LedgerStore", "check_batch"]
+
+#: The ``previous`` hash of the first entry of every ledger.
+GENESIS = bytes(32)
 
 
 @attrs.frozen(slots=True)
@@ -24,6 +34,33 @@ class Append:
     expected: int
     events: tuple[Event, ...]
     command: str
+
+
+@attrs.frozen(slots=True)
+class Entry:
+    """One stored event as the ledger keeps it.
+
+    ``payload`` is the event's canonical JSON; ``hash`` is
+    ``sha256(previous + payload)`` and ``previous`` the hash of the entry
+    before it (:data:`GENESIS` for the first).  ``command`` is the id of the
+    :class:`Append` that recorded it.
+    """
+
+    position: int
+    stream: str
+    version: int
+    command: str
+    payload: bytes
+    previous: bytes
+    hash: bytes
+
+
+@attrs.frozen(slots=True)
+class Head:
+    """The last entry of a ledger: its position (= number of entries) and hash."""
+
+    position: int
+    hash: bytes
 
 
 @runtime_checkable
@@ -49,9 +86,62 @@ class EventStore(Protocol):
         ...
 
     def replay(self) -> Iterator[Event]:
-        """Every event in append order."""
+        """Every event in append order (streamed: memory does not grow with the ledger)."""
         ...
 
     def has_command(self, command: str) -> bool:
         """Whether a command with this id was already recorded."""
         ...
+
+
+@runtime_checkable
+class LedgerStore(EventStore, Protocol):
+    """An event store that also exposes its hash-chained entries (every rectify store)."""
+
+    def entries(self, after: int = 0) -> Iterator[Entry]:
+        """Stored entries with a position above ``after``, in position order (streamed)."""
+        ...
+
+    def head(self) -> Head:
+        """The position and hash of the last entry (``Head(0, GENESIS)`` when empty)."""
+        ...
+
+    def __len__(self) -> int:
+        """The number of events stored."""
+        ...
+
+
+def check_batch(batch: Sequence[Append], versions: Mapping[str, int],
+                recorded: Container[str]) -> list[bool]:
+    """Which items of ``batch`` to append, given the streams' versions and known commands.
+
+    ``versions`` maps streams to their current version (missing: 0) and
+    ``recorded`` holds the command ids already stored.  Items whose command is
+    recorded (or repeated within the batch) are skipped (``False``).  Raises
+    :class:`~rectify.errors.ConcurrencyConflict` for the first item whose
+    stream is not at its expected version, and
+    :class:`~rectify.errors.InvalidValueError` for events not numbered
+    consecutively from it.
+    """
+    current: dict[str, int] = {}
+    seen: set[str] = set()
+    accepted: list[bool] = []
+    for item in batch:
+        if item.command in seen or item.command in recorded:
+            accepted.append(False)
+            continue
+        at = current.get(item.stream)
+        if at is None:
+            at = versions.get(item.stream, 0)
+        if at != item.expected:
+            raise ConcurrencyConflict(item.stream, item.expected, at)
+        for offset, event in enumerate(item.events, start=1):
+            if event.stream != item.stream or event.version != at + offset:
+                raise InvalidValueError(
+                    "event.version", f"stream {item.stream} version {at + offset}",
+                    f"{event.stream} version {event.version}",
+                    "number events consecutively from the expected version")
+        current[item.stream] = at + len(item.events)
+        seen.add(item.command)
+        accepted.append(True)
+    return accepted

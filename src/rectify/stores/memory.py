@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 
-from rectify.errors import ConcurrencyConflict, InvalidValueError
 from rectify.events import Event
-from rectify.stores.base import Append
+from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch
+from rectify.stores.codec import Upcasters, decode, encode
 
 __all__ = ["MemoryStore"]
 
 
 class MemoryStore:
-    """Keeps every event in a list; for tests, scripts and simulations."""
+    """Keeps every event in a list; for tests, scripts and simulations.
 
-    def __init__(self) -> None:
+    It keeps the hash chain too, so :func:`rectify.chain.verify` works on it
+    as on the durable stores.
+    """
+
+    def __init__(self, *, upcasters: Upcasters | None = None) -> None:
+        self.upcasters = upcasters
         self._events: list[Event] = []
+        self._entries: list[Entry] = []
         self._streams: dict[str, list[int]] = {}
         self._commands: set[str] = set()
 
@@ -24,32 +31,33 @@ class MemoryStore:
 
     def append(self, batch: Sequence[Append]) -> list[bool]:
         """See :meth:`rectify.stores.base.EventStore.append`."""
-        versions: dict[str, int] = {}
-        commands: set[str] = set()
-        accepted: list[bool] = []
-        for item in batch:
-            if item.command in self._commands or item.command in commands:
-                accepted.append(False)
+        return self.append_payloads(batch, None)
+
+    def append_payloads(self, batch: Sequence[Append],
+                        payloads: Sequence[Sequence[bytes]] | None) -> list[bool]:
+        """Append ``batch`` storing ``payloads`` (per item, per event) as the events' bytes.
+
+        Imports use it to keep an exported ledger byte for byte (so the hashes
+        stay those of the export); ``None`` encodes the events.
+        """
+        streams = {item.stream for item in batch}
+        accepted = check_batch(batch, {s: self.version(s) for s in streams}, self._commands)
+        previous = self._entries[-1].hash if self._entries else GENESIS
+        for index, (item, ok) in enumerate(zip(batch, accepted, strict=True)):
+            if not ok:
                 continue
-            current = versions.get(item.stream, self.version(item.stream))
-            if current != item.expected:
-                raise ConcurrencyConflict(item.stream, item.expected, current)
-            for offset, event in enumerate(item.events, start=1):
-                if event.stream != item.stream or event.version != current + offset:
-                    raise InvalidValueError(
-                        "event.version", f"stream {item.stream} version {current + offset}",
-                        f"{event.stream} version {event.version}",
-                        "number events consecutively from the expected version")
-            versions[item.stream] = current + len(item.events)
-            commands.add(item.command)
-            accepted.append(True)
-        for item, ok in zip(batch, accepted, strict=True):
-            if ok:
-                positions = self._streams.setdefault(item.stream, [])
-                for event in item.events:
-                    positions.append(len(self._events))
-                    self._events.append(event)
-        self._commands |= commands
+            self._commands.add(item.command)
+            positions = self._streams.setdefault(item.stream, [])
+            for k, event in enumerate(item.events):
+                payload = encode(event) if payloads is None else bytes(payloads[index][k])
+                digest = hashlib.sha256(previous + payload).digest()
+                positions.append(len(self._events))
+                self._events.append(event if payloads is None
+                                    else decode(payload, self.upcasters))
+                self._entries.append(Entry(len(self._entries) + 1, item.stream,
+                                           event.version, item.command, payload,
+                                           previous, digest))
+                previous = digest
         return accepted
 
     def version(self, stream: str) -> int:
@@ -67,3 +75,16 @@ class MemoryStore:
     def has_command(self, command: str) -> bool:
         """See :meth:`rectify.stores.base.EventStore.has_command`."""
         return command in self._commands
+
+    def entries(self, after: int = 0) -> Iterator[Entry]:
+        """See :meth:`rectify.stores.base.LedgerStore.entries`."""
+        if after <= 0:
+            return iter(self._entries)
+        return (entry for entry in self._entries if entry.position > after)
+
+    def head(self) -> Head:
+        """See :meth:`rectify.stores.base.LedgerStore.head`."""
+        return Head(len(self._entries), self._entries[-1].hash if self._entries else GENESIS)
+
+    def close(self) -> None:
+        """Nothing to release (present so every store can be closed alike)."""

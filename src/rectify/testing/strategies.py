@@ -9,19 +9,24 @@ and grade boundaries come up often.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 
+from rectify.case import Plan
 from rectify.forest import Population
+from rectify.guards import Votes, acceptance
 from rectify.model import Assessment, Grade, Organization, OrgForm, Tier
 from rectify.policy import Policy, Rounding, TieRule, load_policy
 
 __all__ = [
     "assessments_for",
+    "plans",
     "policies",
     "populations",
     "scores",
+    "verification_results",
 ]
 
 DEFAULT_KINDS: tuple[str, ...] = (
@@ -122,3 +127,85 @@ def policies(draw: st.DrawFn, /, base: str = "northern-county", **overrides: Any
     if overrides:
         policy = policy.evolve(overrides, source="overrides")
     return policy
+
+
+#: The gaps a vague plan can have; each one alone makes ``file_plan`` refuse it.
+PLAN_GAPS: tuple[str, ...] = (
+    "no_problems", "unknown_aspect", "blank_problem", "no_measures", "no_responsible",
+    "no_deadline", "deadline_not_after_filing", "deadline_beyond_limit",
+)
+
+
+@st.composite
+def plans(draw: st.DrawFn, policy: Policy, on: date, complete: bool | None = None) -> Plan:
+    """Rectification plans (整顿方案) filed on ``on`` under ``policy``.
+
+    ``complete=True`` gives plans the guards accept (problems tied to the
+    policy's aspects, measures, responsible people, a deadline within the
+    limit); ``complete=False`` gives vague plans with at least one gap of
+    :data:`PLAN_GAPS`; ``None`` draws either.
+    """
+    aspects = draw(st.lists(st.sampled_from(sorted(policy.aspects)), min_size=1, max_size=3,
+                            unique=True))
+    problems = [(a, f"{a}: 问题描述") for a in aspects]
+    measures = ["整改措施"]
+    responsible = ["责任人"]
+    limit = policy.plan.max_deadline_days
+    deadline: date | None = on + timedelta(days=draw(st.integers(1, max(limit, 1))))
+    if complete is None:
+        complete = draw(st.booleans())
+    if not complete:
+        gaps = draw(st.sets(st.sampled_from(PLAN_GAPS), min_size=1, max_size=3))
+        if "no_problems" in gaps:
+            problems = []
+        if "unknown_aspect" in gaps:
+            problems.append(("no_such_aspect", "未知问题"))
+        if "blank_problem" in gaps:
+            problems.append((aspects[0], "  "))
+        if "no_measures" in gaps:
+            measures = draw(st.sampled_from([[], ["  "]]))
+        if "no_responsible" in gaps:
+            responsible = draw(st.sampled_from([[], [""]]))
+        if "deadline_not_after_filing" in gaps:
+            deadline = on - timedelta(days=draw(st.integers(0, 30)))
+        if "deadline_beyond_limit" in gaps:
+            deadline = on + timedelta(days=limit + draw(st.integers(1, 60)))
+        if "no_deadline" in gaps:
+            deadline = None
+    return Plan(problems, measures, responsible, deadline)
+
+
+@st.composite
+def verification_results(draw: st.DrawFn, policy: Policy,
+                         passing: bool | None = None) -> tuple[float, Votes]:
+    """A verification's composite score and public evaluation votes (考核验收).
+
+    ``passing=True`` gives results the policy accepts, ``False`` results it
+    rejects (low score, dissatisfaction veto or too little satisfaction), and
+    ``None`` either.  Votes never exceed the policy's panel size and are never
+    all absent, so the result is well formed.
+    """
+    rules = policy.verification
+    if passing is None:
+        passing = draw(st.booleans())
+    panel = max(rules.panel_size, 1)
+    total = draw(st.integers(1, panel))
+    if passing:
+        score = draw(st.floats(min_value=min(rules.pass_score, 100.0), max_value=100.0,
+                               allow_nan=False))
+        dissatisfied = draw(st.integers(0, min(total, int(total * rules.max_dissatisfied))))
+        satisfied = draw(st.integers(0, total - dissatisfied))
+        votes = Votes(satisfied, total - dissatisfied - satisfied, dissatisfied)
+        if acceptance(score, votes, policy):
+            votes = Votes(total, 0, 0)
+        return score, votes
+    how = draw(st.sampled_from(["score", "veto", "both"]))
+    score = 100.0
+    if how in ("score", "both") and rules.pass_score > 0:
+        score = draw(st.floats(min_value=0.0, max_value=rules.pass_score, exclude_max=True,
+                               allow_nan=False))
+    dissatisfied = total if how in ("veto", "both") else draw(st.integers(0, total))
+    votes = Votes(total - dissatisfied, 0, dissatisfied)
+    if not acceptance(score, votes, policy):
+        return score, votes
+    return 0.0, Votes(0, 0, total)

@@ -94,6 +94,7 @@ class Campaign:
         self._listings: dict[int, set[str]] = {}
         self._records: list[Event] = []
         self._reports: set[tuple[str, str, str]] = set()
+        self._policies: set[str] = set()
         for event in self.store.replay():
             self._apply(event)
 
@@ -129,6 +130,10 @@ class Campaign:
     def records(self) -> list[Event]:
         """Accountability events: escalations, dismissals, talks, appraisals."""
         return list(self._records)
+
+    def policies_seen(self) -> frozenset[str]:
+        """Fingerprints of every policy under which the ledger's events were recorded."""
+        return frozenset(self._policies)
 
     def reports_filed(self) -> frozenset[tuple[str, str, str]]:
         """``(case, kind, month)`` of every report recorded."""
@@ -339,6 +344,7 @@ class Campaign:
         return appended
 
     def _apply(self, event: Event) -> None:
+        self._policies.add(event.policy)
         if event.stream.startswith(("person:", "org:")):
             self._records.append(event)
             return

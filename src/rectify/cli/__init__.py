@@ -13,7 +13,10 @@ Each command group lives in its own module and registers itself on
 from __future__ import annotations
 
 # Importing a command module registers its commands on ``app``.
+from rectify.cli import cases as _cases
+from rectify.cli import demo as _demo
 from rectify.cli import identify as _identify
+from rectify.cli import people as _people
 from rectify.cli import policy as _policy
 from rectify.cli._common import (
     EXIT_BAD_INPUT,
@@ -24,4 +27,4 @@ from rectify.cli._common import (
 )
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CONFLICT", "EXIT_REFUSED", "app", "main"]
-_COMMAND_MODULES = (_identify, _policy)
+_COMMAND_MODULES = (_cases, _demo, _identify, _people, _policy)

@@ -1,0 +1,281 @@
+"""Scriptable case commands over a ledger: open, plan, assign, report, verify, delist, close."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from rectify.campaign import Campaign
+from rectify.case import CaseRecord, Plan
+from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json
+from rectify.cli._ledger import (
+    ActorOption,
+    DbOption,
+    OnOption,
+    PopulationOption,
+    open_campaign,
+    parse_date,
+)
+from rectify.errors import InputError, Problem, RectifyError
+from rectify.guards import Votes
+from rectify.identify import identify
+from rectify.sample import assessments_from
+from rectify.workflow import WORKFLOW
+
+__all__ = ["case_app", "case_json"]
+
+case_app = typer.Typer(help="List and show cases (整顿对象).", no_args_is_help=True)
+app.add_typer(case_app, name="case")
+
+CaseArg = Annotated[str, typer.Option("--case", help="The case id, YEAR-ORGCODE.")]
+
+
+def case_json(case: CaseRecord) -> dict[str, Any]:
+    """A case record as JSON-ready data, with the state's Chinese label."""
+    return {
+        "id": case.id, "org": case.org, "year": case.year, "kind": case.kind,
+        "state": case.state, "state_zh": WORKFLOW.state(case.state).zh,
+        "version": case.version, "opened_on": case.opened_on.isoformat(),
+        "deadline": case.deadline.isoformat() if case.deadline else None,
+        "problems": list(case.problems), "resolved": sorted(case.resolved),
+        "support": dict(case.support), "attempts": case.attempts, "passed": case.passed,
+        "verifiers": list(case.verifiers),
+        "delisted_on": case.delisted_on.isoformat() if case.delisted_on else None,
+    }
+
+
+def _show(campaign: Campaign, case: CaseRecord, json_out: bool) -> None:
+    if json_out:
+        print_json(case_json(case))
+        return
+    name = campaign.population[case.org].name
+    out.print(f"{case.id} {name}: {case.state} / {WORKFLOW.state(case.state).zh}"
+              f" (version {case.version})")
+
+
+def _act(campaign: Campaign, json_out: bool, call: Any) -> None:
+    try:
+        record = call()
+    except RectifyError as exc:
+        raise fail(exc) from None
+    _show(campaign, record, json_out)
+
+
+@app.command("open")
+def open_command(
+    db: DbOption, year: Annotated[int, typer.Option("--year")], actor: ActorOption,
+    on: OnOption, policy: PolicyOption = "northern-county",
+    population: PopulationOption = "sample",
+    assessments: Annotated[str | None, typer.Option("--assessments")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Identify the year and open a case for each listed organization (escalations included)."""
+    campaign = open_campaign(db, policy, population)
+    try:
+        rows = assessments_from(assessments or population, campaign.population)
+        result = identify(campaign.population, rows, campaign.policy, year)
+        opened = campaign.open_cases(result, actor=actor, on=parse_date(on))
+    except RectifyError as exc:
+        raise fail(exc) from None
+    data = {"opened": list(opened.opened), "existing": list(opened.existing),
+            "escalations": [{"org": d.org, "streak": list(d.streak),
+                             "dismissed": [{"person": x.person, "org": x.org, "role": x.role}
+                                           for x in d.dismissals]}
+                            for d in opened.escalations]}
+    if json_out:
+        print_json(data)
+        return
+    out.print(f"opened {len(opened.opened)} case(s) / 新认定整顿对象; "
+              f"{len(opened.existing)} already existed / 已存在")
+    for d in opened.escalations:
+        out.print(f"  escalation / 问责: {d.explain()}")
+
+
+def _plans_from(path: Path) -> list[tuple[str, Plan]]:
+    try:
+        rows = json.loads(path.read_text("utf-8"))
+        return [(row["case"], Plan(problems=[(str(p[0]), str(p[1])) for p in row["problems"]],
+                                   measures=row["measures"], responsible=row["responsible"],
+                                   deadline=parse_date(row["deadline"], "deadline")))
+                for row in rows]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise fail(InputError(f"cannot read plans from {path}", [Problem(
+            str(path), 'a JSON list of {"case", "problems": [[aspect, text]], "measures", '
+            '"responsible", "deadline"}', type(exc).__name__ + ": " + str(exc),
+            "see docs/cli.md")])) from None
+
+
+@app.command("plan")
+def plan_command(
+    db: DbOption, actor: ActorOption, on: OnOption,
+    case: Annotated[str | None, typer.Option("--case")] = None,
+    problem: Annotated[list[str] | None, typer.Option(
+        "--problem", help="ASPECT:description (repeat).")] = None,
+    measure: Annotated[list[str] | None, typer.Option("--measure")] = None,
+    responsible: Annotated[list[str] | None, typer.Option("--responsible")] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Plans as a JSON list.")] = None,
+    policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
+    json_out: JsonOption = False,
+) -> None:
+    """File rectification plans (报备整顿方案): one from options, or many from --file."""
+    campaign = open_campaign(db, policy, population)
+    day = parse_date(on)
+    if file is not None:
+        plans = _plans_from(file)
+    elif case is not None:
+        pairs = [(p.partition(":")[0], p.partition(":")[2]) for p in problem or []]
+        plans = [(case, Plan(problems=pairs, measures=measure or [],
+                             responsible=responsible or [],
+                             deadline=parse_date(deadline, "--deadline") if deadline else None))]
+    else:
+        raise fail(InputError("nothing to file", [Problem(
+            "--case/--file", "a case with --problem/--measure/--responsible/--deadline, or "
+            "--file", None, "see rectify plan --help")]))
+    for case_id, plan in plans:
+        _act(campaign, json_out, lambda c=case_id, p=plan: campaign.file_plan(
+            c, p, actor=actor, on=day))
+
+
+@app.command("assign")
+def assign_command(
+    db: DbOption, case: CaseArg, level: Annotated[str, typer.Option("--level")],
+    actor: ActorOption, on: OnOption,
+    person: Annotated[str | None, typer.Option("--person")] = None,
+    release: Annotated[bool, typer.Option("--release", help="Release the level.")] = False,
+    policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
+    json_out: JsonOption = False,
+) -> None:
+    """Assign (or with --release, release) a support level (五级包扶)."""
+    campaign = open_campaign(db, policy, population)
+    day = parse_date(on)
+    if release:
+        _act(campaign, json_out, lambda: campaign.release_support(case, level, actor=actor,
+                                                                  on=day))
+        return
+    if person is None:
+        raise fail(InputError("no person", [Problem("--person", "the person to assign", None,
+                                                    "pass --person ID, or --release")]))
+    _act(campaign, json_out, lambda: campaign.assign_support(case, level, person, actor=actor,
+                                                             on=day))
+
+
+@app.command("report")
+def report_command(
+    db: DbOption, case: CaseArg, kind: Annotated[str, typer.Option(
+        "--kind", help="work_plan, duty_ledger or progress.")],
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM")], actor: ActorOption,
+    on: OnOption, resolved: Annotated[list[str] | None, typer.Option("--resolved")] = None,
+    note: Annotated[str, typer.Option("--note")] = "",
+    policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
+    json_out: JsonOption = False,
+) -> None:
+    """Record a monthly work plan, duty ledger or progress report (月初计划, 月末台账)."""
+    campaign = open_campaign(db, policy, population)
+    _act(campaign, json_out, lambda: campaign.record_report(
+        case, kind, month, actor=actor, on=parse_date(on), resolved=resolved or (), note=note))
+
+
+@app.command("request-verification")
+def request_command(db: DbOption, case: CaseArg, actor: ActorOption, on: OnOption,
+                    policy: PolicyOption = "northern-county",
+                    population: PopulationOption = "sample",
+                    json_out: JsonOption = False) -> None:
+    """Ask for verification once every problem is resolved (申请考核验收)."""
+    campaign = open_campaign(db, policy, population)
+    _act(campaign, json_out, lambda: campaign.request_verification(case, actor=actor,
+                                                                   on=parse_date(on)))
+
+
+@app.command("verify")
+def verify_command(
+    db: DbOption, case: CaseArg, score: Annotated[float, typer.Option("--score")],
+    satisfied: Annotated[int, typer.Option("--satisfied")],
+    basically: Annotated[int, typer.Option("--basically-satisfied")],
+    dissatisfied: Annotated[int, typer.Option("--dissatisfied")],
+    team: Annotated[str, typer.Option("--team", help="Verifier ids, comma-separated.")],
+    actor: ActorOption, on: OnOption, policy: PolicyOption = "northern-county",
+    population: PopulationOption = "sample", json_out: JsonOption = False,
+) -> None:
+    """Record a verification (考核验收): accepted, or back to rectification."""
+    campaign = open_campaign(db, policy, population)
+    members = [m.strip() for m in team.split(",") if m.strip()]
+    _act(campaign, json_out, lambda: campaign.record_verification(
+        case, score, Votes(satisfied, basically, dissatisfied), members, actor=actor,
+        on=parse_date(on)))
+
+
+@app.command("delist")
+def delist_command(db: DbOption, case: CaseArg, actor: ActorOption, on: OnOption,
+                   policy: PolicyOption = "northern-county",
+                   population: PopulationOption = "sample", json_out: JsonOption = False) -> None:
+    """Delist a case after a passing, independent verification (销号)."""
+    campaign = open_campaign(db, policy, population)
+    _act(campaign, json_out, lambda: campaign.delist(case, actor=actor, on=parse_date(on)))
+
+
+@app.command("close-year")
+def close_year_command(db: DbOption, year: Annotated[int, typer.Option("--year")],
+                       actor: ActorOption, on: OnOption,
+                       policy: PolicyOption = "northern-county",
+                       population: PopulationOption = "sample",
+                       json_out: JsonOption = False) -> None:
+    """Close a year: carry over every case still open (结转)."""
+    campaign = open_campaign(db, policy, population)
+    try:
+        carried = campaign.close_year(year, actor=actor, on=parse_date(on))
+    except RectifyError as exc:
+        raise fail(exc) from None
+    if json_out:
+        print_json({"carried_over": carried})
+    else:
+        out.print(f"{len(carried)} case(s) carried over / 结转: {', '.join(carried)}")
+
+
+@case_app.command("list")
+def case_list(db: DbOption, year: Annotated[int | None, typer.Option("--year")] = None,
+              state: Annotated[str | None, typer.Option("--state")] = None,
+              policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
+              json_out: JsonOption = False) -> None:
+    """List cases, optionally by year and state."""
+    campaign = open_campaign(db, policy, population)
+    cases = campaign.cases(year=year, state=state)
+    if json_out:
+        print_json([case_json(c) for c in cases])
+        return
+    table = Table("case", "name / 名称", "state / 状态", "deadline", "attempts")
+    for c in cases:
+        table.add_row(c.id, campaign.population[c.org].name,
+                      f"{c.state} / {WORKFLOW.state(c.state).zh}",
+                      c.deadline.isoformat() if c.deadline else "", str(c.attempts))
+    out.print(table)
+
+
+@case_app.command("show")
+def case_show(case: Annotated[str, typer.Argument(help="The case id, YEAR-ORGCODE.")],
+              db: DbOption, policy: PolicyOption = "northern-county",
+              population: PopulationOption = "sample", json_out: JsonOption = False) -> None:
+    """Show a case: state, support, problems and its history."""
+    campaign = open_campaign(db, policy, population)
+    try:
+        record = campaign.case(case)
+        history = campaign.history(case)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    if json_out:
+        data = case_json(record)
+        data["history"] = [{"version": e.version, "type": type(e).__name__,
+                            "on": e.on.isoformat(), "actor": e.actor,
+                            "transitions": list(e.transitions)} for e in history]
+        print_json(data)
+        return
+    _show(campaign, record, False)
+    for level, person in record.support:
+        out.print(f"  support {level}: {person}")
+    for e in history:
+        moved = f" → {', '.join(e.transitions)}" if e.transitions else ""
+        out.print(f"  v{e.version} {e.on} {type(e).__name__} by {e.actor}{moved}")

@@ -1,0 +1,365 @@
+"""The embedded default ledger: one SQLite file (standard library ``sqlite3``).
+
+The file holds three tables:
+
+``ledger_schema``
+    one row: the storage schema version (:data:`STORAGE_SCHEMA`) and the
+    date the ledger was created;
+``events``
+    one row per event: ``position`` (the integer primary key, 1, 2, 3... in
+    append order), ``stream``, ``version`` (unique together: optimistic
+    concurrency), ``command`` (the id of the append), ``payload`` (canonical
+    JSON), ``previous`` and ``hash`` (the SHA-256 chain);
+``commands``
+    every command id recorded (primary key: idempotency).
+
+It runs in WAL mode; each :meth:`SQLiteStore.append` is one ``BEGIN
+IMMEDIATE`` transaction, so a batch is stored entirely or not at all even if
+the process is killed, and concurrent writers (threads or processes) queue
+for the write lock.  Reads page through the table by position, so replay
+uses constant memory.
+
+>>> import tempfile, pathlib
+>>> from datetime import date
+>>> from rectify.events import PlanReturned
+>>> from rectify.stores import Append
+>>> tmp = tempfile.TemporaryDirectory()
+>>> store = SQLiteStore(pathlib.Path(tmp.name) / "ledger.db")
+>>> e = PlanReturned(stream="2017-V1", version=1, actor="D1", on=date(2017, 3, 1),
+...                  policy="p", command="c1", reason="too vague")
+>>> once = [Append("2017-V1", 0, (e,), "c1")]
+>>> store.append(once), store.append(once)
+([True], [False])
+>>> [ev.reason for ev in store.replay()], store.version("2017-V1")
+(['too vague'], 1)
+>>> store.close(); tmp.cleanup()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rectify.events import Event
+from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch
+from rectify.stores.codec import Upcasters, decode, encode
+from rectify.stores.errors import (
+    LedgerCorrupt,
+    LedgerError,
+    LedgerFull,
+    LedgerReadOnly,
+    LedgerSchemaError,
+)
+
+__all__ = ["APPLICATION_ID", "STORAGE_SCHEMA", "SQLiteStore"]
+
+#: The storage schema this version writes and reads.
+STORAGE_SCHEMA = 1
+#: ``PRAGMA application_id`` of a rectify ledger ("RCTF").
+APPLICATION_ID = 0x52435446
+
+_PAGE = 5000  # rows per read when paging through the ledger
+_PARAMS = 500  # bound parameters per IN (...) query
+_MAGIC = b"SQLite format 3\x00"
+
+_DDL = (
+    "CREATE TABLE ledger_schema (version INTEGER NOT NULL, created TEXT NOT NULL)",
+    "CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL,"
+    " version INTEGER NOT NULL, command TEXT NOT NULL, payload BLOB NOT NULL,"
+    " previous BLOB NOT NULL, hash BLOB NOT NULL, UNIQUE (stream, version))",
+    "CREATE TABLE commands (command TEXT PRIMARY KEY) WITHOUT ROWID",
+)
+_TABLES = ("commands", "events", "ledger_schema")
+
+
+def _translate(where: str, exc: sqlite3.Error) -> LedgerError:
+    """The typed ledger error for a sqlite3 error."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    text = str(exc)
+    if code == sqlite3.SQLITE_FULL or "full" in text:
+        return LedgerFull(where, f"cannot write: {text}",
+                          "free disk space (or raise max_page_count) and retry the batch")
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text:
+        return LedgerReadOnly(where, f"cannot write: {text}",
+                              "check the permissions of the file and of its directory, "
+                              "or open it with readonly=True to only read and verify")
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or "not a database" in text:
+        return LedgerCorrupt(where, f"not a readable SQLite ledger: {text}",
+                             "restore the file from a backup or a JSON export")
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return LedgerError(where, f"cannot open: {text}", "check that the directory exists")
+    return LedgerError(where, text)
+
+
+class SQLiteStore:
+    """The ledger in one SQLite file at ``path`` (created if missing).
+
+    ``readonly`` opens an existing ledger for reading and verifying only.
+    ``synchronous`` is SQLite's setting: ``"FULL"`` (the default) makes every
+    committed batch survive a power cut; ``"NORMAL"`` survives a killed
+    process but may lose the last batches on a power cut, and is faster.
+    ``pragmas`` are extra ``PRAGMA name=value`` settings (for example
+    ``{"max_page_count": 1000}`` to cap the size).  ``upcasters`` bring
+    events stored with an older event schema up to date (see
+    :mod:`rectify.stores.codec`).
+
+    Raises :class:`~rectify.stores.errors.LedgerCorrupt` for a file that is
+    not a rectify ledger (or misses a table),
+    :class:`~rectify.stores.errors.LedgerSchemaError` for an unknown storage
+    schema and :class:`~rectify.stores.errors.LedgerReadOnly` /
+    :class:`~rectify.stores.errors.LedgerFull` when a write cannot happen; in
+    every case the file is left as it was.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False,
+                 synchronous: str = "FULL", pragmas: Mapping[str, str | int] | None = None,
+                 upcasters: Upcasters | None = None) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self.upcasters = upcasters
+        self._where = str(self.path)
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if exists:
+            self._check_header()
+        elif readonly:
+            raise LedgerError(self._where, "no ledger at this path",
+                              "check the path (readonly=True never creates a ledger)")
+        try:
+            if readonly:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                self._conn = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                             timeout=60.0)
+            else:
+                self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=60.0)
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+        try:
+            self._setup(exists, synchronous, pragmas or {})
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- opening -------------------------------------------------------------------
+
+    def _check_header(self) -> None:
+        with self.path.open("rb") as handle:
+            magic = handle.read(len(_MAGIC))
+        if magic != _MAGIC:
+            raise LedgerCorrupt(self._where, f"not a SQLite file (starts with {magic[:8]!r})",
+                                "pass the path of a rectify ledger (.db), or restore it "
+                                "from a backup or a JSON export")
+
+    def _setup(self, exists: bool, synchronous: str, pragmas: Mapping[str, str | int]) -> None:
+        conn = self._conn
+        try:
+            conn.execute("PRAGMA busy_timeout=60000")
+            if not self.readonly:
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+            for name, value in pragmas.items():
+                conn.execute(f"PRAGMA {name}={value}")
+            app = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+        if not tables and app == 0 and not self.readonly:
+            if self._create():
+                return
+            tables, app = set(_TABLES), self._pragma("application_id")
+        if app != APPLICATION_ID:
+            raise LedgerCorrupt(self._where, "a SQLite database, but not a rectify ledger "
+                                f"(application_id {app:#x}, tables {sorted(tables)})",
+                                "pass the path of a rectify ledger or of a new file")
+        missing = [t for t in _TABLES if t not in tables]
+        if missing:
+            raise LedgerCorrupt(self._where, f"missing table(s) {', '.join(missing)}",
+                                "restore the ledger from a backup or a JSON export")
+        try:
+            row = conn.execute("SELECT max(version) FROM ledger_schema").fetchone()
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+        version = row[0] if row and row[0] is not None else 0
+        if version != STORAGE_SCHEMA:
+            raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
+
+    def _pragma(self, name: str) -> int:
+        try:
+            return int(self._conn.execute(f"PRAGMA {name}").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+
+    def _create(self) -> bool:
+        """Create the tables; ``False`` if another process created them first."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            # Another process may have created the ledger while we waited for the lock.
+            if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                conn.execute("ROLLBACK")
+                return False
+            for ddl in _DDL:
+                conn.execute(ddl)
+            conn.execute("INSERT INTO ledger_schema VALUES (?, ?)",
+                         (STORAGE_SCHEMA, datetime.now(UTC).isoformat(timespec="seconds")))
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise _translate(self._where, exc) from None
+        return True
+
+    # -- writing -------------------------------------------------------------------
+
+    def append(self, batch: Sequence[Append]) -> list[bool]:
+        """See :meth:`rectify.stores.base.EventStore.append`."""
+        return self.append_payloads(batch, [[encode(e) for e in item.events]
+                                            for item in batch])
+
+    def append_payloads(self, batch: Sequence[Append],
+                        payloads: Sequence[Sequence[bytes]] | None) -> list[bool]:
+        """Append ``batch`` storing ``payloads`` (per item, per event) as the events' bytes.
+
+        Imports use it to keep an exported ledger byte for byte; ``None``
+        encodes the events.
+        """
+        if payloads is None:
+            payloads = [[encode(e) for e in item.events] for item in batch]
+        if not batch:
+            return []
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+        try:
+            streams = list({item.stream: None for item in batch})
+            commands = [item.command for item in batch]
+            accepted = check_batch(batch, self._versions(streams), self._recorded(commands))
+            last = conn.execute(
+                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+            position, previous = (last[0], last[1]) if last else (0, GENESIS)
+            rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
+            sha = hashlib.sha256
+            for index, item in enumerate(batch):
+                if not accepted[index]:
+                    continue
+                stream, command = item.stream, item.command
+                version = item.expected
+                for payload in payloads[index]:
+                    digest = sha(previous + payload).digest()
+                    position += 1
+                    version += 1
+                    rows.append((position, stream, version, command, payload, previous,
+                                 digest))
+                    previous = digest
+            conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.executemany("INSERT INTO commands VALUES (?)",
+                             [(c,) for c, ok in zip(commands, accepted, strict=True) if ok])
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _translate(self._where, exc) from None
+            raise
+        return accepted
+
+    def _versions(self, streams: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(streams):
+            marks = ",".join("?" * len(chunk))
+            found.update(self._conn.execute(
+                f"SELECT stream, max(version) FROM events WHERE stream IN ({marks})"
+                " GROUP BY stream", chunk))
+        return found
+
+    def _recorded(self, commands: list[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(commands):
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self._conn.execute(
+                f"SELECT command FROM commands WHERE command IN ({marks})", chunk))
+        return found
+
+    # -- reading -------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        try:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+
+    def __len__(self) -> int:
+        return int(self._query("SELECT count(*) FROM events")[0][0])
+
+    def version(self, stream: str) -> int:
+        """See :meth:`rectify.stores.base.EventStore.version`."""
+        row = self._query("SELECT max(version) FROM events WHERE stream = ?", (stream,))
+        return int(row[0][0] or 0)
+
+    def read(self, stream: str) -> Iterator[Event]:
+        """See :meth:`rectify.stores.base.EventStore.read`."""
+        upcasters = self.upcasters
+        rows = self._query("SELECT payload FROM events WHERE stream = ? ORDER BY version",
+                           (stream,))
+        return (decode(r[0], upcasters) for r in rows)
+
+    def replay(self) -> Iterator[Event]:
+        """See :meth:`rectify.stores.base.EventStore.replay` (pages of 5,000 events)."""
+        upcasters = self.upcasters
+        after = 0
+        while True:
+            rows = self._query("SELECT position, payload FROM events WHERE position > ?"
+                               " ORDER BY position LIMIT ?", (after, _PAGE))
+            if not rows:
+                return
+            for _, payload in rows:
+                yield decode(payload, upcasters)
+            after = rows[-1][0]
+
+    def has_command(self, command: str) -> bool:
+        """See :meth:`rectify.stores.base.EventStore.has_command`."""
+        return bool(self._query("SELECT 1 FROM commands WHERE command = ?", (command,)))
+
+    def entries(self, after: int = 0) -> Iterator[Entry]:
+        """See :meth:`rectify.stores.base.LedgerStore.entries`."""
+        while True:
+            rows = self._query("SELECT position, stream, version, command, payload, previous,"
+                               " hash FROM events WHERE position > ? ORDER BY position"
+                               " LIMIT ?", (after, _PAGE))
+            if not rows:
+                return
+            for row in rows:
+                yield Entry(row[0], row[1], row[2], row[3], bytes(row[4]), bytes(row[5]),
+                            bytes(row[6]))
+            after = rows[-1][0]
+
+    def head(self) -> Head:
+        """See :meth:`rectify.stores.base.LedgerStore.head`."""
+        rows = self._query("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+        return Head(rows[0][0], bytes(rows[0][1])) if rows else Head(0, GENESIS)
+
+    def close(self) -> None:
+        """Close the connection (the file stays consistent whether or not this is called)."""
+        self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _PARAMS):
+        yield values[start:start + _PARAMS]

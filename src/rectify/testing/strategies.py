@@ -22,6 +22,7 @@ from rectify.policy import Policy, Rounding, TieRule, load_policy
 
 __all__ = [
     "assessments_for",
+    "coverages",
     "plans",
     "policies",
     "populations",
@@ -209,3 +210,85 @@ def verification_results(draw: st.DrawFn, policy: Policy,
     if not acceptance(score, votes, policy):
         return score, votes
     return 0.0, Votes(0, 0, total)
+
+
+# -- coverage: forests with people, units, contact points (appended for rectify.coverage) ------
+
+#: Problem types each default department type serves (the inverse of the pairing map).
+_SERVES: dict[str, tuple[str, ...]] = {
+    "party_government": ("weak",), "economic": ("poor",), "political_legal": ("disorderly",),
+    "agricultural": ("specialised",),
+}
+_CASE_STATES = ("identified", "planned", "supported", "verifying", "accepted", "delisted")
+
+
+@st.composite
+def coverages(draw: st.DrawFn, policy: Policy | None = None, *, min_cases: int = 1,
+              max_orgs: int = 12, max_load: int = 2) -> Any:
+    """Valid coverage snapshots (:class:`rectify.coverage.Coverage`) on which no check fires.
+
+    A forest (:func:`populations`) with its secretaries, cases of year 2017
+    in any state with every required support level held by a cadre of the
+    level's role (nobody above ``max_load`` open cases), one or two
+    independent verifiers per case, county leaders with one or two township
+    contact points and standing-committee members with exactly one (at least
+    four visits each), agency units paired within capacity with villages of
+    a problem type their department serves, and a cross-assessment lottery
+    between three to five counties.  Plant one violation to test a check.
+    """
+    from rectify.assignment import cross_assessment_lottery
+    from rectify.coverage import (
+        DEFAULT_LEVEL_ROLES,
+        CaseCoverage,
+        ContactPoint,
+        Coverage,
+        Pairing,
+        Unit,
+    )
+    from rectify.model import Person
+
+    policy = policy or load_policy()
+    population = draw(populations(kinds=tuple(policy.kinds), min_size=max(min_cases, 1),
+                                  max_size=max(max_orgs, min_cases)))
+    codes = [o.code for o in population]
+    chosen = draw(st.lists(st.sampled_from(codes), min_size=min_cases, max_size=len(codes),
+                           unique=True))
+    people = [Person(o.secretary, f"书记{o.code}", {"secretary"}) for o in population
+              if o.secretary]
+    roles = sorted(set(DEFAULT_LEVEL_ROLES.values()))
+    per_role = max(1, -(-len(chosen) // max(max_load, 1)))
+    people += [Person(f"C-{role}-{i}", f"{role}{i}", {role}) for role in roles
+               for i in range(per_role)]
+    cases: list[CaseCoverage] = []
+    since = date(2017, 3, 1)
+    for j, code in enumerate(sorted(chosen)):
+        org = population[code]
+        support = tuple((level, f"C-{DEFAULT_LEVEL_ROLES[level]}-{j // max(max_load, 1)}", since)
+                        for level in policy.support.required.get(org.kind, ()))
+        team = tuple(f"V{j}-{k}" for k in range(draw(st.integers(0, 2))))
+        people += [Person(v, f"验收{v}", {"verifier"}) for v in team]
+        cases.append(CaseCoverage(f"2017-{code}", code, org.kind, 2017,
+                                  draw(st.sampled_from(_CASE_STATES)), support, team,
+                                  date(2017, 9, 1) if team else None))
+    counties = [f"K{i}" for i in range(draw(st.integers(3, 5)))]
+    townships = [(c, f"T{i}") for c in counties for i in range(2)]
+    contact: list[ContactPoint] = []
+    leaders = [p.id for p in people if "county_leader" in p.roles]
+    for pid in leaders:
+        for county, town in draw(st.lists(st.sampled_from(townships), min_size=1, max_size=2,
+                                          unique=True)):
+            contact.append(ContactPoint(pid, county, town, since, draw(st.integers(4, 12))))
+    for i in range(draw(st.integers(0, 2))):
+        people.append(Person(f"S{i}", f"常委{i}", {"standing_committee"}))
+        county, town = draw(st.sampled_from([(c, "") for c in counties] + townships))
+        contact.append(ContactPoint(f"S{i}", county, town, since, draw(st.integers(4, 12))))
+    units: list[Unit] = []
+    pairings: list[Pairing] = []
+    for i in range(draw(st.integers(0, 3))):
+        department = draw(st.sampled_from(sorted(_SERVES)))
+        capacity = draw(st.integers(1, 3))
+        units.append(Unit(f"U{i}", f"单位{i}", department, capacity))
+        for code in draw(st.lists(st.sampled_from(codes), max_size=capacity, unique=True)):
+            pairings.append(Pairing(f"U{i}", code, _SERVES[department][0], since))
+    lottery = cross_assessment_lottery(counties, draw(st.integers(0, 1000)), period="2017Q1")
+    return Coverage.of(population, cases, people, units, contact, pairings, lottery)

@@ -52,6 +52,8 @@ class Context:
     on: date
     fire: Callable[[str, str], str | None]
     conflicts: Callable[[CaseRecord], frozenset[str]]
+    support_reasons: Callable[[CaseRecord, str, str], list[str]]
+    team_reasons: Callable[[CaseRecord, tuple[str, ...]], list[str]]
 
 
 def _state(ctx: Context, case: CaseRecord, trigger: str, unmet: list[str]) -> str:
@@ -99,10 +101,7 @@ def assign_support(ctx: Context, case: CaseRecord, level: str, person: str) -> B
                      f"{', '.join(ctx.policy.support.levels)})")
     if not case.is_open:
         unmet.append(f"the case is closed ({case.state})")
-    if person in case.verifiers:
-        unmet.append(f"{person} verified this case and cannot support it")
-    if person in ctx.conflicts(case) - {case.holder(level)}:
-        unmet.append(f"{person} belongs to the organization or its chain")
+    unmet += ctx.support_reasons(case, level, person)
     if unmet:
         return unmet
     after = attrs.evolve(case, support=(*[s for s in case.support if s[0] != level],
@@ -149,7 +148,7 @@ def record_verification(ctx: Context, case: CaseRecord, score: float, votes: gua
                         team: tuple[str, ...]) -> Built | list[str]:
     """Record the team's result: accepted, or back to supported with a new deadline."""
     unmet = guards.vote_problems(score, votes, ctx.policy)
-    unmet += guards.verifier_independent(case, team, ctx.conflicts(case))
+    unmet += ctx.team_reasons(case, team) if team else ["the verification team is empty"]
     failed = guards.acceptance(score, votes, ctx.policy)
     trigger = "fail_verification" if failed else "pass_verification"
     _state(ctx, case, trigger, unmet)

@@ -79,6 +79,14 @@ def _lifecycle(policy: Policy) -> list[Problem]:
     for command in sorted(_COMMANDS - set(policy.permissions.commands)):
         problems.append(Problem(f"permissions.commands.{command}", "the roles allowed to "
                                 "issue this command", None, "add it under [permissions.commands]"))
+    cov = policy.coverage
+    for key in ("max_cases_per_person", "max_villages_per_unit", "min_contact_points",
+                "max_contact_points", "min_visits"):
+        problems += _at_least(f"coverage.{key}", getattr(cov, key), 0)
+    if cov.max_contact_points < cov.min_contact_points:
+        problems.append(Problem("coverage.max_contact_points",
+                                f"a number ≥ min_contact_points ({cov.min_contact_points})",
+                                cov.max_contact_points))
     for role, scope in policy.permissions.scopes.items():
         if scope not in _SCOPES:
             problems.append(Problem(f"permissions.scopes.{role}", f"one of {_SCOPES}", scope))

@@ -14,6 +14,7 @@ import attrs
 
 __all__ = [
     "AccountabilityPolicy",
+    "CoveragePolicy",
     "PermissionsPolicy",
     "PlanPolicy",
     "SchedulePolicy",
@@ -98,3 +99,29 @@ class PermissionsPolicy:
         default=_DEFAULT_COMMANDS, converter=_frozen
     )
     scopes: Mapping[str, str] = attrs.field(default=_DEFAULT_SCOPES, converter=_frozen)
+
+
+_DEFAULT_LEVEL_ROLES: Mapping[str, str] = {
+    "leader_contact": "county_leader",
+    "org_guidance": "org_department",
+    "paired_unit": "paired_unit",
+    "committee_supervisor": "committee_supervisor",
+    "first_secretary": "first_secretary",
+}
+
+
+@attrs.frozen
+class CoveragePolicy:
+    """Load caps and role rules of the coverage graph (包扶关系).
+
+    ``level_roles`` names the role a person needs to take each support level;
+    a level not listed may be taken by anyone.
+    """
+
+    max_cases_per_person: int = 5
+    max_villages_per_unit: int = 5
+    min_contact_points: int = 1
+    max_contact_points: int = 2
+    min_visits: int = 4
+    level_roles: Mapping[str, str] = attrs.field(default=_DEFAULT_LEVEL_ROLES,
+                                                 converter=_frozen)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -95,6 +96,7 @@ class Campaign:
         self._records: list[Event] = []
         self._reports: set[tuple[str, str, str]] = set()
         self._policies: set[str] = set()
+        self._loads: Counter[str] = Counter()
         for event in self.store.replay():
             self._apply(event)
 
@@ -292,6 +294,26 @@ class Campaign:
             raise PermissionDenied(person.id, command, missing, case.id if case else None)
         return person
 
+    def load(self, person: str) -> int:
+        """How many open cases ``person`` supports."""
+        return self._loads.get(person, 0)
+
+    def _support_reasons(self, case: CaseRecord, level: str, person: str) -> list[str]:
+        from rectify._coverage_guards import support_reasons
+
+        known = self.people.get(person)
+        cov = self.policy.coverage
+        others = self.load(person) - (1 if person in case.supporters and case.is_open else 0)
+        return support_reasons(case, level, person, self.population, load=others,
+                               max_cases_per_person=cov.max_cases_per_person,
+                               roles=known.roles if known is not None else None,
+                               level_roles=cov.level_roles if known is not None else None)
+
+    def _team_reasons(self, case: CaseRecord, team: tuple[str, ...]) -> list[str]:
+        from rectify._coverage_guards import verification_conflicts
+
+        return verification_conflicts(self, case.id, team)
+
     def _conflicts(self, case: CaseRecord) -> frozenset[str]:
         """Secretaries of the case's organization and of its parents: never its verifiers."""
         org = self.population.get(case.org)
@@ -313,7 +335,8 @@ class Campaign:
         if self.store.has_command(command_id):
             return None
         person = self._actor(actor, command, record)
-        ctx = _builders.Context(self.policy, on, self.fire, self._conflicts)
+        ctx = _builders.Context(self.policy, on, self.fire, self._conflicts,
+                                self._support_reasons, self._team_reasons)
         built = _builders.BUILDERS[command](ctx, record, **args)
         if isinstance(built, list):
             if enabled(logging.WARNING):
@@ -351,6 +374,10 @@ class Campaign:
         before = self._cases.get(event.stream)
         after = apply_event(before, event, self._table)
         self._cases[event.stream] = after
+        if before is not None and before.is_open:
+            self._loads.subtract(before.supporters)
+        if after.is_open:
+            self._loads.update(after.supporters)
         if isinstance(event, CaseOpened):
             self._listings.setdefault(event.year, set()).add(event.org)
         kind = getattr(event, "kind", None)

@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-import itertools
+import functools
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
@@ -97,8 +97,6 @@ class _Run:
                 self.by_role.setdefault(role, []).append(person.id)
         self.dept = self.by_role["org_department"][1]
         self.assessments = {(a.org, a.year): a for a in sample_assessments()}
-        self.pickers = {level: itertools.cycle(self.by_role[role])
-                        for level, role in _LEVEL_ROLES.items()}
 
     def note(self, name: str, count: int, note: str = "") -> None:
         self.report.steps.append(DemoStep(name, count, note))
@@ -152,11 +150,9 @@ class _Run:
         self.resolve_and_request(retry, date(2016, 9, 1), "r2")
         self.verify(retry, 81.0, Votes(11, 3, 1), date(2016, 9, 15), "r2")
         self.note("re-rectification 2016", 1, f"{failing} passed on attempt 2")
-        delisted = 0
         for case in self.each("delisting 2016", c.cases(year=2016, state="accepted")):
             self.c.delist(case.id, actor=self.dept, on=date(2016, 10, 10),
                           command_id=f"demo:delist:{case.id}")
-            delisted += 1
         self.note("delisted 2016", len(c.cases(year=2016, state="delisted")))
         carried = c.close_year(2016, actor=self.dept, on=date(2016, 12, 31),
                                command_id="demo:close:2016")
@@ -168,8 +164,7 @@ class _Run:
     def year_two(self) -> None:
         c = self.c
         result = identify(c.population, sample_assessments(), c.policy, 2017)
-        opened = c.open_cases(result, actor=self.dept, on=date(2017, 2, 15),
-                              command_id="demo:open:2017")
+        c.open_cases(result, actor=self.dept, on=date(2017, 2, 15), command_id="demo:open:2017")
         repeat = sorted(set(result.listed_codes) & c.listings().get(2016, frozenset()))
         self.note("identify 2017", len(result.listed_codes), f"listed again: {', '.join(repeat)}")
         escalated = [e for e in c.records() if type(e).__name__ == "EscalationRecorded"]
@@ -220,7 +215,9 @@ class _Run:
                 self.assign(case, level, on)
 
     def assign(self, case: CaseRecord, level: str, on: date) -> None:
-        person = next(self.pickers[level])
+        # The least-loaded person with the level's role, so nobody passes the load cap.
+        candidates = self.by_role[_LEVEL_ROLES[level]]
+        person = min(candidates, key=lambda p: (self.c.load(p), candidates.index(p)))
         self._quiet(lambda: self.c.assign_support(case.id, level, person, actor=self.dept,
                                                   on=on, command_id=f"demo:{level}:{case.id}"))
 
@@ -229,8 +226,8 @@ class _Run:
         actor = fs or self.dept
         for month in months:
             for kind, day in (("work_plan", 3), ("duty_ledger", 28)):
-                self._quiet(lambda kind=kind, day=day, month=month: self.c.record_report(
-                    case.id, kind, f"{year}-{month:02d}", actor=actor,
+                self._quiet(functools.partial(
+                    self.c.record_report, case.id, kind, f"{year}-{month:02d}", actor=actor,
                     on=date(year, month, day), command_id=f"demo:{kind}:{month}:{case.id}"))
 
     def resolve_and_request(self, case: CaseRecord, on: date, round_: str) -> None:

@@ -23,6 +23,7 @@ import attrs
 
 from rectify._policy_lifecycle import (
     AccountabilityPolicy,
+    CoveragePolicy,
     PermissionsPolicy,
     PlanPolicy,
     SchedulePolicy,
@@ -33,6 +34,7 @@ from rectify.model import Grade
 __all__ = [
     "AccountabilityPolicy",
     "Comparison",
+    "CoveragePolicy",
     "DirectCriterion",
     "EscalationPolicy",
     "IdentificationPolicy",
@@ -211,6 +213,7 @@ class Policy:
     accountability: AccountabilityPolicy = attrs.field(factory=AccountabilityPolicy)
     schedule: SchedulePolicy = attrs.field(factory=SchedulePolicy)
     permissions: PermissionsPolicy = attrs.field(factory=PermissionsPolicy)
+    coverage: CoveragePolicy = attrs.field(factory=CoveragePolicy)
     _fingerprint: str = attrs.field(init=False, repr=False, eq=False, default="")
 
     @classmethod

@@ -110,3 +110,24 @@ def test_demo_runs_and_is_safe_to_repeat(tmp_path: Path) -> None:
     assert code == 0
     assert "already holds the demo" in again
     assert again.split("ledger / 台账:")[1].split("events")[0] == events
+
+
+def test_coverage_commands(tmp_path: Path) -> None:
+    """coverage check/draw/export and diagram workflow work on the demo's ledger."""
+    db = str(tmp_path / "demo.sqlite3")
+    assert _run("demo", "--db", db, "--out", str(tmp_path / "out"))[0] == 0
+    code, output = _run("coverage", "check", "--db", db, "--json")
+    assert code == 0
+    assert json.loads(output) == []
+    code, output = _run("coverage", "draw", "--db", db, "--case", "2017-V01-03")
+    assert code == 0
+    assert output.startswith("flowchart")
+    assert "东关村第三村民小组党支部" in output
+    target = tmp_path / "coverage.graphml"
+    assert _run("coverage", "export", "--db", db, "-o", str(target), "--format",
+                "graphml")[0] == 0
+    assert target.read_text("utf-8").startswith("<?xml")
+    code, output = _run("coverage", "export", "--db", db, "-o", str(target), "--format", "x")
+    assert code == EXIT_BAD_INPUT
+    code, output = _run("diagram", "workflow", "--lang", "zh")
+    assert "已销号" in output

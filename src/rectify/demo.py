@@ -28,8 +28,9 @@ import attrs
 
 from rectify.campaign import Campaign
 from rectify.case import CaseRecord, Plan
+from rectify.coverage import coverage_from_campaign, missing_support
 from rectify.errors import RectifyError
-from rectify.guards import Votes, support_complete
+from rectify.guards import Votes
 from rectify.identify import identify
 from rectify.model import Assessment, Person
 from rectify.policy import Policy
@@ -124,13 +125,14 @@ class _Run:
         gap_case = next(case for case in cases if case.kind == "village")
         for case in self.each("support 2016", cases):
             self.support(case, date(2016, 3, 10), skip="paired_unit" if case is gap_case else None)
-        gaps = [(case.id, missing) for case in c.cases(year=2016, open_only=True)
-                if (missing := support_complete(case, c.policy))]
-        self.note("coverage check 2016", len(gaps),
-                  "; ".join(f"{cid}: {', '.join(m)}" for cid, m in gaps) or "no gap")
-        for cid, _ in gaps:
-            self.assign(c.case(cid), "paired_unit", date(2016, 3, 20))
-        self.note("coverage fixed 2016", len(gaps))
+        gaps = missing_support(coverage_from_campaign(c), c.policy)
+        self.note("coverage check 2016", len(gaps), "; ".join(g.en for g in gaps) or "no gap")
+        for gap in gaps:
+            for level in gap.facts["missing"]:
+                self.assign(c.case(gap.subject), level, date(2016, 3, 20))
+        fixed = missing_support(coverage_from_campaign(c), c.policy)
+        self.note("coverage fixed 2016", len(gaps) - len(fixed),
+                  f"{len(fixed)} gap(s) left")
         for case in self.each("monthly reports 2016", c.cases(year=2016)):
             self.monthly_reports(case, 2016, (4, 5, 6))
         self.note("monthly reports 2016", 6 * len(cases))

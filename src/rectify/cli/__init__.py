@@ -14,6 +14,7 @@ from __future__ import annotations
 
 # Importing a command module registers its commands on ``app``.
 from rectify.cli import cases as _cases
+from rectify.cli import coverage as _coverage
 from rectify.cli import demo as _demo
 from rectify.cli import identify as _identify
 from rectify.cli import people as _people
@@ -27,4 +28,4 @@ from rectify.cli._common import (
 )
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CONFLICT", "EXIT_REFUSED", "app", "main"]
-_COMMAND_MODULES = (_cases, _demo, _identify, _people, _policy)
+_COMMAND_MODULES = (_cases, _coverage, _demo, _identify, _people, _policy)

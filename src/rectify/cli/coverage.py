@@ -1,0 +1,145 @@
+"""``rectify coverage check|draw|export`` and ``rectify diagram workflow|coverage``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json
+from rectify.cli._ledger import DbOption, PopulationOption, open_campaign
+from rectify.errors import InvalidValueError, RectifyError
+
+__all__ = ["coverage_app", "diagram_app"]
+
+coverage_app = typer.Typer(help="Who covers whom (包扶关系): checks, pictures, exports.",
+                           no_args_is_help=True)
+diagram_app = typer.Typer(help="Diagrams of the workflow and of coverage.",
+                          no_args_is_help=True)
+app.add_typer(coverage_app, name="coverage")
+app.add_typer(diagram_app, name="diagram")
+
+FormatOption = Annotated[str, typer.Option(
+    "--format", help="mermaid (text), dot (graphviz text), or svg/png (needs graphviz).")]
+
+
+@coverage_app.command("check")
+def coverage_check(db: DbOption, policy: PolicyOption = "northern-county",
+                   population: PopulationOption = "sample", json_out: JsonOption = False) -> None:
+    """Run every coverage check on the ledger's open cases; exit 0 even with findings."""
+    from rectify.coverage import check_all, coverage_from_campaign
+
+    campaign = open_campaign(db, policy, population)
+    cov = campaign.policy.coverage
+    findings = check_all(coverage_from_campaign(campaign), campaign.policy,
+                         max_cases_per_person=cov.max_cases_per_person,
+                         max_villages_per_unit=cov.max_villages_per_unit,
+                         min_contact_points=cov.min_contact_points,
+                         max_contact_points=cov.max_contact_points, min_visits=cov.min_visits)
+    if json_out:
+        print_json([f.to_dict() for f in findings])
+        return
+    if not findings:
+        out.print("no finding / 未发现问题")
+        return
+    table = Table("check", "subject", "finding / 问题")
+    for f in findings:
+        table.add_row(f.check, f.subject, f"{f.zh}\n{f.en}")
+    out.print(table)
+    out.print(f"{len(findings)} finding(s)")
+
+
+def _emit(text: str, fmt: str, output: Path | None) -> None:
+    from rectify.diagrams import render
+
+    if fmt in ("svg", "png"):
+        if output is None:
+            raise fail(InvalidValueError("--output", f"a file for the {fmt} picture", None,
+                                         "pass --output PATH"))
+        try:
+            written = render(text, output, format=fmt)
+        except RectifyError as exc:
+            raise fail(exc) from None
+        out.print(f"wrote {written}")
+    elif output is not None:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {output}")
+    else:
+        out.print(text, markup=False, end="")
+
+
+@coverage_app.command("draw")
+def coverage_draw(
+    db: DbOption,
+    county: Annotated[str | None, typer.Option("--county", help="Draw one county.")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="Draw one case.")] = None,
+    fmt: FormatOption = "mermaid",
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
+) -> None:
+    """Draw the coverage of one case or one county (Chinese labels)."""
+    from rectify import diagrams
+    from rectify.coverage import build_graph
+
+    if fmt not in ("mermaid", "dot", "svg", "png"):
+        raise fail(InvalidValueError("--format", "mermaid, dot, svg or png", fmt))
+    campaign = open_campaign(db, policy, population)
+    graph = build_graph(campaign)
+    try:
+        if case is not None:
+            text = (diagrams.case_mermaid if fmt == "mermaid" else diagrams.case_dot)(graph,
+                                                                                      case)
+        else:
+            area = county or next(iter(sorted({o.county for o in campaign.population})), "")
+            text = (diagrams.county_mermaid if fmt == "mermaid" else diagrams.county_dot)(
+                graph, area)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    _emit(text, fmt, output)
+
+
+@coverage_app.command("export")
+def coverage_export(
+    db: DbOption, output: Annotated[Path, typer.Option("--output", "-o")],
+    fmt: Annotated[str, typer.Option("--format", help="graphml or json (node-link).")] = "json",
+    policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
+) -> None:
+    """Export the coverage graph as GraphML or node-link JSON."""
+    from rectify.coverage import build_graph, write_graphml, write_node_link
+
+    if fmt not in ("graphml", "json"):
+        raise fail(InvalidValueError("--format", "graphml or json", fmt))
+    graph = build_graph(open_campaign(db, policy, population))
+    (write_graphml if fmt == "graphml" else write_node_link)(graph, output)
+    out.print(f"wrote {output} ({graph.number_of_nodes()} nodes, "
+              f"{graph.number_of_edges()} edges)")
+
+
+@diagram_app.command("workflow")
+def diagram_workflow(
+    lang: Annotated[str, typer.Option("--lang", help="both, en or zh.")] = "both",
+    fmt: FormatOption = "mermaid",
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """The case workflow, generated from its definition."""
+    from rectify.diagrams import workflow_mermaid
+
+    if fmt != "mermaid":
+        raise fail(InvalidValueError("--format", "mermaid for the workflow", fmt,
+                                     "the workflow is drawn as mermaid text"))
+    _emit(workflow_mermaid(lang), fmt, output)
+
+
+@diagram_app.command("coverage")
+def diagram_coverage(
+    db: DbOption,
+    county: Annotated[str | None, typer.Option("--county")] = None,
+    case: Annotated[str | None, typer.Option("--case")] = None,
+    fmt: FormatOption = "mermaid",
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
+) -> None:
+    """Same as ``rectify coverage draw``."""
+    coverage_draw(db, county, case, fmt, output, policy, population)

@@ -93,7 +93,7 @@ def test_listing_due_and_accountability(db: str) -> None:
                         "--json")
     opened = json.loads(output)
     assert {e["org"] for e in opened["escalations"]} >= {"V01-03", "N01-05"}
-    code, output = _run("accountability", "list", "--db", db, "--on", "2017-03-01", "--json")
+    _code, output = _run("accountability", "list", "--db", db, "--on", "2017-03-01", "--json")
     people = {row["person"]: row for row in json.loads(output)}
     assert people["P0149"]["dismissals"][0]["role"] == "parent_secretary"
 

@@ -89,7 +89,7 @@ def test_listing_due_and_accountability(db: str) -> None:
     code, output = _run("due", "--db", db, "--on", "2016-03-07", "--json")
     assert any(item["kind"] == "weekly_reminder" for item in json.loads(output))
     assert _run("close-year", "--db", db, "--year", "2016", *DEPT, "--on", "2016-12-31")[0] == 0
-    code, output = _run("open", "--db", db, "--year", "2017", *DEPT, "--on", "2017-02-15",
+    _code, output = _run("open", "--db", db, "--year", "2017", *DEPT, "--on", "2017-02-15",
                         "--json")
     opened = json.loads(output)
     assert {e["org"] for e in opened["escalations"]} >= {"V01-03", "N01-05"}

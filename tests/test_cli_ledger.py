@@ -84,9 +84,9 @@ def test_refusals_and_bad_input_have_their_exit_codes(db: str) -> None:
 
 def test_listing_due_and_accountability(db: str) -> None:
     """case list, due and accountability list read the ledger, as tables or JSON."""
-    code, output = _run("case", "list", "--db", db, "--json")
+    _, output = _run("case", "list", "--db", db, "--json")
     assert len(json.loads(output)) == 23
-    code, output = _run("due", "--db", db, "--on", "2016-03-07", "--json")
+    _, output = _run("due", "--db", db, "--on", "2016-03-07", "--json")
     assert any(item["kind"] == "weekly_reminder" for item in json.loads(output))
     assert _run("close-year", "--db", db, "--year", "2016", *DEPT, "--on", "2016-12-31")[0] == 0
     _code, output = _run("open", "--db", db, "--year", "2017", *DEPT, "--on", "2017-02-15",

@@ -1,0 +1,50 @@
+"""docs/cli.md documents every command and every option that --help shows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from rectify.cli import app
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+
+
+def _commands(command: Any, path: list[str]) -> Iterator[tuple[str, list[str]]]:
+    if hasattr(command, "commands"):
+        for name, sub in sorted(command.commands.items()):
+            yield from _commands(sub, [*path, name])
+        return
+    options = [max(p.opts, key=len) for p in command.params
+               if getattr(p, "param_type_name", "") == "option"]
+    yield " ".join(path), options
+
+
+def _sections() -> dict[str, str]:
+    text = DOCS.read_text("utf-8")
+    parts = re.split(r"^### `rectify ([^`]+)`\s*$", text, flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_every_command_and_option_is_documented() -> None:
+    """Each command has a '### `rectify …`' section naming each of its long options."""
+    sections = _sections()
+    missing: list[str] = []
+    for path, options in _commands(typer.main.get_command(app), []):
+        section = sections.get(path)
+        if section is None:
+            missing.append(f"section for rectify {path}")
+            continue
+        missing += [f"{option} of rectify {path}" for option in options
+                    if option != "--help" and f"`{option}" not in section]
+    assert missing == []
+
+
+def test_no_stale_sections() -> None:
+    """Every documented command exists."""
+    paths = {path for path, _ in _commands(typer.main.get_command(app), [])}
+    assert set(_sections()) <= paths

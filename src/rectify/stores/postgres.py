@@ -39,6 +39,7 @@ from rectify.stores.sqlite import STORAGE_SCHEMA
 __all__ = ["PostgresStore"]
 
 _PAGE = 10000
+_COPY_FROM = 64  # rows from which COPY beats executemany
 _TABLES = ("commands", "events", "head", "ledger_schema")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _DDL = (
@@ -178,33 +179,30 @@ class PostgresStore:
                     "SELECT command FROM {s}.commands WHERE command = ANY(%s)"),
                     ([item.command for item in batch],))}
                 accepted = check_batch(batch, versions, recorded)
-                lines: list[str] = []
-                commands: list[str] = []
+                rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
                 sha = hashlib.sha256
                 for index, item in enumerate(batch):
                     if not accepted[index]:
                         continue
-                    stream = item.stream.translate(_ESCAPES)
-                    command = item.command.translate(_ESCAPES)
-                    commands.append(command)
                     version = item.expected
                     for payload in payloads[index]:
                         digest = sha(previous + payload).digest()
                         position += 1
                         version += 1
-                        lines.append(f"{position}\t{stream}\t{version}\t{command}\t"
-                                     f"{payload.decode().translate(_ESCAPES)}\t"
-                                     f"\\\\x{previous.hex()}\t\\\\x{digest.hex()}\n")
+                        rows.append((position, item.stream, version, item.command, payload,
+                                     previous, digest))
                         previous = digest
-                if lines:
-                    with conn.cursor().copy(self._q(
-                            "COPY {s}.events (position, stream, version, command, payload,"
-                            " previous, hash) FROM STDIN")) as copy:
-                        copy.write("".join(lines))
-                if commands:
-                    with conn.cursor().copy(self._q(
-                            "COPY {s}.commands (command) FROM STDIN")) as copy:
-                        copy.write("\n".join(commands) + "\n")
+                commands = [item.command for item, ok in zip(batch, accepted, strict=True)
+                            if ok]
+                if len(rows) < _COPY_FROM:
+                    with conn.cursor() as cur:
+                        cur.executemany(self._q(
+                            "INSERT INTO {s}.events VALUES (%s, %s, %s, %s,"
+                            " convert_from(%b, 'UTF8'), %b, %b)"), rows)
+                        cur.executemany(self._q("INSERT INTO {s}.commands VALUES (%s)"),
+                                        [(c,) for c in commands])
+                else:
+                    self._copy(rows, commands)
                 conn.execute(self._q("UPDATE {s}.head SET position = %s, hash = %s"
                                      " WHERE id = 1"), (position, previous))
         except psycopg.errors.UniqueViolation:
@@ -214,6 +212,23 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise self._error(exc) from None
         return accepted
+
+    def _copy(self, rows: list[tuple[int, str, int, str, bytes, bytes, bytes]],
+              commands: list[str]) -> None:
+        """Send rows with COPY (text format, built here in one string)."""
+        esc = _ESCAPES
+        text = "".join(
+            f"{p}\t{s.translate(esc)}\t{v}\t{c.translate(esc)}\t"
+            f"{payload.decode().translate(esc)}\t\\\\x{prev.hex()}\t\\\\x{h.hex()}\n"
+            for p, s, v, c, payload, prev, h in rows)
+        with self._conn.cursor().copy(self._q(
+                "COPY {s}.events (position, stream, version, command, payload, previous,"
+                " hash) FROM STDIN")) as copy:
+            copy.write(text)
+        if commands:
+            with self._conn.cursor().copy(self._q(
+                    "COPY {s}.commands (command) FROM STDIN")) as copy:
+                copy.write("".join(f"{c.translate(esc)}\n" for c in commands))
 
     # -- reading -------------------------------------------------------------------
 

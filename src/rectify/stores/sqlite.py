@@ -159,6 +159,20 @@ class SQLiteStore:
         conn = self._conn
         try:
             conn.execute("PRAGMA busy_timeout=60000")
+            app = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+        created = False
+        if not tables and app == 0 and not self.readonly:
+            created = self._create()
+            if not created:
+                tables, app = set(_TABLES), self._pragma("application_id")
+        if not created:
+            self._check(app, tables)
+        # Only now that the file is known to be ours may it be changed (WAL mode).
+        try:
             if not self.readonly:
                 mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
                 if mode != "wal":
@@ -166,15 +180,10 @@ class SQLiteStore:
             conn.execute(f"PRAGMA synchronous={synchronous}")
             for name, value in pragmas.items():
                 conn.execute(f"PRAGMA {name}={value}")
-            app = conn.execute("PRAGMA application_id").fetchone()[0]
-            tables = {r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
-        if not tables and app == 0 and not self.readonly:
-            if self._create():
-                return
-            tables, app = set(_TABLES), self._pragma("application_id")
+
+    def _check(self, app: int, tables: set[str]) -> None:
         if app != APPLICATION_ID:
             raise LedgerCorrupt(self._where, "a SQLite database, but not a rectify ledger "
                                 f"(application_id {app:#x}, tables {sorted(tables)})",
@@ -184,7 +193,7 @@ class SQLiteStore:
             raise LedgerCorrupt(self._where, f"missing table(s) {', '.join(missing)}",
                                 "restore the ledger from a backup or a JSON export")
         try:
-            row = conn.execute("SELECT max(version) FROM ledger_schema").fetchone()
+            row = self._conn.execute("SELECT max(version) FROM ledger_schema").fetchone()
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
         version = row[0] if row and row[0] is not None else 0

@@ -17,6 +17,7 @@ from rectify.cli import cases as _cases
 from rectify.cli import coverage as _coverage
 from rectify.cli import demo as _demo
 from rectify.cli import identify as _identify
+from rectify.cli import ledger as _ledger
 from rectify.cli import people as _people
 from rectify.cli import policy as _policy
 from rectify.cli._common import (
@@ -28,4 +29,4 @@ from rectify.cli._common import (
 )
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CONFLICT", "EXIT_REFUSED", "app", "main"]
-_COMMAND_MODULES = (_cases, _coverage, _demo, _identify, _people, _policy)
+_COMMAND_MODULES = (_cases, _coverage, _demo, _identify, _ledger, _people, _policy)

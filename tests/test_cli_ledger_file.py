@@ -1,0 +1,73 @@
+"""`rectify ledger verify|checkpoint|import` and `rectify export` on a real SQLite ledger."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from rectify.cli import EXIT_BAD_INPUT, app
+
+runner = CliRunner()
+
+
+def _demo(tmp_path: Path) -> str:
+    db = str(tmp_path / "ledger.sqlite3")
+    result = runner.invoke(app, ["demo", "--db", db, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_verify_catches_an_edited_row(tmp_path: Path) -> None:
+    """An entry edited behind the library's back is named; the intact ledger verifies."""
+    db = _demo(tmp_path)
+    ok = runner.invoke(app, ["ledger", "verify", "--db", db])
+    assert ok.exit_code == 0, ok.output
+    assert "ledger ok" in ok.output
+    with sqlite3.connect(db) as conn:
+        payload = conn.execute("SELECT payload FROM events WHERE position = 40").fetchone()[0]
+        edited = bytes(payload).replace(b"P0236", b"P0237", 1)
+        conn.execute("UPDATE events SET payload = ? WHERE position = 40", (edited,))
+    bad = runner.invoke(app, ["ledger", "verify", "--db", db])
+    assert bad.exit_code == EXIT_BAD_INPUT
+    assert "40" in bad.output
+
+
+def test_checkpoint_detects_a_truncated_tail(tmp_path: Path) -> None:
+    """Deleting the last entries is caught against a checkpoint kept outside the ledger."""
+    db = _demo(tmp_path)
+    line = runner.invoke(app, ["ledger", "checkpoint", "--db", db]).output.strip()
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM events WHERE position > 500")
+    assert runner.invoke(app, ["ledger", "verify", "--db", db]).exit_code == 0
+    cut = runner.invoke(app, ["ledger", "verify", "--db", db, "--checkpoint", line])
+    assert cut.exit_code == EXIT_BAD_INPUT
+
+
+def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path) -> None:
+    """The ledger exports to XLSX with the expected rows; JSON re-imports identically."""
+    db = _demo(tmp_path)
+    target = tmp_path / "ledger.xlsx"
+    assert runner.invoke(app, ["export", "--db", db, "--format", "xlsx", "--out",
+                               str(target)]).exit_code == 0
+    book = openpyxl.load_workbook(target, read_only=True)
+    assert book.sheetnames == ["台账 Ledger", "案卷 Cases"]
+    ledger = list(book["台账 Ledger"].iter_rows(values_only=True))
+    assert ledger[0][0] == "序号 Position"
+    assert len(ledger) - 1 == 531
+    assert sum(1 for _ in book["案卷 Cases"].iter_rows()) - 1 == 46
+    dump = tmp_path / "ledger.json"
+    assert runner.invoke(app, ["export", "--db", db, "--format", "json", "--out",
+                               str(dump)]).exit_code == 0
+    copy = str(tmp_path / "copy.sqlite3")
+    imported = runner.invoke(app, ["ledger", "import", "--db", copy, "--from", str(dump)])
+    assert imported.exit_code == 0, imported.output
+    assert "imported 531" in imported.output
+    first = runner.invoke(app, ["ledger", "checkpoint", "--db", db]).output
+    second = runner.invoke(app, ["ledger", "checkpoint", "--db", copy]).output
+    assert first == second
+    missing = runner.invoke(app, ["ledger", "verify", "--db", str(tmp_path / "nope" / "x.db")])
+    assert missing.exit_code == EXIT_BAD_INPUT
+    assert "Traceback" not in missing.output

@@ -39,7 +39,7 @@ from rectify.model import Person
 from rectify.permissions import missing_right
 from rectify.policy import Policy
 from rectify.schedule import DueItem
-from rectify.stores.base import Append, EventStore
+from rectify.stores.base import Append, LedgerStore
 from rectify.stores.memory import MemoryStore
 from rectify.workflow import WORKFLOW, build_machine, compile_table
 
@@ -79,13 +79,13 @@ class Campaign:
     both give the same results.
     """
 
-    def __init__(self, policy: Policy, store: EventStore | None = None, *,
+    def __init__(self, policy: Policy, store: LedgerStore | None = None, *,
                  population: Population, people: Iterable[Person] = (),
                  engine: str = "table") -> None:
         if engine not in ("table", "transitions"):
             raise ValueError(f"engine: expected 'table' or 'transitions', got {engine!r}")
         self.policy = policy
-        self.store: EventStore = store if store is not None else MemoryStore()
+        self.store: LedgerStore = store if store is not None else MemoryStore()
         self.population = population
         self.people = {p.id: p for p in people}
         self._machine = build_machine(WORKFLOW)

@@ -35,7 +35,7 @@ from rectify.identify import identify
 from rectify.model import Assessment, Person
 from rectify.policy import Policy
 from rectify.sample import sample_assessments, sample_people, sample_population
-from rectify.stores.base import EventStore
+from rectify.stores.base import LedgerStore
 
 __all__ = ["DemoReport", "DemoStep", "run_demo"]
 
@@ -73,7 +73,7 @@ class DemoReport:
         return next(s for s in self.steps if s.name == name)
 
 
-def run_demo(policy: Policy, store: EventStore | None = None, *,
+def run_demo(policy: Policy, store: LedgerStore | None = None, *,
              progress: Progress | None = None) -> DemoReport:
     """Run (or re-run, harmlessly) the two-year demonstration on ``store``."""
     population = sample_population()

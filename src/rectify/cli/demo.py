@@ -61,10 +61,20 @@ def demo_command(
 
 
 def write_outputs(report: DemoReport, out_dir: Path) -> list[Path]:
-    """Write the demo's diagrams (and, where available, bulletin and ledger spreadsheet)."""
-    from rectify.workflow import mermaid
+    """Write the ledger spreadsheet, the diagrams and the ledger's checkpoint line."""
+    from rectify.chain import checkpoint
+    from rectify.coverage import build_graph
+    from rectify.diagrams import county_mermaid, workflow_mermaid
+    from rectify.exports import export
 
+    campaign = report.campaign
     out_dir.mkdir(parents=True, exist_ok=True)
+    written = export(campaign.store, out_dir / "ledger.xlsx", "xlsx", campaign=campaign)
     workflow = out_dir / "workflow.mmd"
-    workflow.write_text(mermaid(), encoding="utf-8")
-    return [workflow]
+    workflow.write_text(workflow_mermaid(), encoding="utf-8")
+    coverage = out_dir / "coverage.mmd"
+    county = sorted({o.county for o in campaign.population})[0]
+    coverage.write_text(county_mermaid(build_graph(campaign), county), encoding="utf-8")
+    head = out_dir / "checkpoint.txt"
+    head.write_text(str(checkpoint(campaign.store)) + "\n", encoding="utf-8")
+    return [*written, workflow, coverage, head]

@@ -71,3 +71,23 @@ def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["ledger", "verify", "--db", str(tmp_path / "nope" / "x.db")])
     assert missing.exit_code == EXIT_BAD_INPUT
     assert "Traceback" not in missing.output
+
+
+def test_bulletin_command(tmp_path: Path) -> None:
+    """The bulletin prints as Markdown or JSON and writes its files; bad options exit 3."""
+    db = _demo(tmp_path)
+    md = runner.invoke(app, ["bulletin", "--db", db, "--on", "2017-03-31"])
+    assert md.exit_code == 0, md.output
+    assert "整顿" in md.output
+    as_json = runner.invoke(app, ["bulletin", "--db", db, "--on", "2017-03-31", "--json"])
+    assert as_json.exit_code == 0
+    assert '"period"' in as_json.output
+    written = runner.invoke(app, ["bulletin", "--db", db, "--on", "2017-12-31", "--period",
+                                  "annual", "--out", str(tmp_path / "b"), "--format", "md"])
+    assert written.exit_code == 0
+    assert (tmp_path / "b" / "bulletin-2017.md").exists()
+    bad = runner.invoke(app, ["bulletin", "--db", db, "--on", "2017-03-31", "--format", "doc"])
+    assert bad.exit_code == EXIT_BAD_INPUT
+    period = runner.invoke(app, ["bulletin", "--db", db, "--on", "2017-03-31", "--period",
+                                 "weekly"])
+    assert period.exit_code == EXIT_BAD_INPUT

@@ -44,7 +44,6 @@ def demo_command(
                 bar.update(tasks[step], completed=done)
 
             report = run_demo(chosen, store, progress=progress)
-        written = write_outputs(report, out_dir)
     except RectifyError as exc:
         raise fail(exc) from None
     if report.already_done:
@@ -54,7 +53,11 @@ def demo_command(
     for step in report.steps:
         table.add_row(step.name, str(step.count), step.note)
     out.print(table)
-    out.print(f"ledger / 台账: {db} ({len(list(store.replay()))} events)")
+    try:
+        written = write_outputs(report, out_dir)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    out.print(f"ledger / 台账: {db} ({len(store)} events)")
     for path in written:
         out.print(f"wrote {path}")
     out.print(f"done in {time.perf_counter() - started:.1f} s")
@@ -75,6 +78,22 @@ def write_outputs(report: DemoReport, out_dir: Path) -> list[Path]:
     coverage = out_dir / "coverage.mmd"
     county = sorted({o.county for o in campaign.population})[0]
     coverage.write_text(county_mermaid(build_graph(campaign), county), encoding="utf-8")
+    written += _bulletin(report, out_dir)
     head = out_dir / "checkpoint.txt"
     head.write_text(str(checkpoint(campaign.store)) + "\n", encoding="utf-8")
     return [*written, workflow, coverage, head]
+
+
+def _bulletin(report: DemoReport, out_dir: Path) -> list[Path]:
+    """The quarterly bulletin on the demo's last day, printed in brief and written in full."""
+    from rectify.bulletin import write_bulletin
+    from rectify.reports import bulletin
+
+    made = bulletin(report.campaign, period="quarterly", on=report.bulletin_on, year=2017)
+    summary = made.table("summary")
+    table = Table(*(f"{c.zh} / {c.en}" for c in summary.columns),
+                  title=f"{made.title('zh')} / {made.title('en')}")
+    for row in summary.rows:
+        table.add_row(*(summary.fmt(row, i) for i in range(len(row))))
+    out.print(table)
+    return write_bulletin(made, out_dir)

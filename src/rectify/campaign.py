@@ -150,7 +150,8 @@ class Campaign:
 
         try:
             self._machine.events[trigger].trigger(holder)
-        except (MachineError, KeyError):
+        except (MachineError, KeyError, ValueError):
+            # Unknown trigger (KeyError), unknown state (ValueError) or not allowed here.
             return None
         return holder.state
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -107,7 +107,7 @@ def due(campaign: Campaign, on: date, within_days: int = 7) -> list[DueItem]:
 def _person_event(campaign: Campaign, actor: Actor, command: str, subject: str, on: date,
                   command_id: str | None, build: type[Event], **fields: Any) -> None:
     who = campaign._actor(actor, command, None)
-    command_id = command_id or uuid.uuid4().hex
+    command_id = command_id or os.urandom(16).hex()
     if campaign.store.has_command(command_id):
         return
     stream = f"person:{subject}"

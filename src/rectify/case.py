@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from operator import attrgetter
+from typing import Any, TypeVar
 
 import attrs
 
@@ -21,6 +23,8 @@ from rectify.events import (
     VerificationRecorded,
     VerificationRequested,
 )
+
+_T = TypeVar("_T")
 
 __all__ = ["OPEN_STATES", "CaseRecord", "Plan", "apply_event", "case_id"]
 
@@ -110,61 +114,78 @@ def _opened(event: CaseOpened) -> CaseRecord:
                       state="identified", version=event.version, opened_on=event.on)
 
 
-def _plan(record: CaseRecord, e: PlanFiled) -> CaseRecord:
-    return attrs.evolve(record, problems=tuple(a for a, _ in e.problems), resolved=frozenset(),
-                        deadline=e.deadline)
+Changes = dict[str, Any]
+_EMPTY: frozenset[str] = frozenset()
+# Equal resolved-sets and problem tuples recur across cases; sharing them keeps a loaded
+# campaign small (a bounded cache, cleared when full).
+_SHARED: dict[object, object] = {}
+_SHARED_MAX = 4096
 
 
-def _returned(record: CaseRecord, _e: PlanReturned) -> CaseRecord:
-    return attrs.evolve(record, problems=(), deadline=None)
+def _share(value: _T) -> _T:
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
 
 
-def _assigned(record: CaseRecord, e: SupportAssigned) -> CaseRecord:
+def _plan(record: CaseRecord, e: PlanFiled) -> Changes:
+    return {"problems": _share(tuple(a for a, _ in e.problems)), "resolved": _EMPTY,
+            "deadline": e.deadline}
+
+
+def _returned(record: CaseRecord, _e: PlanReturned) -> Changes:
+    return {"problems": (), "deadline": None}
+
+
+def _assigned(record: CaseRecord, e: SupportAssigned) -> Changes:
     kept = tuple(s for s in record.support if s[0] != e.level)
-    return attrs.evolve(record, support=(*kept, (e.level, e.person)))
+    return {"support": (*kept, (e.level, e.person))}
 
 
-def _released(record: CaseRecord, e: SupportReleased) -> CaseRecord:
-    return attrs.evolve(record, support=tuple(s for s in record.support if s[0] != e.level))
+def _released(record: CaseRecord, e: SupportReleased) -> Changes:
+    return {"support": tuple(s for s in record.support if s[0] != e.level)}
 
 
-def _report(record: CaseRecord, e: ReportRecorded) -> CaseRecord:
+def _report(record: CaseRecord, e: ReportRecorded) -> Changes:
     if not e.resolved:
-        return record
-    return attrs.evolve(record, resolved=record.resolved | frozenset(e.resolved))
+        return {}
+    return {"resolved": _share(record.resolved | frozenset(e.resolved))}
 
 
-def _verified(record: CaseRecord, e: VerificationRecorded) -> CaseRecord:
+def _verified(record: CaseRecord, e: VerificationRecorded) -> Changes:
     if e.passed:
-        return attrs.evolve(record, attempts=e.attempt, passed=True, verifiers=e.team)
-    return attrs.evolve(record, attempts=e.attempt, passed=False, verifiers=e.team,
-                        resolved=frozenset(), deadline=e.new_deadline)
+        return {"attempts": e.attempt, "passed": True, "verifiers": e.team}
+    return {"attempts": e.attempt, "passed": False, "verifiers": e.team, "resolved": _EMPTY,
+            "deadline": e.new_deadline}
 
 
-def _delisted(record: CaseRecord, e: CaseDelisted) -> CaseRecord:
-    return attrs.evolve(record, delisted_on=e.on)
+def _delisted(record: CaseRecord, e: CaseDelisted) -> Changes:
+    return {"delisted_on": e.on}
 
 
-def _reopened(record: CaseRecord, e: CaseReopened) -> CaseRecord:
-    return attrs.evolve(record, deadline=e.new_deadline, resolved=frozenset(), passed=None)
+def _reopened(record: CaseRecord, e: CaseReopened) -> Changes:
+    return {"deadline": e.new_deadline, "resolved": _EMPTY, "passed": None}
 
 
-def _unchanged(record: CaseRecord, _e: Event) -> CaseRecord:
-    return record
+def _unchanged(record: CaseRecord, _e: Event) -> Changes:
+    return {}
 
 
-_APPLY: dict[type[Event], Callable[[CaseRecord, object], CaseRecord]] = {
-    PlanFiled: _plan,  # type: ignore[dict-item]
-    PlanReturned: _returned,  # type: ignore[dict-item]
-    SupportAssigned: _assigned,  # type: ignore[dict-item]
-    SupportReleased: _released,  # type: ignore[dict-item]
-    ReportRecorded: _report,  # type: ignore[dict-item]
-    VerificationRequested: _unchanged,  # type: ignore[dict-item]
-    VerificationRecorded: _verified,  # type: ignore[dict-item]
-    CaseDelisted: _delisted,  # type: ignore[dict-item]
-    CaseReopened: _reopened,  # type: ignore[dict-item]
-    CaseCarriedOver: _unchanged,  # type: ignore[dict-item]
+_APPLY: dict[type[Event], Callable[[CaseRecord, Any], Changes]] = {
+    PlanFiled: _plan,
+    PlanReturned: _returned,
+    SupportAssigned: _assigned,
+    SupportReleased: _released,
+    ReportRecorded: _report,
+    VerificationRequested: _unchanged,
+    VerificationRecorded: _verified,
+    CaseDelisted: _delisted,
+    CaseReopened: _reopened,
+    CaseCarriedOver: _unchanged,
 }
+
+_FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))
+_VALUES = attrgetter(*_FIELDS)
 
 
 def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRecord:
@@ -172,8 +193,12 @@ def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRe
     if isinstance(event, CaseOpened):
         return _opened(event)
     assert record is not None, f"event {event!r} before its case was opened"
-    updated = _APPLY[type(event)](record, event)
-    state = updated.state
+    # One constructor call per event (attrs.evolve is several times slower on this hot path).
+    values = dict(zip(_FIELDS, _VALUES(record), strict=True))
+    values.update(_APPLY[type(event)](record, event))
+    state = record.state
     for trigger in event.transitions:
         state = table[(state, trigger)]
-    return attrs.evolve(updated, state=state, version=event.version)
+    values["state"] = state
+    values["version"] = event.version
+    return CaseRecord(**values)

@@ -49,7 +49,9 @@ class MemoryStore:
             self._commands.add(item.command)
             positions = self._streams.setdefault(item.stream, [])
             for k, event in enumerate(item.events):
-                payload = encode(event) if payloads is None else bytes(payloads[index][k])
+                # A copy: orjson's result keeps a large buffer alive (~4 KB per payload).
+                payload = (memoryview(encode(event)).tobytes() if payloads is None
+                           else bytes(payloads[index][k]))
                 digest = hashlib.sha256(previous + payload).digest()
                 positions.append(len(self._events))
                 self._events.append(event if payloads is None

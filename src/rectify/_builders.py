@@ -113,6 +113,8 @@ def assign_support(ctx: Context, case: CaseRecord, level: str, person: str) -> B
 def release_support(ctx: Context, case: CaseRecord, level: str) -> Built | list[str]:
     """Release a support level (a replacement is assigned with assign_support)."""
     holder = case.holder(level)
+    if not case.is_open:
+        return [f"the case is closed ({case.state})"]
     if holder is None:
         return [f"{level} is not assigned"]
     return Built(SupportReleased, {"level": level, "person": holder})

@@ -57,8 +57,14 @@ def run_bulk(campaign: Campaign, commands: Iterable[BulkCommand], *, actor: Acto
     seen: set[str] = set()
     cases = campaign._cases
     saved: dict[str, CaseRecord] = {}
+    loads = campaign._loads.copy()
     try:
         for cmd in commands:
+            try:
+                campaign.case(cmd.case)  # an unknown case is refused first, as one at a time
+            except RectifyError as exc:
+                refused[cmd.command_id] = exc
+                continue
             if cmd.command_id in seen:
                 repeated.append(cmd.command_id)
                 continue
@@ -78,11 +84,14 @@ def run_bulk(campaign: Campaign, commands: Iterable[BulkCommand], *, actor: Acto
             record = cases[cmd.case]
             for event in prepared.events:
                 record = apply_event(record, event, campaign._table)
+            campaign._count_load(cases[cmd.case], record)
             cases[cmd.case] = staged[cmd.case] = record
             batch.append(prepared)
             accepted.append(cmd.command_id)
     finally:
-        cases.update(saved)  # the staged states become real only through the store
+        # The staged states become real only through the store.
+        cases.update(saved)
+        campaign._loads = loads
     campaign._commit(batch)
     return BulkResult(tuple(accepted), refused, tuple(repeated))
 

@@ -321,6 +321,15 @@ class Campaign:
 
         return verification_conflicts(self, case.id, team)
 
+    def _count_load(self, before: CaseRecord | None, after: CaseRecord) -> None:
+        """Keep each supporter's count of open cases in step with a case's change."""
+        if before is None or before.support is not after.support \
+                or before.is_open != after.is_open:
+            if before is not None and before.is_open:
+                self._loads.subtract(before.supporters)
+            if after.is_open:
+                self._loads.update(after.supporters)
+
     def _conflicts(self, case: CaseRecord) -> frozenset[str]:
         """Secretaries of the case's organization and of its parents: never its verifiers."""
         org = self.population.get(case.org)
@@ -381,12 +390,7 @@ class Campaign:
         before = self._cases.get(event.stream)
         after = apply_event(before, event, self._table)
         self._cases[event.stream] = after
-        if before is None or before.support is not after.support \
-                or before.is_open != after.is_open:
-            if before is not None and before.is_open:
-                self._loads.subtract(before.supporters)
-            if after.is_open:
-                self._loads.update(after.supporters)
+        self._count_load(before, after)
         if isinstance(event, CaseOpened):
             self._listings.setdefault(event.year, set()).add(event.org)
         kind = getattr(event, "kind", None)

@@ -29,7 +29,8 @@ from rectify.workflow import WORKFLOW
 POLICY = load_policy()
 
 TestNorthernCounty = machine_for(POLICY).TestCase
-TestNorthernCounty.settings = settings(stateful_step_count=20)
+TestNorthernCounty.settings = settings(
+    stateful_step_count=20, max_examples=max(settings().max_examples // 3, 5))
 
 TestThreeYearsNoCascadeOnTransitions = machine_for(
     POLICY.evolve({"escalation": {"consecutive_years": 3, "cascade_to_parent": False}},

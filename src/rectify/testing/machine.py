@@ -622,7 +622,7 @@ class CampaignMachine(RuleBasedStateMachine):
         actor = self._actor(data, "release_support", case)
         self._attempt("release_support", case, actor, lambda: self.campaign.release_support(
             case.id, level, actor=actor, on=self.today, command_id=self._id("release")),
-            case.holder(level) is not None, case.state)
+            case.holder(level) is not None and case.is_open, case.state)
 
     @rule(data=st.data())
     def record_report(self, data: st.DataObject) -> None:

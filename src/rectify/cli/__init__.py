@@ -15,6 +15,7 @@ from __future__ import annotations
 # Importing a command module registers its commands on ``app``.
 from rectify.cli import bulletin as _bulletin
 from rectify.cli import cases as _cases
+from rectify.cli import check as _check
 from rectify.cli import coverage as _coverage
 from rectify.cli import demo as _demo
 from rectify.cli import identify as _identify
@@ -30,4 +31,5 @@ from rectify.cli._common import (
 )
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CONFLICT", "EXIT_REFUSED", "app", "main"]
-_COMMAND_MODULES = (_bulletin, _cases, _coverage, _demo, _identify, _ledger, _people, _policy)
+_COMMAND_MODULES = (_bulletin, _cases, _check, _coverage, _demo, _identify, _ledger, _people,
+                    _policy)

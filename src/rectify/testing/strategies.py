@@ -23,6 +23,7 @@ from rectify.policy import Policy, Rounding, TieRule, load_policy
 __all__ = [
     "assessments_for",
     "coverages",
+    "people",
     "plans",
     "policies",
     "populations",
@@ -292,3 +293,24 @@ def coverages(draw: st.DrawFn, policy: Policy | None = None, *, min_cases: int =
             pairings.append(Pairing(f"U{i}", code, _SERVES[department][0], since))
     lottery = cross_assessment_lottery(counties, draw(st.integers(0, 1000)), period="2017Q1")
     return Coverage.of(population, cases, people, units, contact, pairings, lottery)
+
+
+# -- people (appended for the hypothesis entry point) -------------------------------------------
+
+#: Roles people draw from: the organization department, verifiers and the support roles.
+PERSON_ROLES: tuple[str, ...] = (
+    "org_department", "org_guidance", "verifier", "secretary", "first_secretary",
+    "committee_supervisor", "county_leader", "leader_contact", "paired_unit",
+)
+
+
+def people() -> st.SearchStrategy[Any]:
+    """People (:class:`rectify.model.Person`) with an id, a Chinese name and some roles."""
+    from rectify.model import Person
+
+    return st.builds(
+        Person,
+        st.from_regex(r"P[0-9]{4}", fullmatch=True),
+        st.sampled_from(["张三", "李四", "王五", "赵六"]),
+        st.frozensets(st.sampled_from(PERSON_ROLES), max_size=3),
+    )

@@ -17,16 +17,16 @@ are created on first use.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from rectify.errors import ConcurrencyConflict
-from rectify.events import Event
-from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch
-from rectify.stores.codec import Upcasters, decode, encode
+from rectify.stores._sql import SqlReads
+from rectify.stores.base import GENESIS, Append, check_batch
+from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
     LedgerError,
@@ -66,7 +66,7 @@ def _hide(dsn: str) -> str:
                                              if v is not None})
 
 
-class PostgresStore:
+class PostgresStore(SqlReads):
     """The ledger in PostgreSQL at ``dsn``, in ``schema`` (created if missing).
 
     Safe for many processes and hosts writing at once.  ``upcasters`` bring
@@ -77,6 +77,11 @@ class PostgresStore:
     :class:`~rectify.stores.errors.LedgerSchemaError` for an unknown storage
     schema version.
     """
+
+    _MARK = "%s"
+    _EVENTS = "{s}.events"
+    _COMMANDS = "{s}.commands"
+    _PAGE_SIZE = _PAGE
 
     def __init__(self, dsn: str, *, schema: str = "rectify",
                  upcasters: Upcasters | None = None, connect_timeout: int = 10) -> None:
@@ -232,62 +237,18 @@ class PostgresStore:
 
     # -- reading -------------------------------------------------------------------
 
+    def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self._rows(query, params)
+
+    @staticmethod
+    def _payload_bytes(value: Any) -> bytes:
+        return str(value).encode()
+
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self._conn.execute(self._q(query), params).fetchall()
         except psycopg.Error as exc:
             raise self._error(exc) from None
-
-    def __len__(self) -> int:
-        return int(self._rows("SELECT count(*) FROM {s}.events")[0][0])
-
-    def version(self, stream: str) -> int:
-        """See :meth:`rectify.stores.base.EventStore.version`."""
-        rows = self._rows("SELECT max(version) FROM {s}.events WHERE stream = %s", (stream,))
-        return int(rows[0][0] or 0)
-
-    def read(self, stream: str) -> Iterator[Event]:
-        """See :meth:`rectify.stores.base.EventStore.read`."""
-        upcasters = self.upcasters
-        rows = self._rows("SELECT payload FROM {s}.events WHERE stream = %s ORDER BY version",
-                          (stream,))
-        return (decode(r[0], upcasters) for r in rows)
-
-    def replay(self) -> Iterator[Event]:
-        """See :meth:`rectify.stores.base.EventStore.replay` (pages of 10,000 events)."""
-        upcasters = self.upcasters
-        after = 0
-        while True:
-            rows = self._rows("SELECT position, payload FROM {s}.events WHERE position > %s"
-                              " ORDER BY position LIMIT %s", (after, _PAGE))
-            if not rows:
-                return
-            for _, payload in rows:
-                yield decode(payload, upcasters)
-            after = rows[-1][0]
-
-    def has_command(self, command: str) -> bool:
-        """See :meth:`rectify.stores.base.EventStore.has_command`."""
-        return bool(self._rows("SELECT 1 FROM {s}.commands WHERE command = %s", (command,)))
-
-    def entries(self, after: int = 0) -> Iterator[Entry]:
-        """See :meth:`rectify.stores.base.LedgerStore.entries`."""
-        while True:
-            rows = self._rows("SELECT position, stream, version, command, payload, previous,"
-                              " hash FROM {s}.events WHERE position > %s ORDER BY position"
-                              " LIMIT %s", (after, _PAGE))
-            if not rows:
-                return
-            for row in rows:
-                yield Entry(row[0], row[1], row[2], row[3], row[4].encode(), bytes(row[5]),
-                            bytes(row[6]))
-            after = rows[-1][0]
-
-    def head(self) -> Head:
-        """See :meth:`rectify.stores.base.LedgerStore.head` (from the entries, not the lock row)."""
-        rows = self._rows("SELECT position, hash FROM {s}.events ORDER BY position DESC"
-                          " LIMIT 1")
-        return Head(rows[0][0], bytes(rows[0][1])) if rows else Head(0, GENESIS)
 
     def drop(self) -> None:
         """Delete the whole ledger schema (tests and tear-down only)."""

@@ -46,9 +46,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from rectify.events import Event
-from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch
-from rectify.stores.codec import Upcasters, decode, encode
+from rectify.stores._sql import SqlReads
+from rectify.stores.base import GENESIS, Append, check_batch
+from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
     LedgerError,
@@ -97,7 +97,7 @@ def _translate(where: str, exc: sqlite3.Error) -> LedgerError:
     return LedgerError(where, text)
 
 
-class SQLiteStore:
+class SQLiteStore(SqlReads):
     """The ledger in one SQLite file at ``path`` (created if missing).
 
     ``readonly`` opens an existing ledger for reading and verifying only.
@@ -116,6 +116,11 @@ class SQLiteStore:
     :class:`~rectify.stores.errors.LedgerFull` when a write cannot happen; in
     every case the file is left as it was.
     """
+
+    _MARK = "?"
+    _EVENTS = "events"
+    _COMMANDS = "commands"
+    _PAGE_SIZE = _PAGE
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False,
                  synchronous: str = "FULL", pragmas: Mapping[str, str | int] | None = None,
@@ -302,61 +307,14 @@ class SQLiteStore:
 
     # -- reading -------------------------------------------------------------------
 
+    def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self._query(query, params)
+
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         try:
             return self._conn.execute(sql, tuple(params)).fetchall()
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
-
-    def __len__(self) -> int:
-        return int(self._query("SELECT count(*) FROM events")[0][0])
-
-    def version(self, stream: str) -> int:
-        """See :meth:`rectify.stores.base.EventStore.version`."""
-        row = self._query("SELECT max(version) FROM events WHERE stream = ?", (stream,))
-        return int(row[0][0] or 0)
-
-    def read(self, stream: str) -> Iterator[Event]:
-        """See :meth:`rectify.stores.base.EventStore.read`."""
-        upcasters = self.upcasters
-        rows = self._query("SELECT payload FROM events WHERE stream = ? ORDER BY version",
-                           (stream,))
-        return (decode(r[0], upcasters) for r in rows)
-
-    def replay(self) -> Iterator[Event]:
-        """See :meth:`rectify.stores.base.EventStore.replay` (pages of 5,000 events)."""
-        upcasters = self.upcasters
-        after = 0
-        while True:
-            rows = self._query("SELECT position, payload FROM events WHERE position > ?"
-                               " ORDER BY position LIMIT ?", (after, _PAGE))
-            if not rows:
-                return
-            for _, payload in rows:
-                yield decode(payload, upcasters)
-            after = rows[-1][0]
-
-    def has_command(self, command: str) -> bool:
-        """See :meth:`rectify.stores.base.EventStore.has_command`."""
-        return bool(self._query("SELECT 1 FROM commands WHERE command = ?", (command,)))
-
-    def entries(self, after: int = 0) -> Iterator[Entry]:
-        """See :meth:`rectify.stores.base.LedgerStore.entries`."""
-        while True:
-            rows = self._query("SELECT position, stream, version, command, payload, previous,"
-                               " hash FROM events WHERE position > ? ORDER BY position"
-                               " LIMIT ?", (after, _PAGE))
-            if not rows:
-                return
-            for row in rows:
-                yield Entry(row[0], row[1], row[2], row[3], bytes(row[4]), bytes(row[5]),
-                            bytes(row[6]))
-            after = rows[-1][0]
-
-    def head(self) -> Head:
-        """See :meth:`rectify.stores.base.LedgerStore.head`."""
-        rows = self._query("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
-        return Head(rows[0][0], bytes(rows[0][1])) if rows else Head(0, GENESIS)
 
     def close(self) -> None:
         """Close the connection (the file stays consistent whether or not this is called)."""

@@ -1,0 +1,86 @@
+"""The read side both SQL stores share: counts, versions, streams, paged replay, entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from rectify.events import Event
+from rectify.stores.base import GENESIS, Entry, Head
+from rectify.stores.codec import Upcasters, decode
+
+__all__ = ["SqlReads"]
+
+
+class SqlReads:
+    """Mixed into the SQLite and PostgreSQL stores.
+
+    A store supplies ``_select(query, params)``, the parameter mark (``?`` or
+    ``%s``), its table names, its page size and how a stored payload becomes
+    bytes.
+    """
+
+    upcasters: Upcasters | None
+    _MARK: str
+    _EVENTS: str
+    _COMMANDS: str
+    _PAGE_SIZE: int
+
+    def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _payload_bytes(value: Any) -> bytes:
+        return bytes(value)
+
+    def __len__(self) -> int:
+        return int(self._select(f"SELECT count(*) FROM {self._EVENTS}")[0][0])
+
+    def version(self, stream: str) -> int:
+        """See :meth:`rectify.stores.base.EventStore.version`."""
+        rows = self._select(f"SELECT max(version) FROM {self._EVENTS} WHERE stream = "
+                            f"{self._MARK}", (stream,))
+        return int(rows[0][0] or 0)
+
+    def read(self, stream: str) -> Iterator[Event]:
+        """See :meth:`rectify.stores.base.EventStore.read`."""
+        upcasters = self.upcasters
+        rows = self._select(f"SELECT payload FROM {self._EVENTS} WHERE stream = {self._MARK}"
+                            " ORDER BY version", (stream,))
+        return (decode(r[0], upcasters) for r in rows)
+
+    def _pages(self, columns: str, after: int) -> Iterator[list[Any]]:
+        while True:
+            rows = self._select(f"SELECT {columns} FROM {self._EVENTS} WHERE position > "
+                                f"{self._MARK} ORDER BY position LIMIT {self._MARK}",
+                                (after, self._PAGE_SIZE))
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+    def replay(self) -> Iterator[Event]:
+        """See :meth:`rectify.stores.base.EventStore.replay` (read page by page)."""
+        upcasters = self.upcasters
+        for rows in self._pages("position, payload", 0):
+            for _, payload in rows:
+                yield decode(payload, upcasters)
+
+    def has_command(self, command: str) -> bool:
+        """See :meth:`rectify.stores.base.EventStore.has_command`."""
+        return bool(self._select(f"SELECT 1 FROM {self._COMMANDS} WHERE command = "
+                                 f"{self._MARK}", (command,)))
+
+    def entries(self, after: int = 0) -> Iterator[Entry]:
+        """See :meth:`rectify.stores.base.LedgerStore.entries`."""
+        for rows in self._pages("position, stream, version, command, payload, previous, hash",
+                                after):
+            for row in rows:
+                yield Entry(row[0], row[1], row[2], row[3], self._payload_bytes(row[4]),
+                            bytes(row[5]), bytes(row[6]))
+
+    def head(self) -> Head:
+        """See :meth:`rectify.stores.base.LedgerStore.head`."""
+        rows = self._select(f"SELECT position, hash FROM {self._EVENTS} ORDER BY position "
+                            "DESC LIMIT 1")
+        return Head(rows[0][0], bytes(rows[0][1])) if rows else Head(0, GENESIS)

@@ -26,17 +26,16 @@ smaller run, ``--graph-cases N`` for the size of the networkx build measured).
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
 import random
 import sys
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import attrs
 
+from _measure import measure, status
 from rectify import Organization, OrgForm, Person, Population, Tier, load_policy
 from rectify.assignment import cross_assessment_lottery, pair_units
 from rectify.coverage import (
@@ -57,35 +56,10 @@ DEPARTMENTS = ("party_government", "economic", "political_legal", "agricultural"
 PROBLEMS = ("weak", "poor", "disorderly", "specialised")
 
 
-def _status(field: str) -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _reset_peak() -> None:
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
 def _measure(step: Callable[[], Any]) -> tuple[float, int, int, Any]:
     """Seconds, peak RSS and peak above the RSS before the step, and the step's result."""
-    gc.collect()
-    _reset_peak()
-    before = _status("VmRSS")
-    start = time.perf_counter()
-    result = step()
-    secs = time.perf_counter() - start
-    peak = _status("VmHWM")
-    return secs, peak, max(0, peak - before), result
+    m = measure(step)
+    return m.seconds, m.peak, m.above, m.result
 
 
 def national_coverage(cases: int, seed: int) -> Coverage:
@@ -164,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     secs, peak, _, coverage = _measure(lambda: national_coverage(args.cases, args.seed))
     edges = sum(len(c.support) for c in coverage.cases.values())
     print(f"setup: {secs:.1f} s, {len(coverage.cases):,} cases, {edges:,} support edges, "
-          f"{len(coverage.people):,} people, RSS {_status('VmRSS') / 1e9:.2f} GB")
+          f"{len(coverage.people):,} people, RSS {status('VmRSS') / 1e9:.2f} GB")
     rows: list[tuple[str, float, int, int, str]] = []
     check_secs, peak, above, findings = _measure(lambda cov=coverage: check_all(cov, policy))
     by_check: dict[str, int] = {}

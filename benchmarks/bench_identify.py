@@ -27,15 +27,14 @@ import argparse
 import gc
 import math
 import platform
-import resource
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _measure import measure, status
 from national import NATIONAL_SIZE, National, national
 from rectify import Assessment, Policy, Population, load_policy
 from rectify.identify import identify
@@ -43,40 +42,6 @@ from rectify.identify import identify
 T = TypeVar("T")
 TARGET_SECONDS = 10.0
 TARGET_BYTES = 4 * 1024**3
-
-
-def _status(field: str) -> int:
-    """A ``kB`` field of ``/proc/self/status`` in bytes (0 if unavailable)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _reset_peak() -> bool:
-    """Reset the kernel's peak-RSS mark for this process; ``False`` if not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def _measure(step: Callable[[], T]) -> tuple[T, float, int, int, bool]:
-    """Run ``step``: its result, seconds, resident bytes before, peak bytes, whether exact."""
-    gc.collect()
-    exact = _reset_peak()
-    before = _status("VmRSS")
-    start = time.perf_counter()
-    result = step()
-    seconds = time.perf_counter() - start
-    peak = _status("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return result, seconds, before, peak, exact
 
 
 def _identify_with_reasons(nat: National, policy: Policy) -> tuple[int, int, int]:
@@ -127,29 +92,28 @@ def main(argv: list[str] | None = None) -> int:
     policy = load_policy("northern-county")
     policy.fingerprint()  # computed once, outside the measurements
     start = time.perf_counter()
-    base_rss = _status("VmRSS")
+    base_rss = status("VmRSS")
     nat = national(args.size, seed=args.seed)
     gc.collect()
     setup = time.perf_counter() - start
-    population_bytes = _status("VmRSS") - base_rss
+    population_bytes = status("VmRSS") - base_rss
     print(f"python {platform.python_version()}, {args.size:,} organizations (seed {args.seed}), "
           f"generated in {setup:.1f} s, population + assessments {_gb(population_bytes)} resident")
 
     best: dict[str, tuple[float, int, int, bool]] = {}
     listed = near = 0
     for _ in range(args.repeat):
-        (listed, near, _), secs, before, peak, exact = _measure(
-            lambda: _identify_with_reasons(nat, policy))
-        if "identify" not in best or secs < best["identify"][0]:
-            best["identify"] = (secs, before, peak, exact)
-        _, secs, before, peak, exact = _measure(lambda: naive(nat.population, nat.assessments,
-                                                               policy))
-        if "naive" not in best or secs < best["naive"][0]:
-            best["naive"] = (secs, before, peak, exact)
-        _, secs, before, peak, exact = _measure(lambda: _all_decisions(nat, policy))
+        m = measure(lambda: _identify_with_reasons(nat, policy))
+        listed, near, _ = m.result
+        if "identify" not in best or m.seconds < best["identify"][0]:
+            best["identify"] = (m.seconds, m.before, m.peak, m.exact)
+        m = measure(lambda: naive(nat.population, nat.assessments, policy))
+        if "naive" not in best or m.seconds < best["naive"][0]:
+            best["naive"] = (m.seconds, m.before, m.peak, m.exact)
+        m = measure(lambda: _all_decisions(nat, policy))
         secs = _all_decisions.seconds  # type: ignore[attr-defined]
         if "all" not in best or secs < best["all"][0]:
-            best["all"] = (secs, before, peak, exact)
+            best["all"] = (secs, m.before, m.peak, m.exact)
 
     ident, base, every = best["identify"], best["naive"], best["all"]
     rows = [

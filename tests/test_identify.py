@@ -238,3 +238,29 @@ def test_small_groups_and_quota_free_kinds_explain_themselves() -> None:
     assert result.decision("V1").rules == ("small_group",)
     assert result.decision("C1").rules == ("no_quota",)
     assert not result.listed()
+
+
+@given(scenarios("national-practice"))
+def test_columns_give_the_same_decisions_as_records(
+    case: tuple[Policy, Population, list[Assessment]],
+) -> None:
+    """AssessmentColumns (the national-scale input) decide exactly as Assessment records do."""
+    from rectify.identify import AssessmentColumns
+
+    policy, population, rows = case
+    by_records = list(identify(population, rows, policy, 2017))
+    columns = AssessmentColumns.of(population, rows, 2017)
+    assert list(identify(population, columns, policy, 2017)) == by_records
+
+
+def test_columns_are_checked() -> None:
+    """Misaligned columns, another year and out-of-range scores are reported together."""
+    from rectify.identify import AssessmentColumns
+
+    population = _village_population(3)
+    bad = AssessmentColumns(2016, [50.0, 101.0], facts={"x": [1.0]})
+    with pytest.raises(IdentificationError) as info:
+        identify(population, bad, load_policy(), 2017)
+    locations = {p.location for p in info.value.problems}
+    assert locations == {"assessments.year", "assessments.totals", "assessments.facts.x",
+                         "assessments.totals[1]"}

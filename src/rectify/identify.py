@@ -11,8 +11,9 @@ from __future__ import annotations
 import operator
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import compress, repeat
+from math import isnan
 from operator import attrgetter, is_
 from typing import Any, cast
 
@@ -24,7 +25,7 @@ from rectify.forest import Population
 from rectify.model import Assessment, Grade, Organization
 from rectify.policy import Comparison, DirectCriterion, Policy, TieRule
 
-__all__ = ["Decision", "Identification", "KindSummary", "Reason", "identify"]
+__all__ = ["AssessmentColumns", "Decision", "Identification", "KindSummary", "Reason", "identify"]
 
 # Rule ids of the reasons a decision can carry, with their Chinese rendering.
 # Direct criteria bring their own ids and labels from the policy.
@@ -49,6 +50,57 @@ _OPS: Mapping[Comparison, Callable[[Any, Any], bool]] = {
     Comparison.LT: operator.lt, Comparison.LE: operator.le, Comparison.GT: operator.gt,
     Comparison.GE: operator.ge, Comparison.EQ: operator.eq,
 }
+
+
+@attrs.frozen
+class AssessmentColumns:
+    """One year's assessments as columns, in the order of ``population.organizations``.
+
+    ``totals[i]`` is the composite score of the ``i``-th organization (code
+    order); ``grades`` (optional) the assessed grades, ``None`` where the
+    policy's bands decide; ``facts`` maps a fact name to its column (``None``
+    where not measured).  This skips building one :class:`Assessment` per
+    organization, which dominates the cost of a national run.
+    """
+
+    year: int
+    totals: Sequence[float]
+    grades: Sequence[Grade | None] | None = None
+    facts: Mapping[str, Sequence[float | None]] = attrs.field(factory=dict)
+
+    @classmethod
+    def of(cls, population: Population, assessments: Iterable[Assessment],
+           year: int) -> AssessmentColumns:
+        """Columns from assessment records (mainly for tests and small inputs)."""
+        by_code = {a.org: a for a in assessments if a.year == year}
+        rows = [by_code[o.code] for o in population]
+        names = sorted({f for a in rows for f in a.facts})
+        return cls(year, [a.total for a in rows], [a.grade for a in rows],
+                   {f: [a.facts.get(f) for a in rows] for f in names})
+
+    def checked(self, population: Population, policy: Policy, year: int) -> tuple[
+            list[float], list[Grade | None], Callable[[str], list[Any]]]:
+        """The columns as lists, after checking lengths, year and score range."""
+        size = len(population)
+        problems: list[Problem] = []
+        if self.year != year:
+            problems.append(Problem("assessments.year", f"columns for {year}", self.year,
+                                    "pass the columns of the year being identified"))
+        columns = {"totals": self.totals, **({"grades": self.grades} if self.grades else {}),
+                   **{f"facts.{k}": v for k, v in self.facts.items()}}
+        problems += [Problem(f"assessments.{name}", f"{size} values (one per organization)",
+                             len(column), "align the columns with population.organizations")
+                     for name, column in columns.items() if len(column) != size]
+        scores = [float(t) for t in self.totals]
+        if (scores and not (min(scores) >= 0 and max(scores) <= 100)) or any(map(isnan, scores)):
+            bad = next(i for i, t in enumerate(scores) if not 0 <= t <= 100)
+            problems.append(Problem(f"assessments.totals[{bad}]", "a score in [0, 100]",
+                                    scores[bad], "correct the organization's score"))
+        if problems:
+            raise IdentificationError(f"cannot identify for {year}", problems)
+        given: list[Grade | None] = list(self.grades) if self.grades else [None] * size
+        facts = self.facts
+        return scores, given, lambda fact: list(facts.get(fact, [None] * size))
 
 
 @attrs.frozen(slots=True)
@@ -242,15 +294,17 @@ class Identification:
 
 def identify(
     population: Population,
-    assessments: Mapping[str, Assessment] | Iterable[Assessment],
+    assessments: Mapping[str, Assessment] | Iterable[Assessment] | AssessmentColumns,
     policy: Policy,
     year: int,
 ) -> Identification:
     """Identify the year's weak and lax organizations (软弱涣散基层党组织).
 
     ``assessments`` gives each organization's assessment for ``year``, as a
-    mapping by code or as an iterable (assessments of other years are
-    ignored).  Direct criteria list an organization whatever its rank; then
+    mapping by code, as an iterable (assessments of other years are
+    ignored), or — fastest at national scale — as :class:`AssessmentColumns`
+    aligned with ``population.organizations``.  Direct criteria list an
+    organization whatever its rank; then
     within each kind the lowest scores are listed until the kind's quota is
     met (direct listings count towards it when the policy says so).  Ranking
     is over the whole kind, never per township.  The result does not depend
@@ -265,34 +319,48 @@ def identify(
 
 def _identify(
     population: Population,
-    assessments: Mapping[str, Assessment] | Iterable[Assessment],
+    assessments: Mapping[str, Assessment] | Iterable[Assessment] | AssessmentColumns,
     policy: Policy,
     year: int,
 ) -> Identification:
     # Work column by column (map, zip, comprehensions) rather than organization
     # by organization: at national scale per-organization Python work dominates.
-    by_code = _assessments_for(assessments, year)
-    if not by_code and len(population):
-        raise IdentificationError(f"cannot identify for {year}", [Problem(
-            "assessments", f"assessments for {year}", "none for that year",
-            "pass the year's assessments, or choose a year that has them")])
     orgs = population.organizations
-    rows = list(map(by_code.get, map(_CODE, orgs)))
     kinds = list(map(_KIND, orgs))
     first_seen = dict.fromkeys(kinds)  # kinds in order of first occurrence
-    if any(map(is_, rows, repeat(None))) or any(k not in policy.kinds for k in first_seen):
-        raise IdentificationError(f"cannot identify for {year}",
-                                  _input_problems(orgs, by_code, policy, year))
-    present = cast(list[Assessment], rows)
-    scores: list[float] = list(map(_TOTAL, present))
-    grades = _grades(present, scores, policy)
-    direct = _direct(policy.identification.direct, present, kinds, scores, grades)
+    if isinstance(assessments, AssessmentColumns):
+        scores, given, fact_column = assessments.checked(population, policy, year)
+        unknown = [k for k in first_seen if k not in policy.kinds]
+        if unknown:
+            raise IdentificationError(f"cannot identify for {year}", [Problem(
+                f"organization {orgs[kinds.index(k)].code}.kind",
+                f"a kind of the policy ({', '.join(policy.kinds)})", k,
+                "correct the kind or use a policy declaring it") for k in unknown])
+    else:
+        by_code = _assessments_for(assessments, year)
+        if not by_code and len(population):
+            raise IdentificationError(f"cannot identify for {year}", [Problem(
+                "assessments", f"assessments for {year}", "none for that year",
+                "pass the year's assessments, or choose a year that has them")])
+        rows = list(map(by_code.get, map(_CODE, orgs)))
+        if any(map(is_, rows, repeat(None))) or any(k not in policy.kinds for k in first_seen):
+            raise IdentificationError(f"cannot identify for {year}",
+                                      _input_problems(orgs, by_code, policy, year))
+        present = cast(list[Assessment], rows)
+        scores = list(map(_TOTAL, present))
+        given = list(map(_GRADE, present))
+
+        def fact_column(fact: str) -> list[Any]:
+            return [a.facts.get(fact) for a in present]
+
+    grades = _grades(given, scores, policy)
+    direct = _direct(policy.identification.direct, fact_column, kinds, scores, grades)
     groups: dict[str, list[int]] = {k: [] for k in first_seen}
     add = {k: g.append for k, g in groups.items()}
     for i, k in enumerate(kinds):
         add[k](i)
     direct_counts = Counter(kinds[i] for i in direct)
-    del rows, present, kinds, add
+    del kinds, add
     listed_by_quota: set[int] = set()
     results: dict[str, _KindResult] = {}
     for kind in list(groups):
@@ -327,7 +395,7 @@ def _input_problems(
     return problems
 
 
-def _grades(rows: list[Assessment], scores: list[float], policy: Policy) -> list[Grade]:
+def _grades(given: list[Grade | None], scores: list[float], policy: Policy) -> list[Grade]:
     """The assessed grade, or where none was given the policy's band for the total."""
     bands = [(policy.grades[g.value], g) for g in (Grade.A, Grade.B, Grade.C)]
 
@@ -339,7 +407,6 @@ def _grades(rows: list[Assessment], scores: list[float], policy: Policy) -> list
 
     # Scores repeat (whole or half points), so each distinct total is banded once.
     memo = {total: band(total) for total in set(scores)}
-    given = list(map(_GRADE, rows))
     if given.count(None) == len(given):
         return list(map(memo.__getitem__, scores))
     return [memo[t] if g is None else g for g, t in zip(given, scores, strict=True)]
@@ -347,7 +414,7 @@ def _grades(rows: list[Assessment], scores: list[float], policy: Policy) -> list
 
 def _direct(
     criteria: tuple[DirectCriterion, ...],
-    rows: list[Assessment],
+    fact_column: Callable[[str], list[Any]],
     kinds: list[str],
     scores: list[float],
     grades: list[Grade],
@@ -366,7 +433,7 @@ def _direct(
             assert crit.op is not None
             assert crit.threshold is not None
             fact = crit.fact
-            values = scores if fact == "total" else [a.facts.get(fact) for a in rows]
+            values = scores if fact == "total" else fact_column(fact)
             holds, threshold = _OPS[crit.op], crit.threshold
             hits = [i for i, v in enumerate(values) if v is not None and holds(v, threshold)]
         if crit.kinds:

@@ -22,7 +22,7 @@ from rectify._coverage_model import (
     Unit,
 )
 from rectify.forest import Population
-from rectify.inputs import _duplicate, _raise, _Row, _table
+from rectify.inputs import _duplicate, _load_rows, _Row
 
 __all__ = [
     "CONTACT_POINT_COLUMNS",
@@ -93,11 +93,9 @@ def load_units(path: str | Path, *,
     ``departments`` is the set of allowed department types (``None``: any).
     Raises :class:`~rectify.errors.InputError` with every problem.
     """
-    table, problems, absent = _table(path, "units", UNIT_COLUMNS)
-    result: list[Unit] = []
     seen: dict[Any, int] = {}
-    for number, values in table.rows:
-        row = _Row(table, number, values, problems, absent)
+
+    def parse(row: _Row) -> Unit | None:
         uid = row.text("id", required=True)
         if uid:
             _duplicate(row, "id", uid, seen, "unit id")
@@ -108,10 +106,9 @@ def load_units(path: str | Path, *,
                      "use a department type the pairing map knows")
         capacity = _int(row, "capacity")
         county = row.text("county")
-        if row.ok:
-            result.append(Unit(uid, name, department, capacity, county))
-    _raise(path, "units", problems)
-    return result
+        return Unit(uid, name, department, capacity, county) if row.ok else None
+
+    return _load_rows(path, "units", UNIT_COLUMNS, parse)
 
 
 def load_contact_points(path: str | Path, *,
@@ -122,11 +119,9 @@ def load_contact_points(path: str | Path, *,
     ``people``, when given, must contain every person.  One row per person and
     area.  Raises :class:`~rectify.errors.InputError` with every problem.
     """
-    table, problems, absent = _table(path, "contact points", CONTACT_POINT_COLUMNS)
-    result: list[ContactPoint] = []
     seen: dict[Any, int] = {}
-    for number, values in table.rows:
-        row = _Row(table, number, values, problems, absent)
+
+    def parse(row: _Row) -> ContactPoint | None:
         person = row.text("person", required=True)
         _known(row, "person", person, people, "a person in the people table")
         county = row.text("county", required=True)
@@ -136,10 +131,9 @@ def load_contact_points(path: str | Path, *,
                        "person and area")
         since = _date(row, "since")
         visits = _int(row, "visits")
-        if row.ok:
-            result.append(ContactPoint(person, county, township, since, visits))
-    _raise(path, "contact points", problems)
-    return result
+        return ContactPoint(person, county, township, since, visits) if row.ok else None
+
+    return _load_rows(path, "contact points", CONTACT_POINT_COLUMNS, parse)
 
 
 def load_pairings(path: str | Path, *, units: Collection[str] | None = None,
@@ -151,11 +145,9 @@ def load_pairings(path: str | Path, *, units: Collection[str] | None = None,
     organization; ``problem_types`` is the set of allowed problem types.
     Raises :class:`~rectify.errors.InputError` with every problem.
     """
-    table, problems, absent = _table(path, "pairings", PAIRING_COLUMNS)
-    result: list[Pairing] = []
     seen: dict[Any, int] = {}
-    for number, values in table.rows:
-        row = _Row(table, number, values, problems, absent)
+
+    def parse(row: _Row) -> Pairing | None:
         unit = row.text("unit", required=True)
         _known(row, "unit", unit, units, "a unit in the units table")
         org = row.text("org", required=True)
@@ -169,10 +161,9 @@ def load_pairings(path: str | Path, *, units: Collection[str] | None = None,
             row.fail("problem_type", f"one of {', '.join(problem_types)}", problem,
                      "use a problem type of the pairing map")
         since = _date(row, "since")
-        if row.ok:
-            result.append(Pairing(unit, org, problem, since))
-    _raise(path, "pairings", problems)
-    return result
+        return Pairing(unit, org, problem, since) if row.ok else None
+
+    return _load_rows(path, "pairings", PAIRING_COLUMNS, parse)
 
 
 def load_cross_assessments(path: str | Path) -> list[CrossAssessment]:
@@ -181,11 +172,9 @@ def load_cross_assessments(path: str | Path) -> list[CrossAssessment]:
     A county may not assess itself, and assesses at most one county per
     period.  Raises :class:`~rectify.errors.InputError` with every problem.
     """
-    table, problems, absent = _table(path, "cross-assessments", CROSS_ASSESSMENT_COLUMNS)
-    result: list[CrossAssessment] = []
     seen: dict[Any, int] = {}
-    for number, values in table.rows:
-        row = _Row(table, number, values, problems, absent)
+
+    def parse(row: _Row) -> CrossAssessment | None:
         assessor = row.text("assessor", required=True)
         assessed = row.text("assessed", required=True)
         period = row.text("period")
@@ -195,7 +184,6 @@ def load_cross_assessments(path: str | Path) -> list[CrossAssessment]:
         if assessor:
             _duplicate(row, "assessor", f"{assessor} {period}", seen, "assessor and period")
         drawn_on = _date(row, "drawn_on")
-        if row.ok:
-            result.append(CrossAssessment(assessor, assessed, period, drawn_on))
-    _raise(path, "cross-assessments", problems)
-    return result
+        return CrossAssessment(assessor, assessed, period, drawn_on) if row.ok else None
+
+    return _load_rows(path, "cross-assessments", CROSS_ASSESSMENT_COLUMNS, parse)

@@ -187,6 +187,20 @@ def _raise(path: str | Path, what: str, problems: list[Problem]) -> None:
         raise InputError(f"cannot load {what} from {path}", problems)
 
 
+def _load_rows(path: str | Path, what: str, columns: Mapping[str, bool],
+               parse: Callable[[_Row], _T | None]) -> list[_T]:
+    """Read a table with fixed columns, parse each row; one InputError with every problem."""
+    table, problems, absent = _table(path, what, columns)
+    result: list[_T] = []
+    for number, values in table.rows:
+        row = _Row(table, number, values, problems, absent)
+        item = parse(row)
+        if row.ok and item is not None:
+            result.append(item)
+    _raise(path, what, problems)
+    return result
+
+
 def _duplicate(row: _Row, column: str, key: object, seen: dict[Any, int], label: str) -> None:
     first = seen.setdefault(key, row.line)
     if first != row.line:
@@ -321,25 +335,25 @@ def load_people(path: str | Path) -> list[Person]:
     works).  Raises :class:`~rectify.errors.InputError` with every problem,
     including a duplicate id.
     """
-    table, problems, absent = _table(path, "people", PERSON_COLUMNS)
-    result: list[Person] = []
     seen: dict[Any, int] = {}
-    for number, values in table.rows:
-        row = _Row(table, number, values, problems, absent)
+
+    def parse(row: _Row) -> Person | None:
         pid = row.text("id", required=True)
         if pid:
             _duplicate(row, "id", pid, seen, "person id")
         name = row.text("name", required=True)
-        raw = values.get("roles", "")
+        raw = row.values.get("roles", "")
         if isinstance(raw, list) and all(isinstance(r, str) for r in raw):
             roles = {r.strip() for r in raw} - {""}
         else:
             roles = {r.strip() for r in _ROLE_SEPARATORS.split(row.text("roles"))} - {""}
         unit = row.text("unit")
-        if row.ok:
-            result.extend(_build(row, Person, id=pid, name=name, roles=roles, unit=unit))
-    _raise(path, "people", problems)
-    return result
+        if not row.ok:
+            return None
+        built = _build(row, Person, id=pid, name=name, roles=roles, unit=unit)
+        return built[0] if built else None
+
+    return _load_rows(path, "people", PERSON_COLUMNS, parse)
 
 
 def write_organizations(organizations: Iterable[Organization], path: str | Path, *,

@@ -37,7 +37,7 @@ import attrs
 
 from _measure import measure, status
 from rectify import Organization, OrgForm, Person, Population, Tier, load_policy
-from rectify.assignment import cross_assessment_lottery, pair_units
+from rectify.coverage.assignment import cross_assessment_lottery, pair_units
 from rectify.coverage import (
     CaseCoverage,
     ContactPoint,

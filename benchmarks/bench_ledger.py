@@ -12,7 +12,7 @@ given) it times, on the same events in the same run:
 - **replay**: ``store.replay()`` decoding every event; **replay → campaign**:
   building a :class:`~rectify.Campaign` from the store (every case projected);
 - **raw select**: reading the same rows back with one plain query;
-- **verify**: :func:`rectify.chain.verify` over the whole ledger.
+- **verify**: :func:`rectify.stores.chain.verify` over the whole ledger.
 
 ``--eventsourcing`` also times the ``eventsourcing`` library's SQLite
 application recorder on the same number of events (its ``StoredEvent`` with
@@ -51,7 +51,7 @@ from rectify import (
     Votes,
     load_policy,
 )
-from rectify.chain import verify
+from rectify.stores.chain import verify
 from rectify.events import Event
 from rectify.identify import identify
 from rectify.model import Assessment

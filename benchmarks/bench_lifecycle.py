@@ -69,11 +69,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import national
 from rectify import Campaign, Person, Policy, load_policy
 from rectify.bulk import BulkCommand, run_bulk
-from rectify.case import Plan
+from rectify.lifecycle.case import Plan
 from rectify.events import CaseOpened
-from rectify.guards import Votes
+from rectify.lifecycle.guards import Votes
 from rectify.identify import identify
-from rectify.workflow import build_machine, compile_table
+from rectify.lifecycle.workflow import build_machine, compile_table
 
 #: The clock of every measurement (wall time; experiments may swap in process time).
 CLOCK: Callable[[], float] = time.perf_counter
@@ -491,7 +491,7 @@ def _sizeof_open_case(policy: Policy) -> int:
     event = CaseOpened(stream=f"{YEAR}-0000001", version=1, actor="OD-1", on=date(YEAR, 2, 1),
                        policy=policy.fingerprint(), command="c", org="0000001", year=YEAR,
                        kind="village", rules=("grade_d",), score=55.0)
-    from rectify.case import apply_event
+    from rectify.lifecycle.case import apply_event
 
     record = apply_event(None, event, {})
     return sys.getsizeof(record)

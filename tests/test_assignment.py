@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rectify import Campaign, load_policy
-from rectify.assignment import (
+from rectify.coverage.assignment import (
     LotteryError,
     cross_assessment_lottery,
     pair_units,

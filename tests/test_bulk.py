@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rectify import Campaign, ConcurrencyConflict, Person, RectifyError, Votes, load_policy
 from rectify.bulk import BulkCommand, BulkResult, run_bulk
-from rectify.case import Plan
+from rectify.lifecycle.case import Plan
 from rectify.events import ReportRecorded
 from rectify.identify import identify
 from rectify.model import Assessment

@@ -1,4 +1,4 @@
-"""Rendering bulletins (rectify.bulletin) and their charts (rectify.charts)."""
+"""Rendering bulletins (rectify.reporting.render) and their charts (rectify.reporting.charts)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from rectify import InvalidValueError
 from rectify import charts as charts_module
-from rectify.bulletin import (
+from rectify.reporting.render import (
     SHEET_NAMES,
     bulletin_stem,
     format_value,
@@ -24,8 +24,8 @@ from rectify.bulletin import (
     to_xlsx,
     write_bulletin,
 )
-from rectify.reports import Bulletin, Column, bulletin
-from rectify.workflow import WORKFLOW
+from rectify.reporting.bulletin import Bulletin, Column, bulletin
+from rectify.lifecycle.workflow import WORKFLOW
 from test_reports import sample_campaign
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -24,7 +24,7 @@ from rectify.testing.machine import (
     check_ledger,
     machine_for,
 )
-from rectify.workflow import WORKFLOW
+from rectify.lifecycle.workflow import WORKFLOW
 
 POLICY = load_policy()
 

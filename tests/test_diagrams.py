@@ -14,7 +14,7 @@ from rectify import diagrams as d
 from rectify.coverage import build_graph
 from rectify.identify import identify
 from rectify.sample import sample_assessments, sample_people, sample_population
-from rectify.workflow import mermaid
+from rectify.lifecycle.workflow import mermaid
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "coverage.md"
 
@@ -36,7 +36,7 @@ GRAPH = _graph()
 
 
 def test_workflow_diagram_is_the_workflow_modules() -> None:
-    """The workflow picture is rectify.workflow.mermaid, not a copy."""
+    """The workflow picture is rectify.lifecycle.workflow.mermaid, not a copy."""
     assert d.workflow_mermaid() == mermaid()
     assert d.workflow_mermaid("zh") == mermaid(lang="zh")
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from rectify import Campaign, Population, WorkflowDefinitionError, load_policy
 from rectify.errors import Problem
-from rectify.workflow import (
+from rectify.lifecycle.workflow import (
     GUARDS,
     WORKFLOW,
     StateDef,

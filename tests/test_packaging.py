@@ -24,7 +24,7 @@ def test_core_imports_without_optional_extras() -> None:
     """rectify and its core modules import with the CLI, XLSX, PostgreSQL and test extras absent."""
     code = BLOCKER + textwrap.dedent("""
         import logging
-        import rectify, rectify.identify, rectify.campaign, rectify.bulk, rectify.workflow
+        import rectify, rectify.identify, rectify.campaign, rectify.bulk, rectify.lifecycle.workflow
         import rectify.escalation, rectify.accountability, rectify.schedule, rectify.sample
         from datetime import date
         from rectify.identify import identify

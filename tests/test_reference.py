@@ -13,7 +13,7 @@ from rectify.testing.reference import (
     reference_listed,
 )
 from rectify.testing.strategies import assessments_for, policies, populations
-from rectify.workflow import build_machine, compile_table
+from rectify.lifecycle.workflow import build_machine, compile_table
 
 FACTS = ("secretary_vacant_months", "years_without_candidate", "mass_incidents")
 

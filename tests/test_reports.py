@@ -1,4 +1,4 @@
-"""Bulletin rows (rectify.reports): the numbers agree with the campaign and its ledger."""
+"""Bulletin rows (rectify.reporting.bulletin): the numbers agree with the campaign and its ledger."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ from rectify import (
     Votes,
     load_policy,
 )
-from rectify.case import CaseRecord
+from rectify.lifecycle.case import CaseRecord
 from rectify.events import EscalationRecorded, SecretaryDismissed, VerificationRecorded
 from rectify.identify import identify
 from rectify.model import Assessment
-from rectify.reports import (
+from rectify.reporting.bulletin import (
     ALL_LEVELS,
     FUNNEL_STAGES,
     PERIODS,
@@ -38,7 +38,7 @@ from rectify.reports import (
 )
 from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.stores import Append, MemoryStore
-from rectify.workflow import WORKFLOW
+from rectify.lifecycle.workflow import WORKFLOW
 
 DEPT = "P0236"
 # The sample's cadres per support level (P0236, the acting organization department

@@ -1,7 +1,7 @@
 """Generate the bundled sample county (北岭县, a fictional county) deterministically.
 
 Writes ``organizations.csv``, ``people.csv`` and ``assessments.csv`` (2016 and
-2017) to ``src/rectify/data/sample/`` or to ``--out DIR``.  Every choice comes
+2017) to ``src/rectify/sample/data/`` or to ``--out DIR``.  Every choice comes
 from one seeded random generator, so running the script again reproduces the
 files byte for byte.  Usage::
 
@@ -33,7 +33,7 @@ SEED = 20170101
 COUNTY = "北岭县"
 COUNTY_LEVEL = "县直"
 YEARS = (2016, 2017)
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "rectify" / "data" / "sample"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "rectify" / "sample" / "data"
 
 # (code, name, form, township, branches); a branch is a name or (name, township).
 Branch = str | tuple[str, str]

@@ -5,7 +5,6 @@ escalation and a ledger (台账) that loses nothing.
 """
 
 from rectify.campaign import Campaign, OpenResult
-from rectify.case import CaseRecord, Plan
 from rectify.errors import (
     CommandRefused,
     ConcurrencyConflict,
@@ -23,7 +22,8 @@ from rectify.errors import (
     WorkflowDefinitionError,
 )
 from rectify.forest import Population
-from rectify.guards import Votes
+from rectify.lifecycle.case import CaseRecord, Plan
+from rectify.lifecycle.guards import Votes
 from rectify.model import Assessment, Grade, Organization, OrgForm, Person, Tier
 from rectify.policy import Policy, load_policy, preset_names
 

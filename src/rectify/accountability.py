@@ -24,10 +24,12 @@ from typing import Any
 import attrs
 
 from rectify.errors import InvalidValueError
+from rectify.events import AppraisalRecorded, Event, SecretaryDismissed, TalkRecorded
 from rectify.policy import Policy
 
 __all__ = [
     "RESTRICTION_KINDS",
+    "AccountabilityRecord",
     "Appraisal",
     "AppraisalGrade",
     "AppraisalOutcome",
@@ -37,6 +39,7 @@ __all__ = [
     "active_restrictions",
     "add_months",
     "appraisal_outcome",
+    "record_of",
     "restrictions_from_talk",
 ]
 
@@ -309,3 +312,36 @@ def _restriction(
         person=person, kind=kind, start=start, end=end, source=source,
         en=f"{en} from {start.isoformat()} to {end.isoformat()} ({why_en})",
         zh=f"{start.isoformat()}至{end.isoformat()}{zh} ({why_zh})")
+
+
+@attrs.frozen
+class AccountabilityRecord:
+    """Everything on file about one person, and what applies on a date (问责记录)."""
+
+    person: str
+    on: dt.date
+    talks: tuple[Talk, ...]
+    appraisals: tuple[AppraisalOutcome, ...]
+    dismissals: tuple[SecretaryDismissed, ...]
+    restrictions: tuple[Restriction, ...]
+
+
+def record_of(person: str, on: dt.date, events: Iterable[Event],
+              policy: Policy) -> AccountabilityRecord:
+    """The talks, appraisals and dismissals of ``person`` among ``events``, and the
+    restrictions active on ``on``."""
+    talks: list[Talk] = []
+    outcomes: list[AppraisalOutcome] = []
+    dismissals: list[SecretaryDismissed] = []
+    for event in events:
+        if isinstance(event, TalkRecorded) and event.person == person:
+            talks.append(Talk(person, event.kind, event.on, event.reason))
+        elif isinstance(event, AppraisalRecorded) and event.person == person:
+            outcomes.append(appraisal_outcome(Appraisal(person, event.year, event.grade),
+                                              policy, event.on))
+        elif isinstance(event, SecretaryDismissed) and event.person == person:
+            dismissals.append(event)
+    restrictions = [r for t in talks for r in restrictions_from_talk(t, policy)]
+    restrictions += [r for o in outcomes for r in o.restrictions]
+    return AccountabilityRecord(person, on, tuple(talks), tuple(outcomes), tuple(dismissals),
+                                tuple(active_restrictions(restrictions, person, on)))

@@ -1,5 +1,11 @@
 """The facade: a campaign of cases driven by commands and recorded as events.
 
+The campaign is the only code that reads the ledger's store for a rule: it
+gathers the plain data each rule needs (case records, the population, the
+policy, event lists) and hands it to the pure rules of `rectify.lifecycle`,
+`rectify.escalation`, `rectify.accountability`, `rectify.schedule` and
+`rectify.coverage`, none of which knows the campaign.
+
 >>> from datetime import date
 >>> from rectify import Campaign, Person, load_policy
 >>> from rectify.identify import identify
@@ -18,51 +24,107 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import attrs
 
-from rectify import _builders
-from rectify import _campaign_people as _people
-from rectify._campaign_people import AccountabilityRecord
 from rectify._logging import get_logger
-from rectify.accountability import AppraisalGrade, AppraisalOutcome, Talk, TalkKind
-from rectify.case import CaseRecord, Plan, apply_event, case_id
-from rectify.errors import CommandRefused, PermissionDenied, UnknownCaseError
-from rectify.events import CaseCarriedOver, CaseOpened, Event
+from rectify.accountability import (
+    AccountabilityRecord,
+    Appraisal,
+    AppraisalGrade,
+    AppraisalOutcome,
+    Talk,
+    TalkKind,
+    appraisal_outcome,
+    record_of,
+)
+from rectify.coverage.model import (
+    CaseCoverage,
+    ContactPoint,
+    Coverage,
+    CrossAssessment,
+    Pairing,
+    Unit,
+)
+from rectify.errors import (
+    CommandRefused,
+    InvalidValueError,
+    PermissionDenied,
+    RectifyError,
+    UnknownCaseError,
+)
+from rectify.escalation import EscalationDecision, consequences, escalate
+from rectify.events import (
+    AppraisalRecorded,
+    CaseCarriedOver,
+    CaseOpened,
+    Event,
+    SupportAssigned,
+    TalkRecorded,
+    VerificationRecorded,
+)
 from rectify.forest import Population
-from rectify.guards import Votes
 from rectify.identify import Identification
+from rectify.lifecycle.case import CaseRecord, Plan, case_id
+from rectify.lifecycle.commands import (
+    REPORT_KINDS,
+    AssignSupport,
+    CaseCommand,
+    Context,
+    Delist,
+    FilePlan,
+    RecordReport,
+    RecordVerification,
+    ReleaseSupport,
+    Reopen,
+    RequestVerification,
+    ReturnPlan,
+)
+from rectify.lifecycle.guards import Votes, support_reasons, team_reasons
+from rectify.lifecycle.permissions import missing_right
+from rectify.lifecycle.projection import apply_event
+from rectify.lifecycle.workflow import default_machine, default_table
 from rectify.model import Person
-from rectify.permissions import missing_right
 from rectify.policy import Policy
-from rectify.schedule import DueItem
+from rectify.schedule import DueItem, due
 from rectify.stores.base import Append, LedgerStore
 from rectify.stores.memory import MemoryStore
-from rectify.workflow import WORKFLOW, build_machine, compile_table
 
-__all__ = ["Campaign", "OpenResult"]
+__all__ = ["Actor", "BulkResult", "Campaign", "OpenResult"]
 
 _log = get_logger("rectify.campaign")
 _stdlog = logging.getLogger("rectify.campaign")
+
+ENGINES = ("table", "transitions")
+
+#: Who issues a command: a `Person`, or the id of one of the campaign's people.
+Actor = Person | str
 
 
 def _new_id() -> str:
     """A random command id (os.urandom is several times cheaper than uuid4 here)."""
     return os.urandom(16).hex()
 
-Actor = Person | str
-
 
 @attrs.frozen
 class OpenResult:
-    """What :meth:`Campaign.open_cases` did: cases opened, cases that already existed."""
+    """What `Campaign.open_cases` did: cases opened, cases that already existed, escalations."""
 
     opened: tuple[str, ...]
     existing: tuple[str, ...]
-    escalations: tuple[Any, ...] = ()
+    escalations: tuple[EscalationDecision, ...] = ()
+
+
+@attrs.frozen
+class BulkResult:
+    """Accepted command ids, refusals (command id → error) and skipped repeats."""
+
+    accepted: tuple[str, ...]
+    refused: dict[str, RectifyError]
+    repeated: tuple[str, ...]
 
 
 class _Holder:
@@ -77,26 +139,27 @@ class _Holder:
 class Campaign:
     """Cases of one policy over a population, with their ledger.
 
-    ``store`` defaults to a fresh :class:`~rectify.stores.MemoryStore`; the
-    campaign replays whatever the store already holds.  ``people`` lets
-    commands name actors by id.  ``engine`` chooses how workflow triggers are
-    resolved: ``"table"`` (the transition table compiled from the
-    ``transitions`` machine, fast) or ``"transitions"`` (the machine itself);
-    both give the same results.
+    ``store`` defaults to a fresh `rectify.stores.MemoryStore`; the campaign
+    replays whatever the store already holds.  ``people`` lets commands name
+    actors by id.  ``engine`` chooses how workflow triggers are resolved:
+    ``"table"`` (the transition table compiled once from the ``transitions``
+    machine, fast) or ``"transitions"`` (the machine itself); both give the
+    same results.
+
+    Raises `rectify.errors.InvalidValueError` for an unknown engine.
     """
 
     def __init__(self, policy: Policy, store: LedgerStore | None = None, *,
                  population: Population, people: Iterable[Person] = (),
                  engine: str = "table") -> None:
-        if engine not in ("table", "transitions"):
-            raise ValueError(f"engine: expected 'table' or 'transitions', got {engine!r}")
+        if engine not in ENGINES:
+            raise InvalidValueError("engine", f"one of {', '.join(ENGINES)}", engine)
         self.policy = policy
         self.store: LedgerStore = store if store is not None else MemoryStore()
         self.population = population
         self.people = {p.id: p for p in people}
-        self._machine = build_machine(WORKFLOW)
-        self._table = compile_table(self._machine)
         self._engine = engine
+        self._table = default_table()
         self._cases: dict[str, CaseRecord] = {}
         self._listings: dict[int, set[str]] = {}
         self._records: list[Event] = []
@@ -109,7 +172,10 @@ class Campaign:
     # -- queries ---------------------------------------------------------------
 
     def case(self, case: str) -> CaseRecord:
-        """The case with this id (``"2017-V01-03"``)."""
+        """The case with this id (``"2017-V01-03"``).
+
+        Raises `rectify.errors.UnknownCaseError` for an unknown id.
+        """
         try:
             return self._cases[case]
         except KeyError:
@@ -147,19 +213,101 @@ class Campaign:
         """``(case, kind, month)`` of every report recorded."""
         return frozenset(self._reports)
 
+    def load(self, person: str) -> int:
+        """How many open cases ``person`` supports."""
+        return self._loads.get(person, 0)
+
     def fire(self, state: str, trigger: str) -> str | None:
         """The state ``trigger`` leads to from ``state``, or ``None`` if it is not allowed."""
         if self._engine == "table":
             return self._table.get((state, trigger))
-        holder = _Holder(state)
         from transitions import MachineError
 
+        holder = _Holder(state)
         try:
-            self._machine.events[trigger].trigger(holder)
+            default_machine().events[trigger].trigger(holder)
         except (MachineError, KeyError, ValueError):
             # Unknown trigger (KeyError), unknown state (ValueError) or not allowed here.
             return None
         return holder.state
+
+    def accountability(self, person: str, on: date) -> AccountabilityRecord:
+        """Talks, appraisals and dismissals of ``person``; restrictions active on ``on``."""
+        return record_of(person, on, self._records, self.policy)
+
+    def due(self, on: date, within_days: int = 7) -> list[DueItem]:
+        """What falls due on ``on``: cadence, case deadlines, first secretaries' reports."""
+        return due(on, self.policy, self.cases(open_only=True), self._reports, within_days)
+
+    def overdue(self, on: date) -> list[DueItem]:
+        """Only what is overdue on ``on``."""
+        return [item for item in self.due(on) if item.overdue]
+
+    def coverage(self, *, units: Iterable[Unit] = (),
+                 contact_points: Iterable[ContactPoint] = (),
+                 pairings: Iterable[Pairing] = (),
+                 cross_assessments: Iterable[CrossAssessment] = (),
+                 dated: bool = True) -> Coverage:
+        """The coverage snapshot (包扶覆盖) of the campaign, with the optional inputs added.
+
+        ``dated`` reads each covered case's history for the dates support was
+        assigned and verification recorded (one store read per covered case);
+        ``False`` skips it (dates are then ``None``).
+        """
+        cases: list[CaseCoverage] = []
+        for record in self.cases():
+            assigned: dict[tuple[str, str], date] = {}
+            verified_on: date | None = None
+            if dated and (record.support or record.verifiers):
+                for event in self.store.read(record.id):
+                    if isinstance(event, SupportAssigned):
+                        assigned[(event.level, event.person)] = event.on
+                    elif isinstance(event, VerificationRecorded):
+                        verified_on = event.on
+            support = tuple((level, holder, assigned.get((level, holder)))
+                            for level, holder in record.support)
+            cases.append(CaseCoverage(record.id, record.org, record.kind, record.year,
+                                      record.state, support, record.verifiers, verified_on))
+        return Coverage.of(self.population, cases, self.people.values(), units,
+                           contact_points, pairings, cross_assessments)
+
+    def support_conflicts(self, case: str, level: str, person: str, *,
+                          max_cases_per_person: int | None = None,
+                          loads: Mapping[str, int] | None = None,
+                          level_roles: Mapping[str, str] | None = None) -> list[str]:
+        """Why assigning ``person`` to support ``level`` on ``case`` conflicts (empty: fine).
+
+        Checks: ``person`` verified the case; ``person`` is a secretary of the
+        case organization's chain; ``person`` already supports the cap of
+        other open cases (the policy's ``coverage.max_cases_per_person`` unless
+        given); and, when ``level_roles`` is given, ``person`` lacks the level's
+        role.  ``loads`` overrides the campaign's own count of open cases per
+        person; it must not count this case.  Raises
+        `rectify.errors.UnknownCaseError` for an unknown case.
+        """
+        record = self.case(case)
+        if loads is not None:
+            load = loads.get(person, 0)
+        else:
+            load = self.load(person) - (1 if person in record.supporters and record.is_open
+                                        else 0)
+        known = self.people.get(person)
+        cap = (max_cases_per_person if max_cases_per_person is not None
+               else self.policy.coverage.max_cases_per_person)
+        return support_reasons(record, level, person, self.population, load=load,
+                               max_cases_per_person=cap,
+                               roles=known.roles if known is not None else None,
+                               level_roles=level_roles)
+
+    def verification_conflicts(self, case: str, team: Iterable[str]) -> list[str]:
+        """Why members of ``team`` may not verify ``case`` (empty: the team is independent).
+
+        A member conflicts when they support the case now, supported it
+        earlier, or are the secretary of the case's organization or of an
+        organization above it.  Raises `rectify.errors.UnknownCaseError` for an
+        unknown case.
+        """
+        return team_reasons(self.case(case), team, self.population)
 
     # -- commands ----------------------------------------------------------------
 
@@ -168,7 +316,7 @@ class Campaign:
         """Open a case (已认定) for every listed organization; existing ones are left alone.
 
         Organizations listed in consecutive years escalate as the policy says
-        (see :mod:`rectify.escalation`): the escalation and the dismissals are
+        (see `rectify.escalation`): the escalation and the dismissals are
         recorded in the ledger.
         """
         person = self._actor(actor, "open_cases", None)
@@ -188,63 +336,76 @@ class Campaign:
                                rules=decision.rules, score=decision.score)
             batch.append(Append(cid, 0, (event,), event.command))
             opened.append(cid)
-        from rectify._escalate import escalation_appends
-
         appended = self._commit(batch)
         opened = [cid for cid, ok in zip(opened, appended, strict=True) if ok]
-        escalations, extra = escalation_appends(self, year, person, on, command)
-        self._commit(extra)
+        escalations = self._escalate(year, person, on)
         return OpenResult(tuple(opened), tuple(existing), tuple(escalations))
+
+    def execute(self, command: CaseCommand, *, actor: Actor, on: date,
+                command_id: str | None = None) -> CaseRecord:
+        """Carry out one case command (`rectify.lifecycle.commands`) and return the case after it.
+
+        A ``command_id`` already recorded is an idempotent retry: nothing is
+        recorded again.  Raises `rectify.errors.PermissionDenied`,
+        `rectify.errors.CommandRefused` or `rectify.errors.UnknownCaseError`;
+        a refusal changes nothing.
+        """
+        prepared = self.prepare(command, actor=actor, on=on, command_id=command_id or _new_id())
+        if prepared is not None:
+            self._commit([prepared])
+        return self._cases[command.case]
 
     def file_plan(self, case: str, plan: Plan, *, actor: Actor, on: date,
                   command_id: str | None = None) -> CaseRecord:
         """File the individual plan (报备整顿方案); a vague plan is refused with every gap."""
-        return self._run("file_plan", case, actor, on, command_id, plan=plan)
+        return self.execute(FilePlan(case, plan), actor=actor, on=on, command_id=command_id)
 
     def return_plan(self, case: str, reason: str, *, actor: Actor, on: date,
                     command_id: str | None = None) -> CaseRecord:
         """Send a filed plan back for rework (退回方案)."""
-        return self._run("return_plan", case, actor, on, command_id, reason=reason)
+        return self.execute(ReturnPlan(case, reason), actor=actor, on=on, command_id=command_id)
 
     def assign_support(self, case: str, level: str, person: str, *, actor: Actor, on: date,
                        command_id: str | None = None) -> CaseRecord:
         """Assign a support level (包扶) to a person or unit."""
-        return self._run("assign_support", case, actor, on, command_id, level=level,
-                         person=person)
+        return self.execute(AssignSupport(case, level, person), actor=actor, on=on,
+                            command_id=command_id)
 
     def release_support(self, case: str, level: str, *, actor: Actor, on: date,
                         command_id: str | None = None) -> CaseRecord:
         """Release a support level."""
-        return self._run("release_support", case, actor, on, command_id, level=level)
+        return self.execute(ReleaseSupport(case, level), actor=actor, on=on,
+                            command_id=command_id)
 
     def record_report(self, case: str, kind: str, month: str, *, actor: Actor, on: date,
                       resolved: Sequence[str] = (), note: str = "",
                       command_id: str | None = None) -> CaseRecord:
         """Record a first secretary's work plan or duty ledger, or a progress report."""
-        return self._run("record_report", case, actor, on, command_id, kind=kind, month=month,
-                         resolved=tuple(resolved), note=note)
+        return self.execute(RecordReport(case, kind, month, tuple(resolved), note), actor=actor,
+                            on=on, command_id=command_id)
 
     def request_verification(self, case: str, *, actor: Actor, on: date,
                              command_id: str | None = None) -> CaseRecord:
         """Ask for verification (申请考核验收) once every problem is resolved."""
-        return self._run("request_verification", case, actor, on, command_id)
+        return self.execute(RequestVerification(case), actor=actor, on=on,
+                            command_id=command_id)
 
     def record_verification(self, case: str, score: float, votes: Votes,
                             team: Sequence[str], *, actor: Actor, on: date,
                             command_id: str | None = None) -> CaseRecord:
         """Record a verification (考核验收); failing sends the case back with a new deadline."""
-        return self._run("record_verification", case, actor, on, command_id, score=score,
-                         votes=votes, team=tuple(team))
+        return self.execute(RecordVerification(case, score, votes, tuple(team)), actor=actor,
+                            on=on, command_id=command_id)
 
     def delist(self, case: str, *, actor: Actor, on: date,
                command_id: str | None = None) -> CaseRecord:
         """Delist (销号) after a passing, independent verification."""
-        return self._run("delist", case, actor, on, command_id)
+        return self.execute(Delist(case), actor=actor, on=on, command_id=command_id)
 
     def reopen(self, case: str, reason: str, *, actor: Actor, on: date,
                command_id: str | None = None) -> CaseRecord:
         """Reopen a delisted case for a relapse found in follow-up (回头看)."""
-        return self._run("reopen", case, actor, on, command_id, reason=reason)
+        return self.execute(Reopen(case, reason), actor=actor, on=on, command_id=command_id)
 
     def close_year(self, year: int, *, actor: Actor, on: date,
                    command_id: str | None = None) -> list[str]:
@@ -264,29 +425,112 @@ class Campaign:
                     on: date, case: str | None = None,
                     command_id: str | None = None) -> Talk:
         """Record an admonishment (约谈) or cautionary (诫勉) talk with ``person``."""
-        return _people.record_talk(self, person, kind, reason, actor=actor, on=on, case=case,
-                                   command_id=command_id)
+        talk = Talk(person, kind, on, reason)
+        if not reason.strip():
+            raise CommandRefused(f"person:{person}", "-", "record_talk",
+                                 ["a reason for the talk is required"])
+        if case is not None:
+            self.case(case)
+        self._person_event(actor, "record_talk", person, on, command_id, TalkRecorded,
+                           person=person, kind=talk.kind.value, reason=reason, case=case)
+        return talk
 
     def record_appraisal(self, person: str, year: int, grade: AppraisalGrade | str, *,
                          actor: Actor, on: date,
                          command_id: str | None = None) -> AppraisalOutcome:
         """Record a secretary's appraisal grade (述职评议考核); returns what it entails."""
-        return _people.record_appraisal(self, person, year, grade, actor=actor, on=on,
-                                        command_id=command_id)
+        appraisal = Appraisal(person, year, grade)
+        self._person_event(actor, "record_appraisal", person, on, command_id,
+                           AppraisalRecorded, person=person, year=year,
+                           grade=appraisal.grade.value)
+        return appraisal_outcome(appraisal, self.policy, on)
 
-    def accountability(self, person: str, on: date) -> AccountabilityRecord:
-        """Talks, appraisals and dismissals of ``person``; restrictions active on ``on``."""
-        return _people.accountability(self, person, on)
+    def run_bulk(self, commands: Iterable[tuple[CaseCommand, str]], *, actor: Actor,
+                 on: date) -> BulkResult:
+        """Carry out many ``(command, command_id)`` pairs as one all-or-nothing batch.
 
-    def due(self, on: date, within_days: int = 7) -> list[DueItem]:
-        """What falls due on ``on``: cadence, case deadlines, first secretaries' reports."""
-        return _people.due(self, on, within_days)
+        Each command is checked against the cases as the earlier ones leave
+        them, exactly as issuing them one at a time in order would (the same
+        guards, events and states), but every accepted event is recorded in
+        one append.  Refused commands do not stop the batch: they come back in
+        `BulkResult.refused`.  Nothing is recorded if the store refuses the
+        batch (for example on a concurrent change); the cases are then as before.
+        """
+        batch: list[Append] = []
+        accepted: list[str] = []
+        refused: dict[str, RectifyError] = {}
+        repeated: list[str] = []
+        seen: set[str] = set()
+        saved: dict[str, CaseRecord] = {}
+        loads = self._loads.copy()
+        try:
+            for command, command_id in commands:
+                try:
+                    self.case(command.case)  # an unknown case is refused first, as one at a time
+                except RectifyError as exc:
+                    refused[command_id] = exc
+                    continue
+                if command_id in seen:
+                    repeated.append(command_id)
+                    continue
+                try:
+                    prepared = self.prepare(command, actor=actor, on=on, command_id=command_id)
+                except RectifyError as exc:
+                    refused[command_id] = exc
+                    continue
+                seen.add(command_id)
+                if prepared is None:
+                    repeated.append(command_id)
+                    continue
+                # Stage the new state so later commands of the batch see it, as they would
+                # one at a time.
+                before = self._cases[command.case]
+                saved.setdefault(command.case, before)
+                record = before
+                for event in prepared.events:
+                    record = apply_event(record, event, self._table)
+                self._count_load(before, record)
+                self._cases[command.case] = record
+                batch.append(prepared)
+                accepted.append(command_id)
+        finally:
+            # The staged states become real only through the store.
+            self._cases.update(saved)
+            self._loads = loads
+        self._commit(batch)
+        return BulkResult(tuple(accepted), refused, tuple(repeated))
 
-    def overdue(self, on: date) -> list[DueItem]:
-        """Only what is overdue on ``on``."""
-        return [item for item in self.due(on) if item.overdue]
+    def prepare(self, command: CaseCommand, *, actor: Actor, on: date,
+                command_id: str) -> Append | None:
+        """Check a command and build its events without recording them.
+
+        Returns ``None`` for a command id already recorded (an idempotent
+        retry).  Raises `rectify.errors.PermissionDenied`,
+        `rectify.errors.CommandRefused` or `rectify.errors.UnknownCaseError`.
+        """
+        record = self.case(command.case)
+        if self.store.has_command(command_id):
+            return None
+        person = self._actor(actor, command.name, record)
+        built = command.build(self._context(on), record)
+        if isinstance(built, list):
+            if _stdlog.isEnabledFor(logging.WARNING):
+                _log.warning("command.refused", command=command.name, case=command.case,
+                             state=record.state, actor=person.id, unmet=built)
+            raise CommandRefused(command.case, record.state, command.name, built)
+        event = built.event(stream=command.case, version=record.version + 1, actor=person.id,
+                            on=on, policy=self.policy.fingerprint(), command=command_id,
+                            transitions=built.triggers, **built.fields)
+        return Append(command.case, record.version, (event,), command_id)
 
     # -- machinery ---------------------------------------------------------------
+
+    def _context(self, on: date) -> Context:
+        return Context(self.policy, on, self.population, self.fire, self.load, self._roles)
+
+    def _roles(self, person: str) -> frozenset[str] | None:
+        known = self.people.get(person)
+        return frozenset(known.roles) if known is not None else None
 
     def _actor(self, actor: Actor, command: str, case: CaseRecord | None) -> Person:
         person = actor if isinstance(actor, Person) else self.people.get(actor)
@@ -301,25 +545,39 @@ class Campaign:
             raise PermissionDenied(person.id, command, missing, case.id if case else None)
         return person
 
-    def load(self, person: str) -> int:
-        """How many open cases ``person`` supports."""
-        return self._loads.get(person, 0)
+    def _escalate(self, year: int, actor: Person, on: date) -> list[EscalationDecision]:
+        """Record the escalations and dismissals that ``year``'s listings call for."""
+        listings = self.listings()
+        if year not in listings:
+            return []
+        decisions = [d for d in escalate(self.population, listings, year, self.policy)
+                     if d.escalates]
+        versions: dict[str, int] = {}
+        batch: list[Append] = []
+        fingerprint = self.policy.fingerprint()
+        for step in consequences(decisions, year):
+            if self.store.has_command(step.command):
+                continue
+            current = versions.get(step.stream, self.store.version(step.stream))
+            event = step.event(stream=step.stream, version=current + 1, actor=actor.id, on=on,
+                               policy=fingerprint, command=step.command,
+                               **step.fields)  # type: ignore[arg-type]
+            versions[step.stream] = current + 1
+            batch.append(Append(step.stream, current, (event,), step.command))
+        self._commit(batch)
+        return decisions
 
-    def _support_reasons(self, case: CaseRecord, level: str, person: str) -> list[str]:
-        from rectify._coverage_guards import support_reasons
-
-        known = self.people.get(person)
-        cov = self.policy.coverage
-        others = self.load(person) - (1 if person in case.supporters and case.is_open else 0)
-        return support_reasons(case, level, person, self.population, load=others,
-                               max_cases_per_person=cov.max_cases_per_person,
-                               roles=known.roles if known is not None else None,
-                               level_roles=cov.level_roles if known is not None else None)
-
-    def _team_reasons(self, case: CaseRecord, team: tuple[str, ...]) -> list[str]:
-        from rectify._coverage_guards import verification_conflicts
-
-        return verification_conflicts(self, case.id, team)
+    def _person_event(self, actor: Actor, command: str, subject: str, on: date,
+                      command_id: str | None, build: type[Event], **fields: Any) -> None:
+        who = self._actor(actor, command, None)
+        command_id = command_id or _new_id()
+        if self.store.has_command(command_id):
+            return
+        stream = f"person:{subject}"
+        version = self.store.version(stream)
+        event = build(stream=stream, version=version + 1, actor=who.id, on=on,
+                      policy=self.policy.fingerprint(), command=command_id, **fields)
+        self._commit([Append(stream, version, (event,), command_id)])
 
     def _count_load(self, before: CaseRecord | None, after: CaseRecord) -> None:
         """Keep each supporter's count of open cases in step with a case's change."""
@@ -329,48 +587,6 @@ class Campaign:
                 self._loads.subtract(before.supporters)
             if after.is_open:
                 self._loads.update(after.supporters)
-
-    def _conflicts(self, case: CaseRecord) -> frozenset[str]:
-        """Secretaries of the case's organization and of its parents: never its verifiers."""
-        org = self.population.get(case.org)
-        if org is None:
-            return frozenset()
-        chain = (org, *self.population.ancestors(org.code))
-        return frozenset(o.secretary for o in chain if o.secretary)
-
-    def prepare(self, command: str, case: str, actor: Actor, on: date, command_id: str,
-                **args: Any) -> Append | None:
-        """Check a command and build its events without recording them.
-
-        Returns ``None`` for a command id already recorded (an idempotent
-        retry).  Raises :class:`~rectify.errors.PermissionDenied` or
-        :class:`~rectify.errors.CommandRefused`.  Used by the commands and by
-        :mod:`rectify.bulk`.
-        """
-        record = self.case(case)
-        if self.store.has_command(command_id):
-            return None
-        person = self._actor(actor, command, record)
-        ctx = _builders.Context(self.policy, on, self.fire, self._conflicts,
-                                self._support_reasons, self._team_reasons)
-        built = _builders.BUILDERS[command](ctx, record, **args)
-        if isinstance(built, list):
-            if _stdlog.isEnabledFor(logging.WARNING):
-                _log.warning("command.refused", command=command, case=case,
-                             state=record.state, actor=person.id, unmet=built)
-            raise CommandRefused(case, record.state, command, built)
-        event = built.event(stream=case, version=record.version + 1, actor=person.id, on=on,
-                            policy=self.policy.fingerprint(), command=command_id,
-                            transitions=built.triggers, **built.fields)
-        return Append(case, record.version, (event,), command_id)
-
-    def _run(self, command: str, case: str, actor: Actor, on: date, command_id: str | None,
-             **args: Any) -> CaseRecord:
-        prepared = self.prepare(command, case, actor, on, command_id or _new_id(),
-                                **args)
-        if prepared is not None:
-            self._commit([prepared])
-        return self._cases[case]
 
     def _commit(self, batch: Sequence[Append]) -> list[bool]:
         if not batch:
@@ -394,11 +610,9 @@ class Campaign:
         if isinstance(event, CaseOpened):
             self._listings.setdefault(event.year, set()).add(event.org)
         kind = getattr(event, "kind", None)
-        if kind in _builders.REPORT_KINDS:
+        if kind in REPORT_KINDS:
             self._reports.add((event.stream, str(kind), str(getattr(event, "month", ""))))
         if event.transitions and _stdlog.isEnabledFor(logging.INFO):
             _log.info("case.transition", case=event.stream, triggers=list(event.transitions),
                       source=before.state if before else None, dest=after.state,
                       actor=event.actor, on=event.on.isoformat(), command=event.command)
-
-

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from rectify.errors import InvalidValueError
+from rectify.events import EscalationRecorded, SecretaryDismissed
 from rectify.forest import Population
 from rectify.identify import Reason
 from rectify.model import Tier
@@ -26,9 +27,11 @@ from rectify.policy import Policy
 
 __all__ = [
     "RULE_LABELS",
+    "Consequence",
     "Dismissal",
     "EscalationDecision",
     "cascade",
+    "consequences",
     "escalate",
     "streak",
     "unique_dismissals",
@@ -258,3 +261,41 @@ def _dismissal_notes(population: Population, code: str, policy: Policy) -> list[
 def _reason(rule: str, facts: dict[str, Any]) -> Reason:
     en, zh = RULE_LABELS[rule]
     return Reason(rule, en, zh, facts)
+
+
+@attrs.frozen(slots=True)
+class Consequence:
+    """One ledger entry an escalation calls for: the stream, its command id and its fields."""
+
+    stream: str
+    command: str
+    event: type[EscalationRecorded] | type[SecretaryDismissed]
+    fields: Mapping[str, Any]
+
+
+def consequences(decisions: Iterable[EscalationDecision], year: int) -> list[Consequence]:
+    """What to record for the escalating ``decisions`` of ``year``, in order.
+
+    Each organization's stream ``org:<code>`` holds its escalation; each
+    dismissed secretary's organization stream holds the dismissal.  Command
+    ids derive from the year and the organization, so recording twice records
+    nothing new, and a committee escalating together with one of its branches
+    dismisses its secretary once.
+    """
+    out: list[Consequence] = []
+    seen: set[str] = set()
+    for decision in decisions:
+        if not decision.escalates:
+            continue
+        cause = f"{year}-{decision.org}"
+        out.append(Consequence(f"org:{decision.org}", f"escalation:{cause}", EscalationRecorded,
+                               {"org": decision.org, "year": year, "streak": decision.streak}))
+        for dismissal in decision.dismissals:
+            command = f"dismissal:{year}:{dismissal.org}"
+            if command in seen:
+                continue
+            seen.add(command)
+            out.append(Consequence(f"org:{dismissal.org}", command, SecretaryDismissed, {
+                "org": dismissal.org, "person": dismissal.person, "role": dismissal.role,
+                "year": year, "cause": cause}))
+    return out

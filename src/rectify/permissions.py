@@ -1,49 +1,11 @@
-"""Who may issue which command on which case, as the policy says."""
+"""Moved to `rectify.lifecycle.permissions`; this alias is kept for one release."""
 
-from __future__ import annotations
+from rectify.lifecycle.permissions import (
+    check_permission,
+    missing_right,
+)
 
-from rectify.case import CaseRecord
-from rectify.errors import PermissionDenied
-from rectify.forest import Population
-from rectify.model import Person
-from rectify.policy import Policy
-
-__all__ = ["check_permission", "missing_right"]
-
-
-def missing_right(actor: Person, command: str, case: CaseRecord | None, population: Population,
-                  policy: Policy) -> str | None:
-    """Why ``actor`` may not issue ``command`` on ``case``; ``None`` when allowed.
-
-    A role grants the right when the policy lists it for the command and the
-    role's scope covers the case: ``any``; ``assigned`` (the actor holds the
-    support level named like the role on this case); ``own_organization``
-    (the actor is the secretary of the case's organization).
-    """
-    allowed = policy.permissions.commands.get(command, ())
-    held = [role for role in allowed if role in actor.roles]
-    if not held:
-        return f"needs one of the roles {', '.join(allowed) or '(none)'}; has " \
-               f"{', '.join(sorted(actor.roles)) or 'no role'}"
-    out_of_scope: list[str] = []
-    for role in held:
-        scope = policy.permissions.scopes.get(role, "any")
-        if scope == "any" or case is None:
-            return None
-        if scope == "assigned" and case.holder(role) == actor.id:
-            return None
-        if scope == "own_organization":
-            org = population.get(case.org)
-            if org is not None and org.secretary == actor.id:
-                return None
-        out_of_scope.append(f"{role} only for cases where the actor is "
-                            f"{'assigned as ' + role if scope == 'assigned' else 'the secretary'}")
-    return "; ".join(out_of_scope)
-
-
-def check_permission(actor: Person, command: str, case: CaseRecord | None,
-                     population: Population, policy: Policy) -> None:
-    """Raise :class:`~rectify.errors.PermissionDenied` unless ``actor`` may issue ``command``."""
-    missing = missing_right(actor, command, case, population, policy)
-    if missing is not None:
-        raise PermissionDenied(actor.id, command, missing, case.id if case else None)
+__all__ = [
+    "check_permission",
+    "missing_right",
+]

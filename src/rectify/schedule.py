@@ -27,12 +27,14 @@ from rectify.policy import Policy
 
 __all__ = [
     "CADENCE_KINDS",
+    "MONTHLY_REPORT_KINDS",
     "REPORT_KINDS",
     "DueItem",
     "HasDeadline",
     "cadence_between",
     "cadence_due",
     "deadlines_due",
+    "due",
     "first_secretary_reports_due",
     "month_end",
 ]
@@ -48,10 +50,13 @@ CADENCE_KINDS: Mapping[str, tuple[str, str]] = {
 }
 
 #: The monthly reports a first secretary files (第一书记每月报送).
-REPORT_KINDS: Mapping[str, tuple[str, str]] = {
+MONTHLY_REPORT_KINDS: Mapping[str, tuple[str, str]] = {
     "work_plan": ("work plan", "工作计划"),
     "duty_ledger": ("duty ledger", "履职台账"),
 }
+
+#: The former name of `MONTHLY_REPORT_KINDS`, kept for one release.
+REPORT_KINDS = MONTHLY_REPORT_KINDS
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
@@ -243,8 +248,9 @@ def first_secretary_reports_due(
         raise InvalidValueError("months_back", "a whole number of months ≥ 0", months_back)
     done: set[tuple[str, str, tuple[int, int]]] = set()
     for case, kind, stamp in filed:
-        if kind not in REPORT_KINDS:
-            raise InvalidValueError("filed kind", f"one of {', '.join(REPORT_KINDS)}", kind)
+        if kind not in MONTHLY_REPORT_KINDS:
+            raise InvalidValueError("filed kind", f"one of {', '.join(MONTHLY_REPORT_KINDS)}",
+                                    kind)
         done.add((case, kind, _parse_month(stamp)))
     horizon = on + dt.timedelta(days=within_days)
     months: list[tuple[int, int]] = []
@@ -254,7 +260,7 @@ def first_secretary_reports_due(
     items: list[DueItem] = []
     for case, person in sorted(set(assignments)):
         for year, month in months:
-            for kind, (en_kind, zh_kind) in REPORT_KINDS.items():
+            for kind, (en_kind, zh_kind) in MONTHLY_REPORT_KINDS.items():
                 due = _report_due(kind, year, month, policy)
                 if (case, kind, (year, month)) in done or due > horizon:
                     continue
@@ -268,4 +274,28 @@ def first_secretary_reports_due(
                     zh=f"整顿对象{case}: 第一书记{person}的{year}年{month}月{zh_kind}未报送, "
                        f"{state_zh}{due}"))
     items.sort(key=lambda i: (i.due, i.case or "", i.person or "", i.kind))
+    return items
+
+
+class _OpenCase(HasDeadline, Protocol):
+    def holder(self, level: str) -> str | None:
+        """Who holds support ``level``."""
+
+
+def due(on: dt.date, policy: Policy, open_cases: Iterable[_OpenCase],
+        filed: Collection[tuple[str, str, str]], within_days: int = 7) -> list[DueItem]:
+    """Everything due on ``on``: the cadence, case deadlines and first secretaries' reports.
+
+    ``open_cases`` are the open cases (records with ``id``, ``deadline``,
+    ``is_open`` and ``holder(level)``); ``filed`` holds ``(case, kind, "YYYY-MM")``
+    of every report filed (kinds other than the monthly ones are ignored).
+    """
+    cases = list(open_cases)
+    items = cadence_due(on, policy)
+    items += deadlines_due(cases, on, within_days)
+    stationed = [(c.id, person) for c in cases
+                 if (person := c.holder("first_secretary")) is not None]
+    monthly = {r for r in filed if r[1] in MONTHLY_REPORT_KINDS}
+    items += first_secretary_reports_due(stationed, monthly, on, policy,
+                                         within_days=within_days)
     return items

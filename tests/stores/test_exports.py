@@ -10,11 +10,11 @@ import pytest
 from ledger_workers import campaign, scenario
 
 from conftest import Backend
-from rectify.chain import verify
+from rectify.stores.chain import verify
 from rectify.errors import InvalidValueError
-from rectify.exports import CASE_COLUMNS, LEDGER_COLUMNS, export, import_json
+from rectify.reporting.exports import CASE_COLUMNS, LEDGER_COLUMNS, export, import_json
 from rectify.stores import MemoryStore, SQLiteStore
-from rectify.workflow import WORKFLOW
+from rectify.lifecycle.workflow import WORKFLOW
 
 
 @pytest.fixture

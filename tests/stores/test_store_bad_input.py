@@ -12,7 +12,7 @@ import pytest
 from ledger_workers import one
 
 from conftest import postgres_dsn
-from rectify.chain import verify
+from rectify.stores.chain import verify
 from rectify.errors import RectifyError
 from rectify.stores import (
     LedgerCorrupt,

@@ -13,7 +13,7 @@ from collections import Counter
 from ledger_workers import concurrent_writer
 
 from conftest import Backend
-from rectify.chain import verify
+from rectify.stores.chain import verify
 
 SLOW = os.environ.get("RECTIFY_SLOW") == "1"
 PROCESSES, COMMANDS, STREAMS = (8, 1000, 40) if SLOW else (4, 200, 12)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ledger_workers import crash_batch, crash_writer
 
-from rectify.chain import verify
+from rectify.stores.chain import verify
 from rectify.stores import SQLiteStore
 
 KILLS = 20

@@ -32,8 +32,8 @@ def bulletin_command(
     json_out: JsonOption = False,
 ) -> None:
     """Build the bulletin for the period containing --on; print it, or write it with --out."""
-    from rectify.bulletin import FORMATS, to_markdown, write_bulletin
-    from rectify.reports import bulletin
+    from rectify.reporting.bulletin import bulletin
+    from rectify.reporting.render import FORMATS, to_markdown, write_bulletin
 
     if lang not in ("zh", "en"):
         raise fail(InvalidValueError("--lang", "zh or en", lang))

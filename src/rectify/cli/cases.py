@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from rectify.campaign import Campaign
-from rectify.case import CaseRecord, Plan
 from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json
 from rectify.cli._ledger import (
     ActorOption,
@@ -21,10 +20,11 @@ from rectify.cli._ledger import (
     parse_date,
 )
 from rectify.errors import InputError, Problem, RectifyError
-from rectify.guards import Votes
 from rectify.identify import identify
+from rectify.lifecycle.case import CaseRecord, Plan
+from rectify.lifecycle.guards import Votes
+from rectify.lifecycle.workflow import WORKFLOW
 from rectify.sample import assessments_from
-from rectify.workflow import WORKFLOW
 
 __all__ = ["case_app", "case_json"]
 

@@ -52,7 +52,7 @@ def coverage_check(db: DbOption, policy: PolicyOption = "northern-county",
 
 
 def _emit(text: str, fmt: str, output: Path | None) -> None:
-    from rectify.diagrams import render
+    from rectify.reporting.diagrams import render
 
     if fmt in ("svg", "png"):
         if output is None:
@@ -124,7 +124,7 @@ def diagram_workflow(
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
 ) -> None:
     """The case workflow, generated from its definition."""
-    from rectify.diagrams import workflow_mermaid
+    from rectify.reporting.diagrams import workflow_mermaid
 
     if fmt != "mermaid":
         raise fail(InvalidValueError("--format", "mermaid for the workflow", fmt,

@@ -11,8 +11,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from rectify.cli._common import PolicyOption, app, err, fail, load_policy_or_fail, out
-from rectify.demo import DemoReport, run_demo
 from rectify.errors import RectifyError
+from rectify.sample.demo import DemoReport, run_demo
 
 __all__ = ["demo_command", "write_outputs"]
 
@@ -65,10 +65,10 @@ def demo_command(
 
 def write_outputs(report: DemoReport, out_dir: Path) -> list[Path]:
     """Write the ledger spreadsheet, the diagrams and the ledger's checkpoint line."""
-    from rectify.chain import checkpoint
     from rectify.coverage import build_graph
-    from rectify.diagrams import county_mermaid, workflow_mermaid
-    from rectify.exports import export
+    from rectify.reporting.diagrams import county_mermaid, workflow_mermaid
+    from rectify.reporting.exports import export
+    from rectify.stores.chain import checkpoint
 
     campaign = report.campaign
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -86,8 +86,8 @@ def write_outputs(report: DemoReport, out_dir: Path) -> list[Path]:
 
 def _bulletin(report: DemoReport, out_dir: Path) -> list[Path]:
     """The quarterly bulletin on the demo's last day, printed in brief and written in full."""
-    from rectify.bulletin import write_bulletin
-    from rectify.reports import bulletin
+    from rectify.reporting.bulletin import bulletin
+    from rectify.reporting.render import write_bulletin
 
     made = bulletin(report.campaign, period="quarterly", on=report.bulletin_on, year=2017)
     summary = made.table("summary")

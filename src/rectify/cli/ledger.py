@@ -40,8 +40,8 @@ def ledger_verify(
     key_file: KeyFileOption = None, json_out: JsonOption = False,
 ) -> None:
     """Check the hash chain; exit 3 naming the first bad entry (edited, deleted, reordered)."""
-    from rectify.chain import Checkpoint, verify
     from rectify.stores import open_store
+    from rectify.stores.chain import Checkpoint, verify
 
     key = _key(key_file)
     try:
@@ -64,8 +64,8 @@ def ledger_verify(
 @ledger_app.command("checkpoint")
 def ledger_checkpoint(db: DbOption, key_file: KeyFileOption = None) -> None:
     """Print the ledger's head as one line to keep elsewhere (a bulletin, a signed record)."""
-    from rectify.chain import checkpoint
     from rectify.stores import open_store
+    from rectify.stores.chain import checkpoint
 
     try:
         line = str(checkpoint(open_store(db), key=_key(key_file)))
@@ -80,7 +80,7 @@ def ledger_import(
     source: Annotated[Path, typer.Option("--from", help="A JSON export of a ledger.")],
 ) -> None:
     """Load a JSON export into an empty ledger, keeping every entry and hash."""
-    from rectify.exports import import_json
+    from rectify.reporting.exports import import_json
     from rectify.stores import open_store
 
     try:
@@ -98,7 +98,7 @@ def export_command(
     population: PopulationOption = "sample",
 ) -> None:
     """Export the ledger and the case register (Chinese and English headers)."""
-    from rectify.exports import export
+    from rectify.reporting.exports import export
     from rectify.sample import population_from
     from rectify.stores import open_store
 

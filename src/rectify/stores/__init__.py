@@ -3,7 +3,7 @@
 All stores follow :class:`~rectify.stores.base.EventStore`: append with an
 expected version per stream (optimistic concurrency), idempotent by command
 id, all-or-nothing batches, and replay in append order.  They also keep the
-SHA-256 hash chain that :func:`rectify.chain.verify` checks.
+SHA-256 hash chain that :func:`rectify.stores.chain.verify` checks.
 
 - :class:`MemoryStore`: in memory, for tests and simulations;
 - :class:`SQLiteStore`: one SQLite file, the embedded default;

@@ -3,7 +3,7 @@
 A store keeps *entries*: each event as its canonical JSON (see
 :mod:`rectify.stores.codec`) at a position (1, 2, 3... in append order),
 with the id of the command that appended it and its link in the SHA-256
-hash chain (``hash = sha256(previous + payload)``, see :mod:`rectify.chain`).
+hash chain (``hash = sha256(previous + payload)``, see :mod:`rectify.stores.chain`).
 """
 
 from __future__ import annotations

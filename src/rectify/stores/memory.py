@@ -15,7 +15,7 @@ __all__ = ["MemoryStore"]
 class MemoryStore:
     """Keeps every event in a list; for tests, scripts and simulations.
 
-    It keeps the hash chain too, so :func:`rectify.chain.verify` works on it
+    It keeps the hash chain too, so :func:`rectify.stores.chain.verify` works on it
     as on the durable stores.
     """
 

@@ -16,8 +16,8 @@ def _register() -> None:
 
     from hypothesis import strategies as st
 
-    from rectify.case import Plan
     from rectify.forest import Population
+    from rectify.lifecycle.case import Plan
     from rectify.model import Assessment, Organization, Person
     from rectify.policy import Policy, load_policy
     from rectify.testing import strategies as rs

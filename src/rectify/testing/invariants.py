@@ -27,8 +27,6 @@ from typing import Any, Literal
 import attrs
 
 from rectify.campaign import Campaign
-from rectify.case import Plan
-from rectify.chain import verify
 from rectify.errors import RectifyError
 from rectify.events import (
     CaseDelisted,
@@ -41,10 +39,12 @@ from rectify.events import (
     VerificationRecorded,
 )
 from rectify.forest import Population
-from rectify.guards import Votes
 from rectify.identify import identify
+from rectify.lifecycle.case import Plan
+from rectify.lifecycle.guards import Votes
 from rectify.model import Assessment, Grade, Organization, OrgForm, Person, Tier
 from rectify.policy import Policy
+from rectify.stores.chain import verify
 from rectify.stores.memory import MemoryStore
 
 __all__ = [

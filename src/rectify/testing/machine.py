@@ -10,7 +10,7 @@ against an independent reference:
 - a refused command (:class:`~rectify.errors.CommandRefused` or
   :class:`~rectify.errors.PermissionDenied`) changed nothing;
 - every recorded event moved its case along an edge of the workflow definition,
-  and its actor held the right to issue the command (:func:`~rectify.permissions.missing_right`);
+  and its actor held the right to issue the command (:func:`~rectify.lifecycle.permissions.missing_right`);
 - no case was delisted without a passing verification whose team shares no one
   with the supporters at delisting time; a case is sent back for re-rectification
   only by a failed verification;
@@ -48,9 +48,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from rectify._builders import REPORT_KINDS
 from rectify.campaign import Campaign
-from rectify.case import CaseRecord, Plan, apply_event, case_id
 from rectify.errors import CommandRefused, PermissionDenied
 from rectify.events import (
     AppraisalRecorded,
@@ -71,14 +69,17 @@ from rectify.events import (
     VerificationRequested,
 )
 from rectify.forest import Population
-from rectify.guards import Votes
 from rectify.identify import identify
+from rectify.lifecycle._commands import REPORT_KINDS
+from rectify.lifecycle.case import CaseRecord, Plan, case_id
+from rectify.lifecycle.guards import Votes
+from rectify.lifecycle.permissions import missing_right
+from rectify.lifecycle.projection import apply_event
+from rectify.lifecycle.workflow import WORKFLOW
 from rectify.model import Assessment, Organization, OrgForm, Person, Tier
-from rectify.permissions import missing_right
 from rectify.policy import Policy, load_policy
 from rectify.stores.memory import MemoryStore
 from rectify.testing.strategies import plans, verification_results
-from rectify.workflow import WORKFLOW
 
 __all__ = [
     "ALWAYS_LISTED",
@@ -204,7 +205,7 @@ def campaign_people(population: Population, policy: Policy) -> list[Person]:
 
 @attrs.define
 class _RefCase:
-    """The reference projection of one case, computed independently of rectify.case."""
+    """The reference projection of one case, computed independently of rectify.lifecycle.case."""
 
     org: str
     state: str
@@ -240,7 +241,7 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
 
     The state of each case is followed on the workflow *definition*'s edges
     (not the compiled table) and its supporters and latest verification are
-    kept independently of :func:`rectify.case.apply_event`.
+    kept independently of :func:`rectify.lifecycle.case.apply_event`.
     """
     edges = {(s, t): d for s, t, d in WORKFLOW.edges()}
     records: dict[str, CaseRecord] = {}

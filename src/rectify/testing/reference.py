@@ -1,7 +1,7 @@
 """A deliberately naive reference model of identification and of the case rules.
 
 It is written independently of :mod:`rectify.identify` and
-:mod:`rectify.workflow` — one organization at a time, decimal arithmetic,
+:mod:`rectify.lifecycle.workflow` — one organization at a time, decimal arithmetic,
 the transitions typed out from ``domain.md`` — so that a differential test
 can compare the library with it on generated inputs.  Where the library
 differs on purpose, the difference is declared in :data:`DECLARED_DIFFERENCES`

@@ -14,9 +14,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from rectify.case import Plan
 from rectify.forest import Population
-from rectify.guards import Votes, acceptance
+from rectify.lifecycle.case import Plan
+from rectify.lifecycle.guards import Votes, acceptance
 from rectify.model import Assessment, Grade, Organization, OrgForm, Tier
 from rectify.policy import Policy, Rounding, TieRule, load_policy
 
@@ -237,7 +237,6 @@ def coverages(draw: st.DrawFn, policy: Policy | None = None, *, min_cases: int =
     a problem type their department serves, and a cross-assessment lottery
     between three to five counties.  Plant one violation to test a check.
     """
-    from rectify.assignment import cross_assessment_lottery
     from rectify.coverage import (
         DEFAULT_LEVEL_ROLES,
         CaseCoverage,
@@ -246,6 +245,7 @@ def coverages(draw: st.DrawFn, policy: Policy | None = None, *, min_cases: int =
         Pairing,
         Unit,
     )
+    from rectify.coverage.assignment import cross_assessment_lottery
     from rectify.model import Person
 
     policy = policy or load_policy()

@@ -14,8 +14,6 @@ from typing import Any
 
 import attrs
 
-from rectify import guards
-from rectify.case import CaseRecord, Plan
 from rectify.events import (
     CaseDelisted,
     CaseReopened,
@@ -28,6 +26,8 @@ from rectify.events import (
     VerificationRecorded,
     VerificationRequested,
 )
+from rectify.lifecycle import guards
+from rectify.lifecycle.case import CaseRecord, Plan
 from rectify.policy import Policy
 
 __all__ = ["BUILDERS", "Built", "Context"]

@@ -11,20 +11,16 @@ for pictures, exports and ad-hoc questions.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import attrs
 
-from rectify.case import OPEN_STATES
-from rectify.events import SupportAssigned, VerificationRecorded
 from rectify.forest import Population
+from rectify.lifecycle.case import OPEN_STATES
 from rectify.model import Person
-
-if TYPE_CHECKING:
-    from rectify.campaign import Campaign
 
 __all__ = [
     "DEFAULT_DEPARTMENT_FOR_PROBLEM",
@@ -37,7 +33,7 @@ __all__ = [
     "CrossAssessment",
     "Pairing",
     "Unit",
-    "coverage_from_campaign",
+    "holder_loads",
 ]
 
 #: Department types of agency units (机关单位类别), with Chinese labels.
@@ -212,30 +208,10 @@ class Coverage:
         return org.name if org is not None else node_id
 
 
-def coverage_from_campaign(campaign: Campaign, *, units: Iterable[Unit] = (),
-                           contact_points: Iterable[ContactPoint] = (),
-                           pairings: Iterable[Pairing] = (),
-                           cross_assessments: Iterable[CrossAssessment] = (),
-                           dated: bool = True) -> Coverage:
-    """The coverage snapshot of a campaign, with the optional inputs added.
-
-    ``dated`` reads each covered case's history for the dates support was
-    assigned and verification recorded (one store read per covered case);
-    ``False`` skips it (dates are then ``None``).
-    """
-    cases: list[CaseCoverage] = []
-    for record in campaign.cases():
-        assigned: dict[tuple[str, str], date] = {}
-        verified_on: date | None = None
-        if dated and (record.support or record.verifiers):
-            for event in campaign.history(record.id):
-                if isinstance(event, SupportAssigned):
-                    assigned[(event.level, event.person)] = event.on
-                elif isinstance(event, VerificationRecorded):
-                    verified_on = event.on
-        support = tuple((level, holder, assigned.get((level, holder)))
-                        for level, holder in record.support)
-        cases.append(CaseCoverage(record.id, record.org, record.kind, record.year, record.state,
-                                  support, record.verifiers, verified_on))
-    return Coverage.of(campaign.population, cases, campaign.people.values(), units,
-                       contact_points, pairings, cross_assessments)
+def holder_loads(coverage: Coverage, *, exclude: str | None = None) -> Counter[str]:
+    """How many distinct open cases each person or unit supports (``exclude``: skip a case)."""
+    loads: Counter[str] = Counter()
+    for case in coverage.cases.values():
+        if case.is_open and case.id != exclude:
+            loads.update({holder for _, holder, _ in case.support})
+    return loads

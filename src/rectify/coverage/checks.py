@@ -1,18 +1,4 @@
-"""Who covers whom (包扶覆盖): the coverage graph, its checks and the lifecycle guards.
-
-A :class:`Coverage` snapshot (from :func:`coverage_from_campaign` or
-:meth:`Coverage.of`) holds the organization forest, the cases with their
-supporters and verifiers, people, agency units, leaders' contact points,
-unit-village pairings and cross-assessments.  The checks read it directly and
-return :class:`Finding` records with English and Chinese messages;
-:func:`build_graph` turns it into a ``networkx.MultiDiGraph`` for pictures
-(:mod:`rectify.diagrams`) and exports (GraphML, node-link JSON).
-
-Limits that are not (yet) in the policy are keyword parameters with the
-documented county practice as defaults: ``max_cases_per_person=5``,
-``max_villages_per_unit=5``, contact points ``1..2`` per leader (exactly one
-for a standing-committee member), ``min_visits=4``.
-"""
+"""Checks over a coverage snapshot: findings with English and Chinese messages."""
 
 from __future__ import annotations
 
@@ -22,48 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from rectify._coverage_graph import (
-    EDGE_TYPES,
-    NODE_TYPES,
-    build_graph,
-    case_subgraph,
-    county_subgraph,
-    node_link,
-    write_graphml,
-    write_node_link,
-)
-from rectify._coverage_guards import (
-    _conflict_reasons,
-    holder_loads,
-    support_conflicts,
-    support_reasons,
-    verification_conflicts,
-)
-from rectify._coverage_inputs import (
-    CONTACT_POINT_COLUMNS,
-    CROSS_ASSESSMENT_COLUMNS,
-    PAIRING_COLUMNS,
-    UNIT_COLUMNS,
-    load_contact_points,
-    load_cross_assessments,
-    load_pairings,
-    load_units,
-)
-from rectify._coverage_model import (
+from rectify.coverage.model import (
     DEFAULT_DEPARTMENT_FOR_PROBLEM,
-    DEFAULT_LEVEL_ROLES,
     DEPARTMENTS,
     PROBLEM_TYPES,
-    CaseCoverage,
     ContactPoint,
     Coverage,
-    CrossAssessment,
-    Pairing,
-    Unit,
-    coverage_from_campaign,
+    holder_loads,
 )
 from rectify.escalation import Dismissal, cascade
 from rectify.forest import Population
+from rectify.lifecycle.guards import conflict_reasons
 from rectify.policy import Policy
 
 if TYPE_CHECKING:
@@ -71,46 +26,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECKS",
-    "CONTACT_POINT_COLUMNS",
-    "CROSS_ASSESSMENT_COLUMNS",
-    "DEFAULT_DEPARTMENT_FOR_PROBLEM",
-    "DEFAULT_LEVEL_ROLES",
-    "DEPARTMENTS",
-    "EDGE_TYPES",
-    "NODE_TYPES",
-    "PAIRING_COLUMNS",
-    "PROBLEM_TYPES",
-    "UNIT_COLUMNS",
-    "CaseCoverage",
-    "ContactPoint",
-    "Coverage",
-    "CrossAssessment",
     "Finding",
-    "Pairing",
-    "Unit",
-    "build_graph",
-    "case_subgraph",
     "check_all",
     "contact_point_problems",
-    "county_subgraph",
-    "coverage_from_campaign",
     "cross_assessment_problems",
     "dismissal_cascade",
-    "holder_loads",
-    "load_contact_points",
-    "load_cross_assessments",
-    "load_pairings",
-    "load_units",
     "missing_support",
-    "node_link",
     "overloaded",
     "pairing_problems",
-    "support_conflicts",
-    "support_reasons",
-    "verification_conflicts",
     "verifier_conflicts",
-    "write_graphml",
-    "write_node_link",
 ]
 
 #: The checks, in the order :func:`check_all` runs them, with English and Chinese titles.
@@ -223,7 +147,7 @@ def verifier_conflicts(coverage: Coverage) -> list[Finding]:
     for cid in sorted(coverage.cases):
         case = coverage.cases[cid]
         for person in case.verifiers:
-            reasons = _conflict_reasons(case, person, population)
+            reasons = conflict_reasons(case, person, population)
             if reasons:
                 found.append(Finding(
                     "verifier_conflict", cid,

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rectify._coverage_model import (
+from rectify.coverage.model import (
     DEPARTMENTS,
     PROBLEM_TYPES,
     ContactPoint,
@@ -22,7 +22,7 @@ from rectify._coverage_model import (
     Unit,
 )
 from rectify.forest import Population
-from rectify.inputs import _duplicate, _load_rows, _Row
+from rectify.inputs.records import _duplicate, _load_rows, _Row
 
 __all__ = [
     "CONTACT_POINT_COLUMNS",

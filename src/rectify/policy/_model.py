@@ -11,25 +11,22 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping
 from fractions import Fraction
-from importlib import resources
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 import attrs
 
-from rectify._policy_lifecycle import (
+from rectify.errors import PolicyError, Problem
+from rectify.model import Grade
+from rectify.policy._lifecycle import (
     AccountabilityPolicy,
     CoveragePolicy,
     PermissionsPolicy,
     PlanPolicy,
     SchedulePolicy,
 )
-from rectify.errors import PolicyError, Problem, UnknownPresetError
-from rectify.model import Grade
 
 __all__ = [
     "AccountabilityPolicy",
@@ -48,8 +45,6 @@ __all__ = [
     "SupportPolicy",
     "TieRule",
     "VerificationPolicy",
-    "load_policy",
-    "preset_names",
 ]
 
 _V = TypeVar("_V")
@@ -219,7 +214,7 @@ class Policy:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "policy") -> Policy:
         """Build and validate a policy from plain data, as read from TOML."""
-        from rectify._policy_io import structure_policy
+        from rectify.policy._io import structure_policy
 
         policy: Policy = structure_policy(data, source)
         problems = policy.validate()
@@ -229,13 +224,13 @@ class Policy:
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as plain data (the TOML tables), canonical and complete."""
-        from rectify._policy_io import unstructure_policy
+        from rectify.policy._io import unstructure_policy
 
         return unstructure_policy(self)
 
     def to_toml(self) -> str:
         """The policy as a TOML document that :func:`load_policy` reads back."""
-        from rectify._policy_io import dump_toml
+        from rectify.policy._io import dump_toml
 
         return dump_toml(self.to_dict())
 
@@ -246,7 +241,7 @@ class Policy:
         :meth:`from_dict`, :func:`load_policy` or :meth:`evolve` are already
         validated; this is for reporting (``rectify policy validate``).
         """
-        from rectify._policy_checks import policy_problems
+        from rectify.policy._checks import policy_problems
 
         return policy_problems(self)
 
@@ -263,12 +258,15 @@ class Policy:
     def evolve(self, overlay: Mapping[str, Any], *, source: str = "overlay") -> Policy:
         """A new policy with ``overlay`` merged in (nested tables merge key by key).
 
+        >>> from rectify.policy import load_policy
         >>> p = load_policy("northern-county")
         >>> q = p.evolve({"identification": {"quota": {"village": 0.10}}})
         >>> q.identification.quota["village"], p.identification.quota["village"]
         (0.1, 0.15)
         """
-        return Policy.from_dict(_deep_merge(self.to_dict(), overlay), source=source)
+        from rectify.policy._io import deep_merge
+
+        return Policy.from_dict(deep_merge(self.to_dict(), overlay), source=source)
 
     def kind_label(self, kind: str) -> str:
         """``kind / 中文`` for reports; the bare identifier for an unknown kind."""
@@ -281,77 +279,3 @@ class Policy:
             if total >= self.grades[grade.value]:
                 return grade
         return Grade.D
-
-
-def _deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-_PRESETS = "policies"
-
-
-def preset_names() -> list[str]:
-    """Names of the policies shipped with rectify, sorted."""
-    folder = resources.files("rectify").joinpath(_PRESETS)
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir()
-                  if p.name.endswith(".toml"))
-
-
-def preset_text(name: str) -> str:
-    """The TOML text of a preset."""
-    if name not in preset_names():
-        raise UnknownPresetError(name, preset_names())
-    return resources.files("rectify").joinpath(_PRESETS).joinpath(f"{name}.toml").read_text("utf-8")
-
-
-def load_policy(name_or_path: str | Path = "northern-county", *overlays: str | Path) -> Policy:
-    """Load a preset by name, or a TOML file by path, then apply TOML overlay files in order.
-
-    >>> load_policy().meta.name
-    'northern-county'
-    """
-    text, source = _read_policy_text(name_or_path)
-    data = _parse_toml(text, source)
-    for overlay in overlays:
-        overlay_text, overlay_source = _read_policy_text(overlay)
-        data = _deep_merge(data, _parse_toml(overlay_text, overlay_source))
-        source = f"{source} + {overlay_source}"
-    return Policy.from_dict(data, source=source)
-
-
-def _read_policy_text(name_or_path: str | Path) -> tuple[str, str]:
-    name = str(name_or_path)
-    if name in preset_names():
-        return preset_text(name), f"preset {name}"
-    path = Path(name)
-    if path.suffix == ".toml" or path.exists():
-        try:
-            return path.read_text("utf-8"), str(path)
-        except OSError as exc:
-            raise PolicyError(
-                f"cannot read policy file {path}",
-                [Problem(str(path), "a readable UTF-8 TOML file", exc.strerror or str(exc))],
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise PolicyError(
-                f"cannot read policy file {path}",
-                [Problem(str(path), "UTF-8 text", exc.reason, "save the file as UTF-8")],
-            ) from None
-    raise UnknownPresetError(name, preset_names())
-
-
-def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(
-            f"{source} is not valid TOML",
-            [Problem(source, "valid TOML", str(exc), "fix the syntax at the position shown")],
-        ) from None
-

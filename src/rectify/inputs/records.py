@@ -22,9 +22,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rectify._inputs_io import Table, read_table, where, write_table
 from rectify.errors import ForestError, InputError, InvalidValueError, Problem
 from rectify.forest import Population
+from rectify.inputs._tables import Table, read_table, where, write_table
 from rectify.model import Assessment, Grade, Organization, OrgForm, Person, Tier
 
 __all__ = [

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import networkx as nx
 
-from rectify._coverage_model import (
+from rectify.coverage.model import (
     DEPARTMENTS,
     PROBLEM_TYPES,
     ContactPoint,
@@ -26,9 +26,9 @@ from rectify._coverage_model import (
     CrossAssessment,
     Pairing,
     Unit,
-    coverage_from_campaign,
 )
-from rectify.case import OPEN_STATES
+from rectify.errors import InvalidValueError
+from rectify.lifecycle.case import OPEN_STATES
 from rectify.policy import Policy
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def build_graph(source: Campaign | Coverage, *, policy: Policy | None = None,
     ``cross_assessments`` are added to what ``source`` holds.
     """
     if forest not in FOREST_MODES:
-        raise ValueError(f"forest: expected one of {', '.join(FOREST_MODES)}, got {forest!r}")
+        raise InvalidValueError("forest", f"one of {', '.join(FOREST_MODES)}", forest)
     if isinstance(source, Coverage):
         coverage = attrs.evolve(
             source, units={**source.units, **{u.id: u for u in units}},
@@ -219,15 +219,10 @@ def build_graph(source: Campaign | Coverage, *, policy: Policy | None = None,
             pairings=(*source.pairings, *pairings),
             cross_assessments=(*source.cross_assessments, *cross_assessments))
     else:
-        coverage = coverage_from_campaign(source, units=units, contact_points=contact_points,
-                                          pairings=pairings, cross_assessments=cross_assessments)
+        coverage = source.coverage(units=units, contact_points=contact_points,
+                                   pairings=pairings, cross_assessments=cross_assessments)
         policy = policy or source.policy
     return _Builder(coverage, policy).build(forest)
-
-
-def _edges(g: Any, **match: object) -> list[tuple[str, str, str, dict[str, Any]]]:
-    return [(u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True)
-            if all(d.get(a) == b for a, b in match.items())]
 
 
 def _chain(g: Any, node: str) -> list[str]:

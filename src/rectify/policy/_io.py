@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import enum
 import functools
+import tomllib
 import typing
 from collections.abc import Mapping
-from typing import Any
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import cattrs
 import tomli_w
@@ -19,9 +22,21 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from rectify.errors import PolicyError, Problem
+from rectify.errors import PolicyError, Problem, UnknownPresetError
 
-__all__ = ["converter", "dump_toml", "structure_policy", "unstructure_policy"]
+if TYPE_CHECKING:
+    from rectify.policy._model import Policy
+
+__all__ = [
+    "converter",
+    "deep_merge",
+    "dump_toml",
+    "load_policy",
+    "preset_names",
+    "preset_text",
+    "structure_policy",
+    "unstructure_policy",
+]
 
 
 class _Mismatch(TypeError):
@@ -197,3 +212,80 @@ def _value_at(data: object, path: list[str | int]) -> object:
         else:
             return None
     return data
+
+
+def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overlay`` merged in: nested tables key by key, other values replaced."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_PRESETS = "policies"
+
+
+def preset_names() -> list[str]:
+    """Names of the policies shipped with rectify, sorted."""
+    folder = resources.files("rectify").joinpath(_PRESETS)
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir()
+                  if p.name.endswith(".toml"))
+
+
+def preset_text(name: str) -> str:
+    """The TOML text of a preset."""
+    if name not in preset_names():
+        raise UnknownPresetError(name, preset_names())
+    return resources.files("rectify").joinpath(_PRESETS).joinpath(f"{name}.toml").read_text("utf-8")
+
+
+def load_policy(name_or_path: str | Path = "northern-county", *overlays: str | Path) -> Policy:
+    """Load a preset by name, or a TOML file by path, then apply TOML overlay files in order.
+
+    >>> load_policy().meta.name
+    'northern-county'
+    """
+    text, source = _read_policy_text(name_or_path)
+    data = _parse_toml(text, source)
+    for overlay in overlays:
+        overlay_text, overlay_source = _read_policy_text(overlay)
+        data = deep_merge(data, _parse_toml(overlay_text, overlay_source))
+        source = f"{source} + {overlay_source}"
+    from rectify.policy._model import Policy
+
+    return Policy.from_dict(data, source=source)
+
+
+def _read_policy_text(name_or_path: str | Path) -> tuple[str, str]:
+    name = str(name_or_path)
+    if name in preset_names():
+        return preset_text(name), f"preset {name}"
+    path = Path(name)
+    if path.suffix == ".toml" or path.exists():
+        try:
+            return path.read_text("utf-8"), str(path)
+        except OSError as exc:
+            raise PolicyError(
+                f"cannot read policy file {path}",
+                [Problem(str(path), "a readable UTF-8 TOML file", exc.strerror or str(exc))],
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise PolicyError(
+                f"cannot read policy file {path}",
+                [Problem(str(path), "UTF-8 text", exc.reason, "save the file as UTF-8")],
+            ) from None
+    raise UnknownPresetError(name, preset_names())
+
+
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(
+            f"{source} is not valid TOML",
+            [Problem(source, "valid TOML", str(exc), "fix the syntax at the position shown")],
+        ) from None
+

@@ -1,0 +1,91 @@
+"""The case record (the current state of one case), plans, and case ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import attrs
+
+from rectify.lifecycle.workflow import OPEN_STATES
+
+__all__ = ["OPEN_STATES", "CaseRecord", "Plan", "case_id"]
+
+
+
+def case_id(year: int, org: str) -> str:
+    """The id of the case of ``org`` in ``year``: ``"2017-V01-03"``."""
+    return f"{year}-{org}"
+
+
+def _pairs(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in values)
+
+
+def _texts(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(slots=True)
+class Plan:
+    """An individual rectification plan (一村一策): problems, measures, people, deadline.
+
+    ``problems`` pairs each problem's aspect (a key of the policy's aspects)
+    with a description; ``responsible`` names the people answerable for it.
+    """
+
+    problems: tuple[tuple[str, str], ...] = attrs.field(converter=_pairs)
+    measures: tuple[str, ...] = attrs.field(converter=_texts)
+    responsible: tuple[str, ...] = attrs.field(converter=_texts)
+    deadline: date | None = None
+
+
+@attrs.frozen(slots=True)
+class CaseRecord:
+    """One organization's case in one year, as its events left it.
+
+    ``support`` pairs each assigned level with the person holding it, and
+    ``past_support`` each level with the people who held it before (released or
+    replaced: they may not verify the case);
+    ``attempts`` counts verifications; ``verifiers`` is the team of the
+    latest verification and ``passed`` its outcome.
+    """
+
+    id: str
+    org: str
+    year: int
+    kind: str
+    state: str
+    version: int
+    opened_on: date
+    deadline: date | None = None
+    problems: tuple[str, ...] = ()
+    resolved: frozenset[str] = frozenset()
+    support: tuple[tuple[str, str], ...] = ()
+    past_support: tuple[tuple[str, str], ...] = ()
+    attempts: int = 0
+    passed: bool | None = None
+    verifiers: tuple[str, ...] = ()
+    delisted_on: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the case is still being rectified (not delisted, not carried over)."""
+        return self.state in OPEN_STATES
+
+    @property
+    def supporters(self) -> frozenset[str]:
+        """Everyone currently supporting the case."""
+        return frozenset(person for _, person in self.support)
+
+    def holder(self, level: str) -> str | None:
+        """Who holds support ``level``, if anyone."""
+        for assigned, person in self.support:
+            if assigned == level:
+                return person
+        return None
+
+    @property
+    def unresolved(self) -> tuple[str, ...]:
+        """Aspects of the plan's problems not yet reported resolved."""
+        return tuple(p for p in self.problems if p not in self.resolved)

@@ -1,0 +1,260 @@
+"""The demonstration run: two years of the sample county through the whole procedure.
+
+:func:`run_demo` drives a :class:`~rectify.Campaign` on the bundled sample
+county (北岭县, fictional) with the given policy and store: identification
+with reasons, plans, five-level support (with a coverage gap found and then
+fixed), monthly reports, verifications including a failure and its
+re-rectification, delisting, closing the year, the second year's
+identification with repeat listings, escalation with the cascade, talks and
+an appraisal.  Every command has a fixed command id, so running the demo
+again on the same ledger changes nothing and says so.
+
+>>> from rectify import load_policy
+>>> report = run_demo(load_policy())
+>>> report.step("open 2016 cases").count, report.step("escalations 2017").count
+(23, 6)
+>>> again = run_demo(load_policy(), report.campaign.store)
+>>> again.already_done
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+
+import attrs
+
+from rectify.campaign import Campaign
+from rectify.coverage import coverage_from_campaign, missing_support
+from rectify.errors import RectifyError
+from rectify.identify import identify
+from rectify.lifecycle.case import CaseRecord, Plan
+from rectify.lifecycle.guards import Votes
+from rectify.model import Assessment, Person
+from rectify.policy import Policy
+from rectify.sample import sample_assessments, sample_people, sample_population
+from rectify.stores.base import LedgerStore
+
+__all__ = ["DemoReport", "DemoStep", "run_demo"]
+
+Progress = Callable[[str, int, int], None]
+
+_LEVEL_ROLES = {
+    "leader_contact": "county_leader",
+    "org_guidance": "org_department",
+    "paired_unit": "paired_unit",
+    "committee_supervisor": "committee_supervisor",
+    "first_secretary": "first_secretary",
+}
+
+
+@attrs.frozen
+class DemoStep:
+    """One step of the demo: what was done, how many times, and what to notice."""
+
+    name: str
+    count: int
+    note: str = ""
+
+
+@attrs.define
+class DemoReport:
+    """The steps of a demo run and the campaign it left."""
+
+    campaign: Campaign
+    steps: list[DemoStep] = attrs.field(factory=list)
+    already_done: bool = False
+    bulletin_on: date = date(2017, 7, 10)
+
+    def step(self, name: str) -> DemoStep:
+        """The step called ``name``."""
+        return next(s for s in self.steps if s.name == name)
+
+
+def run_demo(policy: Policy, store: LedgerStore | None = None, *,
+             progress: Progress | None = None) -> DemoReport:
+    """Run (or re-run, harmlessly) the two-year demonstration on ``store``."""
+    population = sample_population()
+    people = sample_people()
+    campaign = Campaign(policy, store, population=population, people=people)
+    report = DemoReport(campaign, already_done=bool(campaign.cases()))
+    run = _Run(campaign, report, people, progress or (lambda _s, _i, _n: None))
+    run.year_one()
+    run.year_two()
+    return report
+
+
+class _Run:
+    def __init__(self, campaign: Campaign, report: DemoReport, people: list[Person],
+                 progress: Progress) -> None:
+        self.c = campaign
+        self.report = report
+        self.progress = progress
+        self.by_role: dict[str, list[str]] = {}
+        for person in people:
+            for role in sorted(person.roles):
+                self.by_role.setdefault(role, []).append(person.id)
+        self.dept = self.by_role["org_department"][1]
+        self.assessments = {(a.org, a.year): a for a in sample_assessments()}
+
+    def note(self, name: str, count: int, note: str = "") -> None:
+        self.report.steps.append(DemoStep(name, count, note))
+
+    def each(self, label: str, cases: list[CaseRecord]) -> Iterator[CaseRecord]:
+        for i, case in enumerate(cases, 1):
+            self.progress(label, i, len(cases))
+            yield case
+
+    # -- year one ------------------------------------------------------------------
+
+    def year_one(self) -> None:
+        c = self.c
+        result = identify(c.population, sample_assessments(), c.policy, 2016)
+        opened = c.open_cases(result, actor=self.dept, on=date(2016, 2, 15),
+                              command_id="demo:open:2016")
+        self.note("identify 2016", len(result.listed_codes),
+                  f"{len(result.near_misses())} near misses")
+        self.note("open 2016 cases", len(opened.opened) + len(opened.existing),
+                  f"{len(opened.existing)} already existed" if opened.existing else "")
+        cases = c.cases(year=2016)
+        for case in self.each("plans 2016", cases):
+            self.plan(case, date(2016, 3, 1))
+        self.note("plans 2016", len(cases))
+        gap_case = next(case for case in cases if case.kind == "village")
+        for case in self.each("support 2016", cases):
+            self.support(case, date(2016, 3, 10), skip="paired_unit" if case is gap_case else None)
+        gaps = missing_support(coverage_from_campaign(c), c.policy)
+        self.note("coverage check 2016", len(gaps), "; ".join(g.en for g in gaps) or "no gap")
+        for gap in gaps:
+            for level in gap.facts["missing"]:
+                self.assign(c.case(gap.subject), level, date(2016, 3, 20))
+        fixed = missing_support(coverage_from_campaign(c), c.policy)
+        self.note("coverage fixed 2016", len(gaps) - len(fixed),
+                  f"{len(fixed)} gap(s) left")
+        for case in self.each("monthly reports 2016", c.cases(year=2016)):
+            self.monthly_reports(case, 2016, (4, 5, 6))
+        self.note("monthly reports 2016", 6 * len(cases))
+        unfinished = {case.id for case in cases[-3:]}
+        failing = cases[0].id
+        verified = 0
+        for case in self.each("verification 2016", cases):
+            if case.id in unfinished:
+                continue
+            self.resolve_and_request(case, date(2016, 6, 20), "r1")
+            score, votes = (66.0, Votes(5, 3, 7)) if case.id == failing else (84.0,
+                                                                              Votes(10, 4, 1))
+            self.verify(case, score, votes, date(2016, 7, 1), "r1")
+            verified += 1
+        self.note("verifications 2016", verified, f"{failing} failed (score 66 < 70)")
+        retry = c.case(failing)
+        self.resolve_and_request(retry, date(2016, 9, 1), "r2")
+        self.verify(retry, 81.0, Votes(11, 3, 1), date(2016, 9, 15), "r2")
+        self.note("re-rectification 2016", 1, f"{failing} passed on attempt 2")
+        for case in self.each("delisting 2016", c.cases(year=2016, state="accepted")):
+            self.c.delist(case.id, actor=self.dept, on=date(2016, 10, 10),
+                          command_id=f"demo:delist:{case.id}")
+        self.note("delisted 2016", len(c.cases(year=2016, state="delisted")))
+        carried = c.close_year(2016, actor=self.dept, on=date(2016, 12, 31),
+                               command_id="demo:close:2016")
+        self.note("carried over 2016", len(c.cases(year=2016, state="carried_over")),
+                  ", ".join(carried))
+
+    # -- year two ------------------------------------------------------------------
+
+    def year_two(self) -> None:
+        c = self.c
+        result = identify(c.population, sample_assessments(), c.policy, 2017)
+        c.open_cases(result, actor=self.dept, on=date(2017, 2, 15), command_id="demo:open:2017")
+        repeat = sorted(set(result.listed_codes) & c.listings().get(2016, frozenset()))
+        self.note("identify 2017", len(result.listed_codes), f"listed again: {', '.join(repeat)}")
+        escalated = [e for e in c.records() if type(e).__name__ == "EscalationRecorded"]
+        dismissed = [e for e in c.records() if type(e).__name__ == "SecretaryDismissed"]
+        self.note("escalations 2017", len(escalated))
+        self.note("dismissals 2017", len(dismissed),
+                  "; ".join(f"{getattr(e, 'person', None)} ({getattr(e, 'role', '')} of "
+                            f"{getattr(e, 'org', '')})" for e in dismissed))
+        talks = 0
+        for case in c.cases(year=2016, state="carried_over"):
+            secretary = c.population[case.org].secretary
+            if secretary:
+                c.record_talk(secretary, "admonishment", "整顿进度滞后 (rectification lagging)",
+                              actor=self.dept, on=date(2017, 3, 1), case=case.id,
+                              command_id=f"demo:talk:{case.id}")
+                talks += 1
+        self.note("talks 2017", talks, "no promotion or awards for the rest of 2017")
+        appraised = c.cases(year=2017)[0]
+        secretary = c.population[appraised.org].secretary or "P0001"
+        outcome = c.record_appraisal(secretary, 2016, "average", actor=self.dept,
+                                     on=date(2017, 1, 20), command_id="demo:appraisal")
+        self.note("appraisals 2017", 1, f"{secretary}: average → talk required: "
+                  f"{outcome.talk_required}")
+        for case in self.each("plans and support 2017", c.cases(year=2017)):
+            self.plan(case, date(2017, 3, 1))
+            self.support(case, date(2017, 3, 10))
+        self.note("plans and support 2017", len(c.cases(year=2017)))
+
+    # -- commands --------------------------------------------------------------------
+
+    def plan(self, case: CaseRecord, on: date) -> None:
+        assessment: Assessment | None = self.assessments.get((case.org, case.year))
+        aspects = sorted(assessment.aspects.items(), key=lambda kv: kv[1])[:2] \
+            if assessment and assessment.aspects else []
+        chosen = [a for a, _ in aspects] or ["rules_not_kept"]
+        labels = self.c.policy.aspects
+        problems = [(a, f"{labels[a].zh}: 需限期整改") for a in chosen]
+        secretary = self.c.population[case.org].secretary or self.dept
+        plan = Plan(problems=problems, measures=[f"针对“{labels[a].zh}”制定整改措施"
+                                                  for a in chosen],
+                    responsible=[secretary], deadline=on + timedelta(days=150))
+        self._quiet(lambda: self.c.file_plan(case.id, plan, actor=self.dept, on=on,
+                                             command_id=f"demo:plan:{case.id}"))
+
+    def support(self, case: CaseRecord, on: date, skip: str | None = None) -> None:
+        for level in self.c.policy.support.required.get(case.kind, ()):
+            if level != skip:
+                self.assign(case, level, on)
+
+    def assign(self, case: CaseRecord, level: str, on: date) -> None:
+        # The least-loaded person with the level's role, so nobody passes the load cap.
+        candidates = self.by_role[_LEVEL_ROLES[level]]
+        person = min(candidates, key=lambda p: (self.c.load(p), candidates.index(p)))
+        self._quiet(lambda: self.c.assign_support(case.id, level, person, actor=self.dept,
+                                                  on=on, command_id=f"demo:{level}:{case.id}"))
+
+    def monthly_reports(self, case: CaseRecord, year: int, months: tuple[int, ...]) -> None:
+        fs = self.c.case(case.id).holder("first_secretary")
+        actor = fs or self.dept
+        for month in months:
+            for kind, day in (("work_plan", 3), ("duty_ledger", 28)):
+                self._quiet(functools.partial(
+                    self.c.record_report, case.id, kind, f"{year}-{month:02d}", actor=actor,
+                    on=date(year, month, day), command_id=f"demo:{kind}:{month}:{case.id}"))
+
+    def resolve_and_request(self, case: CaseRecord, on: date, round_: str) -> None:
+        current = self.c.case(case.id)
+        fs = current.holder("first_secretary") or self.dept
+        self._quiet(lambda: self.c.record_report(
+            case.id, "progress", f"{on.year}-{on.month:02d}", actor=fs, on=on,
+            resolved=current.problems, command_id=f"demo:resolve:{round_}:{case.id}"))
+        supervisor = current.holder("committee_supervisor") or self.dept
+        self._quiet(lambda: self.c.request_verification(
+            case.id, actor=supervisor, on=on + timedelta(days=2),
+            command_id=f"demo:request:{round_}:{case.id}"))
+
+    def verify(self, case: CaseRecord, score: float, votes: Votes, on: date,
+               round_: str) -> None:
+        team = self.by_role["verifier"][:2] if round_ == "r1" else self.by_role["verifier"][2:4]
+        self._quiet(lambda: self.c.record_verification(
+            case.id, score, votes, team, actor=team[0], on=on,
+            command_id=f"demo:verify:{round_}:{case.id}"))
+
+    def _quiet(self, command: Callable[[], object]) -> None:
+        # On a re-run the command ids are already recorded and nothing happens; a case that
+        # moved on in the first run may refuse a step it no longer needs, which is fine.
+        try:
+            command()
+        except RectifyError:
+            if not self.report.already_done:
+                raise

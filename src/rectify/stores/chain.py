@@ -1,0 +1,237 @@
+"""Tamper evidence for the ledger: the SHA-256 hash chain and its verifier.
+
+Every stored entry carries ``hash = sha256(previous + payload)``, where
+``payload`` is the event's canonical JSON (sorted keys, see
+:mod:`rectify.stores.codec`) and ``previous`` the hash of the entry before
+it (32 zero bytes for the first).  Changing, deleting or moving any entry
+breaks the chain from that entry on; :func:`verify` walks the ledger once
+(streamed, constant memory) and names the first bad entry.
+
+Dropping the *last* entries leaves a shorter chain that is still valid, so
+the caller keeps a :class:`Checkpoint` of the head somewhere else (printed
+in a bulletin, in another system, or signed with an HMAC key) and passes it
+to :func:`verify`, which then also reports a truncated or rewritten tail.
+
+>>> from datetime import date
+>>> from rectify.events import PlanReturned
+>>> from rectify.stores import Append, MemoryStore
+>>> store = MemoryStore()
+>>> for v in (1, 2):
+...     e = PlanReturned(stream="2017-V1", version=v, actor="D1", on=date(2017, 3, 1),
+...                      policy="p", command=f"c{v}", reason="too vague")
+...     _ = store.append([Append("2017-V1", v - 1, (e,), f"c{v}")])
+>>> head = checkpoint(store, key=b"county secret")
+>>> head.position
+2
+>>> verify(store, head, key=b"county secret").ok
+True
+>>> Checkpoint.parse(str(head)) == head
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+from collections.abc import Iterator
+
+import attrs
+import orjson
+
+from rectify.errors import InvalidValueError
+from rectify.stores.base import GENESIS, Entry, Head, LedgerStore
+
+__all__ = ["GENESIS", "BadEntry", "Checkpoint", "VerifyReport", "checkpoint", "link", "verify"]
+
+#: How far ahead :func:`verify` looks for an entry that was moved.
+LOOKAHEAD = 1000
+
+
+def link(previous: bytes, payload: bytes) -> bytes:
+    """The hash of an entry: ``sha256(previous + payload)``."""
+    return hashlib.sha256(previous + payload).digest()
+
+
+@attrs.frozen
+class Checkpoint:
+    """The head of a ledger at some moment: position (= number of entries) and hash.
+
+    ``mac`` is an HMAC-SHA256 of the position and hash under a key the
+    caller holds, so a checkpoint stored next to the ledger cannot be forged
+    by someone who rewrites both.  ``str(checkpoint)`` is one line fit to
+    print; :meth:`parse` reads it back.
+    """
+
+    position: int
+    hash: str
+    mac: str | None = None
+
+    def _message(self) -> bytes:
+        return f"rectify-ledger:{self.position}:{self.hash}".encode()
+
+    def signed(self, key: bytes) -> Checkpoint:
+        """This checkpoint with an HMAC under ``key``."""
+        mac = hmac.new(key, self._message(), hashlib.sha256).hexdigest()
+        return attrs.evolve(self, mac=mac)
+
+    def authentic(self, key: bytes) -> bool:
+        """Whether ``mac`` is the HMAC of this checkpoint under ``key``."""
+        expected = hmac.new(key, self._message(), hashlib.sha256).hexdigest()
+        return self.mac is not None and hmac.compare_digest(expected, self.mac)
+
+    def __str__(self) -> str:
+        text = f"rectify-ledger-head position={self.position} sha256={self.hash}"
+        return f"{text} hmac={self.mac}" if self.mac else text
+
+    @classmethod
+    def parse(cls, text: str) -> Checkpoint:
+        """Read a checkpoint printed by ``str()``."""
+        fields = dict(part.split("=", 1) for part in text.split()[1:] if "=" in part)
+        try:
+            return cls(int(fields["position"]), fields["sha256"], fields.get("hmac"))
+        except (KeyError, ValueError):
+            raise InvalidValueError(
+                "checkpoint", "'rectify-ledger-head position=N sha256=HEX [hmac=HEX]'", text,
+                "copy the whole line printed for the checkpoint") from None
+
+
+@attrs.frozen
+class BadEntry:
+    """The first entry where the ledger fails verification, and what is wrong with it.
+
+    ``problem`` is one of ``"edited"`` (the content or hash was changed),
+    ``"deleted"`` (entries before ``position`` are missing), ``"reordered"``
+    (the entry that belongs here was moved to ``moved_to``), ``"columns"``
+    (stream or version columns disagree with the stored content),
+    ``"unreadable"``, ``"truncated"`` (the ledger ends before the checkpoint)
+    or ``"rewritten"`` (the entry at the checkpoint has another hash).
+    """
+
+    position: int
+    problem: str
+    detail: str
+    stream: str | None = None
+    version: int | None = None
+    moved_to: int | None = None
+
+    def __str__(self) -> str:
+        where = f" ({self.stream} v{self.version})" if self.stream is not None else ""
+        return f"entry {self.position}{where}: {self.problem}: {self.detail}"
+
+
+@attrs.frozen
+class VerifyReport:
+    """What :func:`verify` found: ``ok``, how many entries were checked, the first bad one."""
+
+    ok: bool
+    checked: int
+    head: Checkpoint
+    first_bad: BadEntry | None = None
+    checkpoint_checked: bool = False
+
+    def __str__(self) -> str:
+        if self.ok:
+            against = " and matches the checkpoint" if self.checkpoint_checked else ""
+            return f"ledger ok: {self.checked} entries verified{against}; head {self.head}"
+        return f"ledger BAD: {self.first_bad}"
+
+
+def checkpoint(store: LedgerStore, *, key: bytes | None = None) -> Checkpoint:
+    """The current head of ``store`` as a checkpoint, signed with ``key`` if given."""
+    head = store.head()
+    point = Checkpoint(head.position, head.hash.hex())
+    return point.signed(key) if key is not None else point
+
+
+def _columns(entry: Entry) -> str | None:
+    try:
+        data = orjson.loads(entry.payload)
+    except orjson.JSONDecodeError as exc:
+        return f"payload is not JSON ({exc})"
+    if not isinstance(data, dict):
+        return "payload is not a JSON object"
+    if data.get("stream") != entry.stream or data.get("version") != entry.version:
+        return (f"columns say {entry.stream} v{entry.version}, content says "
+                f"{data.get('stream')} v{data.get('version')}")
+    return None
+
+
+def _moved(store: LedgerStore, position: int, previous: bytes) -> int | None:
+    """The position (within LOOKAHEAD after ``position``) of the entry chained to ``previous``."""
+    for entry in itertools.islice(store.entries(position), LOOKAHEAD):
+        if entry.previous == previous:
+            return entry.position
+    return None
+
+
+def _check(store: LedgerStore, entries: Iterator[Entry],
+           head: Checkpoint | None) -> tuple[int, Head, BadEntry | None]:
+    previous = GENESIS
+    count = 0
+    bad: BadEntry | None = None
+    for entry in entries:
+        count += 1
+        if entry.position != count:
+            if entry.position > count:
+                bad = BadEntry(count, "deleted",
+                               f"entries {count}..{entry.position - 1} are missing",
+                               entry.stream, entry.version)
+            else:
+                bad = BadEntry(entry.position, "reordered",
+                               f"position {entry.position} appears after {count - 1}",
+                               entry.stream, entry.version)
+            break
+        if entry.previous != previous:
+            moved = _moved(store, entry.position, previous)
+            if moved is not None:
+                bad = BadEntry(count, "reordered",
+                               f"the entry that belongs here is at position {moved}",
+                               entry.stream, entry.version, moved)
+            else:
+                bad = BadEntry(count, "deleted",
+                               "the entry this one was chained to is gone (deleted or "
+                               "replaced)", entry.stream, entry.version)
+            break
+        if link(previous, entry.payload) != entry.hash:
+            bad = BadEntry(count, "edited", "its content no longer matches its hash "
+                           f"(stored {entry.hash.hex()[:16]}…)", entry.stream, entry.version)
+            break
+        problem = _columns(entry)
+        if problem is not None:
+            kind = "unreadable" if "JSON" in problem else "columns"
+            bad = BadEntry(count, kind, problem, entry.stream, entry.version)
+            break
+        if head is not None and count == head.position and entry.hash.hex() != head.hash:
+            bad = BadEntry(count, "rewritten",
+                           f"the checkpoint says hash {head.hash[:16]}…, the ledger has "
+                           f"{entry.hash.hex()[:16]}…: entries up to here were rewritten",
+                           entry.stream, entry.version)
+            break
+        previous = entry.hash
+    return count, Head(count, previous), bad
+
+
+def verify(store: LedgerStore, head: Checkpoint | None = None, *,
+           key: bytes | None = None) -> VerifyReport:
+    """Check the whole hash chain of ``store`` and, if given, that it reaches ``head``.
+
+    Returns a :class:`VerifyReport` naming the first bad entry: edited,
+    deleted, reordered, or (against ``head``) a truncated or rewritten tail.
+    With ``key`` the checkpoint's HMAC is checked first; a forged checkpoint
+    is an :class:`~rectify.errors.InvalidValueError`.
+    """
+    if head is not None and key is not None and not head.authentic(key):
+        raise InvalidValueError("checkpoint.mac", "an HMAC made with the given key",
+                                head.mac, "use the checkpoint and key the ledger was signed "
+                                "with; this checkpoint may be forged")
+    count, last, bad = _check(store, store.entries(), head)
+    found = Checkpoint(last.position, last.hash.hex())
+    if bad is None and head is not None and count < head.position:
+        bad = BadEntry(count + 1, "truncated",
+                       f"the ledger ends at entry {count} but the checkpoint is at entry "
+                       f"{head.position}: {head.position - count} entries were removed")
+    if bad is not None:
+        return VerifyReport(False, count - 1 if bad.problem != "truncated" else count, found,
+                            bad, head is not None)
+    return VerifyReport(True, count, found, None, head is not None)

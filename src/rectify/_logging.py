@@ -2,7 +2,7 @@
 
 The library never configures logging.  It attaches a ``NullHandler`` to the
 ``rectify`` logger and leaves rendering to the host (or to the CLI).  Call
-sites check :func:`enabled` before building a record, so logging costs next
+sites check `enabled()` before building a record, so logging costs next
 to nothing when the host has not enabled it.
 """
 

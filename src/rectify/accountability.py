@@ -9,7 +9,7 @@
   ``policy.accountability.talk_grades`` also require an admonishment talk and
   a deadline to correct (约谈提醒, 限期整改).
 
-Everything is pure: dates are arguments, and a :class:`Restriction` covers
+Everything is pure: dates are arguments, and a `Restriction` covers
 the days from ``start`` to ``end``, both included.
 """
 
@@ -66,7 +66,7 @@ class AppraisalGrade(enum.Enum):
     def parse(cls, value: AppraisalGrade | str) -> AppraisalGrade:
         """The grade named by an identifier (``"fairly_good"``) or a Chinese label (``"较好"``).
 
-        Raises :class:`~rectify.errors.InvalidValueError` for anything else.
+        Raises `InvalidValueError` for anything else.
         """
         if isinstance(value, cls):
             return value
@@ -96,7 +96,7 @@ class TalkKind(enum.Enum):
     def parse(cls, value: TalkKind | str) -> TalkKind:
         """The kind named by an identifier (``"cautionary"``) or a Chinese label (``"诫勉"``).
 
-        Raises :class:`~rectify.errors.InvalidValueError` for anything else.
+        Raises `InvalidValueError` for anything else.
         """
         if isinstance(value, cls):
             return value
@@ -162,7 +162,7 @@ def _a_year(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
 class Talk:
     """A recorded talk with a person: admonishment (约谈) or cautionary (诫勉).
 
-    ``kind`` accepts a :class:`TalkKind` or its identifier or Chinese label.
+    ``kind`` accepts a `TalkKind` or its identifier or Chinese label.
     """
 
     person: str = attrs.field(validator=_nonblank)
@@ -175,7 +175,7 @@ class Talk:
 class Appraisal:
     """A secretary's annual report and appraisal (述职评议考核) for ``year``.
 
-    ``grade`` accepts an :class:`AppraisalGrade` or its identifier or Chinese label.
+    ``grade`` accepts an `AppraisalGrade` or its identifier or Chinese label.
     """
 
     person: str = attrs.field(validator=_nonblank)

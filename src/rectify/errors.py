@@ -1,9 +1,9 @@
 """The exceptions raised by rectify.
 
-Every error is a :class:`RectifyError` and also a subclass of the builtin it
+Every error is a `RectifyError` and also a subclass of the builtin it
 resembles, so callers can catch either.  Errors keep the offending values as
 attributes; problems that can occur together (a policy file, a spreadsheet of
-organizations) are collected and raised at once as a tuple of :class:`Problem`.
+organizations) are collected and raised at once as a tuple of `Problem`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ branch directly above it is dismissed too when ``cascade_to_parent`` is set.
 A direct organization (直属党组织) never cascades: nothing above it is judged here.
 
 Everything is pure: ``listings`` maps a year to the codes listed that year,
-as :func:`rectify.identify.identify` reports them (``Identification.listed_codes``).
+as `rectify.identify.identify()` reports them (``Identification.listed_codes``).
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def cascade(population: Population, org: str, policy: Policy) -> tuple[Dismissal
 
     The organization's secretary, and for a second-tier branch the secretary
     of its parent when the policy cascades; nobody when the policy does not
-    dismiss secretaries.  Raises :class:`~rectify.errors.InvalidValueError`
+    dismiss secretaries.  Raises `InvalidValueError`
     for a code that is not in ``population``.
     """
     _check_known(population, [org], "org")
@@ -157,11 +157,11 @@ def escalate(
     year: int,
     policy: Policy,
 ) -> list[EscalationDecision]:
-    """One :class:`EscalationDecision` per organization listed in ``year``, in code order.
+    """One `EscalationDecision` per organization listed in ``year``, in code order.
 
-    An organization escalates when its :func:`streak` is at least
+    An organization escalates when its `streak()` is at least
     ``policy.escalation.consecutive_years`` long.  Raises
-    :class:`~rectify.errors.InvalidValueError` when ``year``'s listings name an
+    `InvalidValueError` when ``year``'s listings name an
     organization that is not in ``population``.
     """
     listed = sorted(set(listings.get(year, ())))

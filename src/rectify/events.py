@@ -215,7 +215,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 
 
 def event_from_dict(data: Mapping[str, Any]) -> Event:
-    """The event that :func:`event_to_dict` produced (older schema versions are upcast)."""
+    """The event that `event_to_dict()` produced (older schema versions are upcast)."""
     body = dict(data)
     name = body.pop("type", None)
     schema = body.pop("schema", SCHEMA_VERSION)

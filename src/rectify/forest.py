@@ -14,7 +14,7 @@ __all__ = ["Population"]
 class Population:
     """A validated set of organizations, kept in code order.
 
-    Building one checks the tree and raises :class:`~rectify.errors.ForestError`
+    Building one checks the tree and raises `ForestError`
     with every problem: duplicate codes, a direct organization with a parent, a
     second-tier branch without one, an unknown parent, a parent that is a plain
     branch (only committees and general branches have branches under them),

@@ -1,8 +1,8 @@
 """Annual identification (排查认定): direct criteria, then per-kind quotas by reverse ranking.
 
-:func:`identify` returns an :class:`Identification`: one :class:`Decision` per
-organization, each explaining itself with :class:`Reason` values, and a
-:class:`KindSummary` per kind.  Results are kept as columns and decisions are
+`identify()` returns an `Identification`: one `Decision` per
+organization, each explaining itself with `Reason` values, and a
+`KindSummary` per kind.  Results are kept as columns and decisions are
 built on demand, so a national population costs little memory.
 """
 
@@ -59,7 +59,7 @@ class AssessmentColumns:
     ``totals[i]`` is the composite score of the ``i``-th organization (code
     order); ``grades`` (optional) the assessed grades, ``None`` where the
     policy's bands decide; ``facts`` maps a fact name to its column (``None``
-    where not measured).  This skips building one :class:`Assessment` per
+    where not measured).  This skips building one `Assessment` per
     organization, which dominates the cost of a national run.
     """
 
@@ -184,8 +184,8 @@ class _KindResult:
 class Identification:
     """The outcome of one year's identification, decision by decision.
 
-    Iterate for every :class:`Decision` (in code order), or ask :meth:`listed`,
-    :meth:`near_misses`, :meth:`decision` and :attr:`kinds`.
+    Iterate for every `Decision` (in code order), or ask `listed()`,
+    `near_misses()`, `decision()` and `kinds`.
     """
 
     def __init__(
@@ -302,7 +302,7 @@ def identify(
 
     ``assessments`` gives each organization's assessment for ``year``, as a
     mapping by code, as an iterable (assessments of other years are
-    ignored), or — fastest at national scale — as :class:`AssessmentColumns`
+    ignored), or — fastest at national scale — as `AssessmentColumns`
     aligned with ``population.organizations``.  Direct criteria list an
     organization whatever its rank; then
     within each kind the lowest scores are listed until the kind's quota is
@@ -310,7 +310,7 @@ def identify(
     is over the whole kind, never per township.  The result does not depend
     on the order of the inputs.
 
-    Raises :class:`~rectify.errors.IdentificationError` listing every
+    Raises `IdentificationError` listing every
     organization without an assessment for the year and every unknown kind.
     """
     with gc_paused():

@@ -1,13 +1,13 @@
 """The supervision cadence (动态管理): what falls due, or is overdue, on a given day.
 
-- :func:`cadence_due`: the campaign's routine on one day: the weekly reminder
+- `cadence_due()`: the campaign's routine on one day: the weekly reminder
   (每周一提示), the monthly spot check (每月一抽查), the quarterly bulletin
   (每季一通报) and the annual rating (每年一评定), plus the days first
   secretaries' monthly work plans and duty ledgers fall due
   (月初报工作计划、月末报履职台账).
-- :func:`deadlines_due`: open cases whose rectification deadline (整改期限) has
+- `deadlines_due()`: open cases whose rectification deadline (整改期限) has
   passed or is near.
-- :func:`first_secretary_reports_due`: monthly reports not yet filed.
+- `first_secretary_reports_due()`: monthly reports not yet filed.
 
 Everything is pure: the day is always an argument, never the clock.
 """
@@ -39,7 +39,7 @@ __all__ = [
     "month_end",
 ]
 
-#: Kinds of routine item :func:`cadence_due` yields, in the order it lists them.
+#: Kinds of routine item `cadence_due()` yields, in the order it lists them.
 CADENCE_KINDS: Mapping[str, tuple[str, str]] = {
     "weekly_reminder": ("weekly reminder", "每周一提示"),
     "monthly_spot_check": ("monthly spot check", "每月一抽查"),
@@ -153,7 +153,7 @@ def cadence_due(on: dt.date, policy: Policy) -> list[DueItem]:
 def cadence_between(start: dt.date, end: dt.date, policy: Policy) -> list[DueItem]:
     """Every routine item from ``start`` to ``end`` (both included), day by day.
 
-    Raises :class:`~rectify.errors.InvalidValueError` when ``end`` is before ``start``.
+    Raises `InvalidValueError` when ``end`` is before ``start``.
     """
     _require_date("start", start)
     _require_date("end", end)
@@ -239,7 +239,7 @@ def first_secretary_reports_due(
     overdue once its due day has passed.  Items are sorted by due date, case,
     person and kind.
 
-    Raises :class:`~rectify.errors.InvalidValueError` for a filed entry with
+    Raises `InvalidValueError` for a filed entry with
     an unknown kind or a malformed month, or a negative window.
     """
     _require_date("on", on)

@@ -7,7 +7,7 @@ block on stderr that names the problem and the fix; ``--debug`` shows the
 traceback as well.
 
 Each command group lives in its own module and registers itself on
-:data:`app` when imported; :func:`main` imports them all.
+`app` when imported; `main()` imports them all.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Both need the ``testing`` extra (hypothesis), imported only when they run.
 Exit codes: 0 every invariant held (or the replayed counterexample no longer
-fails); :data:`EXIT_VIOLATED` (6) an invariant is violated; 3 bad input.
+fails); `EXIT_VIOLATED` (6) an invariant is violated; 3 bad input.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """Who covers whom (包扶覆盖): the coverage graph, its checks and the lifecycle guards.
 
-A :class:`Coverage` snapshot (from :func:`coverage_from_campaign` or
-:meth:`Coverage.of`) holds the organization forest, the cases with their
+A `Coverage` snapshot (from `coverage_from_campaign()` or
+`Coverage.of()`) holds the organization forest, the cases with their
 supporters and verifiers, people, agency units, leaders' contact points,
 unit-village pairings and cross-assessments.  The checks read it directly and
-return :class:`Finding` records with English and Chinese messages;
-:func:`build_graph` turns it into a ``networkx.MultiDiGraph`` for pictures
-(:mod:`rectify.reporting.diagrams`) and exports (GraphML, node-link JSON).
+return `Finding` records with English and Chinese messages;
+`build_graph()` turns it into a ``networkx.MultiDiGraph`` for pictures
+(`rectify.reporting.diagrams`) and exports (GraphML, node-link JSON).
 
 Limits that are not (yet) in the policy are keyword parameters with the
 documented county practice as defaults: ``max_cases_per_person=5``,

@@ -1,13 +1,13 @@
 """Assignment helpers: the cross-assessment lottery, unit-village pairing, supporter suggestions.
 
-* :func:`cross_assessment_lottery` draws which county assesses which (交叉互评):
+* `cross_assessment_lottery()` draws which county assesses which (交叉互评):
   seeded and reproducible, nobody assesses itself and no two counties assess
   each other.
-* :func:`pair_units` pairs agency units with listed villages by problem type
+* `pair_units()` pairs agency units with listed villages by problem type
   (结对共建: party/government → weak 软, economic → poor 穷, political-legal →
   disorderly 乱, agricultural → specialised 专业) within capacities, as a
   min-cost maximum flow, and says why a village stays uncovered.
-* :func:`suggest_supporters` proposes people for the support levels open
+* `suggest_supporters()` proposes people for the support levels open
   cases lack: the level's role, lowest load first, never the organization's
   own chain or the case's verifiers.
 """
@@ -64,7 +64,7 @@ def cross_assessment_lottery(counties: Iterable[str], seed: int | str, *, period
     The result is a derangement with no reciprocal pair (never a→b and b→a):
     the counties, shuffled by ``seed``, form one cycle, each assessing the
     next.  The same counties (in any order) and seed always give the same
-    draw.  Raises :class:`LotteryError` for duplicates or fewer than three
+    draw.  Raises `LotteryError` for duplicates or fewer than three
     counties (with two, the only draw without self-assessment is reciprocal).
 
     >>> [(x.assessor, x.assessed) for x in cross_assessment_lottery(["东区", "西区", "爱民区"], 1)]
@@ -101,7 +101,7 @@ class Uncovered:
 
 @attrs.frozen
 class PairingResult:
-    """The pairing drawn by :func:`pair_units`.
+    """The pairing drawn by `pair_units()`.
 
     ``pairs`` are the new pairings (sorted by village); ``uncovered`` the
     villages left without a unit; ``cost`` the total cost of ``pairs``;

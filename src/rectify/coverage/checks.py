@@ -37,7 +37,7 @@ __all__ = [
     "verifier_conflicts",
 ]
 
-#: The checks, in the order :func:`check_all` runs them, with English and Chinese titles.
+#: The checks, in the order `check_all()` runs them, with English and Chinese titles.
 CHECKS: Mapping[str, tuple[str, str]] = {
     "missing_support": ("open case lacks a required support level", "在整顿对象缺少必需的包扶层级"),
     "overload": ("person or unit over the load cap", "包扶任务超出上限"),
@@ -257,7 +257,7 @@ def check_all(coverage: Coverage, policy: Policy, *, max_cases_per_person: int =
               min_contact_points: int = 1, max_contact_points: int = 2, min_visits: int = 4,
               department_for: Mapping[str, Collection[str]] = DEFAULT_DEPARTMENT_FOR_PROBLEM,
               checks: Iterable[str] = tuple(CHECKS)) -> list[Finding]:
-    """Run every check (or those named in ``checks``), in the order of :data:`CHECKS`."""
+    """Run every check (or those named in ``checks``), in the order of `CHECKS`."""
     runs: dict[str, Callable[[], list[Finding]]] = {
         "missing_support": lambda: missing_support(coverage, policy),
         "overload": lambda: overloaded(coverage, max_cases_per_person=max_cases_per_person,
@@ -282,7 +282,7 @@ def dismissal_cascade(source: Population | Coverage | Campaign, org: str,
     """Who exactly is dismissed if ``org`` escalates (如该组织被问责, 免去谁), through the tree.
 
     ``source`` gives the forest (a population, a coverage snapshot or a
-    campaign, whose policy is the default).  See :func:`rectify.escalation.cascade`.
+    campaign, whose policy is the default).  See `rectify.escalation.cascade()`.
     """
     if isinstance(source, Population):
         population = source

@@ -1,11 +1,11 @@
 """Records of the coverage graph (包扶、联系点、结对、交叉互评) and the snapshot the checks read.
 
-A :class:`Coverage` is a plain, immutable-by-convention snapshot: the
+A `Coverage` is a plain, immutable-by-convention snapshot: the
 organization forest, the open and closed cases with who supports and
 verifies them, the people, the agency units, the leaders' contact points,
 the unit-village pairings and the cross-assessments between counties.  The
-checks of :mod:`rectify.coverage` run on it directly (fast at national
-scale); :func:`rectify.coverage.build_graph` turns it into a networkx graph
+checks of `rectify.coverage` run on it directly (fast at national
+scale); `rectify.coverage.build_graph()` turns it into a networkx graph
 for pictures, exports and ad-hoc questions.
 """
 
@@ -75,7 +75,7 @@ DEFAULT_LEVEL_ROLES: Mapping[str, str] = MappingProxyType({
 class Unit:
     """An agency unit (机关单位) that pairs with villages (结对共建).
 
-    ``department`` is one of :data:`DEPARTMENTS` (or a locality's own type);
+    ``department`` is one of `DEPARTMENTS` (or a locality's own type);
     ``capacity`` is how many villages it may pair with (``None``: the caller's
     default cap applies).
     """
@@ -161,9 +161,9 @@ class CaseCoverage:
 
 @attrs.define(slots=True)
 class Coverage:
-    """Everything the coverage checks look at (a snapshot; build with :meth:`of`).
+    """Everything the coverage checks look at (a snapshot; build with `of()`).
 
-    ``cases`` maps case ids to :class:`CaseCoverage`; ``people`` and
+    ``cases`` maps case ids to `CaseCoverage`; ``people`` and
     ``units`` map ids to records.  Support holders that are neither a person
     nor a unit are still counted (as people with unknown names).
     """

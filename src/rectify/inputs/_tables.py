@@ -1,8 +1,8 @@
-"""Reading and writing the tables behind :mod:`rectify.inputs` (CSV and JSON, UTF-8).
+"""Reading and writing the tables behind `rectify.inputs` (CSV and JSON, UTF-8).
 
 This layer knows files, encodings and formats, not organizations: it turns a
 file into numbered rows of raw values and reports what kept it from doing so
-as :class:`~rectify.errors.Problem` values located by file, row and column.
+as `Problem` values located by file, row and column.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def write_table(
     (JSON); columns named with a ``nested`` prefix are grouped into one object
     per row in JSON.  ``bom`` starts the file with a byte-order mark, which
     Excel needs to recognise UTF-8.  An unknown suffix raises
-    :class:`~rectify.errors.InputError`.
+    `InputError`.
     """
     problems: list[Problem] = []
     suffix = file_format(path, problems)

@@ -1,7 +1,7 @@
 """Loading the coverage inputs: agency units, contact points, pairings, cross-assessments.
 
-Same conventions as :mod:`rectify.inputs` (CSV or JSON by suffix, UTF-8, one
-:class:`~rectify.errors.InputError` listing every problem as
+Same conventions as `rectify.inputs` (CSV or JSON by suffix, UTF-8, one
+`InputError` listing every problem as
 ``file:row N:column``).  The column schemas are documented in
 ``docs/coverage.md``.
 """
@@ -91,7 +91,7 @@ def load_units(path: str | Path, *,
     """Load agency units (机关单位): ``id``, ``name``, ``department``, ``capacity``, ``county``.
 
     ``departments`` is the set of allowed department types (``None``: any).
-    Raises :class:`~rectify.errors.InputError` with every problem.
+    Raises `InputError` with every problem.
     """
     seen: dict[Any, int] = {}
 
@@ -117,7 +117,7 @@ def load_contact_points(path: str | Path, *,
 
     An empty ``township`` makes the county itself the contact point.
     ``people``, when given, must contain every person.  One row per person and
-    area.  Raises :class:`~rectify.errors.InputError` with every problem.
+    area.  Raises `InputError` with every problem.
     """
     seen: dict[Any, int] = {}
 
@@ -143,7 +143,7 @@ def load_pairings(path: str | Path, *, units: Collection[str] | None = None,
 
     ``units`` and ``population``, when given, must contain the unit and the
     organization; ``problem_types`` is the set of allowed problem types.
-    Raises :class:`~rectify.errors.InputError` with every problem.
+    Raises `InputError` with every problem.
     """
     seen: dict[Any, int] = {}
 
@@ -170,7 +170,7 @@ def load_cross_assessments(path: str | Path) -> list[CrossAssessment]:
     """Load cross-assessments (交叉互评): ``assessor``, ``assessed``, ``period``, ``drawn_on``.
 
     A county may not assess itself, and assesses at most one county per
-    period.  Raises :class:`~rectify.errors.InputError` with every problem.
+    period.  Raises `InputError` with every problem.
     """
     seen: dict[Any, int] = {}
 

@@ -2,15 +2,15 @@
 
 The format is chosen by the file's suffix (``.csv`` or ``.json``); files are
 UTF-8, with or without a byte-order mark.  Every loader either returns
-everything or raises one :class:`~rectify.errors.InputError` listing every
+everything or raises one `InputError` listing every
 problem it found, each located as ``file:row N:column`` with what was
 expected, what was found and how to fix it.  Tree problems (unknown parent,
-cycle, ...) are reported the same way: :func:`load_organizations` raises
+cycle, ...) are reported the same way: `load_organizations()` raises
 ``InputError``, never ``ForestError`` (the ``ForestError`` raised by
-:class:`~rectify.forest.Population` is chained as ``__cause__``).
+`Population` is chained as ``__cause__``).
 
 The column schemas are documented in ``docs/inputs.md``.  The writers
-(:func:`write_organizations`, ...) produce files the loaders read back.
+(`write_organizations()`, ...) produce files the loaders read back.
 """
 
 from __future__ import annotations
@@ -209,10 +209,10 @@ def _duplicate(row: _Row, column: str, key: object, seen: dict[Any, int], label:
 
 
 def load_organizations(path: str | Path, *, kinds: Collection[str] | None = None) -> Population:
-    """Load organizations and check the tree, returning a :class:`Population`.
+    """Load organizations and check the tree, returning a `Population`.
 
     ``kinds``, when given (``policy.kinds``), is the set of allowed kinds.
-    Raises :class:`~rectify.errors.InputError` with every problem, including
+    Raises `InputError` with every problem, including
     the tree's (duplicate codes, unknown parents, cycles...).
     """
     table, problems, absent = _table(path, "organizations", ORGANIZATION_COLUMNS)
@@ -296,7 +296,7 @@ def load_assessments(
 
     ``aspects``, when given (``policy.aspects``), is the set of allowed
     ``aspect:<name>`` columns; ``population``, when given, must contain every
-    assessed organization.  Raises :class:`~rectify.errors.InputError` with
+    assessed organization.  Raises `InputError` with
     every problem, including two rows for one organization and year.
     """
     prefixes: dict[str, Collection[str] | None] = {"aspect:": aspects, "fact:": None}
@@ -332,7 +332,7 @@ def load_people(path: str | Path) -> list[Person]:
     """Load people, in file order.
 
     ``roles`` are separated by ``;`` or ``|`` (a JSON list of strings also
-    works).  Raises :class:`~rectify.errors.InputError` with every problem,
+    works).  Raises `InputError` with every problem,
     including a duplicate id.
     """
     seen: dict[Any, int] = {}
@@ -358,7 +358,7 @@ def load_people(path: str | Path) -> list[Person]:
 
 def write_organizations(organizations: Iterable[Organization], path: str | Path, *,
                         bom: bool = False) -> None:
-    """Write organizations to a .csv or .json file that :func:`load_organizations` reads."""
+    """Write organizations to a .csv or .json file that `load_organizations()` reads."""
     rows = [{"code": o.code, "name": o.name, "kind": o.kind, "tier": o.tier.value,
              "form": o.form.value, "parent": o.parent, "secretary": o.secretary,
              "county": o.county, "township": o.township} for o in organizations]
@@ -367,7 +367,7 @@ def write_organizations(organizations: Iterable[Organization], path: str | Path,
 
 def write_assessments(assessments: Iterable[Assessment], path: str | Path, *,
                       bom: bool = False) -> None:
-    """Write assessments to a .csv or .json file that :func:`load_assessments` reads.
+    """Write assessments to a .csv or .json file that `load_assessments()` reads.
 
     Aspect and fact columns come in the order they first appear.
     """
@@ -386,7 +386,7 @@ def write_assessments(assessments: Iterable[Assessment], path: str | Path, *,
 
 
 def write_people(people: Iterable[Person], path: str | Path, *, bom: bool = False) -> None:
-    """Write people to a .csv or .json file that :func:`load_people` reads (roles sorted)."""
+    """Write people to a .csv or .json file that `load_people()` reads (roles sorted)."""
     rows = [{"id": p.id, "name": p.name, "roles": ";".join(sorted(p.roles)), "unit": p.unit}
             for p in people]
     write_table(Path(path), list(PERSON_COLUMNS), rows, {}, bom=bom)

@@ -2,7 +2,7 @@
 
 A builder takes the case as it stands and the command's arguments and
 returns the event class, its fields and the triggers, or the list of unmet
-conditions.  It does no I/O and changes nothing: :class:`~rectify.Campaign`
+conditions.  It does no I/O and changes nothing: `Campaign`
 appends and applies.
 """
 

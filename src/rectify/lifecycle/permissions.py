@@ -43,7 +43,7 @@ def missing_right(actor: Person, command: str, case: CaseRecord | None, populati
 
 def check_permission(actor: Person, command: str, case: CaseRecord | None,
                      population: Population, policy: Policy) -> None:
-    """Raise :class:`~rectify.errors.PermissionDenied` unless ``actor`` may issue ``command``."""
+    """Raise `PermissionDenied` unless ``actor`` may issue ``command``."""
     missing = missing_right(actor, command, case, population, policy)
     if missing is not None:
         raise PermissionDenied(actor.id, command, missing, case.id if case else None)

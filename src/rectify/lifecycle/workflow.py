@@ -1,10 +1,10 @@
 """The case workflow, declared once as data.
 
-:data:`WORKFLOW` lists the states and triggers of a case (整顿对象) with their
+`WORKFLOW` lists the states and triggers of a case (整顿对象) with their
 Chinese labels and the guards that must hold.  From it come the
-``transitions`` machine (:func:`build_machine`), the compiled transition table
-used on hot paths (:func:`compile_table`), the diagram
-(:func:`rectify.lifecycle.workflow.mermaid`) and the lifecycle docs.  The definition is
+``transitions`` machine (`build_machine()`), the compiled transition table
+used on hot paths (`compile_table()`), the diagram
+(`rectify.lifecycle.workflow.mermaid()`) and the lifecycle docs.  The definition is
 checked when built: no unreachable state, no dead end, every non-final state
 can reach a final one, every trigger documented.
 """
@@ -64,7 +64,7 @@ class TriggerDef:
 
 @attrs.frozen
 class Workflow:
-    """States and triggers; :meth:`check` reports every defect of the definition."""
+    """States and triggers; `check()` reports every defect of the definition."""
 
     initial: str
     states: tuple[StateDef, ...]
@@ -187,7 +187,7 @@ def build_machine(workflow: Workflow = WORKFLOW) -> Any:
 
     Fire a trigger on any object with a ``state`` attribute with
     ``machine.events[trigger].trigger(holder)``.  Raises
-    :class:`~rectify.errors.WorkflowDefinitionError` if the definition is defective.
+    `WorkflowDefinitionError` if the definition is defective.
     """
     from transitions import Machine
 

@@ -135,7 +135,7 @@ def converter() -> cattrs.Converter:
 
 
 def structure_policy(data: Mapping[str, Any], source: str) -> Any:
-    """A :class:`~rectify.policy.Policy` from plain data, or a PolicyError listing every problem."""
+    """A `Policy` from plain data, or a PolicyError listing every problem."""
     from rectify.policy import Policy
 
     if not isinstance(data, Mapping):
@@ -153,7 +153,7 @@ def unstructure_policy(policy: Any) -> dict[str, Any]:
 
 
 def dump_toml(data: Mapping[str, Any]) -> str:
-    """TOML text for plain data as produced by :func:`unstructure_policy`."""
+    """TOML text for plain data as produced by `unstructure_policy()`."""
     return tomli_w.dumps(dict(data))
 
 

@@ -1,9 +1,9 @@
 """Policy as data: the rules a locality applies, loaded from TOML.
 
-A :class:`Policy` is immutable and validated; its :meth:`~Policy.fingerprint`
+A `Policy` is immutable and validated; its `fingerprint()`
 is stamped on every decision so that a ledger shows which rules were in force.
 Presets ship as package data (``rectify policy list``); what-if variants come
-from :meth:`Policy.evolve` or a TOML overlay.
+from `Policy.evolve()` or a TOML overlay.
 """
 
 from __future__ import annotations
@@ -190,10 +190,10 @@ class EscalationPolicy:
 class Policy:
     """The complete, validated rules of one locality.
 
-    Build one with :func:`load_policy` (a preset name or a TOML file) or
-    :meth:`from_dict`; derive variants with :meth:`evolve`.  Construction
+    Build one with `load_policy()` (a preset name or a TOML file) or
+    `from_dict()`; derive variants with `evolve()`.  Construction
     never yields an invalid policy: every problem is raised at once as a
-    :class:`~rectify.errors.PolicyError`.
+    `PolicyError`.
     """
 
     meta: Meta
@@ -229,16 +229,16 @@ class Policy:
         return unstructure_policy(self)
 
     def to_toml(self) -> str:
-        """The policy as a TOML document that :func:`load_policy` reads back."""
+        """The policy as a TOML document that `load_policy()` reads back."""
         from rectify.policy._io import dump_toml
 
         return dump_toml(self.to_dict())
 
     def validate(self) -> list[Problem]:
-        """Every inconsistency in the settings, as :class:`~rectify.errors.Problem` values.
+        """Every inconsistency in the settings, as `Problem` values.
 
         An empty list means the policy is usable.  Policies built through
-        :meth:`from_dict`, :func:`load_policy` or :meth:`evolve` are already
+        `from_dict()`, `load_policy()` or `evolve()` are already
         validated; this is for reporting (``rectify policy validate``).
         """
         from rectify.policy._checks import policy_problems

@@ -1,10 +1,10 @@
 """Bulletins (通报) as plain rows: what happened in a month, a quarter or a year.
 
-:func:`bulletin` reads a :class:`~rectify.Campaign` and its ledger and returns
-a :class:`Bulletin`: a header (period, date, county, kind, policy) and a tuple
-of :class:`Table` values, each with bilingual column headers and rows of plain
+`bulletin()` reads a `Campaign` and its ledger and returns
+a `Bulletin`: a header (period, date, county, kind, policy) and a tuple
+of `Table` values, each with bilingual column headers and rows of plain
 values (``str``, ``int``, ``float``, ``datetime.date``).  Renderers
-(:mod:`rectify.reporting.render`, :mod:`rectify.reporting.charts`), exports and the CLI all use
+(`rectify.reporting.render`, `rectify.reporting.charts`), exports and the CLI all use
 the same rows.
 
 Everything is pure and reproducible: the date ``on`` is an argument, never the
@@ -14,7 +14,7 @@ re-issued identically.  The period is the calendar month, quarter or year
 containing ``on``, from its first day up to ``on`` included; the cases
 reported are those listed in ``year`` (``on``'s year by default).
 
-Tables (by :attr:`Table.name`):
+Tables (by `Table.name`):
 
 ``summary``
     headline figures (整顿对象总数, 本期新认定, 已销号, 销号率, 逾期, ...).
@@ -116,7 +116,7 @@ ALL_LEVELS = "all_required"
 
 @attrs.frozen
 class Column:
-    """One column of a :class:`Table`: a key, bilingual headers and how to show values.
+    """One column of a `Table`: a key, bilingual headers and how to show values.
 
     ``lang`` restricts the column to renderings in that language (``"zh"``
     for a Chinese label column, ``"en"`` for an identifier column); ``None``
@@ -206,7 +206,7 @@ class Bulletin:
     counties: tuple[str, ...] = ()
 
     def table(self, name: str) -> Table:
-        """The table called ``name``; raises :class:`KeyError` for an unknown name."""
+        """The table called ``name``; raises `KeyError` for an unknown name."""
         for table in self.tables:
             if table.name == name:
                 return table
@@ -307,7 +307,7 @@ class _Stream:
     """One case's replay: its record at each checkpoint passed, and the stages reached.
 
     ``frozen[i]`` is the record at checkpoint ``i``; ``record`` the latest one
-    applied.  ``reached`` (bits of :data:`FUNNEL_STAGES`) stops changing with the
+    applied.  ``reached`` (bits of `FUNNEL_STAGES`) stops changing with the
     stream once an event dated after ``on`` is met (``stopped``).
     """
 
@@ -506,7 +506,7 @@ def bulletin(campaign: Campaign, *, period: str, on: date, county: str | None = 
     ledger held them on ``on``; ``county`` and ``kind`` keep only the
     organizations of that county (``Organization.county``) or kind.
     Escalations and dismissals are filtered by the escalating organization.
-    Raises :class:`~rectify.errors.InvalidValueError` for an unknown period,
+    Raises `InvalidValueError` for an unknown period,
     a county no organization belongs to, or a kind neither the policy nor
     the population knows.
     """

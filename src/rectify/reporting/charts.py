@@ -3,7 +3,7 @@
 Drawn with matplotlib (the ``charts`` extra: ``pip install 'rectify[charts]'``),
 imported only inside these functions.  Figures are built on the Agg canvas
 without pyplot, and every setting is applied through
-:func:`matplotlib.rc_context`, so the host's matplotlib configuration is left
+`matplotlib.rc_context()`, so the host's matplotlib configuration is left
 as it was.
 
 - **SVG** keeps text as text (``svg.fonttype = "none"``): Chinese labels stay
@@ -11,11 +11,11 @@ as it was.
   labelled in the language asked for.
 - **PNG** is rasterised here and needs a CJK font known to matplotlib (Noto
   Sans/Serif CJK, WenQuanYi, Source Han, Droid Sans Fallback, ...; see
-  :func:`cjk_font`).  When none is installed a PNG asked for in Chinese is
+  `cjk_font()`).  When none is installed a PNG asked for in Chinese is
   labelled in English instead, rather than drawing empty boxes
   (``apt-get install fonts-noto-cjk`` on Debian fixes that).
 
-Chart names (:data:`CHARTS`): ``funnel``, ``kinds``, ``overdue_trend``.
+Chart names (`CHARTS`): ``funnel``, ``kinds``, ``overdue_trend``.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def chart_svg(bulletin: Bulletin, name: str, lang: str = "zh") -> str:
 def chart_png(bulletin: Bulletin, name: str, lang: str = "zh", dpi: int = 120) -> bytes:
     """The chart ``name`` of ``bulletin`` as PNG bytes.
 
-    Chinese labels need a CJK font (:func:`cjk_font`); when none is installed
+    Chinese labels need a CJK font (`cjk_font()`); when none is installed
     the PNG is labelled in English whatever ``lang`` says.  Requires
     matplotlib (the ``charts`` extra).
     """

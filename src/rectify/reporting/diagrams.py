@@ -1,12 +1,12 @@
 """Pictures: the workflow, a case's coverage and a county's coverage (mermaid and graphviz).
 
 Mermaid text is the default (it renders in Markdown viewers); graphviz DOT
-text needs nothing to produce, and :func:`render` turns it into SVG/PNG/PDF
+text needs nothing to produce, and `render()` turns it into SVG/PNG/PDF
 with the optional ``graphviz`` package (``pip install rectify[diagrams]``)
 and the graphviz programs.  Labels are Chinese (names, support levels,
 relations), with ids for lookup.
 
-The coverage pictures take the graph of :func:`rectify.coverage.build_graph`
+The coverage pictures take the graph of `rectify.coverage.build_graph()`
 (or any subgraph of it).
 """
 
@@ -53,7 +53,7 @@ _DOT_STYLES = {"support": 'style=bold, color="#c0392b"', "verification": "style=
 
 
 def workflow_mermaid(lang: str = "both") -> str:
-    """The case workflow as a mermaid state diagram (:func:`rectify.lifecycle.workflow.mermaid`)."""
+    """The case workflow as a mermaid state diagram (`rectify.lifecycle.workflow.mermaid()`)."""
     return _workflow_mermaid(lang=lang)
 
 
@@ -130,12 +130,12 @@ def coverage_dot(graph: Any, *, name: str = "coverage",
 
 
 def case_mermaid(graph: Any, case: str) -> str:
-    """Mermaid picture of one case's coverage (see :func:`rectify.coverage.case_subgraph`)."""
+    """Mermaid picture of one case's coverage (see `rectify.coverage.case_subgraph()`)."""
     return coverage_mermaid(case_subgraph(graph, case))
 
 
 def county_mermaid(graph: Any, county: str, *, open_only: bool = True) -> str:
-    """Mermaid picture of a county's coverage (see :func:`rectify.coverage.county_subgraph`)."""
+    """Mermaid picture of a county's coverage (see `rectify.coverage.county_subgraph()`)."""
     return coverage_mermaid(county_subgraph(graph, county, open_only=open_only), direction="RL")
 
 

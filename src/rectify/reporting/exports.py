@@ -2,15 +2,15 @@
 
 Two tables:
 
-- the **ledger**: one row per event, in position order (:data:`LEDGER_COLUMNS`);
+- the **ledger**: one row per event, in position order (`LEDGER_COLUMNS`);
 - the **case register**: one row per case as the events leave it
-  (:data:`CASE_COLUMNS`), with the state's Chinese label.
+  (`CASE_COLUMNS`), with the state's Chinese label.
 
 XLSX (needs the ``xlsx`` extra, openpyxl) puts each table on its own sheet
 with a bilingual header row frozen in place; CSV writes ``ledger.csv`` and
 ``cases.csv`` (UTF-8 with a byte-order mark, so spreadsheet programs read
 the Chinese) into a directory; JSON writes one document that
-:func:`import_json` loads back into an empty store with an identical replay
+`import_json()` loads back into an empty store with an identical replay
 and identical hashes.  Exports stream the ledger (the case register is held
 once in memory, one record per case).
 
@@ -106,7 +106,7 @@ CASE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("version", "版本", "Version"),
 )
 
-#: The export formats :func:`export` knows.
+#: The export formats `export()` knows.
 FORMATS = ("xlsx", "csv", "json")
 
 _FORMAT = "rectify-ledger"
@@ -114,7 +114,7 @@ _FORMAT_VERSION = 1
 
 
 def ledger_rows(store: LedgerStore) -> Iterator[dict[str, Any]]:
-    """One dict per stored event (keys of :data:`LEDGER_COLUMNS`), in position order."""
+    """One dict per stored event (keys of `LEDGER_COLUMNS`), in position order."""
     for entry in store.entries():
         data = orjson.loads(entry.payload)
         yield {"position": entry.position, "stream": entry.stream, "version": entry.version,
@@ -139,9 +139,9 @@ def _iso(value: Any) -> str:
 
 def case_rows(source: Campaign | LedgerStore,
               population: Population | None = None) -> list[dict[str, Any]]:
-    """One dict per case (keys of :data:`CASE_COLUMNS`), in case id order.
+    """One dict per case (keys of `CASE_COLUMNS`), in case id order.
 
-    ``source`` is a :class:`~rectify.campaign.Campaign` (its cases and
+    ``source`` is a `Campaign` (its cases and
     population) or a store (its events are projected here; organization
     names come from ``population`` if given).
     """
@@ -297,7 +297,7 @@ def import_json(path: str | os.PathLike[str], store: LedgerStore, *,
 
     The stored bytes, and so every hash, are those of the export: the chain is
     recomputed and checked against the exported hashes as the entries load.
-    Raises :class:`~rectify.errors.InvalidValueError` for a store that is not
+    Raises `InvalidValueError` for a store that is not
     empty, a file that is not a rectify export, or an export that was changed.
     """
     if len(store):

@@ -1,17 +1,17 @@
 """Rendering a bulletin (通报) as Markdown, HTML and XLSX, with its charts.
 
-The rows come from :func:`rectify.reporting.bulletin.bulletin`; this module only lays
+The rows come from `rectify.reporting.bulletin.bulletin()`; this module only lays
 them out.  Chinese labels by default, English with ``lang="en"``.
 
-- :func:`to_markdown`: a title, the header and one pipe table per table.
-- :func:`to_html`: one self-contained UTF-8 page (``lang="zh-CN"``): the
+- `to_markdown()`: a title, the header and one pipe table per table.
+- `to_html()`: one self-contained UTF-8 page (``lang="zh-CN"``): the
   tables and the charts as inline SVG (no external file, script or font).
   Charts need the ``charts`` extra (matplotlib); without it the page says so
   and keeps the tables.
-- :func:`to_xlsx`: a workbook (the ``xlsx`` extra, openpyxl) with an
+- `to_xlsx()`: a workbook (the ``xlsx`` extra, openpyxl) with an
   information sheet, one sheet per table with Chinese and English header rows
   frozen above the data, and a chart sheet when matplotlib is available.
-- :func:`write_bulletin`: all of these into a directory, with the charts as
+- `write_bulletin()`: all of these into a directory, with the charts as
   PNG and SVG files.
 """
 
@@ -40,7 +40,7 @@ __all__ = [
     "write_bulletin",
 ]
 
-#: Output formats :func:`write_bulletin` knows, with their file suffixes.
+#: Output formats `write_bulletin()` knows, with their file suffixes.
 FORMATS = {"md": ".md", "html": ".html", "xlsx": ".xlsx"}
 
 #: Chinese sheet names of the tables (Excel allows 31 characters); English
@@ -251,7 +251,7 @@ def to_xlsx(bulletin: Bulletin, path: str | Path | None = None, lang: str = "zh"
     """The bulletin as an XLSX workbook; written to ``path`` when given, returned as bytes.
 
     The first sheet holds the bulletin's header; then one sheet per table
-    (named in ``lang``: :data:`SHEET_NAMES` in Chinese, the table names in
+    (named in ``lang``: `SHEET_NAMES` in Chinese, the table names in
     English) whose first two rows are the headers in ``lang`` and in the
     other language, frozen above the data; dates are date cells and rates
     percentage cells.  With ``charts`` and matplotlib available, a last sheet
@@ -342,10 +342,10 @@ def write_bulletin(bulletin: Bulletin, out_dir: str | Path,
 
     Files are named ``<stem>.md``, ``<stem>.html``, ``<stem>.xlsx`` and
     ``<stem>-<chart>.png``/``.svg`` (``stem`` defaults to
-    :func:`bulletin_stem`); existing files are replaced.  Charts are written
+    `bulletin_stem()`); existing files are replaced.  Charts are written
     only when ``charts`` is true and matplotlib (the ``charts`` extra) is
     installed.  Returns the paths written, in that order.  Raises
-    :class:`~rectify.errors.InvalidValueError` for an unknown format or
+    `InvalidValueError` for an unknown format or
     language.
     """
     lang = _lang(lang)

@@ -9,7 +9,7 @@ support, supervise and verify cases, and assessments for 2016 and 2017.
 >>> len(population), sorted({o.kind for o in population})[:2]
 (228, ['agency', 'community'])
 
-:func:`population_from`, :func:`assessments_from` and :func:`people_from` take
+`population_from()`, `assessments_from()` and `people_from()` take
 what a user types after ``--population``: the word ``sample``, a directory
 holding ``organizations``/``assessments``/``people`` files (``.csv`` preferred
 over ``.json``), or the path of one file.
@@ -103,9 +103,9 @@ def source_file(source: str | Path, stem: str) -> Path:
 
 
 def population_from(source: str | Path) -> Population:
-    """Organizations from ``"sample"``, a directory or a file (see :func:`source_file`).
+    """Organizations from ``"sample"``, a directory or a file (see `source_file()`).
 
-    Raises :class:`~rectify.errors.InputError` as :func:`~rectify.inputs.load_organizations`.
+    Raises `InputError` as `load_organizations()`.
     """
     if str(source) == SAMPLE:
         return sample_population()
@@ -113,7 +113,7 @@ def population_from(source: str | Path) -> Population:
 
 
 def assessments_from(source: str | Path, population: Population | None = None) -> list[Assessment]:
-    """Assessments from ``"sample"``, a directory or a file (see :func:`source_file`).
+    """Assessments from ``"sample"``, a directory or a file (see `source_file()`).
 
     ``population``, when given, must contain every assessed organization.
     """
@@ -123,7 +123,7 @@ def assessments_from(source: str | Path, population: Population | None = None) -
 
 
 def people_from(source: str | Path) -> list[Person]:
-    """People from ``"sample"``, a directory or a file (see :func:`source_file`)."""
+    """People from ``"sample"``, a directory or a file (see `source_file()`)."""
     if str(source) == SAMPLE:
         return sample_people()
     return load_people(source_file(source, "people"))

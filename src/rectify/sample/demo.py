@@ -1,6 +1,6 @@
 """The demonstration run: two years of the sample county through the whole procedure.
 
-:func:`run_demo` drives a :class:`~rectify.Campaign` on the bundled sample
+`run_demo()` drives a `Campaign` on the bundled sample
 county (北岭县, fictional) with the given policy and store: identification
 with reasons, plans, five-level support (with a coverage gap found and then
 fixed), monthly reports, verifications including a failure and its

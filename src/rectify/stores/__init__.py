@@ -1,13 +1,13 @@
 """Event stores: where the ledger (台账) is kept.
 
-All stores follow :class:`~rectify.stores.base.EventStore`: append with an
+All stores follow `EventStore`: append with an
 expected version per stream (optimistic concurrency), idempotent by command
 id, all-or-nothing batches, and replay in append order.  They also keep the
-SHA-256 hash chain that :func:`rectify.stores.chain.verify` checks.
+SHA-256 hash chain that `rectify.stores.chain.verify()` checks.
 
-- :class:`MemoryStore`: in memory, for tests and simulations;
-- :class:`SQLiteStore`: one SQLite file, the embedded default;
-- :class:`~rectify.stores.postgres.PostgresStore`: PostgreSQL, for many
+- `MemoryStore`: in memory, for tests and simulations;
+- `SQLiteStore`: one SQLite file, the embedded default;
+- `PostgresStore`: PostgreSQL, for many
   processes or hosts (the ``postgres`` extra; imported on use).
 """
 

@@ -37,13 +37,13 @@ class SqlReads:
         return int(self._select(f"SELECT count(*) FROM {self._EVENTS}")[0][0])
 
     def version(self, stream: str) -> int:
-        """See :meth:`rectify.stores.base.EventStore.version`."""
+        """See `rectify.stores.base.EventStore.version()`."""
         rows = self._select(f"SELECT max(version) FROM {self._EVENTS} WHERE stream = "
                             f"{self._MARK}", (stream,))
         return int(rows[0][0] or 0)
 
     def read(self, stream: str) -> Iterator[Event]:
-        """See :meth:`rectify.stores.base.EventStore.read`."""
+        """See `rectify.stores.base.EventStore.read()`."""
         upcasters = self.upcasters
         rows = self._select(f"SELECT payload FROM {self._EVENTS} WHERE stream = {self._MARK}"
                             " ORDER BY version", (stream,))
@@ -60,19 +60,19 @@ class SqlReads:
             after = rows[-1][0]
 
     def replay(self) -> Iterator[Event]:
-        """See :meth:`rectify.stores.base.EventStore.replay` (read page by page)."""
+        """See `rectify.stores.base.EventStore.replay()` (read page by page)."""
         upcasters = self.upcasters
         for rows in self._pages("position, payload", 0):
             for _, payload in rows:
                 yield decode(payload, upcasters)
 
     def has_command(self, command: str) -> bool:
-        """See :meth:`rectify.stores.base.EventStore.has_command`."""
+        """See `rectify.stores.base.EventStore.has_command()`."""
         return bool(self._select(f"SELECT 1 FROM {self._COMMANDS} WHERE command = "
                                  f"{self._MARK}", (command,)))
 
     def entries(self, after: int = 0) -> Iterator[Entry]:
-        """See :meth:`rectify.stores.base.LedgerStore.entries`."""
+        """See `rectify.stores.base.LedgerStore.entries()`."""
         for rows in self._pages("position, stream, version, command, payload, previous, hash",
                                 after):
             for row in rows:
@@ -80,7 +80,7 @@ class SqlReads:
                             bytes(row[5]), bytes(row[6]))
 
     def head(self) -> Head:
-        """See :meth:`rectify.stores.base.LedgerStore.head`."""
+        """See `rectify.stores.base.LedgerStore.head()`."""
         rows = self._select(f"SELECT position, hash FROM {self._EVENTS} ORDER BY position "
                             "DESC LIMIT 1")
         return Head(rows[0][0], bytes(rows[0][1])) if rows else Head(0, GENESIS)

@@ -1,9 +1,9 @@
 """The contract every event store keeps, and the pieces the stores share.
 
 A store keeps *entries*: each event as its canonical JSON (see
-:mod:`rectify.stores.codec`) at a position (1, 2, 3... in append order),
+`rectify.stores.codec`) at a position (1, 2, 3... in append order),
 with the id of the command that appended it and its link in the SHA-256
-hash chain (``hash = sha256(previous + payload)``, see :mod:`rectify.stores.chain`).
+hash chain (``hash = sha256(previous + payload)``, see `rectify.stores.chain`).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class Entry:
 
     ``payload`` is the event's canonical JSON; ``hash`` is
     ``sha256(previous + payload)`` and ``previous`` the hash of the entry
-    before it (:data:`GENESIS` for the first).  ``command`` is the id of the
-    :class:`Append` that recorded it.
+    before it (`GENESIS` for the first).  ``command`` is the id of the
+    `Append` that recorded it.
     """
 
     position: int
@@ -72,7 +72,7 @@ class EventStore(Protocol):
 
         Returns, per item, ``True`` if it was appended and ``False`` if its
         command id was already recorded (an idempotent retry).  Raises
-        :class:`~rectify.errors.ConcurrencyConflict` if a stream is not at its
+        `ConcurrencyConflict` if a stream is not at its
         expected version; then nothing of the batch is kept.
         """
         ...
@@ -118,9 +118,9 @@ def check_batch(batch: Sequence[Append], versions: Mapping[str, int],
     ``versions`` maps streams to their current version (missing: 0) and
     ``recorded`` holds the command ids already stored.  Items whose command is
     recorded (or repeated within the batch) are skipped (``False``).  Raises
-    :class:`~rectify.errors.ConcurrencyConflict` for the first item whose
+    `ConcurrencyConflict` for the first item whose
     stream is not at its expected version, and
-    :class:`~rectify.errors.InvalidValueError` for events not numbered
+    `InvalidValueError` for events not numbered
     consecutively from it.
     """
     current: dict[str, int] = {}

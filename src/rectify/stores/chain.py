@@ -2,15 +2,15 @@
 
 Every stored entry carries ``hash = sha256(previous + payload)``, where
 ``payload`` is the event's canonical JSON (sorted keys, see
-:mod:`rectify.stores.codec`) and ``previous`` the hash of the entry before
+`rectify.stores.codec`) and ``previous`` the hash of the entry before
 it (32 zero bytes for the first).  Changing, deleting or moving any entry
-breaks the chain from that entry on; :func:`verify` walks the ledger once
+breaks the chain from that entry on; `verify()` walks the ledger once
 (streamed, constant memory) and names the first bad entry.
 
 Dropping the *last* entries leaves a shorter chain that is still valid, so
-the caller keeps a :class:`Checkpoint` of the head somewhere else (printed
+the caller keeps a `Checkpoint` of the head somewhere else (printed
 in a bulletin, in another system, or signed with an HMAC key) and passes it
-to :func:`verify`, which then also reports a truncated or rewritten tail.
+to `verify()`, which then also reports a truncated or rewritten tail.
 
 >>> from datetime import date
 >>> from rectify.events import PlanReturned
@@ -44,7 +44,7 @@ from rectify.stores.base import GENESIS, Entry, Head, LedgerStore
 
 __all__ = ["GENESIS", "BadEntry", "Checkpoint", "VerifyReport", "checkpoint", "link", "verify"]
 
-#: How far ahead :func:`verify` looks for an entry that was moved.
+#: How far ahead `verify()` looks for an entry that was moved.
 LOOKAHEAD = 1000
 
 
@@ -60,7 +60,7 @@ class Checkpoint:
     ``mac`` is an HMAC-SHA256 of the position and hash under a key the
     caller holds, so a checkpoint stored next to the ledger cannot be forged
     by someone who rewrites both.  ``str(checkpoint)`` is one line fit to
-    print; :meth:`parse` reads it back.
+    print; `parse()` reads it back.
     """
 
     position: int
@@ -122,7 +122,7 @@ class BadEntry:
 
 @attrs.frozen
 class VerifyReport:
-    """What :func:`verify` found: ``ok``, how many entries were checked, the first bad one."""
+    """What `verify()` found: ``ok``, how many entries were checked, the first bad one."""
 
     ok: bool
     checked: int
@@ -216,10 +216,10 @@ def verify(store: LedgerStore, head: Checkpoint | None = None, *,
            key: bytes | None = None) -> VerifyReport:
     """Check the whole hash chain of ``store`` and, if given, that it reaches ``head``.
 
-    Returns a :class:`VerifyReport` naming the first bad entry: edited,
+    Returns a `VerifyReport` naming the first bad entry: edited,
     deleted, reordered, or (against ``head``) a truncated or rewritten tail.
     With ``key`` the checkpoint's HMAC is checked first; a forged checkpoint
-    is an :class:`~rectify.errors.InvalidValueError`.
+    is an `InvalidValueError`.
     """
     if head is not None and key is not None and not head.authentic(key):
         raise InvalidValueError("checkpoint.mac", "an HMAC made with the given key",

@@ -1,10 +1,10 @@
 """Canonical JSON for events: what the ledger stores and what the hash chain covers.
 
-An event is stored as the canonical JSON of :func:`rectify.events.event_to_dict`
+An event is stored as the canonical JSON of `rectify.events.event_to_dict()`
 (keys sorted, no spaces, UTF-8; dates as ``YYYY-MM-DD``), encoded with
-orjson.  :func:`encode` builds the same bytes as
+orjson.  `encode()` builds the same bytes as
 ``orjson.dumps(event_to_dict(e), option=OPT_SORT_KEYS)`` without going
-through cattrs, and :func:`decode` reverses it, upcasting entries written
+through cattrs, and `decode()` reverses it, upcasting entries written
 with an older event schema first.
 
 >>> from datetime import date
@@ -115,7 +115,7 @@ def _fast_plan(cls: type[Event]) -> tuple[tuple[str, Callable[[Any], Any]], ...]
 
 
 def upcast(data: dict[str, Any], upcasters: Upcasters | None) -> dict[str, Any]:
-    """Bring an event dict written at an older schema up to :data:`SCHEMA_VERSION`."""
+    """Bring an event dict written at an older schema up to `SCHEMA_VERSION`."""
     schema = data.get("schema", SCHEMA_VERSION)
     name = str(data.get("type"))
     while isinstance(schema, int) and schema < SCHEMA_VERSION:

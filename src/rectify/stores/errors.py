@@ -1,6 +1,6 @@
 """Errors raised by the ledger stores, the hash chain and the exports.
 
-Each is a :class:`~rectify.errors.RectifyError` and a subclass of the builtin
+Each is a `RectifyError` and a subclass of the builtin
 it resembles; the message names the file (or DSN), what was expected, what
 was found and how to fix it.  When one of these is raised the existing ledger
 is left as it was.

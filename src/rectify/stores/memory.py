@@ -15,7 +15,7 @@ __all__ = ["MemoryStore"]
 class MemoryStore:
     """Keeps every event in a list; for tests, scripts and simulations.
 
-    It keeps the hash chain too, so :func:`rectify.stores.chain.verify` works on it
+    It keeps the hash chain too, so `rectify.stores.chain.verify()` works on it
     as on the durable stores.
     """
 
@@ -30,7 +30,7 @@ class MemoryStore:
         return len(self._events)
 
     def append(self, batch: Sequence[Append]) -> list[bool]:
-        """See :meth:`rectify.stores.base.EventStore.append`."""
+        """See `rectify.stores.base.EventStore.append()`."""
         return self.append_payloads(batch, None)
 
     def append_payloads(self, batch: Sequence[Append],
@@ -63,29 +63,29 @@ class MemoryStore:
         return accepted
 
     def version(self, stream: str) -> int:
-        """See :meth:`rectify.stores.base.EventStore.version`."""
+        """See `rectify.stores.base.EventStore.version()`."""
         return len(self._streams.get(stream, ()))
 
     def read(self, stream: str) -> Iterator[Event]:
-        """See :meth:`rectify.stores.base.EventStore.read`."""
+        """See `rectify.stores.base.EventStore.read()`."""
         return (self._events[i] for i in self._streams.get(stream, ()))
 
     def replay(self) -> Iterator[Event]:
-        """See :meth:`rectify.stores.base.EventStore.replay`."""
+        """See `rectify.stores.base.EventStore.replay()`."""
         return iter(self._events)
 
     def has_command(self, command: str) -> bool:
-        """See :meth:`rectify.stores.base.EventStore.has_command`."""
+        """See `rectify.stores.base.EventStore.has_command()`."""
         return command in self._commands
 
     def entries(self, after: int = 0) -> Iterator[Entry]:
-        """See :meth:`rectify.stores.base.LedgerStore.entries`."""
+        """See `rectify.stores.base.LedgerStore.entries()`."""
         if after <= 0:
             return iter(self._entries)
         return (entry for entry in self._entries if entry.position > after)
 
     def head(self) -> Head:
-        """See :meth:`rectify.stores.base.LedgerStore.head`."""
+        """See `rectify.stores.base.LedgerStore.head()`."""
         return Head(len(self._entries), self._entries[-1].hash if self._entries else GENESIS)
 
     def close(self) -> None:

@@ -1,13 +1,13 @@
 """The shared ledger: PostgreSQL through psycopg 3 (the ``postgres`` extra).
 
-Same contract and the same tables as :mod:`rectify.stores.sqlite`, in a
+Same contract and the same tables as `rectify.stores.sqlite`, in a
 schema of their own (``rectify`` unless told otherwise), plus a one-row
 ``head`` table holding the last position and hash.  Every append locks that
 row (``SELECT ... FOR UPDATE``) for the length of its transaction, so
 writers in many processes or on many hosts take turns: the version checks
 they make under the lock are authoritative, positions are gap-free and the
 hash chain is one line.  Rows go in with ``COPY``.  A conflict is a
-:class:`~rectify.errors.ConcurrencyConflict`; a batch is one transaction,
+`ConcurrencyConflict`; a batch is one transaction,
 so it is stored entirely or not at all.
 
 Create a database once (``createdb ledger``) and pass its DSN; the tables
@@ -71,10 +71,10 @@ class PostgresStore(SqlReads):
 
     Safe for many processes and hosts writing at once.  ``upcasters`` bring
     events stored with an older event schema up to date.  Raises
-    :class:`~rectify.stores.errors.LedgerUnavailable` when the server cannot
-    be reached, :class:`~rectify.stores.errors.LedgerCorrupt` when the schema
+    `LedgerUnavailable` when the server cannot
+    be reached, `LedgerCorrupt` when the schema
     holds other tables or misses one, and
-    :class:`~rectify.stores.errors.LedgerSchemaError` for an unknown storage
+    `LedgerSchemaError` for an unknown storage
     schema version.
     """
 
@@ -153,7 +153,7 @@ class PostgresStore(SqlReads):
     # -- writing -------------------------------------------------------------------
 
     def append(self, batch: Sequence[Append]) -> list[bool]:
-        """See :meth:`rectify.stores.base.EventStore.append`."""
+        """See `rectify.stores.base.EventStore.append()`."""
         return self.append_payloads(batch, None)
 
     def append_payloads(self, batch: Sequence[Append],

@@ -3,7 +3,7 @@
 The file holds three tables:
 
 ``ledger_schema``
-    one row: the storage schema version (:data:`STORAGE_SCHEMA`) and the
+    one row: the storage schema version (`STORAGE_SCHEMA`) and the
     date the ledger was created;
 ``events``
     one row per event: ``position`` (the integer primary key, 1, 2, 3... in
@@ -13,7 +13,7 @@ The file holds three tables:
 ``commands``
     every command id recorded (primary key: idempotency).
 
-It runs in WAL mode; each :meth:`SQLiteStore.append` is one ``BEGIN
+It runs in WAL mode; each `SQLiteStore.append()` is one ``BEGIN
 IMMEDIATE`` transaction, so a batch is stored entirely or not at all even if
 the process is killed, and concurrent writers (threads or processes) queue
 for the write lock.  Reads page through the table by position, so replay
@@ -107,13 +107,13 @@ class SQLiteStore(SqlReads):
     ``pragmas`` are extra ``PRAGMA name=value`` settings (for example
     ``{"max_page_count": 1000}`` to cap the size).  ``upcasters`` bring
     events stored with an older event schema up to date (see
-    :mod:`rectify.stores.codec`).
+    `rectify.stores.codec`).
 
-    Raises :class:`~rectify.stores.errors.LedgerCorrupt` for a file that is
+    Raises `LedgerCorrupt` for a file that is
     not a rectify ledger (or misses a table),
-    :class:`~rectify.stores.errors.LedgerSchemaError` for an unknown storage
-    schema and :class:`~rectify.stores.errors.LedgerReadOnly` /
-    :class:`~rectify.stores.errors.LedgerFull` when a write cannot happen; in
+    `LedgerSchemaError` for an unknown storage
+    schema and `LedgerReadOnly` /
+    `LedgerFull` when a write cannot happen; in
     every case the file is left as it was.
     """
 
@@ -235,7 +235,7 @@ class SQLiteStore(SqlReads):
     # -- writing -------------------------------------------------------------------
 
     def append(self, batch: Sequence[Append]) -> list[bool]:
-        """See :meth:`rectify.stores.base.EventStore.append`."""
+        """See `rectify.stores.base.EventStore.append()`."""
         return self.append_payloads(batch, [[encode(e) for e in item.events]
                                             for item in batch])
 

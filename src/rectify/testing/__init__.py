@@ -1,17 +1,17 @@
 """Tools for testing rectify policies and code that embeds rectify.
 
-Needs the ``testing`` extra (hypothesis).  Importing :mod:`rectify` never
+Needs the ``testing`` extra (hypothesis).  Importing `rectify` never
 imports this package.  The kit:
 
-- :mod:`rectify.testing.strategies`: hypothesis strategies for the domain
+- `rectify.testing.strategies`: hypothesis strategies for the domain
   (also registered for ``st.from_type`` through hypothesis' entry point);
-- :mod:`rectify.testing.machine`: the stateful :class:`CampaignMachine`
-  (:func:`machine_for`) and :func:`check_ledger`;
-- :mod:`rectify.testing.invariants`: the catalogue of named invariants;
-- :func:`check_policy` (:mod:`rectify.testing.check`) and :func:`replay`
-  (:mod:`rectify.testing.replay`);
-- :mod:`rectify.testing.reference`: a naive reference model;
-- :mod:`rectify.testing.pytest_plugin`: ``rectify_`` fixtures, enabled explicitly.
+- `rectify.testing.machine`: the stateful `CampaignMachine`
+  (`machine_for()`) and `check_ledger()`;
+- `rectify.testing.invariants`: the catalogue of named invariants;
+- `check_policy()` (`rectify.testing.check`) and `replay()`
+  (`rectify.testing.replay`);
+- `rectify.testing.reference`: a naive reference model;
+- `rectify.testing.pytest_plugin`: ``rectify_`` fixtures, enabled explicitly.
 
 The names below are imported lazily, so ``import rectify.testing`` stays cheap.
 """

@@ -1,9 +1,9 @@
 """The ``hypothesis`` entry point: register rectify's strategies for ``st.from_type``.
 
-Hypothesis calls :func:`_register` when it is imported, if rectify is
+Hypothesis calls `_register()` when it is imported, if rectify is
 installed (``[project.entry-points.hypothesis]`` in pyproject.toml).  Then
 ``st.from_type(Policy)``, ``Population``, ``Organization``, ``Assessment``,
-``Person`` and ``Plan`` draw valid values.  Importing :mod:`rectify` itself
+``Person`` and ``Plan`` draw valid values.  Importing `rectify` itself
 never imports hypothesis.
 """
 

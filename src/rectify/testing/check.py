@@ -5,8 +5,8 @@ populations with assessments (scope ``identification``) or multi-year
 campaigns with a command sequence (scopes ``campaign`` and ``ledger``) — and
 checks it.  A violated invariant is reported with its shrunk counterexample
 (the minimal failing example hypothesis ends with), printable
-(:meth:`Counterexample.render`) and as JSON (:meth:`Counterexample.to_json`)
-that :func:`rectify.testing.replay.replay` and ``rectify replay`` run again.
+(`Counterexample.render()`) and as JSON (`Counterexample.to_json()`)
+that `rectify.testing.replay.replay()` and ``rectify replay`` run again.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def campaign_examples(draw: st.DrawFn, policy: Policy, *, max_years: int = 3,
     """Campaigns over a part of the machine's forest: 1–``max_years`` years and some steps.
 
     The organizations are a parent-closed subset of
-    :func:`~rectify.testing.machine.campaign_forest` (kinds the policy lacks
+    `campaign_forest()` (kinds the policy lacks
     are replaced by its own); scores come from a short list that starts
     with a listing score, so counterexamples shrink to listed organizations.
     """
@@ -109,7 +109,7 @@ def evaluate(invariant: Invariant, policy: Policy,
              example: IdentificationExample | CampaignExample) -> list[str]:
     """The violation messages of ``invariant`` on ``example`` under ``policy``.
 
-    A campaign example is run first (:func:`~rectify.testing.invariants.run_campaign`).
+    A campaign example is run first (`run_campaign()`).
     An exception raised while checking is reported as a violation.
     """
     try:
@@ -142,7 +142,7 @@ class Counterexample:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Counterexample:
-        """Read what :meth:`to_json` wrote."""
+        """Read what `to_json()` wrote."""
         example: IdentificationExample | CampaignExample
         if data["scope"] == "identification":
             example = IdentificationExample.from_json(data["example"])
@@ -184,7 +184,7 @@ class InvariantResult:
 
 @attrs.frozen
 class PolicyReport:
-    """What :func:`check_policy` found, per invariant."""
+    """What `check_policy()` found, per invariant."""
 
     policy: Policy
     results: tuple[InvariantResult, ...]
@@ -276,11 +276,11 @@ def _check_one(invariant: Invariant, policy: Policy, max_examples: int,
 
 def check_policy(policy: Policy, invariants: Iterable[str | Invariant] | None = None,
                  max_examples: int = 100, seed: int | None = None) -> PolicyReport:
-    """Check ``policy`` against ``invariants`` (names or :class:`Invariant`; all by default).
+    """Check ``policy`` against ``invariants`` (names or `Invariant`; all by default).
 
     Each invariant gets up to ``max_examples`` generated examples; ``seed``
-    makes the run reproducible.  Returns a :class:`PolicyReport`; a violated
-    invariant carries its shrunk :class:`Counterexample`.
+    makes the run reproducible.  Returns a `PolicyReport`; a violated
+    invariant carries its shrunk `Counterexample`.
     """
     chosen: Sequence[Invariant] = select(invariants)
     results = tuple(_check_one(inv, policy, max_examples, seed) for inv in chosen)

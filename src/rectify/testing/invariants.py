@@ -1,17 +1,17 @@
 """A catalogue of named invariants (不变量) that a policy is expected to keep.
 
-Each :class:`Invariant` has a name, an English and a Chinese description, a
+Each `Invariant` has a name, an English and a Chinese description, a
 scope and a check function that returns the violation messages (an empty
 list when it holds):
 
-- scope ``"identification"`` checks an :class:`IdentificationExample`
+- scope ``"identification"`` checks an `IdentificationExample`
   (a population, its assessments for one year);
-- scopes ``"campaign"`` and ``"ledger"`` check a :class:`CampaignRun`, the
-  result of running a :class:`CampaignExample` (a population, assessments for
+- scopes ``"campaign"`` and ``"ledger"`` check a `CampaignRun`, the
+  result of running a `CampaignExample` (a population, assessments for
   one or more years, a sequence of commands) on the in-memory store.
 
-:data:`CATALOGUE` holds the built-in invariants; :func:`register` adds your
-own (or replaces one of the same name), :func:`get` and :func:`select` look
+`CATALOGUE` holds the built-in invariants; `register()` adds your
+own (or replaces one of the same name), `get()` and `select()` look
 them up.  The examples and the driver that runs them are plain data and code
 without hypothesis, so that a saved counterexample can be replayed anywhere.
 """
@@ -65,7 +65,7 @@ __all__ = [
 
 Scope = Literal["identification", "campaign", "ledger"]
 
-#: What a :class:`Step` does with an organization's case in a year.
+#: What a `Step` does with an organization's case in a year.
 ACTIONS: tuple[str, ...] = ("pass", "fail", "fail_then_pass", "plan_only", "reopen")
 
 #: The number of consecutive listings the domain requires before a dismissal (连续两年).
@@ -102,7 +102,7 @@ def _assessment_from(d: Mapping[str, Any]) -> Assessment:
 
 @attrs.frozen
 class IdentificationExample:
-    """A population and its assessments for :attr:`year`: the input of an identification."""
+    """A population and its assessments for `year`: the input of an identification."""
 
     organizations: tuple[Organization, ...]
     assessments: tuple[Assessment, ...]
@@ -110,18 +110,18 @@ class IdentificationExample:
 
     @property
     def population(self) -> Population:
-        """The organizations as a :class:`~rectify.forest.Population`."""
+        """The organizations as a `Population`."""
         return Population(list(self.organizations))
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready data; :meth:`from_json` reads it back."""
+        """JSON-ready data; `from_json()` reads it back."""
         return {"year": self.year,
                 "organizations": [_org_json(o) for o in self.organizations],
                 "assessments": [_assessment_json(a) for a in self.assessments]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> IdentificationExample:
-        """Read what :meth:`to_json` wrote."""
+        """Read what `to_json()` wrote."""
         return cls(tuple(_org_from(o) for o in data["organizations"]),
                    tuple(_assessment_from(a) for a in data["assessments"]), int(data["year"]))
 
@@ -143,7 +143,7 @@ class IdentificationExample:
 class Step:
     """One command of a campaign example: ``action`` on ``org``'s case in year ``year``.
 
-    Actions (:data:`ACTIONS`): ``pass`` drives the case to delisting with a
+    Actions (`ACTIONS`): ``pass`` drives the case to delisting with a
     passing verification; ``fail`` drives it to a failed verification;
     ``fail_then_pass`` fails once, then passes and delists; ``plan_only``
     files a plan; ``reopen`` drives to delisting and reopens the case.  A
@@ -170,11 +170,11 @@ class CampaignExample:
 
     @property
     def population(self) -> Population:
-        """The organizations as a :class:`~rectify.forest.Population`."""
+        """The organizations as a `Population`."""
         return Population(list(self.organizations))
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready data; :meth:`from_json` reads it back."""
+        """JSON-ready data; `from_json()` reads it back."""
         return {"years": list(self.years),
                 "organizations": [_org_json(o) for o in self.organizations],
                 "assessments": [_assessment_json(a) for a in self.assessments],
@@ -182,7 +182,7 @@ class CampaignExample:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CampaignExample:
-        """Read what :meth:`to_json` wrote."""
+        """Read what `to_json()` wrote."""
         return cls(tuple(_org_from(o) for o in data["organizations"]),
                    tuple(_assessment_from(a) for a in data["assessments"]),
                    tuple(int(y) for y in data["years"]),
@@ -207,7 +207,7 @@ class CampaignExample:
 
 @attrs.frozen
 class CampaignRun:
-    """The outcome of :func:`run_campaign`: the campaign, its store and what happened.
+    """The outcome of `run_campaign()`: the campaign, its store and what happened.
 
     ``snapshots`` holds the ledger's entry hashes after each year (to check
     that the ledger only grows); ``trace`` says, per step, what was done or
@@ -237,7 +237,7 @@ def run_campaign(policy: Policy, example: CampaignExample) -> CampaignRun:
     """Run ``example`` under ``policy`` on a fresh in-memory store, deterministically.
 
     Each year: identify, open the cases (``OD-1`` of
-    :func:`~rectify.testing.machine.campaign_people`), apply the year's
+    `campaign_people()`), apply the year's
     steps with correct commands, close the year.  A refused command is
     recorded in the trace, not raised: invariants judge the ledger.
     """
@@ -376,8 +376,8 @@ class Invariant:
     """A named guarantee: ``check`` returns the violation messages, empty when it holds.
 
     ``check`` takes ``(policy, example)`` for scope ``"identification"`` (an
-    :class:`IdentificationExample`) and ``(policy, run)`` for scopes
-    ``"campaign"`` and ``"ledger"`` (a :class:`CampaignRun`).
+    `IdentificationExample`) and ``(policy, run)`` for scopes
+    ``"campaign"`` and ``"ledger"`` (a `CampaignRun`).
     """
 
     name: str
@@ -387,12 +387,12 @@ class Invariant:
     check: Callable[[Policy, Any], list[str]] = attrs.field(eq=False, repr=False)
 
 
-#: The invariants by name, in catalogue order; extend with :func:`register`.
+#: The invariants by name, in catalogue order; extend with `register()`.
 CATALOGUE: dict[str, Invariant] = {}
 
 
 def register(invariant: Invariant) -> Invariant:
-    """Add ``invariant`` to :data:`CATALOGUE` (replacing one of the same name); return it."""
+    """Add ``invariant`` to `CATALOGUE` (replacing one of the same name); return it."""
     if invariant.scope not in ("identification", "campaign", "ledger"):
         raise ValueError(f"unknown scope {invariant.scope!r} of invariant {invariant.name!r}")
     CATALOGUE[invariant.name] = invariant

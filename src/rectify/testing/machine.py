@@ -1,16 +1,16 @@
-"""A hypothesis state machine that drives a :class:`~rectify.Campaign` as officials would.
+"""A hypothesis state machine that drives a `Campaign` as officials would.
 
-:class:`CampaignMachine` opens cases year after year from generated
+`CampaignMachine` opens cases year after year from generated
 assessments and issues every case command (complete and vague plans, support
 assignments that provoke independence conflicts, reports, passing and failing
 verifications, delisting, reopening, closing years) from actors with and
 without the right to issue them.  After every step it checks the ledger
 against an independent reference:
 
-- a refused command (:class:`~rectify.errors.CommandRefused` or
-  :class:`~rectify.errors.PermissionDenied`) changed nothing;
+- a refused command (`CommandRefused` or
+  `PermissionDenied`) changed nothing;
 - every recorded event moved its case along an edge of the workflow definition,
-  and its actor held the right to issue the command (:func:`~rectify.lifecycle.permissions.missing_right`);
+  and its actor held the right to issue the command (`missing_right()`);
 - no case was delisted without a passing verification whose team shares no one
   with the supporters at delisting time; a case is sent back for re-rectification
   only by a failed verification;
@@ -28,7 +28,7 @@ Use it with your own policy::
 
     TestMyCounty = machine_for(load_policy("my-county.toml")).TestCase
 
-Two organizations of the built-in forest (:data:`ALWAYS_LISTED`, a direct
+Two organizations of the built-in forest (`ALWAYS_LISTED`, a direct
 village and a second-tier branch) score 0 every year, so every run reaches the
 escalation and its cascade; the teardown drives one case through every state
 and asserts that they were all reached.
@@ -91,7 +91,7 @@ __all__ = [
     "machine_for",
 ]
 
-#: Organizations of :func:`campaign_forest` that score 0 every year (grade D, last place):
+#: Organizations of `campaign_forest()` that score 0 every year (grade D, last place):
 #: listed every year, they escalate; the second-tier one cascades to its committee.
 ALWAYS_LISTED: tuple[str, ...] = ("T1-01", "V01")
 
@@ -215,7 +215,7 @@ class _RefCase:
 
 @attrs.frozen
 class LedgerFacts:
-    """What :func:`check_ledger` found: the cases replayed and the accountability records."""
+    """What `check_ledger()` found: the cases replayed and the accountability records."""
 
     cases: dict[str, CaseRecord]
     listings: dict[int, set[str]]
@@ -241,7 +241,7 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
 
     The state of each case is followed on the workflow *definition*'s edges
     (not the compiled table) and its supporters and latest verification are
-    kept independently of :func:`rectify.lifecycle.case.apply_event`.
+    kept independently of `rectify.lifecycle.case.apply_event()`.
     """
     edges = {(s, t): d for s, t, d in WORKFLOW.edges()}
     records: dict[str, CaseRecord] = {}
@@ -360,9 +360,9 @@ def _check_escalations(population: Population, policy: Policy,
 
 
 class CampaignMachine(RuleBasedStateMachine):
-    """Drives one campaign of :attr:`policy` over :attr:`population`; see the module docs.
+    """Drives one campaign of `policy` over `population`; see the module docs.
 
-    Subclass with other class attributes, or call :func:`machine_for`.
+    Subclass with other class attributes, or call `machine_for()`.
     """
 
     policy: ClassVar[Policy] = load_policy()
@@ -880,9 +880,9 @@ class CampaignMachine(RuleBasedStateMachine):
 
 def machine_for(policy: Policy, *, engine: str = "table",
                 population: Population | None = None) -> type[CampaignMachine]:
-    """A :class:`CampaignMachine` subclass for ``policy`` (and ``engine``, ``population``).
+    """A `CampaignMachine` subclass for ``policy`` (and ``engine``, ``population``).
 
-    A custom ``population`` must contain the codes of :data:`ALWAYS_LISTED`,
+    A custom ``population`` must contain the codes of `ALWAYS_LISTED`,
     with ``T1-01`` a second-tier branch under ``T1``, and kinds ``policy`` knows.
     """
     attributes: dict[str, Any] = {"policy": policy, "engine": engine}

@@ -1,10 +1,10 @@
 """A deliberately naive reference model of identification and of the case rules.
 
-It is written independently of :mod:`rectify.identify` and
-:mod:`rectify.lifecycle.workflow` — one organization at a time, decimal arithmetic,
+It is written independently of `rectify.identify` and
+`rectify.lifecycle.workflow` — one organization at a time, decimal arithmetic,
 the transitions typed out from ``domain.md`` — so that a differential test
 can compare the library with it on generated inputs.  Where the library
-differs on purpose, the difference is declared in :data:`DECLARED_DIFFERENCES`
+differs on purpose, the difference is declared in `DECLARED_DIFFERENCES`
 and counted by the comparison, never hidden.
 """
 
@@ -131,7 +131,7 @@ class WorkflowComparison:
 
 
 def compare_workflow(table: dict[tuple[str, str], str]) -> WorkflowComparison:
-    """Compare a compiled transition table with :data:`REFERENCE_TRANSITIONS`."""
+    """Compare a compiled transition table with `REFERENCE_TRANSITIONS`."""
     agreeing, declared, unexplained = [], [], []
     for key in sorted(set(table) | set(REFERENCE_TRANSITIONS)):
         if table.get(key) == REFERENCE_TRANSITIONS.get(key):

@@ -1,7 +1,7 @@
 """Replay a saved counterexample (or every counterexample of a saved report).
 
 ``rectify check-policy --json`` writes a report whose violated invariants
-carry their counterexample, policy included; :func:`replay` runs each one
+carry their counterexample, policy included; `replay()` runs each one
 again and returns the messages the invariant gives now.  Needs no
 hypothesis: the counterexample is plain data.
 """
@@ -61,7 +61,7 @@ def load_counterexamples(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def replay_one(data: Mapping[str, Any]) -> Replayed:
-    """Run one counterexample (as :meth:`Counterexample.to_json` wrote it) again."""
+    """Run one counterexample (as `Counterexample.to_json()` wrote it) again."""
     invariant = get(data["invariant"])
     policy = Policy.from_dict(data["policy"], source="counterexample")
     example: IdentificationExample | CampaignExample

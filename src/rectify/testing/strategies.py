@@ -145,7 +145,7 @@ def plans(draw: st.DrawFn, policy: Policy, on: date, complete: bool | None = Non
     ``complete=True`` gives plans the guards accept (problems tied to the
     policy's aspects, measures, responsible people, a deadline within the
     limit); ``complete=False`` gives vague plans with at least one gap of
-    :data:`PLAN_GAPS`; ``None`` draws either.
+    `PLAN_GAPS`; ``None`` draws either.
     """
     aspects = draw(st.lists(st.sampled_from(sorted(policy.aspects)), min_size=1, max_size=3,
                             unique=True))
@@ -226,9 +226,9 @@ _CASE_STATES = ("identified", "planned", "supported", "verifying", "accepted", "
 @st.composite
 def coverages(draw: st.DrawFn, policy: Policy | None = None, *, min_cases: int = 1,
               max_orgs: int = 12, max_load: int = 2) -> Any:
-    """Valid coverage snapshots (:class:`rectify.coverage.Coverage`) on which no check fires.
+    """Valid coverage snapshots (`rectify.coverage.Coverage`) on which no check fires.
 
-    A forest (:func:`populations`) with its secretaries, cases of year 2017
+    A forest (`populations()`) with its secretaries, cases of year 2017
     in any state with every required support level held by a cadre of the
     level's role (nobody above ``max_load`` open cases), one or two
     independent verifiers per case, county leaders with one or two township
@@ -305,7 +305,7 @@ PERSON_ROLES: tuple[str, ...] = (
 
 
 def people() -> st.SearchStrategy[Any]:
-    """People (:class:`rectify.model.Person`) with an id, a Chinese name and some roles."""
+    """People (`rectify.model.Person`) with an id, a Chinese name and some roles."""
     from rectify.model import Person
 
     return st.builds(

@@ -561,7 +561,7 @@ class Campaign:
             current = versions.get(step.stream, self.store.version(step.stream))
             event = step.event(stream=step.stream, version=current + 1, actor=actor.id, on=on,
                                policy=fingerprint, command=step.command,
-                               **step.fields)  # type: ignore[arg-type]
+                               **step.fields)
             versions[step.stream] = current + 1
             batch.append(Append(step.stream, current, (event,), step.command))
         self._commit(batch)

@@ -11,7 +11,7 @@ bulk path and the testing kit all go through these records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -208,6 +208,10 @@ class ReleaseSupport(CaseCommand):
         return Built(SupportReleased, {"level": self.level, "person": holder})
 
 
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
 def _month_ok(month: str) -> bool:
     return (len(month) == 7 and month[4] == "-" and (month[:4] + month[5:]).isdigit()
             and 1 <= int(month[5:]) <= 12)
@@ -221,7 +225,7 @@ class RecordReport(CaseCommand):
     case: str
     kind: str
     month: str
-    resolved: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    resolved: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     note: str = ""
 
     def build(self, ctx: Context, case: CaseRecord) -> Built | list[str]:
@@ -264,7 +268,7 @@ class RecordVerification(CaseCommand):
     case: str
     score: float
     votes: Votes
-    team: tuple[str, ...] = attrs.field(converter=tuple)
+    team: tuple[str, ...] = attrs.field(converter=_strings)
 
     def build(self, ctx: Context, case: CaseRecord) -> Built | list[str]:
         """Failing sends the case back with a new deadline; the team must be independent."""

@@ -181,7 +181,7 @@ class SupportedCase(Protocol):
         """The case's organization code."""
 
     @property
-    def support(self) -> tuple[tuple[str, ...], ...]:
+    def support(self) -> tuple[tuple[object, ...], ...]:
         """``(level, holder, ...)`` of each current support assignment."""
 
     @property

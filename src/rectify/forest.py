@@ -77,6 +77,17 @@ class Population:
             parent = org.parent
         return tuple(chain)
 
+    def chain_secretaries(self, code: str) -> frozenset[str]:
+        """The secretaries of ``code`` and of every organization above it (vacant posts left out).
+
+        These people may not verify the organization's case.  An unknown code
+        gives an empty set.
+        """
+        org = self.get(code)
+        if org is None:
+            return frozenset()
+        return frozenset(o.secretary for o in (org, *self.ancestors(code)) if o.secretary)
+
     def kind_sizes(self) -> dict[str, int]:
         """How many organizations there are of each kind."""
         return dict(Counter(o.kind for o in self._orgs))

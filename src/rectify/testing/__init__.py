@@ -1,19 +1,23 @@
 """Tools for testing rectify policies and code that embeds rectify.
 
-Needs the ``testing`` extra (hypothesis).  Importing `rectify` never
-imports this package.  The kit:
+Importing `rectify` never imports this package.  The kit:
 
 - `rectify.testing.strategies`: hypothesis strategies for the domain
   (also registered for ``st.from_type`` through hypothesis' entry point);
-- `rectify.testing.machine`: the stateful `CampaignMachine`
-  (`machine_for()`) and `check_ledger()`;
-- `rectify.testing.invariants`: the catalogue of named invariants;
+- `rectify.testing.machine`: the stateful `CampaignMachine` (`machine_for()`);
+- `rectify.testing.invariants`: the catalogue of named invariants, judging the
+  examples of `rectify.testing.examples` as `rectify.testing.driver` runs them;
+- `rectify.testing.county`: the kit's small county and its people;
+- `rectify.testing.ledger_rules`: `check_ledger()`, the rules every ledger keeps;
 - `check_policy()` (`rectify.testing.check`) and `replay()`
   (`rectify.testing.replay`);
 - `rectify.testing.reference`: a naive reference model;
 - `rectify.testing.pytest_plugin`: ``rectify_`` fixtures, enabled explicitly.
 
-The names below are imported lazily, so ``import rectify.testing`` stays cheap.
+Only `strategies`, `machine` and `check` need the ``testing`` extra
+(hypothesis); the rest, and so the replay of a saved counterexample, work
+without it.  The names below are imported lazily, so ``import rectify.testing``
+stays cheap.
 """
 
 from __future__ import annotations
@@ -23,21 +27,32 @@ from typing import Any
 
 __all__ = [
     "CATALOGUE",
+    "CampaignExample",
     "CampaignMachine",
+    "CampaignRun",
     "Counterexample",
+    "IdentificationExample",
     "Invariant",
     "InvariantResult",
+    "LedgerFacts",
     "PolicyReport",
+    "campaign_forest",
+    "campaign_people",
     "check_ledger",
     "check_policy",
     "machine_for",
     "register",
     "replay",
+    "run_campaign",
 ]
 
 _WHERE = {
     "CATALOGUE": "invariants", "Invariant": "invariants", "register": "invariants",
-    "CampaignMachine": "machine", "check_ledger": "machine", "machine_for": "machine",
+    "CampaignMachine": "machine", "machine_for": "machine",
+    "check_ledger": "ledger_rules", "LedgerFacts": "ledger_rules",
+    "campaign_forest": "county", "campaign_people": "county",
+    "CampaignExample": "examples", "IdentificationExample": "examples",
+    "run_campaign": "driver", "CampaignRun": "driver",
     "Counterexample": "check", "InvariantResult": "check", "PolicyReport": "check",
     "check_policy": "check", "replay": "replay",
 }

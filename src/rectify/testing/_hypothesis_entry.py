@@ -12,7 +12,9 @@ from __future__ import annotations
 
 def _register() -> None:
     """Register rectify's domain types with hypothesis' ``st.register_type_strategy``."""
+    import importlib
     from datetime import date
+    from typing import Any
 
     from hypothesis import strategies as st
 
@@ -20,15 +22,19 @@ def _register() -> None:
     from rectify.lifecycle.case import Plan
     from rectify.model import Assessment, Organization, Person
     from rectify.policy import Policy, load_policy
-    from rectify.testing import strategies as rs
 
-    st.register_type_strategy(Policy, st.deferred(rs.policies))
-    st.register_type_strategy(Population, st.deferred(rs.populations))
+    # Hypothesis may run this hook while rectify.testing.strategies is itself importing
+    # hypothesis; the module is therefore looked up only when a strategy is drawn.
+    def rs() -> Any:
+        return importlib.import_module("rectify.testing.strategies")
+
+    st.register_type_strategy(Policy, st.deferred(lambda: rs().policies()))
+    st.register_type_strategy(Population, st.deferred(lambda: rs().populations()))
     st.register_type_strategy(Organization, st.deferred(
-        lambda: rs.populations().flatmap(lambda p: st.sampled_from(p.organizations))))
+        lambda: rs().populations().flatmap(lambda p: st.sampled_from(p.organizations))))
     st.register_type_strategy(Assessment, st.deferred(
-        lambda: rs.populations(max_size=5).flatmap(rs.assessments_for).flatmap(
+        lambda: rs().populations(max_size=5).flatmap(rs().assessments_for).flatmap(
             st.sampled_from)))
-    st.register_type_strategy(Person, st.deferred(rs.people))
+    st.register_type_strategy(Person, st.deferred(lambda: rs().people()))
     st.register_type_strategy(Plan, st.deferred(
-        lambda: rs.plans(load_policy(), date(2017, 3, 1))))
+        lambda: rs().plans(load_policy(), date(2017, 3, 1))))

@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-import attrs
 from hypothesis import event, note
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -51,22 +50,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from rectify.campaign import Campaign
 from rectify.errors import CommandRefused, PermissionDenied
 from rectify.events import (
-    AppraisalRecorded,
-    CaseCarriedOver,
-    CaseDelisted,
-    CaseOpened,
-    CaseReopened,
-    EscalationRecorded,
-    Event,
-    PlanFiled,
-    PlanReturned,
-    ReportRecorded,
-    SecretaryDismissed,
     SupportAssigned,
-    SupportReleased,
-    TalkRecorded,
-    VerificationRecorded,
-    VerificationRequested,
 )
 from rectify.forest import Population
 from rectify.identify import identify
@@ -74,53 +58,36 @@ from rectify.lifecycle._commands import REPORT_KINDS
 from rectify.lifecycle.case import CaseRecord, Plan, case_id
 from rectify.lifecycle.guards import Votes
 from rectify.lifecycle.permissions import missing_right
-from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW
-from rectify.model import Assessment, Organization, OrgForm, Person, Tier
+from rectify.model import Assessment, Person
 from rectify.policy import Policy, load_policy
 from rectify.stores.memory import MemoryStore
+from rectify.testing.county import (
+    _CLEAN_VERIFIER,
+    _VERIFIERS_TO_BE,
+    ALWAYS_LISTED,
+    campaign_forest,
+    campaign_people,
+)
+from rectify.testing.ledger_rules import COMMAND_OF, LedgerFacts, check_ledger
 from rectify.testing.strategies import plans, verification_results
 
 __all__ = [
     "ALWAYS_LISTED",
     "COMMAND_OF",
     "CampaignMachine",
+    "LedgerFacts",
     "campaign_forest",
     "campaign_people",
     "check_ledger",
     "machine_for",
 ]
 
-#: Organizations of `campaign_forest()` that score 0 every year (grade D, last place):
-#: listed every year, they escalate; the second-tier one cascades to its committee.
-ALWAYS_LISTED: tuple[str, ...] = ("T1-01", "V01")
 
-#: The command that records each event type.
-COMMAND_OF: Mapping[type[Event], str] = {
-    CaseOpened: "open_cases",
-    EscalationRecorded: "open_cases",
-    SecretaryDismissed: "open_cases",
-    PlanFiled: "file_plan",
-    PlanReturned: "return_plan",
-    SupportAssigned: "assign_support",
-    SupportReleased: "release_support",
-    ReportRecorded: "record_report",
-    VerificationRequested: "request_verification",
-    VerificationRecorded: "record_verification",
-    CaseDelisted: "delist",
-    CaseReopened: "reopen",
-    CaseCarriedOver: "close_year",
-    TalkRecorded: "record_talk",
-    AppraisalRecorded: "record_appraisal",
-}
 
 #: Scores the other organizations draw from: grade boundaries and ties (cheap to generate).
 _SCORES = (1.0, 45.0, 59.5, 60.0, 60.0, 69.5, 70.0, 75.0, 79.5, 80.0, 85.0, 89.5, 90.0, 100.0)
 
-#: Verifiers who are never assigned as supporters, so a clean team always exists.
-_CLEAN_VERIFIER = "VER-3"
-#: People who verify and may also be assigned as supporters (independence conflicts).
-_VERIFIERS_TO_BE = ("VER-1", "MIX-1")
 
 
 def _event(text: str) -> None:
@@ -135,228 +102,22 @@ def _note(text: str) -> None:
         note(text)
 
 
-def campaign_forest() -> Population:
-    """A small county: a township committee and a general branch with second-tier branches.
-
-    Kinds village, community, agency and non_public; every organization has a
-    known secretary ``S-<code>`` except the vacant branch ``T1-03``.
-    """
-    def org(code: str, kind: str, tier: Tier = Tier.DIRECT, form: OrgForm = OrgForm.BRANCH,
-            parent: str | None = None, secretary: bool = True) -> Organization:
-        return Organization(code, f"{code} 党组织", kind, tier, form, parent=parent,
-                            secretary=f"S-{code}" if secretary else None)
-
-    second = Tier.SECOND_TIER
-    return Population([
-        org("T1", "village", form=OrgForm.COMMITTEE),
-        org("T1-01", "village", second, parent="T1"),
-        org("T1-02", "village", second, parent="T1"),
-        org("T1-03", "village", second, parent="T1", secretary=False),
-        org("T2", "community", form=OrgForm.GENERAL_BRANCH),
-        org("T2-01", "community", second, parent="T2"),
-        org("V01", "village"),
-        org("V02", "village"),
-        org("V03", "village"),
-        org("C01", "community"),
-        org("C02", "community"),
-        org("A01", "agency"),
-        org("N01", "non_public"),
-    ])
 
 
-def campaign_people(population: Population, policy: Policy) -> list[Person]:
-    """Everyone who acts in the machine's campaigns, by id.
-
-    Organization department cadres, verifiers (``VER-1`` and ``MIX-1`` are
-    also assigned as supporters to provoke independence conflicts), first
-    secretaries, committee supervisors, a county leader, a paired unit, a
-    person with no role, the secretaries of ``population``, and two people
-    for each support level of ``policy`` that no fixed person covers.
-    """
-    people = [
-        Person("OD-1", "组织部干部甲", {"org_department"}),
-        Person("OD-2", "组织部干部乙", {"org_department", "org_guidance"}),
-        Person("VER-1", "验收组甲", {"verifier", "paired_unit"}),
-        Person("VER-2", "验收组乙", {"verifier"}),
-        Person("VER-3", "验收组丙", {"verifier"}),
-        Person("MIX-1", "第一书记兼验收", {"verifier", "first_secretary"}),
-        Person("FS-1", "第一书记甲", {"first_secretary"}),
-        Person("FS-2", "第一书记乙", {"first_secretary"}),
-        Person("FS-3", "第一书记丙", {"first_secretary"}),
-        Person("CS-1", "督办甲", {"committee_supervisor"}),
-        Person("CS-2", "督办乙", {"committee_supervisor"}),
-        Person("CS-3", "督办丙", {"committee_supervisor"}),
-        Person("LEAD-1", "县级领导甲", {"county_leader", "leader_contact"}),
-        Person("LEAD-2", "县级领导乙", {"county_leader", "leader_contact"}),
-        Person("LEAD-3", "县级领导丙", {"county_leader", "leader_contact"}),
-        Person("PAIR-1", "共建单位甲", {"paired_unit"}),
-        Person("PAIR-2", "共建单位乙", {"paired_unit"}),
-        Person("OD-3", "组织部干部丙", {"org_department", "org_guidance"}),
-        Person("NOBODY", "无职务人员"),
-    ]
-    people += [Person(o.secretary, f"{o.code} 书记", {"secretary"})
-               for o in population if o.secretary]
-    covered = {role for p in people for role in p.roles}
-    for level in policy.support.levels:
-        if level not in covered:
-            people += [Person(f"{level}-{n}", f"{level} {n}", {level}) for n in (1, 2)]
-    return sorted(people, key=lambda p: p.id)
 
 
-@attrs.define
-class _RefCase:
-    """The reference projection of one case, computed independently of rectify.lifecycle.case."""
-
-    org: str
-    state: str
-    support: dict[str, str] = attrs.Factory(dict)
-    last_verification: tuple[bool, tuple[str, ...]] | None = None
 
 
-@attrs.frozen
-class LedgerFacts:
-    """What `check_ledger()` found: the cases replayed and the accountability records."""
-
-    cases: dict[str, CaseRecord]
-    listings: dict[int, set[str]]
-    escalations: set[tuple[str, int]]
-    dismissals: set[tuple[str, str | None, str, str]]
 
 
-def _chain_secretaries(population: Population, code: str) -> set[str]:
-    org = population[code]
-    return {o.secretary for o in (org, *population.ancestors(code)) if o.secretary}
 
 
-def _streak(listings: Mapping[int, set[str]], org: str, year: int) -> int:
-    n = 0
-    while org in listings.get(year - n, ()):
-        n += 1
-    return n
 
 
-def check_ledger(events: Iterable[Event], population: Population, policy: Policy,
-                 people: Mapping[str, Person]) -> LedgerFacts:
-    """Check every event of a ledger against the rules; raise ``AssertionError`` on a breach.
-
-    The state of each case is followed on the workflow *definition*'s edges
-    (not the compiled table) and its supporters and latest verification are
-    kept independently of `rectify.lifecycle.case.apply_event()`.
-    """
-    edges = {(s, t): d for s, t, d in WORKFLOW.edges()}
-    records: dict[str, CaseRecord] = {}
-    ref: dict[str, _RefCase] = {}
-    listings: dict[int, set[str]] = {}
-    escalations: set[tuple[str, int]] = set()
-    dismissals: set[tuple[str, str | None, str, str]] = set()
-    for e in events:
-        command = COMMAND_OF[type(e)]
-        actor = people.get(e.actor)
-        assert actor is not None, f"{e!r}: unknown actor {e.actor}"
-        before = records.get(e.stream)
-        missing = missing_right(actor, command, before, population, policy)
-        assert missing is None, f"{e!r} recorded although {e.actor} lacks the right: {missing}"
-        if isinstance(e, EscalationRecorded):
-            assert e.stream == f"org:{e.org}"
-            assert (e.org, e.year) not in escalations, f"escalation recorded twice: {e!r}"
-            escalations.add((e.org, e.year))
-            continue
-        if isinstance(e, SecretaryDismissed):
-            key = (e.org, e.person, e.role, e.cause)
-            assert key not in dismissals, f"dismissal recorded twice: {e!r}"
-            assert e.cause.startswith(f"{e.year}-"), e
-            dismissals.add(key)
-            continue
-        if e.stream.startswith(("org:", "person:")):
-            continue
-        if isinstance(e, CaseOpened):
-            assert before is None, f"{e.stream} opened twice"
-            assert e.stream == case_id(e.year, e.org)
-            assert e.org not in listings.get(e.year, ()), f"two cases of {e.org} in {e.year}"
-            listings.setdefault(e.year, set()).add(e.org)
-            ref[e.stream] = _RefCase(e.org, WORKFLOW.initial)
-        else:
-            assert before is not None, f"{e!r} before its case was opened"
-        r = ref[e.stream]
-        r.state = _follow(e, r, edges, population)
-        records[e.stream] = apply_event(before, e, edges)
-        assert records[e.stream].state == r.state
-    _check_escalations(population, policy, listings, escalations, dismissals)
-    for cid, r in ref.items():
-        assert dict(records[cid].support) == r.support, cid
-    return LedgerFacts(records, listings, escalations, dismissals)
 
 
-def _follow(e: Event, r: _RefCase, edges: Mapping[tuple[str, str], str],
-            population: Population) -> str:
-    """Check one case event against the reference case ``r``; update it; return the new state."""
-    state = r.state
-    for trigger in e.transitions:
-        assert (state, trigger) in edges, f"{e!r}: {trigger} is no edge from {state}"
-        state = edges[(state, trigger)]
-    if "fail_verification" in e.transitions:
-        assert isinstance(e, VerificationRecorded), f"re-rectification by {e!r}"
-        assert not e.passed, f"re-rectification without a failed verification: {e!r}"
-    if isinstance(e, VerificationRecorded):
-        assert r.state == "verifying", f"verification of a case in {r.state}: {e!r}"
-        assert e.transitions == (("pass_verification",) if e.passed
-                                 else ("fail_verification",)), e
-        clash = set(e.team) & (set(r.support.values())
-                               | _chain_secretaries(population, r.org))
-        assert not clash, f"verifiers {clash} support {e.stream} or sit in its chain"
-        r.last_verification = (e.passed, e.team)
-    elif isinstance(e, CaseDelisted):
-        assert r.state == "accepted", f"delisted from {r.state}: {e!r}"
-        last = r.last_verification
-        assert last is not None, f"{e.stream} delisted without a verification: {e!r}"
-        assert last[0], f"{e.stream} delisted without a passing verification: {e!r}"
-        shared = set(last[1]) & set(r.support.values())
-        assert not shared, f"{e.stream} delisted although {shared} verified and support it"
-    elif isinstance(e, CaseReopened):
-        r.last_verification = None
-    elif isinstance(e, SupportAssigned):
-        r.support[e.level] = e.person
-    elif isinstance(e, SupportReleased):
-        assert r.support.pop(e.level, None) == e.person, e
-    return state
 
 
-def _check_escalations(population: Population, policy: Policy,
-                       listings: Mapping[int, set[str]], escalations: set[tuple[str, int]],
-                       dismissals: set[tuple[str, str | None, str, str]]) -> None:
-    """Escalations and dismissals are exactly those the streaks and the policy call for.
-
-    An organization escalates in a year iff its streak reaches the policy's
-    limit.  A secretary is dismissed once per organization and year (a
-    committee that escalates together with one of its branches loses its
-    secretary once), for a cause that justifies it: the organization's own
-    escalation (``secretary``) or, when the policy cascades, the escalation
-    of a second-tier branch directly under it (``parent_secretary``).
-    """
-    limit = policy.escalation.consecutive_years
-    expected = {(org, year) for year, orgs in listings.items() for org in orgs
-                if _streak(listings, org, year) >= limit}
-    assert escalations == expected, (
-        f"escalations {sorted(escalations)} != expected {sorted(expected)}")
-    causes: dict[tuple[str, int], set[tuple[str, str]]] = {}
-    if policy.escalation.dismiss_secretary:
-        for org, year in expected:
-            causes.setdefault((org, year), set()).add(("secretary", f"{year}-{org}"))
-            o = population[org]
-            if o.tier is Tier.SECOND_TIER and policy.escalation.cascade_to_parent:
-                assert o.parent is not None
-                causes.setdefault((o.parent, year), set()).add(
-                    ("parent_secretary", f"{year}-{org}"))
-    seen: set[tuple[str, int]] = set()
-    for org, person, role, cause in dismissals:
-        year = int(cause.split("-", 1)[0])
-        assert (org, year) not in seen, f"{org}'s secretary dismissed twice in {year}"
-        seen.add((org, year))
-        assert (role, cause) in causes.get((org, year), ()), (
-            f"dismissal of {org}'s secretary as {role} for {cause} is not justified "
-            f"(justified: {sorted(causes.get((org, year), ()))})")
-        assert person == population[org].secretary, f"{person} is not {org}'s secretary"
-    assert seen == set(causes), f"dismissals missing for {sorted(set(causes) - seen)}"
 
 
 class CampaignMachine(RuleBasedStateMachine):
@@ -425,7 +186,7 @@ class CampaignMachine(RuleBasedStateMachine):
         return person
 
     def _conflicts(self, case: CaseRecord) -> set[str]:
-        return _chain_secretaries(self.population, case.org)
+        return set(self.population.chain_secretaries(case.org))
 
     def _may_support(self, case: CaseRecord, level: str, person: str) -> bool:
         """Whether ``person`` may take ``level`` on ``case``: roles, conflicts, load cap."""

@@ -24,6 +24,7 @@ __all__ = [
     "REFERENCE_TRANSITIONS",
     "WorkflowComparison",
     "compare_workflow",
+    "meets",
     "reference_listed",
 ]
 
@@ -39,7 +40,11 @@ def _grade(policy: Policy, a: Assessment) -> str:
     return "D"
 
 
-def _meets(policy: Policy, kind: str, a: Assessment) -> bool:
+def meets(policy: Policy, kind: str, a: Assessment) -> bool:
+    """Whether assessment ``a`` of an organization of ``kind`` meets a direct criterion.
+
+    A naive reading of the policy's direct criteria, independent of `rectify.identify`.
+    """
     for crit in policy.identification.direct:
         if crit.kinds and kind not in crit.kinds:
             continue
@@ -68,7 +73,7 @@ def reference_listed(population: Population, assessments: Iterable[Assessment],
     kinds: dict[str, list[tuple[float, str]]] = {}
     for org in population:
         a = by_code[org.code]
-        if _meets(policy, org.kind, a):
+        if meets(policy, org.kind, a):
             listed.add(org.code)
         kinds.setdefault(org.kind, []).append((a.total, org.code))
     for kind, members in kinds.items():

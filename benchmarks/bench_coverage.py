@@ -37,7 +37,6 @@ import attrs
 
 from _measure import measure, status
 from rectify import Organization, OrgForm, Person, Population, Tier, load_policy
-from rectify.coverage.assignment import cross_assessment_lottery, pair_units
 from rectify.coverage import (
     CaseCoverage,
     ContactPoint,
@@ -47,6 +46,7 @@ from rectify.coverage import (
     build_graph,
     check_all,
 )
+from rectify.coverage.assignment import cross_assessment_lottery, pair_units
 
 LEVELS = ("leader_contact", "org_guidance", "paired_unit", "committee_supervisor",
           "first_secretary")

@@ -51,11 +51,11 @@ from rectify import (
     Votes,
     load_policy,
 )
-from rectify.stores.chain import verify
 from rectify.events import Event
 from rectify.identify import identify
 from rectify.model import Assessment
 from rectify.stores import Append, MemoryStore, SQLiteStore
+from rectify.stores.chain import verify
 from rectify.stores.codec import encode
 
 DAY = date(2017, 3, 1)

@@ -69,10 +69,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import national
 from rectify import Campaign, Person, Policy, load_policy
 from rectify.bulk import BulkCommand, run_bulk
-from rectify.lifecycle.case import Plan
 from rectify.events import CaseOpened
-from rectify.lifecycle.guards import Votes
 from rectify.identify import identify
+from rectify.lifecycle.case import Plan
+from rectify.lifecycle.guards import Votes
 from rectify.lifecycle.workflow import build_machine, compile_table
 
 #: The clock of every measurement (wall time; experiments may swap in process time).

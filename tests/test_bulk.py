@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from rectify import Campaign, ConcurrencyConflict, Person, RectifyError, Votes, load_policy
 from rectify.bulk import BulkCommand, BulkResult, run_bulk
-from rectify.lifecycle.case import Plan
 from rectify.events import ReportRecorded
 from rectify.identify import identify
+from rectify.lifecycle.case import Plan
 from rectify.model import Assessment
 from rectify.stores.base import Append
 from rectify.stores.memory import MemoryStore

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from rectify import InvalidValueError
 from rectify import charts as charts_module
+from rectify.lifecycle.workflow import WORKFLOW
+from rectify.reporting.bulletin import Bulletin, Column, bulletin
 from rectify.reporting.render import (
     SHEET_NAMES,
     bulletin_stem,
@@ -24,8 +26,6 @@ from rectify.reporting.render import (
     to_xlsx,
     write_bulletin,
 )
-from rectify.reporting.bulletin import Bulletin, Column, bulletin
-from rectify.lifecycle.workflow import WORKFLOW
 from test_reports import sample_campaign
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from rectify import charts as charts_module
-from rectify.reporting.render import to_html
-from rectify.reporting.bulletin import bulletin
 from rectify.lifecycle.workflow import WORKFLOW
+from rectify.reporting.bulletin import bulletin
+from rectify.reporting.render import to_html
 from test_reports import sample_campaign
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"),

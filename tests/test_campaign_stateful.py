@@ -18,13 +18,13 @@ from hypothesis import settings
 from rectify import Person, Votes, load_policy
 from rectify.errors import PermissionDenied
 from rectify.events import CaseDelisted, SecretaryDismissed, SupportAssigned, VerificationRecorded
+from rectify.lifecycle.workflow import WORKFLOW
 from rectify.testing.machine import (
     ALWAYS_LISTED,
     CampaignMachine,
     check_ledger,
     machine_for,
 )
-from rectify.lifecycle.workflow import WORKFLOW
 
 POLICY = load_policy()
 

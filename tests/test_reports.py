@@ -23,9 +23,10 @@ from rectify import (
     Votes,
     load_policy,
 )
-from rectify.lifecycle.case import CaseRecord
 from rectify.events import EscalationRecorded, SecretaryDismissed, VerificationRecorded
 from rectify.identify import identify
+from rectify.lifecycle.case import CaseRecord
+from rectify.lifecycle.workflow import WORKFLOW
 from rectify.model import Assessment
 from rectify.reporting.bulletin import (
     ALL_LEVELS,
@@ -38,7 +39,6 @@ from rectify.reporting.bulletin import (
 )
 from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.stores import Append, MemoryStore
-from rectify.lifecycle.workflow import WORKFLOW
 
 DEPT = "P0236"
 # The sample's cadres per support level (P0236, the acting organization department

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import Assessment, Organization, Person, Policy, load_policy
-from rectify.lifecycle.case import Plan
 from rectify.forest import Population
+from rectify.lifecycle.case import Plan
 from rectify.testing import invariants
 from rectify.testing.check import check_policy
 

@@ -12,6 +12,7 @@ from rectify.errors import (
     IdentificationError,
     InputError,
     InvalidValueError,
+    LedgerError,
     PermissionDenied,
     PolicyError,
     Problem,
@@ -22,10 +23,12 @@ from rectify.errors import (
     WorkflowDefinitionError,
 )
 from rectify.forest import Population
+from rectify.identify import Decision, Identification
 from rectify.lifecycle.case import CaseRecord, Plan
 from rectify.lifecycle.guards import Votes
 from rectify.model import Assessment, Grade, Organization, OrgForm, Person, Tier
 from rectify.policy import Policy, load_policy, preset_names
+from rectify.stores import MemoryStore, SQLiteStore, open_store
 
 __version__ = "0.1.0"
 
@@ -35,11 +38,15 @@ __all__ = [
     "CaseRecord",
     "CommandRefused",
     "ConcurrencyConflict",
+    "Decision",
     "ForestError",
     "Grade",
+    "Identification",
     "IdentificationError",
     "InputError",
     "InvalidValueError",
+    "LedgerError",
+    "MemoryStore",
     "OpenResult",
     "OrgForm",
     "Organization",
@@ -52,11 +59,13 @@ __all__ = [
     "Problem",
     "ProblemsError",
     "RectifyError",
+    "SQLiteStore",
     "Tier",
     "UnknownCaseError",
     "UnknownPresetError",
     "Votes",
     "WorkflowDefinitionError",
     "load_policy",
+    "open_store",
     "preset_names",
 ]

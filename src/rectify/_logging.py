@@ -1,9 +1,21 @@
-"""The library's logger: structlog around the stdlib ``rectify`` logger.
+"""The library's logger: structlog around the stdlib ``rectify`` loggers.
 
-The library never configures logging.  It attaches a ``NullHandler`` to the
-``rectify`` logger and leaves rendering to the host (or to the CLI).  Call
-sites check `enabled()` before building a record, so logging costs next
-to nothing when the host has not enabled it.
+The library never configures logging: it attaches a ``NullHandler`` to the
+``rectify`` logger and sets no level on any logger, its own or another
+library's.  Records reach the host's handlers as stdlib records whose message
+is the event name (``"case.transition"``) and whose structured fields are
+record attributes (``record.case``, ``record.dest``), through structlog's
+``render_to_log_kwargs``; the host renders them as it likes.  Call sites check
+``isEnabledFor`` before building a record, so logging costs next to nothing
+when the host has not enabled it.
+
+The events (all on ``rectify.campaign``):
+
+- ``case.transition`` (INFO): ``case``, ``triggers``, ``source``, ``dest``,
+  ``actor``, ``on``, ``command``;
+- ``command.refused`` (WARNING): ``command``, ``case``, ``state``, ``actor``,
+  ``unmet``;
+- ``command.denied`` (WARNING): ``command``, ``actor``, ``case``, ``missing``.
 """
 
 from __future__ import annotations
@@ -13,10 +25,16 @@ from typing import Any
 
 import structlog
 
-__all__ = ["enabled", "get_logger"]
+__all__ = ["EVENTS", "get_logger"]
 
-_stdlib = logging.getLogger("rectify")
-_stdlib.addHandler(logging.NullHandler())
+#: Every event name the library logs, with its level.
+EVENTS = {
+    "case.transition": logging.INFO,
+    "command.refused": logging.WARNING,
+    "command.denied": logging.WARNING,
+}
+
+logging.getLogger("rectify").addHandler(logging.NullHandler())
 
 
 def get_logger(name: str = "rectify") -> Any:
@@ -25,15 +43,7 @@ def get_logger(name: str = "rectify") -> Any:
         logging.getLogger(name),
         processors=[
             structlog.stdlib.filter_by_level,
-            structlog.stdlib.add_logger_name,
-            structlog.stdlib.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            structlog.processors.JSONRenderer(ensure_ascii=False),
+            structlog.stdlib.render_to_log_kwargs,
         ],
         wrapper_class=structlog.stdlib.BoundLogger,
     )
-
-
-def enabled(level: int = logging.INFO, name: str = "rectify") -> bool:
-    """Whether a record at ``level`` would be handled: check this before building one."""
-    return logging.getLogger(name).isEnabledFor(level)

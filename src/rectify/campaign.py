@@ -68,7 +68,7 @@ from rectify.events import (
 )
 from rectify.forest import Population
 from rectify.identify import Identification
-from rectify.lifecycle.case import CaseRecord, Plan, case_id
+from rectify.lifecycle.case import CaseRecord, Plan, case_id, is_case_stream, person_stream
 from rectify.lifecycle.commands import (
     REPORT_KINDS,
     AssignSupport,
@@ -427,7 +427,7 @@ class Campaign:
         """Record an admonishment (约谈) or cautionary (诫勉) talk with ``person``."""
         talk = Talk(person, kind, on, reason)
         if not reason.strip():
-            raise CommandRefused(f"person:{person}", "-", "record_talk",
+            raise CommandRefused(person_stream(person), "-", "record_talk",
                                  ["a reason for the talk is required"])
         if case is not None:
             self.case(case)
@@ -573,7 +573,7 @@ class Campaign:
         command_id = command_id or _new_id()
         if self.store.has_command(command_id):
             return
-        stream = f"person:{subject}"
+        stream = person_stream(subject)
         version = self.store.version(stream)
         event = build(stream=stream, version=version + 1, actor=who.id, on=on,
                       policy=self.policy.fingerprint(), command=command_id, **fields)
@@ -600,7 +600,7 @@ class Campaign:
 
     def _apply(self, event: Event) -> None:
         self._policies.add(event.policy)
-        if event.stream.startswith(("person:", "org:")):
+        if not is_case_stream(event.stream):
             self._records.append(event)
             return
         before = self._cases.get(event.stream)

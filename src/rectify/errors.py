@@ -8,7 +8,7 @@ organizations) are collected and raised at once as a tuple of `Problem`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
@@ -19,6 +19,13 @@ __all__ = [
     "IdentificationError",
     "InputError",
     "InvalidValueError",
+    "LedgerCorrupt",
+    "LedgerError",
+    "LedgerFull",
+    "LedgerReadOnly",
+    "LedgerSchemaError",
+    "LedgerUnavailable",
+    "LotteryError",
     "PermissionDenied",
     "PolicyError",
     "Problem",
@@ -167,3 +174,55 @@ class UnknownCaseError(RectifyError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class LotteryError(RectifyError, ValueError):
+    """The cross-assessment lottery cannot be drawn; ``counties`` and ``reason`` say why."""
+
+    def __init__(self, counties: Sequence[str], reason: str) -> None:
+        self.counties = tuple(counties)
+        self.reason = reason
+        super().__init__(f"cannot draw a cross-assessment among {len(self.counties)} "
+                         f"county(ies) {list(self.counties)}: {reason}")
+
+
+class LedgerError(RectifyError, OSError):
+    """A ledger could not be opened, read or written; nothing was changed."""
+
+    def __init__(self, where: str, problem: str, fix: str = "") -> None:
+        self.where = where
+        self.problem = problem
+        self.fix = fix
+        text = f"ledger {where}: {problem}"
+        super().__init__(f"{text}; {fix}" if fix else text)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class LedgerCorrupt(LedgerError):
+    """The file is not a rectify ledger (corrupt, foreign, or missing its tables)."""
+
+
+class LedgerSchemaError(LedgerError):
+    """The ledger was written with a storage schema this version cannot read."""
+
+    def __init__(self, where: str, expected: int, actual: int) -> None:
+        self.expected = expected
+        self.actual = actual
+        fix = ("upgrade rectify to read this ledger" if actual > expected
+               else "migrate the ledger with the rectify version that wrote it")
+        super().__init__(where, f"expected storage schema version {expected}, found {actual}",
+                         fix)
+
+
+class LedgerReadOnly(LedgerError, PermissionError):
+    """The ledger file (or its directory) cannot be written."""
+
+
+class LedgerFull(LedgerError):
+    """The disk (or the database's size limit) is full; the batch was not recorded."""
+
+
+class LedgerUnavailable(LedgerError, ConnectionError):
+    """The database server could not be reached."""

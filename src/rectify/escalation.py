@@ -22,6 +22,7 @@ from rectify.errors import InvalidValueError
 from rectify.events import EscalationRecorded, SecretaryDismissed
 from rectify.forest import Population
 from rectify.identify import Reason
+from rectify.lifecycle.case import org_stream
 from rectify.model import Tier
 from rectify.policy import Policy
 
@@ -288,14 +289,14 @@ def consequences(decisions: Iterable[EscalationDecision], year: int) -> list[Con
         if not decision.escalates:
             continue
         cause = f"{year}-{decision.org}"
-        out.append(Consequence(f"org:{decision.org}", f"escalation:{cause}", EscalationRecorded,
+        out.append(Consequence(org_stream(decision.org), f"escalation:{cause}", EscalationRecorded,
                                {"org": decision.org, "year": year, "streak": decision.streak}))
         for dismissal in decision.dismissals:
             command = f"dismissal:{year}:{dismissal.org}"
             if command in seen:
                 continue
             seen.add(command)
-            out.append(Consequence(f"org:{dismissal.org}", command, SecretaryDismissed, {
+            out.append(Consequence(org_stream(dismissal.org), command, SecretaryDismissed, {
                 "org": dismissal.org, "person": dismissal.person, "role": dismissal.role,
                 "year": year, "cause": cause}))
     return out

@@ -21,6 +21,8 @@ import cattrs
 from rectify.errors import InvalidValueError
 
 __all__ = [
+    "EVENT_TYPES",
+    "SCHEMA_VERSION",
     "AppraisalRecorded",
     "CaseCarriedOver",
     "CaseDelisted",

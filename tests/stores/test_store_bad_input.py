@@ -12,7 +12,6 @@ import pytest
 from ledger_workers import one
 
 from conftest import postgres_dsn
-from rectify.stores.chain import verify
 from rectify.errors import RectifyError
 from rectify.stores import (
     LedgerCorrupt,
@@ -24,6 +23,7 @@ from rectify.stores import (
     SQLiteStore,
     open_store,
 )
+from rectify.stores.chain import verify
 
 
 def _ledger(path: Path, events: int = 3) -> bytes:

@@ -10,10 +10,10 @@ import pytest
 from ledger_workers import campaign, every_event_type, one, returned, scenario
 
 from conftest import Backend
-from rectify.stores.chain import Checkpoint, checkpoint, verify
 from rectify.errors import ConcurrencyConflict, InvalidValueError
 from rectify.events import EVENT_TYPES, TalkRecorded
 from rectify.stores import GENESIS, Append, EventStore, LedgerStore, MemoryStore, SQLiteStore
+from rectify.stores.chain import Checkpoint, checkpoint, verify
 
 
 def _fill(store: LedgerStore, streams: int = 3, each: int = 4) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ledger_workers import crash_batch, crash_writer
 
-from rectify.stores.chain import verify
 from rectify.stores import SQLiteStore
+from rectify.stores.chain import verify
 
 KILLS = 20
 ITEMS = 40  # appends per batch (one or two events each)

@@ -8,10 +8,8 @@ return `Finding` records with English and Chinese messages;
 `build_graph()` turns it into a ``networkx.MultiDiGraph`` for pictures
 (`rectify.reporting.diagrams`) and exports (GraphML, node-link JSON).
 
-Limits that are not (yet) in the policy are keyword parameters with the
-documented county practice as defaults: ``max_cases_per_person=5``,
-``max_villages_per_unit=5``, contact points ``1..2`` per leader (exactly one
-for a standing-committee member), ``min_visits=4``.
+The limits (load caps, contact points per leader, visits a year) come from
+the policy's ``[coverage]`` table; the checks take them as keyword overrides.
 """
 
 from __future__ import annotations

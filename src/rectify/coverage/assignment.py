@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 
 import attrs
@@ -33,7 +33,7 @@ from rectify.coverage.model import (
     Pairing,
     Unit,
 )
-from rectify.errors import RectifyError
+from rectify.errors import LotteryError
 from rectify.policy import Policy
 
 __all__ = [
@@ -45,16 +45,6 @@ __all__ = [
     "pair_units",
     "suggest_supporters",
 ]
-
-
-class LotteryError(RectifyError, ValueError):
-    """The cross-assessment lottery cannot be drawn; ``counties`` and ``reason`` say why."""
-
-    def __init__(self, counties: Sequence[str], reason: str) -> None:
-        self.counties = tuple(counties)
-        self.reason = reason
-        super().__init__(f"cannot draw a cross-assessment among {len(self.counties)} "
-                         f"county(ies) {list(self.counties)}: {reason}")
 
 
 def cross_assessment_lottery(counties: Iterable[str], seed: int | str, *, period: str = "",

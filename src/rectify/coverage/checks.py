@@ -16,10 +16,11 @@ from rectify.coverage.model import (
     Coverage,
     holder_loads,
 )
+from rectify.errors import InvalidValueError
 from rectify.escalation import Dismissal, cascade
 from rectify.forest import Population
 from rectify.lifecycle.guards import conflict_reasons
-from rectify.policy import Policy
+from rectify.policy import CoveragePolicy, Policy
 
 if TYPE_CHECKING:
     from rectify.campaign import Campaign
@@ -36,6 +37,14 @@ __all__ = [
     "pairing_problems",
     "verifier_conflicts",
 ]
+
+def _limits(policy: Policy | None) -> CoveragePolicy:
+    return policy.coverage if policy is not None else CoveragePolicy()
+
+
+def _given(value: int | None, default: int) -> int:
+    return default if value is None else value
+
 
 #: The checks, in the order `check_all()` runs them, with English and Chinese titles.
 CHECKS: Mapping[str, tuple[str, str]] = {
@@ -97,14 +106,18 @@ def missing_support(coverage: Coverage, policy: Policy) -> list[Finding]:
     return found
 
 
-def overloaded(coverage: Coverage, *, max_cases_per_person: int = 5,
-               max_villages_per_unit: int = 5) -> list[Finding]:
-    """People and units over their load cap.
+def overloaded(coverage: Coverage, policy: Policy | None = None, *,
+               max_cases_per_person: int | None = None,
+               max_villages_per_unit: int | None = None) -> list[Finding]:
+    """People and units over their load cap (by default, ``policy.coverage``'s caps).
 
     A person's load is the number of open cases they support; a unit's is the
     number of organizations it pairs with or supports in open cases, against
     its own ``capacity`` or else ``max_villages_per_unit``.
     """
+    limits = _limits(policy)
+    max_cases_per_person = _given(max_cases_per_person, limits.max_cases_per_person)
+    max_villages_per_unit = _given(max_villages_per_unit, limits.max_villages_per_unit)
     loads = holder_loads(coverage)
     unit_orgs: defaultdict[str, set[str]] = defaultdict(set)
     for pairing in coverage.pairings:
@@ -158,21 +171,27 @@ def verifier_conflicts(coverage: Coverage) -> list[Finding]:
     return found
 
 
-def contact_point_problems(coverage: Coverage, *,
+def contact_point_problems(coverage: Coverage, policy: Policy | None = None, *,
                            standing_roles: Collection[str] = ("standing_committee",),
                            leader_roles: Collection[str] = ("county_leader",),
-                           min_contact_points: int = 1, max_contact_points: int = 2,
-                           min_visits: int = 4) -> list[Finding]:
+                           min_contact_points: int | None = None,
+                           max_contact_points: int | None = None,
+                           min_visits: int | None = None) -> list[Finding]:
     """Contact-point rules (领导联系点).
 
     A standing-committee member (a person with one of ``standing_roles``)
     keeps exactly one contact point, a county or a township; any other leader
     (``leader_roles``) keeps ``min_contact_points`` to ``max_contact_points``;
     a contact point with recorded visits needs at least ``min_visits`` a year.
-    Nothing is reported when no contact points were loaded at all.
+    Nothing is reported when no contact points were loaded at all.  Limits
+    left out come from ``policy.coverage``.
     """
     if not coverage.contact_points:
         return []  # no contact points loaded: nothing to judge
+    limits = _limits(policy)
+    min_contact_points = _given(min_contact_points, limits.min_contact_points)
+    max_contact_points = _given(max_contact_points, limits.max_contact_points)
+    min_visits = _given(min_visits, limits.min_visits)
     per_person: defaultdict[str, list[ContactPoint]] = defaultdict(list)
     for cp in coverage.contact_points:
         per_person[cp.person].append(cp)
@@ -250,21 +269,29 @@ def pairing_problems(coverage: Coverage, *,
     return found
 
 
-def check_all(coverage: Coverage, policy: Policy, *, max_cases_per_person: int = 5,
-              max_villages_per_unit: int = 5,
+def check_all(coverage: Coverage, policy: Policy, *, max_cases_per_person: int | None = None,
+              max_villages_per_unit: int | None = None,
               standing_roles: Collection[str] = ("standing_committee",),
               leader_roles: Collection[str] = ("county_leader",),
-              min_contact_points: int = 1, max_contact_points: int = 2, min_visits: int = 4,
+              min_contact_points: int | None = None, max_contact_points: int | None = None,
+              min_visits: int | None = None,
               department_for: Mapping[str, Collection[str]] = DEFAULT_DEPARTMENT_FOR_PROBLEM,
               checks: Iterable[str] = tuple(CHECKS)) -> list[Finding]:
-    """Run every check (or those named in ``checks``), in the order of `CHECKS`."""
+    """Run every check (or those named in ``checks``), in the order of `CHECKS`.
+
+    Limits left out come from ``policy.coverage``.
+
+    Raises:
+        InvalidValueError: ``checks`` names an unknown check.
+    """
     runs: dict[str, Callable[[], list[Finding]]] = {
         "missing_support": lambda: missing_support(coverage, policy),
-        "overload": lambda: overloaded(coverage, max_cases_per_person=max_cases_per_person,
+        "overload": lambda: overloaded(coverage, policy,
+                                       max_cases_per_person=max_cases_per_person,
                                        max_villages_per_unit=max_villages_per_unit),
         "verifier_conflict": lambda: verifier_conflicts(coverage),
         "contact_points": lambda: contact_point_problems(
-            coverage, standing_roles=standing_roles, leader_roles=leader_roles,
+            coverage, policy, standing_roles=standing_roles, leader_roles=leader_roles,
             min_contact_points=min_contact_points, max_contact_points=max_contact_points,
             min_visits=min_visits),
         "cross_assessment": lambda: cross_assessment_problems(coverage),
@@ -273,7 +300,7 @@ def check_all(coverage: Coverage, policy: Policy, *, max_cases_per_person: int =
     wanted = set(checks)
     unknown = wanted - set(runs)
     if unknown:
-        raise ValueError(f"unknown checks {sorted(unknown)}; expected some of {', '.join(runs)}")
+        raise InvalidValueError("checks", f"some of {', '.join(runs)}", sorted(unknown))
     return [f for name, run in runs.items() if name in wanted for f in run()]
 
 

@@ -19,7 +19,6 @@ from rectify.lifecycle.guards import (
     within_follow_up,
 )
 from rectify.lifecycle.permissions import (
-    check_permission,
     missing_right,
 )
 from rectify.lifecycle.projection import (
@@ -50,7 +49,6 @@ __all__ = [
     "apply_event",
     "build_machine",
     "case_id",
-    "check_permission",
     "compile_table",
     "deadline_within_limit",
     "mermaid",

@@ -7,15 +7,55 @@ from datetime import date
 
 import attrs
 
+from rectify.errors import InvalidValueError
 from rectify.lifecycle.workflow import OPEN_STATES
 
-__all__ = ["OPEN_STATES", "CaseRecord", "Plan", "case_id"]
+__all__ = [
+    "OPEN_STATES",
+    "CaseRecord",
+    "Plan",
+    "case_id",
+    "is_case_stream",
+    "org_stream",
+    "parse_case_id",
+    "person_stream",
+]
 
+_PERSON = "person:"
+_ORG = "org:"
 
 
 def case_id(year: int, org: str) -> str:
-    """The id of the case of ``org`` in ``year``: ``"2017-V01-03"``."""
+    """The id of the case of ``org`` in ``year``: ``"2017-V01-03"``; also its ledger stream."""
     return f"{year}-{org}"
+
+
+def parse_case_id(case: str) -> tuple[int, str]:
+    """The year and organization code of a case id: ``"2017-V01-03"`` → ``(2017, "V01-03")``.
+
+    Raises:
+        InvalidValueError: ``case`` is not ``YEAR-ORGCODE``.
+    """
+    year, sep, org = case.partition("-")
+    if not sep or not org or len(year) != 4 or not year.isascii() or not year.isdigit():
+        raise InvalidValueError("case id", "YEAR-ORGCODE, such as 2017-V01-03", case,
+                                "write the four-digit year, a hyphen and the organization code")
+    return int(year), org
+
+
+def person_stream(person: str) -> str:
+    """The ledger stream of a person's talks and appraisals: ``"person:P0152"``."""
+    return f"{_PERSON}{person}"
+
+
+def org_stream(org: str) -> str:
+    """The ledger stream of an organization's escalations and dismissals: ``"org:V01-03"``."""
+    return f"{_ORG}{org}"
+
+
+def is_case_stream(stream: str) -> bool:
+    """Whether ``stream`` holds a case's events (not a person's or an organization's)."""
+    return not stream.startswith((_PERSON, _ORG))
 
 
 def _pairs(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

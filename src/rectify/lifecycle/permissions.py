@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from rectify.errors import PermissionDenied
 from rectify.forest import Population
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import Person
 from rectify.policy import Policy
 
-__all__ = ["check_permission", "missing_right"]
+__all__ = ["missing_right"]
 
 
 def missing_right(actor: Person, command: str, case: CaseRecord | None, population: Population,
@@ -39,11 +38,3 @@ def missing_right(actor: Person, command: str, case: CaseRecord | None, populati
         out_of_scope.append(f"{role} only for cases where the actor is "
                             f"{'assigned as ' + role if scope == 'assigned' else 'the secretary'}")
     return "; ".join(out_of_scope)
-
-
-def check_permission(actor: Person, command: str, case: CaseRecord | None,
-                     population: Population, policy: Policy) -> None:
-    """Raise `PermissionDenied` unless ``actor`` may issue ``command``."""
-    missing = missing_right(actor, command, case, population, policy)
-    if missing is not None:
-        raise PermissionDenied(actor.id, command, missing, case.id if case else None)

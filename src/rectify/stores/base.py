@@ -16,7 +16,19 @@ import attrs
 from rectify.errors import ConcurrencyConflict, InvalidValueError
 from rectify.events import Event
 
-__all__ = ["GENESIS", "Append", "Entry", "EventStore", "Head", "LedgerStore", "check_batch"]
+__all__ = [
+    "GENESIS",
+    "STORAGE_SCHEMA",
+    "Append",
+    "Entry",
+    "EventStore",
+    "Head",
+    "LedgerStore",
+    "check_batch",
+]
+
+#: The storage schema the SQL stores write and read.
+STORAGE_SCHEMA = 1
 
 #: The ``previous`` hash of the first entry of every ledger.
 GENESIS = bytes(32)

@@ -31,7 +31,7 @@ import orjson
 from rectify.errors import InvalidValueError
 from rectify.events import EVENT_TYPES, SCHEMA_VERSION, Event, event_from_dict
 
-__all__ = ["Upcaster", "Upcasters", "decode", "encode", "encode_dict"]
+__all__ = ["Upcaster", "Upcasters", "decode", "encode", "encode_dict", "upcast"]
 
 #: Turns the dict of an event written at schema ``n`` into its dict at ``n + 1``.
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

@@ -25,7 +25,7 @@ from psycopg import sql
 
 from rectify.errors import ConcurrencyConflict
 from rectify.stores._sql import SqlReads
-from rectify.stores.base import GENESIS, Append, check_batch
+from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -34,7 +34,6 @@ from rectify.stores.errors import (
     LedgerSchemaError,
     LedgerUnavailable,
 )
-from rectify.stores.sqlite import STORAGE_SCHEMA
 
 __all__ = ["PostgresStore"]
 

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from rectify.stores._sql import SqlReads
-from rectify.stores.base import GENESIS, Append, check_batch
+from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -59,8 +59,6 @@ from rectify.stores.errors import (
 
 __all__ = ["APPLICATION_ID", "STORAGE_SCHEMA", "SQLiteStore"]
 
-#: The storage schema this version writes and reads.
-STORAGE_SCHEMA = 1
 #: ``PRAGMA application_id`` of a rectify ledger ("RCTF").
 APPLICATION_ID = 0x52435446
 

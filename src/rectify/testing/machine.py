@@ -54,8 +54,8 @@ from rectify.events import (
 )
 from rectify.forest import Population
 from rectify.identify import identify
-from rectify.lifecycle._commands import REPORT_KINDS
 from rectify.lifecycle.case import CaseRecord, Plan, case_id
+from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.guards import Votes
 from rectify.lifecycle.permissions import missing_right
 from rectify.lifecycle.workflow import WORKFLOW

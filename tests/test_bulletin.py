@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rectify import InvalidValueError
-from rectify import charts as charts_module
 from rectify.lifecycle.workflow import WORKFLOW
+from rectify.reporting import charts as charts_module
 from rectify.reporting.bulletin import Bulletin, Column, bulletin
 from rectify.reporting.render import (
     SHEET_NAMES,

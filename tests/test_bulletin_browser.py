@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from rectify import charts as charts_module
 from rectify.lifecycle.workflow import WORKFLOW
+from rectify.reporting import charts as charts_module
 from rectify.reporting.bulletin import bulletin
 from rectify.reporting.render import to_html
 from test_reports import sample_campaign

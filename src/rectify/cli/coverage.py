@@ -80,8 +80,8 @@ def coverage_draw(
     policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
 ) -> None:
     """Draw the coverage of one case or one county (Chinese labels)."""
-    from rectify import diagrams
     from rectify.coverage import build_graph
+    from rectify.reporting import diagrams
 
     if fmt not in ("mermaid", "dot", "svg", "png"):
         raise fail(InvalidValueError("--format", "mermaid, dot, svg or png", fmt))

@@ -25,8 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rectify import charts as _charts
 from rectify.errors import InvalidValueError
+from rectify.reporting import charts as _charts
 from rectify.reporting.bulletin import PERIODS, Bulletin, Column, Table
 
 __all__ = [

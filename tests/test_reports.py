@@ -1,4 +1,4 @@
-"""Bulletin rows (rectify.reporting.bulletin): the numbers agree with the campaign and its ledger."""
+"""Bulletin rows (rectify.reporting.bulletin): the numbers agree with the campaign."""
 
 from __future__ import annotations
 

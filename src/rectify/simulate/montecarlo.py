@@ -505,12 +505,15 @@ class _Run:
         out = [a + keep * (s - a) + (gauss(0.0, sd) if sd else 0.0)
                for s, a in zip(totals, anchors, strict=True)]
         for org in delisted:
-            i = self.index[org]
-            out[i] = max(out[i] + d.delisted_gain, d.delisted_floor)
+            out[self.index[org]] += d.delisted_gain
         for org in relapsed:
-            i = self.index[org]
-            out[i] -= d.relapse_penalty
-        return [min(100.0, max(0.0, round(v / step) * step)) for v in out]
+            out[self.index[org]] -= d.relapse_penalty
+        out = [min(100.0, max(0.0, round(v / step) * step)) for v in out]
+        if d.delisted_floor:
+            for org in delisted:
+                i = self.index[org]
+                out[i] = max(out[i], min(100.0, d.delisted_floor))
+        return out
 
 
 def _quantile(ordered: Sequence[float], q: float) -> float:

@@ -26,7 +26,7 @@ import attrs
 
 from rectify.errors import InvalidValueError
 from rectify.simulate._text import kind_zh, level_zh, reason_zh
-from rectify.simulate.compare import Comparison, describe_need
+from rectify.simulate.compare import Comparison
 from rectify.simulate.montecarlo import METRICS, Simulation
 
 __all__ = [
@@ -53,6 +53,7 @@ COUNT_LABELS: dict[str, str] = {
     "support_assignments": "包扶任务",
 }
 
+_ROLE_ZH = {"secretary": "书记", "parent_secretary": "上级党组织书记"}
 _FAN_METRICS = ("escalations", "listings", "carried_over")
 _COLOURS = ("#b22222", "#4682b4", "#2e8b57")
 
@@ -111,15 +112,15 @@ def comparison_tables(comparison: Comparison) -> list[Table]:
             rows.append((side, f"{n.level} / {level_zh(policy, n.level)}", n.cases, n.cap,
                          n.needed, "" if n.available is None else n.available,
                          "" if n.per_cadre is None else round(n.per_cadre, 2),
-                         "yes / 超限" if n.over_cap else "no / 未超限",
-                         describe_need(policy, n, "zh")))
+                         "yes / 超限" if n.over_cap else "no / 未超限"))
     tables.append(Table("support", "Support needed per level / 包扶力量需求", (
         "policy / 方案", "level / 包扶层级", "cases / 对象数", "cap / 上限", "needed / 需要",
-        "available / 现有", "per person / 人均", "over cap / 是否超限", "note / 说明"),
+        "available / 现有", "per person / 人均", "over cap / 是否超限"),
         tuple(rows)))
     rows = []
     for side, c in (("A / 甲", comparison.consequences_a), ("B / 乙", comparison.consequences_b)):
-        rows += [(side, d.org, d.person or "", d.role, d.reason_zh) for d in c.dismissals]
+        rows += [(side, d.org, d.person or "", f"{d.role} / {_ROLE_ZH.get(d.role, d.role)}",
+                  d.reason_zh) for d in c.dismissals]
         rows += [(side, org, comparison.population[org].secretary or "", "talk / 约谈",
                   "连续被列为整顿对象, 尚未达到问责年数") for org in c.talks]
     tables.append(Table("accountability", "Dismissals and talks / 免职与约谈", (

@@ -107,7 +107,8 @@ def _print_comparison(result: object) -> None:
         led = result.ledger
         out.print(f"ledger / 台账: {len(led.listed)} listed, {led.escalations} escalations, "
                   f"{led.dismissals} dismissals, {led.talks} talks recorded; matches A's "
-                  f"identification: {'yes / 一致' if led.matches_identification else 'no / 不一致'}",
+                  f"identification: "
+                  f"{'yes / 一致' if led.matches_identification else 'no / 不一致'}",
                   markup=False)
     if result.unchanged:
         out.print("no verdict differs / 认定结果无变化", markup=False)

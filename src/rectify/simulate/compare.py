@@ -45,8 +45,8 @@ __all__ = [
     "VerdictChange",
     "compare",
     "consequences",
-    "replay",
     "repeat_listings",
+    "replay",
 ]
 
 #: The support level whose holder is stationed in one organization at a time (驻村).

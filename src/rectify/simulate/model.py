@@ -142,9 +142,8 @@ class OutcomeModel:
 
     def to_dict(self) -> dict[str, Any]:
         """The model as plain data (the TOML tables), complete."""
-        data = attrs.asdict(self, value_serializer=lambda _i, _a, v: (
+        return attrs.asdict(self, value_serializer=lambda _i, _a, v: (
             dict(v) if isinstance(v, Mapping) else v))
-        return data
 
     def fingerprint(self) -> str:
         """A SHA-256 hash of the canonical content; equal models share it."""
@@ -312,7 +311,8 @@ _TABLES: dict[str, tuple[type[Any], dict[str, tuple[_Check, str]]]] = {
                       "sd": (_number, "a number"), "delisted_gain": (_number, "a number"),
                       "delisted_floor": (_number, "a number"),
                       "relapse_penalty": (_number, "a number"),
-                      "resolution": (_number, "a number"), "carry_facts": (_flag, "true or false")}),
+                      "resolution": (_number, "a number"),
+                      "carry_facts": (_flag, "true or false")}),
     "plan": (PlanModel, {"problems": (_whole, "a whole number"),
                          "fallback_aspect": (_text, "text")}),
 }
@@ -342,14 +342,7 @@ def _structure(data: Mapping[str, Any], problems: list[Problem]) -> OutcomeModel
             if not check(value):
                 problems.append(Problem(f"{table}.{key}", expected, value))
                 continue
-            if isinstance(value, Mapping):
-                bad = [k for k, v in value.items() if not _number(v)]
-                problems += [Problem(f"{table}.{key}.{k}", "a number", value[k]) for k in bad]
-                value = {k: float(v) for k, v in value.items() if k not in bad}
-            elif _number(value) and not _whole(value) or (
-                    _whole(value) and fields[key][1] == "a number"):
-                value = float(value)
-            values[key] = value
+            values[key] = _convert(table, key, value, expected, problems)
         if table == "meta" and "name" not in values and "meta" in data:
             problems.append(Problem("meta.name", "a non-empty name", None))
             values["name"] = ""
@@ -357,6 +350,18 @@ def _structure(data: Mapping[str, Any], problems: list[Problem]) -> OutcomeModel
     if built.get("meta") is None:
         return None
     return OutcomeModel(**built)
+
+
+def _convert(table: str, key: str, value: Any, expected: str,
+             problems: list[Problem]) -> Any:
+    """A checked value in its model type: numbers as floats, tables of numbers as dicts."""
+    if isinstance(value, Mapping):
+        bad = [k for k, v in value.items() if not _number(v)]
+        problems += [Problem(f"{table}.{key}.{k}", "a number", value[k]) for k in bad]
+        return {k: float(v) for k, v in value.items() if k not in bad}
+    if expected == "a number":
+        return float(value)
+    return value
 
 
 def _merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:

@@ -237,7 +237,7 @@ class _Base:
     def of(cls, population: Population, assessments: Any, policy: Policy,
            model: OutcomeModel, start: int | None) -> _Base:
         orgs = population.organizations
-        fallback = (model.plan.fallback_aspect,)
+        fallback: tuple[str, ...] = (model.plan.fallback_aspect,)
         history_rows: list[Assessment] = []
         if isinstance(assessments, AssessmentColumns):
             if start is not None and start != assessments.year:
@@ -347,50 +347,81 @@ class _Run:
 
     def _year(self, result: Identification) -> tuple[YearStats, set[str], set[str]]:
         c = self.campaign
-        policy = self.policy
         year = result.year
         opened = c.open_cases(result, actor=_OD, on=date(year, 2, 15),
                               command_id=f"open:{year}")
         listings = c.listings()
-        _escalating, talk_orgs = repeat_listings(self.population, listings, year, policy)
-        talks = 0
-        for org in talk_orgs:
-            secretary = self.population[org].secretary
-            if secretary:
-                c.record_talk(secretary, "admonishment", _TALK_REASON, actor=_OD,
-                              on=date(year, 2, 20), case=f"{year}-{org}",
-                              command_id=self._id("talk"))
-                talks += 1
+        talks = self._talks(listings, year)
         dismissals = sum(isinstance(e, SecretaryDismissed) and e.year == year
                          for e in c.records())
         repeat = len(listings.get(year, frozenset()) & listings.get(year - 1, frozenset()))
         cases = list(opened.opened)
-        refused = 0
-        # Plans (one per case), then the support package.
-        plans: list[BulkCommand] = []
-        filed = date(year, 3, 1)
+        counts: Counter[str] = Counter()
+        counts["refused"] += self._plans(cases, date(year, 3, 1))
+        per_level = self._support(cases, date(year, 3, 10), counts)
+        delisted, relapsed = self._agenda(cases, year, counts)
+        carried = c.close_year(year, actor=_OD, on=date(year, 12, 31),
+                               command_id=f"close:{year}")
+        cap = max(self.policy.coverage.max_cases_per_person, 1)
+        needed = {lv: -(-n // (1 if lv == FIRST_SECRETARY else cap)) for lv, n in per_level.items()}
+        stats = YearStats(
+            year=year, listings=len(result.listed_codes), repeat_listings=repeat,
+            escalations=len(opened.escalations), dismissals=dismissals, talks=talks,
+            verifications=counts["verifications"],
+            failed_verifications=counts["failed_verifications"], delisted=counts["delisted"],
+            relapses=counts["relapses"], reopened=counts["reopened"], carried_over=len(carried),
+            support_assignments=sum(per_level.values()), supporters_needed=sum(needed.values()),
+            first_secretaries=per_level[FIRST_SECRETARY], refused=counts["refused"],
+            support=dict(sorted(per_level.items())))
+        return stats, delisted - relapsed, relapsed
+
+    def _talks(self, listings: Mapping[int, frozenset[str]], year: int) -> int:
+        """Admonishment talks with the secretaries listed again below the escalation limit."""
+        _escalating, talk_orgs = repeat_listings(self.population, listings, year, self.policy)
+        talks = 0
+        for code in talk_orgs:
+            secretary = self.population[code].secretary
+            if secretary:
+                self.campaign.record_talk(secretary, "admonishment", _TALK_REASON, actor=_OD,
+                                          on=date(year, 2, 20), case=f"{year}-{code}",
+                                          command_id=self._id("talk"))
+                talks += 1
+        return talks
+
+    def _plans(self, cases: Sequence[str], filed: date) -> int:
+        """File one plan per case naming its weakest aspects; returns the refusals."""
+        policy = self.policy
         days = max(1, min(150, policy.plan.max_deadline_days))
+        plans: list[BulkCommand] = []
         for cid in cases:
-            org = self.population[c.case(cid).org]
+            org = self.population[self.campaign.case(cid).org]
             problems = [(a, f"{policy.aspects[a].zh}: 限期整改")
                         for a in self.base.weakest[self.index[org.code]]]
             plan = Plan(problems=problems, measures=["逐项制定整改措施"],
                         responsible=[org.secretary or _OD.id], deadline=filed + timedelta(days))
             plans.append(BulkCommand("file_plan", cid, self._id("plan"), {"plan": plan}))
-        refused += self._bulk(plans, _OD, filed)
+        return self._bulk(plans, _OD, filed)
+
+    def _support(self, cases: Sequence[str], on: date, counts: Counter[str]) -> Counter[str]:
+        """Assign every required level, filling each supporter up to the load cap."""
+        policy = self.policy
         support: list[BulkCommand] = []
         per_level: Counter[str] = Counter()
         cap = max(policy.coverage.max_cases_per_person, 1)
         for cid in cases:
-            for level in policy.support.required.get(c.case(cid).kind, ()):
+            for level in policy.support.required.get(self.campaign.case(cid).kind, ()):
                 level_cap = 1 if level == FIRST_SECRETARY else cap
                 person = f"SIM-{level}-{per_level[level] // level_cap + 1}"
                 per_level[level] += 1
                 support.append(BulkCommand("assign_support", cid, self._id("support"),
                                            {"level": level, "person": person}))
-        refused += self._bulk(support, _OD, date(year, 3, 10))
-        needed = {lv: -(-n // (1 if lv == FIRST_SECRETARY else cap)) for lv, n in per_level.items()}
-        # The verification agenda.
+        counts["refused"] += self._bulk(support, _OD, on)
+        return per_level
+
+    def _agenda(self, cases: Sequence[str], year: int,
+                counts: Counter[str]) -> tuple[set[str], set[str]]:
+        """Verifications, delistings and look-backs in date order until 20 December."""
+        c = self.campaign
         agenda: list[tuple[date, int, str, tuple[str, ...]]] = []
         seq = 0
 
@@ -401,7 +432,6 @@ class _Run:
                 heapq.heappush(agenda, (on, seq, action, tuple(ids)))
 
         schedule(date(year, 7, 1), "verify", cases)
-        counts: Counter[str] = Counter()
         delisted: set[str] = set()
         relapsed: set[str] = set()
         failures: Counter[str] = Counter()
@@ -410,40 +440,30 @@ class _Run:
             while agenda and agenda[0][0] == on and agenda[0][2] == action:
                 ids += heapq.heappop(agenda)[3]
             if action == "verify":
-                refused += self._verify(ids, on, counts, failures, schedule)
+                counts["refused"] += self._verify(ids, on, counts, failures, schedule)
             elif action == "delist":
                 cmds = [BulkCommand("delist", cid, self._id("delist")) for cid in ids
                         if c.case(cid).state == "accepted"]
-                refused += self._bulk(cmds, _OD, on)
+                counts["refused"] += self._bulk(cmds, _OD, on)
                 done = [cid for cid in ids if c.case(cid).state == "delisted"]
                 counts["delisted"] += len(done)
                 for cid in done:
-                    org = c.case(cid).org
-                    delisted.add(org)
+                    code = c.case(cid).org
+                    delisted.add(code)
                     if self.rng.random() < self.model.relapse.probability:
-                        relapsed.add(org)
+                        relapsed.add(code)
                         counts["relapses"] += 1
                         schedule(on + timedelta(days=self.model.relapse.lookback_days),
                                  "reopen", [cid])
-            elif action == "reopen":
+            else:
                 cmds = [BulkCommand("reopen", cid, self._id("reopen"),
                                     {"reason": _RELAPSE_REASON}) for cid in ids]
-                refused += self._bulk(cmds, _OD, on)
+                counts["refused"] += self._bulk(cmds, _OD, on)
                 back = [cid for cid in ids if c.case(cid).state == "supported"]
                 counts["reopened"] += len(back)
-                schedule(on + timedelta(days=policy.plan.retry_deadline_days), "verify", back)
-        carried = c.close_year(year, actor=_OD, on=date(year, 12, 31),
-                               command_id=f"close:{year}")
-        stats = YearStats(
-            year=year, listings=len(result.listed_codes), repeat_listings=repeat,
-            escalations=len(opened.escalations), dismissals=dismissals, talks=talks,
-            verifications=counts["verifications"],
-            failed_verifications=counts["failed_verifications"], delisted=counts["delisted"],
-            relapses=counts["relapses"], reopened=counts["reopened"], carried_over=len(carried),
-            support_assignments=sum(per_level.values()), supporters_needed=sum(needed.values()),
-            first_secretaries=per_level[FIRST_SECRETARY], refused=refused,
-            support=dict(sorted(per_level.items())))
-        return stats, delisted - relapsed, relapsed
+                schedule(on + timedelta(days=self.policy.plan.retry_deadline_days), "verify",
+                         back)
+        return delisted, relapsed
 
     def _verify(self, ids: Sequence[str], on: date, counts: Counter[str],
                 failures: Counter[str], schedule: Any) -> int:

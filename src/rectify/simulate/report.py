@@ -105,7 +105,7 @@ def comparison_tables(comparison: Comparison) -> list[Table]:
     tables.append(Table("rules", "Listings by rule / 分认定依据", ("rule / 依据", *head), tuple(
         (f"{g.key} / {rule_zh.get(g.key, g.key)}", g.listed_a, g.listed_b, g.added, g.removed,
          g.difference) for g in comparison.by_rule)))
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for side, c, policy in (("A / 甲", comparison.consequences_a, pa),
                             ("B / 乙", comparison.consequences_b, pb)):
         for n in c.support:
@@ -118,10 +118,11 @@ def comparison_tables(comparison: Comparison) -> list[Table]:
         "available / 现有", "per person / 人均", "over cap / 是否超限"),
         tuple(rows)))
     rows = []
+    population = comparison.a.population
     for side, c in (("A / 甲", comparison.consequences_a), ("B / 乙", comparison.consequences_b)):
         rows += [(side, d.org, d.person or "", f"{d.role} / {_ROLE_ZH.get(d.role, d.role)}",
                   d.reason_zh) for d in c.dismissals]
-        rows += [(side, org, comparison.population[org].secretary or "", "talk / 约谈",
+        rows += [(side, org, population[org].secretary or "", "talk / 约谈",
                   "连续被列为整顿对象, 尚未达到问责年数") for org in c.talks]
     tables.append(Table("accountability", "Dismissals and talks / 免职与约谈", (
         "policy / 方案", "org / 组织", "person / 人员", "role / 职务", "reason / 原因"),
@@ -404,23 +405,23 @@ def _write_xlsx(path: Path, result: Comparison | Simulation, tables: Sequence[Ta
         sheet.add_chart(bar, "E2")
     else:
         sheet = book.create_sheet("图表 Charts")
-        row = 1
+        top = 1
         for metric in _FAN_METRICS:
             en, zh = METRICS[metric]
-            sheet.cell(row, 1, f"{metric} / {zh}")
+            sheet.cell(top, 1, f"{metric} / {zh}")
             header = ["year / 年份", "5% / 下限", "mean / 均值", "95% / 上限"]
             for col, text in enumerate(header, 1):
-                sheet.cell(row + 1, col, text)
+                sheet.cell(top + 1, col, text)
             for i, year in enumerate(result.years):
                 d = result.distribution(metric, year)
                 for col, value in enumerate((year, d.low, d.mean, d.high), 1):
-                    sheet.cell(row + 2 + i, col, value)
+                    sheet.cell(top + 2 + i, col, value)
             line = LineChart()
             line.title = f"{zh} / {en}"
-            last = row + 1 + len(result.years)
-            line.add_data(Reference(sheet, min_col=2, max_col=4, min_row=row + 1, max_row=last),
+            last = top + 1 + len(result.years)
+            line.add_data(Reference(sheet, min_col=2, max_col=4, min_row=top + 1, max_row=last),
                           titles_from_data=True)
-            line.set_categories(Reference(sheet, min_col=1, min_row=row + 2, max_row=last))
-            sheet.add_chart(line, f"F{row}")
-            row = last + 16
+            line.set_categories(Reference(sheet, min_col=1, min_row=top + 2, max_row=last))
+            sheet.add_chart(line, f"F{top}")
+            top = last + 16
     book.save(path)

@@ -27,7 +27,8 @@ def test_compare_lists_every_changed_verdict_with_reasons_and_consequences() -> 
         assert code in result.output
     assert "书记职位空缺3个月以上" in result.output
     assert "within the kind's quota by reverse ranking" in result.output
-    for measure in ("escalations", "问责", "dismissals", "免去书记职务", "first_secretaries", "约谈"):
+    for measure in ("escalations", "问责", "dismissals", "免去书记职务", "first_secretaries",
+                    "约谈"):
         assert measure in result.output
     assert "7 verdict(s) differ" in result.output
 
@@ -42,7 +43,8 @@ def test_compare_json_and_report(tmp_path: Path) -> None:
     assert [c["org"] for c in data["changes"]] == list(CHANGED)
     assert data["consequences"]["difference"]["escalations"] == -2
     text = report.read_text("utf-8")
-    assert "认定结果变化" in text and "compare-kinds.svg" in text
+    assert "认定结果变化" in text
+    assert "compare-kinds.svg" in text
     assert (tmp_path / "out" / "compare-kinds.svg").exists()
 
 
@@ -78,7 +80,8 @@ def test_simulate_prints_distributions_and_writes_reports(tmp_path: Path) -> Non
                                  "--json", "--report", str(xlsx)])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["runs"] == 3 and data["years"] == [2017, 2018]
+    assert data["runs"] == 3
+    assert data["years"] == [2017, 2018]
     assert "per_run" not in data
     from openpyxl import load_workbook
 
@@ -105,4 +108,5 @@ def test_bad_input_exits_3_without_a_traceback(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
         assert "error:" in result.output
     result = runner.invoke(app, cases[-1])
-    assert "verification.base" in result.output and "verification.ceiling" in result.output
+    assert "verification.base" in result.output
+    assert "verification.ceiling" in result.output

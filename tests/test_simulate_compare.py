@@ -44,7 +44,8 @@ def test_sample_lists_every_changed_verdict_with_both_reasons(
     assert [c.org for c in result.changes] == sorted(a ^ b)
     assert [c.org for c in result.added] == ["V10"]
     v10 = result.added[0]
-    assert v10.a.rules == ("above_cutoff",) and v10.b.rules == ("secretary_vacant",)
+    assert v10.a.rules == ("above_cutoff",)
+    assert v10.b.rules == ("secretary_vacant",)
     assert "书记职位空缺3个月以上" in v10.explain("zh")
     assert "secretary_vacant" in v10.explain("en")
     assert all(c.a.reasons and c.b.reasons for c in result.changes)
@@ -83,9 +84,11 @@ def test_counts_by_kind_township_and_rule_add_up(sample_comparison: Comparison) 
         assert sum(g.added for g in groups) == len(result.added)
         assert sum(g.removed for g in groups) == len(result.removed)
     rules = {g.key: g for g in result.by_rule}
-    assert rules["quota"].listed_a == 20 and rules["quota"].removed == 6
+    assert rules["quota"].listed_a == 20
+    assert rules["quota"].removed == 6
     data = result.to_json()
-    assert len(data["changes"]) == 7 and data["consequences"]["difference"]["listed"] == -5
+    assert len(data["changes"]) == 7
+    assert data["consequences"]["difference"]["listed"] == -5
 
 
 @given(scenarios())

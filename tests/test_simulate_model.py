@@ -11,8 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rectify import PolicyError, RectifyError, load_policy
-from rectify.simulate import OutcomeModel, OutcomeModelError, default_outcome_model
-from rectify.simulate import load_outcome_model
+from rectify.simulate import (
+    OutcomeModel,
+    OutcomeModelError,
+    default_outcome_model,
+    load_outcome_model,
+)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "whatif.md"
 
@@ -50,12 +54,13 @@ def test_validation_reports_every_problem_at_once() -> None:
     assert {"extra", "verification.bogus", "verification.aspects.a", "drift.sd",
             "relapse.lookback_days", "verification.base", "verification.floor",
             "drift.anchor"} <= locations
-    assert isinstance(caught.value, PolicyError) and isinstance(caught.value, RectifyError)
+    assert isinstance(caught.value, PolicyError)
+    assert isinstance(caught.value, RectifyError)
 
 
 def test_a_model_without_meta_is_refused() -> None:
     """The model's name is required, like a policy's."""
-    with pytest.raises(OutcomeModelError, match="meta.name"):
+    with pytest.raises(OutcomeModelError, match=r"meta\.name"):
         OutcomeModel.from_dict({"verification": {"base": 0.5}})
 
 
@@ -76,7 +81,8 @@ def test_a_model_file_overlays_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / "m.toml"
     path.write_text('[meta]\nname = "strict"\n[verification]\nbase = 0.5\n', encoding="utf-8")
     model = load_outcome_model(path)
-    assert model.meta.name == "strict" and model.verification.base == 0.5
+    assert model.meta.name == "strict"
+    assert model.verification.base == 0.5
     assert model.relapse == default_outcome_model().relapse
     assert model.fingerprint() != default_outcome_model().fingerprint()
 

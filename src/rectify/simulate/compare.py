@@ -58,30 +58,44 @@ NO_TOWNSHIP = "(none)"
 Assessments = Mapping[str, Assessment] | Iterable[Assessment] | AssessmentColumns
 
 
-@attrs.frozen
+@attrs.define(eq=False)
 class VerdictChange:
     """One organization whose verdict differs: its decision under each policy.
 
     ``direction`` is ``"added"`` when only policy B lists it and ``"removed"``
-    when only policy A does.
+    when only policy A does.  The decision of the side that lists it comes
+    with the comparison; the other side's is built on first access (as
+    :class:`~rectify.identify.Identification` builds decisions on demand).
     """
 
     org: str
     name: str
     kind: str
     township: str
-    a: Decision
-    b: Decision
+    direction: str
+    _listed: Decision = attrs.field(repr=False)
+    _other: Identification = attrs.field(repr=False)
+    _unlisted: Decision | None = attrs.field(default=None, repr=False)
 
     @property
-    def direction(self) -> str:
-        """``"added"`` (listed under B only) or ``"removed"`` (listed under A only)."""
-        return "added" if self.b.listed else "removed"
+    def a(self) -> Decision:
+        """The decision under policy A."""
+        return self._listed if self.direction == "removed" else self._not_listed()
+
+    @property
+    def b(self) -> Decision:
+        """The decision under policy B."""
+        return self._listed if self.direction == "added" else self._not_listed()
+
+    def _not_listed(self) -> Decision:
+        if self._unlisted is None:
+            self._unlisted = self._other.decision(self.org)
+        return self._unlisted
 
     @property
     def listed_rules(self) -> tuple[str, ...]:
         """The rules of the side that lists the organization."""
-        return (self.b if self.b.listed else self.a).rules
+        return self._listed.rules
 
     def explain(self, lang: str = "en") -> str:
         """Both verdicts with both sets of reasons, in English or Chinese."""
@@ -443,13 +457,18 @@ def _comparison(population: Population, a: Identification, b: Identification,
     set_a, set_b = set(listed_a), set(listed_b)
     only_a = sorted(set_a - set_b)
     only_b = sorted(set_b - set_a)
+    decisions_a = a.listed()
+    decisions_b = b.listed()
+    removed = set(only_a)
+    listed_side = {d.org: d for d in decisions_a if d.org in removed}
+    listed_side.update((d.org, d) for d in decisions_b if d.org not in set_a)
     changes: list[VerdictChange] = []
     for code in sorted([*only_a, *only_b]):
         org = population[code]
+        gone = code in removed
         changes.append(VerdictChange(code, org.name, org.kind, org.township or NO_TOWNSHIP,
-                                     a.decision(code), b.decision(code)))
-    decisions_a = a.listed()
-    decisions_b = b.listed()
+                                     "removed" if gone else "added", listed_side[code],
+                                     b if gone else a))
     kinds = sorted(set(a.policy.kinds) | set(b.policy.kinds))
     by_kind = _groups(kinds, Counter(d.kind for d in decisions_a),
                       Counter(d.kind for d in decisions_b), changes, lambda c: (c.kind,))

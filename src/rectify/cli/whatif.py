@@ -45,6 +45,9 @@ def _report(result: object, path: Path | None) -> None:
         written = write_report(result, path)  # type: ignore[arg-type]
     except RectifyError as exc:
         raise fail(exc) from None
+    except ImportError as exc:
+        raise fail(InvalidValueError("--report", "the extras a report needs installed",
+                                     str(exc), "pip install 'rectify[xlsx,charts]'")) from None
     except OSError as exc:
         raise fail(InvalidValueError("--report", "a file that can be written", str(path),
                                      f"check the folder ({exc.strerror or exc})")) from None

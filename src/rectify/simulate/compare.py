@@ -33,7 +33,7 @@ from rectify.forest import Population
 from rectify.identify import AssessmentColumns, Decision, Identification, identify
 from rectify.model import Assessment, Person
 from rectify.policy import Policy
-from rectify.simulate._text import kind_zh, level_zh, num, reason_en, reason_zh
+from rectify.simulate._text import level_zh, num, reason_en, reason_zh
 
 __all__ = [
     "FIRST_SECRETARY",
@@ -513,7 +513,3 @@ def describe_need(policy: Policy, need: LevelNeed, lang: str = "en") -> str:
             text += f", short by {need.shortfall}"
     return text
 
-
-def kind_label(policy: Policy, kind: str) -> str:
-    """``kind / 中文`` for tables."""
-    return f"{kind} / {kind_zh(policy, kind)}"

@@ -117,3 +117,32 @@ def test_pass_probability_adds_aspect_support_and_retry_adjustments() -> None:
         + 2 * v.retry_bonus
     assert model.pass_probability(["team_incomplete"], ["first_secretary"], 2) == \
         pytest.approx(expected)
+
+
+def test_simulate_public_api_is_sorted_and_documented() -> None:
+    """rectify.simulate's __all__ is sorted (constants, classes, functions) and documented."""
+    import rectify.simulate as simulate
+
+    def order(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert simulate.__all__ == sorted(simulate.__all__, key=order)
+    for name in simulate.__all__:
+        obj = getattr(simulate, name)
+        if callable(obj):
+            assert obj.__doc__, name
+
+
+def test_simulate_imports_no_optional_extra() -> None:
+    """Comparing and simulating need no chart, spreadsheet or CLI library (structlog may
+    bring rich in by itself, so rich is not checked)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, rectify.simulate\n"
+            "bad = [m for m in ('matplotlib', 'openpyxl', 'typer', 'hypothesis') "
+            "if m in sys.modules]\nprint(bad)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

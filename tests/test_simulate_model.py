@@ -121,7 +121,7 @@ def test_pass_probability_adds_aspect_support_and_retry_adjustments() -> None:
 
 def test_simulate_public_api_is_sorted_and_documented() -> None:
     """rectify.simulate's __all__ is sorted (constants, classes, functions) and documented."""
-    import rectify.simulate as simulate
+    from rectify import simulate
 
     def order(name: str) -> tuple[int, str]:
         return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)

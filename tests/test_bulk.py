@@ -100,7 +100,7 @@ def scenarios(draw: st.DrawFn) -> tuple[list[float], list[tuple[str, str, dict[s
     """Scores for 2017, a set-up sequence, a batch of commands (ids may repeat) and its actor."""
     scores = draw(st.lists(st.sampled_from([45.0, 60.0, 75.0, 95.0]), min_size=len(POPULATION),
                            max_size=len(POPULATION)))
-    cases = sorted(_campaign(scores)._cases)
+    cases = [c.id for c in _campaign(scores).cases()]
     kinds = {c: POPULATION[c.split("-", 1)[1]].kind for c in cases}
 
     def chunk() -> st.SearchStrategy[list[tuple[str, str, dict[str, Any]]]]:
@@ -240,7 +240,7 @@ def test_bulk_keeps_the_support_load_cap() -> None:
     """
     cap = POLICY.coverage.max_cases_per_person
     one, bulk = _campaign([45.0] * len(POPULATION)), _campaign([45.0] * len(POPULATION))
-    cases = sorted(one._cases)[:cap + 1]
+    cases = [c.id for c in one.cases()][:cap + 1]
     batch = [BulkCommand("assign_support", case, f"lead-{case}",
                          {"level": "leader_contact", "person": "LEAD-1"}) for case in cases]
     expected = _one_at_a_time(one, batch, "OD-1")

@@ -19,6 +19,7 @@ from rectify.lifecycle.workflow import (
     Workflow,
     build_machine,
     compile_table,
+    default_table,
 )
 
 POLICY = load_policy()
@@ -102,19 +103,25 @@ def test_engines_agree_on_unknown_names() -> None:
 
 def test_a_planted_difference_is_caught() -> None:
     """A table with one wrong edge is found by the comparison, and by hypothesis' search."""
-    planted = _campaign("table")
-    planted._table = {**planted._table, ("verifying", "pass_verification"): "delisted"}
+    table = {**default_table(), ("verifying", "pass_verification"): "delisted"}
+
+    def planted(state: str, trigger: str) -> str | None:
+        return table.get((state, trigger))
+
     every_pair = [(s, t) for s in STATES for t in TRIGGERS]
-    assert disagreements(planted.fire, TRANSITIONS.fire, every_pair) == [
+    assert disagreements(planted, TRANSITIONS.fire, every_pair) == [
         ("verifying", "pass_verification", "delisted", "accepted")]
     # The random-walk property finds it too, and shrinks it to the shortest walk.
     found = find(walks, lambda w: bool(disagreements(
-        planted.fire, TRANSITIONS.fire, walk(w[0], w[1], planted.fire))))
-    assert walk(found[0], found[1], planted.fire)[-1] == ("verifying", "pass_verification")
+        planted, TRANSITIONS.fire, walk(w[0], w[1], planted))))
+    assert walk(found[0], found[1], planted)[-1] == ("verifying", "pass_verification")
     # A missing edge is caught as well.
-    missing = _campaign("table")
-    missing._table = {k: v for k, v in missing._table.items() if k != ("delisted", "reopen")}
-    assert disagreements(missing.fire, TRANSITIONS.fire, every_pair) == [
+    short = {k: v for k, v in default_table().items() if k != ("delisted", "reopen")}
+
+    def missing(state: str, trigger: str) -> str | None:
+        return short.get((state, trigger))
+
+    assert disagreements(missing, TRANSITIONS.fire, every_pair) == [
         ("delisted", "reopen", None, "supported")]
 
 

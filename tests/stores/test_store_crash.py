@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from ledger_workers import crash_batch, crash_writer
 
 from rectify.stores import SQLiteStore
@@ -30,6 +31,7 @@ def _committed(path: Path) -> Counter[str]:
         store.close()
 
 
+@pytest.mark.slow
 def test_sigkill_mid_batch_leaves_whole_batches_only(tmp_path: Path) -> None:
     """20 kills at random points: the ledger opens, verifies, and holds whole batches once."""
     path = tmp_path / "ledger.db"

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from rectify.errors import LedgerCorrupt
 from rectify.events import (
     CaseCarriedOver,
     CaseDelisted,
@@ -121,16 +122,34 @@ _VALUES = attrgetter(*_FIELDS)
 
 
 def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRecord:
-    """The record after ``event``: its payload, then its workflow transitions, then its version."""
+    """The record after ``event``: its payload, then its workflow transitions, then its version.
+
+    Raises:
+        LedgerCorrupt: the event comes before its case was opened, or fires a
+            trigger its case's state does not allow (the ledger was not written
+            by these rules).
+    """
     if isinstance(event, CaseOpened):
         return _opened(event)
-    assert record is not None, f"event {event!r} before its case was opened"
+    if record is None:
+        raise LedgerCorrupt(f"stream {event.stream}",
+                            f"{type(event).__name__} at version {event.version} comes before "
+                            "the case was opened",
+                            "verify the ledger (rectify ledger verify) and restore it from a "
+                            "backup")
     # One constructor call per event (attrs.evolve is several times slower on this hot path).
     values = dict(zip(_FIELDS, _VALUES(record), strict=True))
     values.update(_APPLY[type(event)](record, event))
     state = record.state
     for trigger in event.transitions:
-        state = table[(state, trigger)]
+        dest = table.get((state, trigger))
+        if dest is None:
+            raise LedgerCorrupt(f"stream {event.stream}",
+                                f"{type(event).__name__} at version {event.version} fires "
+                                f"{trigger} in state {state}, which the workflow does not allow",
+                                "verify the ledger (rectify ledger verify) and restore it from "
+                                "a backup")
+        state = dest
     values["state"] = state
     values["version"] = event.version
     return CaseRecord(**values)

@@ -254,7 +254,7 @@ def load_policy(name_or_path: str | Path = "northern-county", *overlays: str | P
         overlay_text, overlay_source = _read_policy_text(overlay)
         data = deep_merge(data, _parse_toml(overlay_text, overlay_source))
         source = f"{source} + {overlay_source}"
-    from rectify.policy._model import Policy
+    from rectify.policy import Policy
 
     return Policy.from_dict(data, source=source)
 

@@ -15,6 +15,7 @@ from rectify.lifecycle.case import CaseRecord
 from rectify.lifecycle.guards import (
     GUARD_FUNCTIONS,
     GuardInput,
+    _guards_of,
     acceptance,
     deadline_within_limit,
     plan_complete,
@@ -156,8 +157,6 @@ def test_an_unbound_guard_name_is_reported() -> None:
     problems = unbound_guards(broken)
     assert [p.location for p in problems] == ["guard no_such_guard"]
     with pytest.raises(WorkflowDefinitionError):
-        from rectify.lifecycle.guards import _guards_of
-
         _guards_of(broken)
 
 

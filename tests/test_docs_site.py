@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: A Sphinx cross-reference role left in a docstring (mkdocstrings shows it literally).
+RAW_ROLE = re.compile(r":(?:class|func|meth|mod|data|attr|exc|obj|py:\w+):`")
 
 
 def test_site_builds_strictly(tmp_path: Path) -> None:
@@ -22,6 +25,10 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "index.html").exists()
     assert "Keep a Changelog" in (tmp_path / "changelog" / "index.html").read_text("utf-8")
+    raw = [(page.relative_to(tmp_path).as_posix(), match.group(0))
+           for page in tmp_path.rglob("*.html")
+           for match in RAW_ROLE.finditer(page.read_text("utf-8"))]
+    assert raw == [], "Sphinx roles are not rendered by mkdocstrings: use `Name` instead"
 
 
 def test_every_page_is_in_the_navigation() -> None:

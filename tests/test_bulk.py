@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -33,10 +34,11 @@ HOLDERS = {"leader_contact": "LEAD-1", "org_guidance": "OD-2", "paired_unit": "P
            "committee_supervisor": "CS-1", "first_secretary": "FS-1"}
 
 
-def _campaign(scores: list[float]) -> Campaign:
+def _campaign(scores: list[float], store: MemoryStore | None = None) -> Campaign:
     assessments = [Assessment(o.code, 2017, 0.0 if o.code in ALWAYS_LISTED else s)
                    for o, s in zip(POPULATION, scores, strict=True)]
-    campaign = Campaign(POLICY, MemoryStore(), population=POPULATION, people=PEOPLE)
+    campaign = Campaign(POLICY, store if store is not None else MemoryStore(),
+                        population=POPULATION, people=PEOPLE)
     campaign.open_cases(identify(POPULATION, assessments, POLICY, 2017), actor="OD-1",
                         on=date(2017, 2, 1), command_id="open-2017")
     return campaign
@@ -148,8 +150,9 @@ def _one_at_a_time(campaign: Campaign, batch: list[BulkCommand], actor: str) -> 
     return BulkResult(tuple(accepted), refused, tuple(repeated))
 
 
-def _setup(scores: list[float], setup: list[tuple[str, str, dict[str, Any]]]) -> Campaign:
-    campaign = _campaign(scores)
+def _setup(scores: list[float], setup: list[tuple[str, str, dict[str, Any]]],
+           store: MemoryStore | None = None) -> Campaign:
+    campaign = _campaign(scores, store)
     for i, (name, case, args) in enumerate(setup):
         actor = SETUP_ACTOR.get(name, "OD-1")
         with contextlib.suppress(RectifyError):
@@ -204,14 +207,13 @@ def test_bulk_repeat_of_an_unknown_case_matches_one_at_a_time() -> None:
 
 
 @given(st.sampled_from(["2017-V01", "2017-T1-01"]), st.integers(0, 6))
-def test_a_batch_the_store_refuses_changes_nothing(sneaked: str, before: int) -> None:
-    """When another writer appended to a stream first, the batch records nothing.
+def test_a_batch_sees_what_another_writer_recorded(sneaked: str, before: int) -> None:
+    """When another writer appended to a stream first, the batch builds on it (no stale copy).
 
-    The campaign's cases stay as they were and the store holds only the other
-    writer's event; :class:`~rectify.ConcurrencyConflict` names the stream.
+    The campaign reads the store, so the batch checks against the other
+    writer's event and records after it: nothing is lost and nothing conflicts.
     """
     campaign = _setup([95.0] * len(POPULATION), _happy_path("2017-V01", "village", True)[:before])
-    cases = campaign.cases()
     events = list(campaign.store.replay())
     batch = [BulkCommand("record_report", case, f"r-{case}",
                          {"kind": "progress", "month": "2017-03", "resolved": (), "note": ""})
@@ -221,13 +223,38 @@ def test_a_batch_the_store_refuses_changes_nothing(sneaked: str, before: int) ->
                            policy=POLICY.fingerprint(), command="elsewhere", kind="progress",
                            month="2017-03")
     campaign.store.append([Append(sneaked, version, (other,), "elsewhere")])
-    with pytest.raises(ConcurrencyConflict) as raised:
+    got = run_bulk(campaign, batch, actor="OD-1", on=ON)
+    assert got.accepted == ("r-2017-T1-01", "r-2017-V01")
+    assert list(campaign.store.replay())[:len(events) + 1] == [*events, other]
+    assert campaign.case(sneaked).version == version + 2
+
+
+class _RefusingStore(MemoryStore):
+    """A store whose next append meets a concurrent writer (for the refusal path)."""
+
+    refuse = False
+
+    def append(self, batch: Sequence[Append]) -> list[bool]:
+        if self.refuse:
+            raise ConcurrencyConflict(batch[0].stream, batch[0].expected, batch[0].expected + 1)
+        return super().append(batch)
+
+
+def test_a_batch_the_store_refuses_changes_nothing() -> None:
+    """A batch refused by the store records nothing and leaves every case as it was."""
+    store = _RefusingStore()
+    campaign = _setup([95.0] * len(POPULATION), [], store=store)
+    cases = campaign.cases()
+    size = len(store)
+    batch = [BulkCommand("record_report", case, f"r-{case}",
+                         {"kind": "progress", "month": "2017-03", "resolved": (), "note": ""})
+             for case in ("2017-T1-01", "2017-V01")]
+    store.refuse = True
+    with pytest.raises(ConcurrencyConflict):
         run_bulk(campaign, batch, actor="OD-1", on=ON)
-    assert raised.value.stream == sneaked
     assert campaign.cases() == cases
-    assert list(campaign.store.replay()) == [*events, other]
-    assert not campaign.store.has_command("r-2017-V01")
-    assert not campaign.store.has_command("r-2017-T1-01")
+    assert len(store) == size
+    assert not store.has_command("r-2017-V01")
 
 
 def test_bulk_keeps_the_support_load_cap() -> None:

@@ -32,7 +32,12 @@ def _events() -> st.SearchStrategy[Event]:
     classes = sorted(EVENT_TYPES.values(), key=lambda c: c.__name__)
     for cls in classes:
         attrs.resolve_types(cls)  # the annotations are strings (postponed evaluation)
-    return st.sampled_from(classes).flatmap(lambda cls: st.builds(cls, **common))
+    def build(cls: type[Event]) -> st.SearchStrategy[Event]:
+        numbers = {f.name: st.integers(0, 10**6) for f in attrs.fields(cls)  # type: ignore[misc]
+                   if f.type is int and f.name not in common}
+        return st.builds(cls, **common, **numbers)
+
+    return st.sampled_from(classes).flatmap(build)
 
 
 @given(_events())

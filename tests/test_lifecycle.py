@@ -248,21 +248,26 @@ def test_one_case_per_organization_and_year() -> None:
     assert result.existing == ("2017-V1",)
 
 
-def test_concurrent_writers_conflict_and_unknown_cases() -> None:
-    """A stale campaign gets a ConcurrencyConflict naming both versions; unknown ids are typed."""
+def test_two_campaigns_share_one_store_and_unknown_cases_are_typed() -> None:
+    """A second campaign on the store sees the first one's command at once (no stale copy).
+
+    A stale append straight to the store still gets a ConcurrencyConflict naming
+    both versions; unknown ids are typed.
+    """
     store = MemoryStore()
     first = _campaign(store)
     second = _campaign(store)
     first.file_plan("2017-V1", PLAN, actor=DEPT, on=DAY)
-    with pytest.raises(ConcurrencyConflict) as info:
+    assert second.case("2017-V1").state == "planned"
+    with pytest.raises(CommandRefused, match="file_plan is not possible in state planned"):
         second.file_plan("2017-V1", PLAN, actor=DEPT, on=DAY)
-    assert (info.value.expected, info.value.actual) == (1, 2)
     with pytest.raises(UnknownCaseError, match="2099-X"):
         first.case("2099-X")
-    with pytest.raises(ConcurrencyConflict):
+    with pytest.raises(ConcurrencyConflict) as info:
         store.append([Append("2017-V1", 0, (CaseOpened(
             stream="2017-V1", version=1, actor="x", on=DAY, policy="p", command="c", org="V1",
             year=2017, kind="village", rules=(), score=1.0),), "c")])
+    assert (info.value.expected, info.value.actual) == (0, 2)
 
 
 def test_the_docs_diagram_is_the_generated_one() -> None:

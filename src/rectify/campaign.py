@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -68,9 +68,8 @@ from rectify.events import (
 )
 from rectify.forest import Population
 from rectify.identify import Identification
-from rectify.lifecycle.case import CaseRecord, Plan, case_id, is_case_stream, person_stream
+from rectify.lifecycle.case import CaseRecord, Plan, case_id, person_stream
 from rectify.lifecycle.commands import (
-    REPORT_KINDS,
     AssignSupport,
     CaseCommand,
     Context,
@@ -90,7 +89,7 @@ from rectify.lifecycle.workflow import default_machine, default_table
 from rectify.model import Person
 from rectify.policy import Policy
 from rectify.schedule import DueItem, due
-from rectify.stores.base import Append, LedgerStore
+from rectify.stores.base import Append, LedgerStore, ReadModels, Store
 from rectify.stores.memory import MemoryStore
 
 __all__ = ["Actor", "BulkResult", "Campaign", "OpenResult"]
@@ -139,8 +138,11 @@ class _Holder:
 class Campaign:
     """Cases of one policy over a population, with their ledger.
 
-    ``store`` defaults to a fresh `rectify.stores.MemoryStore`; the campaign
-    replays whatever the store already holds.  ``people`` lets commands name
+    ``store`` defaults to a fresh `rectify.stores.MemoryStore`.  The campaign
+    keeps no state of its own: every query reads the store's read models, so
+    it starts at once whatever the ledger's size and always sees what other
+    processes recorded; every command checks its guards inside the store's
+    write transaction.  ``people`` lets commands name
     actors by id.  ``engine`` chooses how workflow triggers are resolved:
     ``"table"`` (the transition table compiled once from the ``transitions``
     machine, fast) or ``"transitions"`` (the machine itself); both give the
@@ -154,20 +156,16 @@ class Campaign:
                  engine: str = "table") -> None:
         if engine not in ENGINES:
             raise InvalidValueError("engine", f"one of {', '.join(ENGINES)}", engine)
+        chosen = store if store is not None else MemoryStore()
+        if not isinstance(chosen, ReadModels):
+            raise InvalidValueError("store", "a store that keeps read models (MemoryStore, "
+                                    "SQLiteStore or PostgresStore)", type(chosen).__name__)
         self.policy = policy
-        self.store: LedgerStore = store if store is not None else MemoryStore()
+        self.store: Store = chosen
         self.population = population
         self.people = {p.id: p for p in people}
         self._engine = engine
         self._table = default_table()
-        self._cases: dict[str, CaseRecord] = {}
-        self._listings: dict[int, set[str]] = {}
-        self._records: list[Event] = []
-        self._reports: set[tuple[str, str, str]] = set()
-        self._policies: set[str] = set()
-        self._loads: Counter[str] = Counter()
-        for event in self.store.replay():
-            self._apply(event)
 
     # -- queries ---------------------------------------------------------------
 
@@ -176,21 +174,25 @@ class Campaign:
 
         Raises `rectify.errors.UnknownCaseError` for an unknown id.
         """
-        try:
-            return self._cases[case]
-        except KeyError:
-            raise UnknownCaseError(case, "case ids read YEAR-ORGCODE; see cases()") from None
+        record = self.store.case(case)
+        if record is None:
+            raise UnknownCaseError(case, "case ids read YEAR-ORGCODE; see cases()")
+        return record
 
     def case_for(self, org: str, year: int) -> CaseRecord:
         """The case of ``org`` in ``year``."""
         return self.case(case_id(year, org))
 
     def cases(self, *, year: int | None = None, state: str | None = None,
-              open_only: bool = False) -> list[CaseRecord]:
-        """Cases in id order, optionally filtered by year, state or openness."""
-        return [c for _, c in sorted(self._cases.items())
-                if (year is None or c.year == year) and (state is None or c.state == state)
-                and (not open_only or c.is_open)]
+              open_only: bool = False, after: str | None = None,
+              limit: int | None = None) -> list[CaseRecord]:
+        """Cases in id order, optionally filtered by year, state or openness.
+
+        ``after`` (a case id) and ``limit`` page through them: pass the last id
+        of one page as ``after`` for the next.
+        """
+        return self.store.cases(year=year, state=state, open_only=open_only, after=after,
+                                limit=limit)
 
     def history(self, case: str) -> list[Event]:
         """Every event of a case, oldest first."""
@@ -199,23 +201,23 @@ class Campaign:
 
     def listings(self) -> dict[int, frozenset[str]]:
         """Organizations listed per year (from the cases opened)."""
-        return {year: frozenset(orgs) for year, orgs in sorted(self._listings.items())}
+        return self.store.listings()
 
     def records(self) -> list[Event]:
         """Accountability events: escalations, dismissals, talks, appraisals."""
-        return list(self._records)
+        return self.store.records()
 
     def policies_seen(self) -> frozenset[str]:
         """Fingerprints of every policy under which the ledger's events were recorded."""
-        return frozenset(self._policies)
+        return self.store.policies()
 
     def reports_filed(self) -> frozenset[tuple[str, str, str]]:
         """``(case, kind, month)`` of every report recorded."""
-        return frozenset(self._reports)
+        return self.store.reports_filed()
 
     def load(self, person: str) -> int:
         """How many open cases ``person`` supports."""
-        return self._loads.get(person, 0)
+        return self.store.load(person)
 
     def fire(self, state: str, trigger: str) -> str | None:
         """The state ``trigger`` leads to from ``state``, or ``None`` if it is not allowed."""
@@ -233,11 +235,12 @@ class Campaign:
 
     def accountability(self, person: str, on: date) -> AccountabilityRecord:
         """Talks, appraisals and dismissals of ``person``; restrictions active on ``on``."""
-        return record_of(person, on, self._records, self.policy)
+        return record_of(person, on, self.store.records(), self.policy)
 
     def due(self, on: date, within_days: int = 7) -> list[DueItem]:
         """What falls due on ``on``: cadence, case deadlines, first secretaries' reports."""
-        return due(on, self.policy, self.cases(open_only=True), self._reports, within_days)
+        return due(on, self.policy, self.cases(open_only=True), self.store.reports_filed(),
+                   within_days)
 
     def overdue(self, on: date) -> list[DueItem]:
         """Only what is overdue on ``on``."""
@@ -325,20 +328,21 @@ class Campaign:
         batch: list[Append] = []
         opened: list[str] = []
         existing: list[str] = []
-        for decision in identification.listed():
-            cid = case_id(year, decision.org)
-            if cid in self._cases or self.store.version(cid):
-                existing.append(cid)
-                continue
-            event = CaseOpened(stream=cid, version=1, actor=person.id, on=on,
-                               policy=self.policy.fingerprint(), command=f"{command}:{cid}",
-                               org=decision.org, year=year, kind=decision.kind,
-                               rules=decision.rules, score=decision.score)
-            batch.append(Append(cid, 0, (event,), event.command))
-            opened.append(cid)
-        appended = self._commit(batch)
-        opened = [cid for cid, ok in zip(opened, appended, strict=True) if ok]
-        escalations = self._escalate(year, person, on)
+        with self.store.transaction():
+            for decision in identification.listed():
+                cid = case_id(year, decision.org)
+                if self.store.version(cid):
+                    existing.append(cid)
+                    continue
+                event = CaseOpened(stream=cid, version=1, actor=person.id, on=on,
+                                   policy=self.policy.fingerprint(), command=f"{command}:{cid}",
+                                   org=decision.org, year=year, kind=decision.kind,
+                                   rules=decision.rules, score=decision.score)
+                batch.append(Append(cid, 0, (event,), event.command))
+                opened.append(cid)
+            appended = self._commit(batch)
+            opened = [cid for cid, ok in zip(opened, appended, strict=True) if ok]
+            escalations = self._escalate(year, person, on)
         return OpenResult(tuple(opened), tuple(existing), tuple(escalations))
 
     def execute(self, command: CaseCommand, *, actor: Actor, on: date,
@@ -350,10 +354,16 @@ class Campaign:
         `rectify.errors.CommandRefused` or `rectify.errors.UnknownCaseError`;
         a refusal changes nothing.
         """
-        prepared = self.prepare(command, actor=actor, on=on, command_id=command_id or _new_id())
+        with self.store.transaction():
+            before = self.case(command.case)
+            prepared = self.prepare(command, actor=actor, on=on,
+                                    command_id=command_id or _new_id())
+            if prepared is not None:
+                self._commit([prepared])
+            after = self.case(command.case)
         if prepared is not None:
-            self._commit([prepared])
-        return self._cases[command.case]
+            self._log_transition(prepared, before, after)
+        return after
 
     def file_plan(self, case: str, plan: Plan, *, actor: Actor, on: date,
                   command_id: str | None = None) -> CaseRecord:
@@ -413,12 +423,15 @@ class Campaign:
         person = self._actor(actor, "close_year", None)
         command = command_id or _new_id()
         batch = []
-        for case in self.cases(year=year, open_only=True):
-            event = CaseCarriedOver(stream=case.id, version=case.version + 1, actor=person.id,
-                                    on=on, policy=self.policy.fingerprint(),
-                                    command=f"{command}:{case.id}", transitions=("carry_over",))
-            batch.append(Append(case.id, case.version, (event,), event.command))
-        appended = self._commit(batch)
+        with self.store.transaction():
+            for case in self.cases(year=year, open_only=True):
+                event = CaseCarriedOver(stream=case.id, version=case.version + 1,
+                                        actor=person.id, on=on,
+                                        policy=self.policy.fingerprint(),
+                                        command=f"{command}:{case.id}",
+                                        transitions=("carry_over",))
+                batch.append(Append(case.id, case.version, (event,), event.command))
+            appended = self._commit(batch)
         return [a.stream for a, ok in zip(batch, appended, strict=True) if ok]
 
     def record_talk(self, person: str, kind: TalkKind | str, reason: str, *, actor: Actor,
@@ -461,20 +474,21 @@ class Campaign:
         refused: dict[str, RectifyError] = {}
         repeated: list[str] = []
         seen: set[str] = set()
-        saved: dict[str, CaseRecord] = {}
-        loads = self._loads.copy()
-        try:
+        staged: dict[str, CaseRecord] = {}
+        loads: Counter[str] = Counter()
+        with self.store.transaction():
             for command, command_id in commands:
-                try:
-                    self.case(command.case)  # an unknown case is refused first, as one at a time
-                except RectifyError as exc:
-                    refused[command_id] = exc
+                before = staged.get(command.case) or self.store.case(command.case)
+                if before is None:  # an unknown case is refused first, as one at a time
+                    refused[command_id] = UnknownCaseError(
+                        command.case, "case ids read YEAR-ORGCODE; see cases()")
                     continue
                 if command_id in seen:
                     repeated.append(command_id)
                     continue
                 try:
-                    prepared = self.prepare(command, actor=actor, on=on, command_id=command_id)
+                    prepared = self._prepare(command, before, actor, on, command_id,
+                                             lambda p: self.store.load(p) + loads[p])
                 except RectifyError as exc:
                     refused[command_id] = exc
                     continue
@@ -484,20 +498,14 @@ class Campaign:
                     continue
                 # Stage the new state so later commands of the batch see it, as they would
                 # one at a time.
-                before = self._cases[command.case]
-                saved.setdefault(command.case, before)
                 record = before
                 for event in prepared.events:
                     record = apply_event(record, event, self._table)
-                self._count_load(before, record)
-                self._cases[command.case] = record
+                _count_load(loads, before, record)
+                staged[command.case] = record
                 batch.append(prepared)
                 accepted.append(command_id)
-        finally:
-            # The staged states become real only through the store.
-            self._cases.update(saved)
-            self._loads = loads
-        self._commit(batch)
+            self._commit(batch)
         return BulkResult(tuple(accepted), refused, tuple(repeated))
 
     def prepare(self, command: CaseCommand, *, actor: Actor, on: date,
@@ -507,12 +515,19 @@ class Campaign:
         Returns ``None`` for a command id already recorded (an idempotent
         retry).  Raises `rectify.errors.PermissionDenied`,
         `rectify.errors.CommandRefused` or `rectify.errors.UnknownCaseError`.
+        Call it inside `store.transaction()` so that nothing changes between the
+        check and the append.
         """
-        record = self.case(command.case)
+        return self._prepare(command, self.case(command.case), actor, on, command_id,
+                             self.store.load)
+
+    def _prepare(self, command: CaseCommand, record: CaseRecord, actor: Actor, on: date,
+                 command_id: str, loads: Callable[[str], int]) -> Append | None:
         if self.store.has_command(command_id):
             return None
         person = self._actor(actor, command.name, record)
-        built = command.build(self._context(on), record)
+        context = Context(self.policy, on, self.population, self.fire, loads, self._roles)
+        built = command.build(context, record)
         if isinstance(built, list):
             if _stdlog.isEnabledFor(logging.WARNING):
                 _log.warning("command.refused", command=command.name, case=command.case,
@@ -524,9 +539,6 @@ class Campaign:
         return Append(command.case, record.version, (event,), command_id)
 
     # -- machinery ---------------------------------------------------------------
-
-    def _context(self, on: date) -> Context:
-        return Context(self.policy, on, self.population, self.fire, self.load, self._roles)
 
     def _roles(self, person: str) -> frozenset[str] | None:
         known = self.people.get(person)
@@ -571,48 +583,34 @@ class Campaign:
                       command_id: str | None, build: type[Event], **fields: Any) -> None:
         who = self._actor(actor, command, None)
         command_id = command_id or _new_id()
-        if self.store.has_command(command_id):
-            return
-        stream = person_stream(subject)
-        version = self.store.version(stream)
-        event = build(stream=stream, version=version + 1, actor=who.id, on=on,
-                      policy=self.policy.fingerprint(), command=command_id, **fields)
-        self._commit([Append(stream, version, (event,), command_id)])
-
-    def _count_load(self, before: CaseRecord | None, after: CaseRecord) -> None:
-        """Keep each supporter's count of open cases in step with a case's change."""
-        if before is None or before.support is not after.support \
-                or before.is_open != after.is_open:
-            if before is not None and before.is_open:
-                self._loads.subtract(before.supporters)
-            if after.is_open:
-                self._loads.update(after.supporters)
+        with self.store.transaction():
+            if self.store.has_command(command_id):
+                return
+            stream = person_stream(subject)
+            version = self.store.version(stream)
+            event = build(stream=stream, version=version + 1, actor=who.id, on=on,
+                          policy=self.policy.fingerprint(), command=command_id, **fields)
+            self._commit([Append(stream, version, (event,), command_id)])
 
     def _commit(self, batch: Sequence[Append]) -> list[bool]:
         if not batch:
             return []
-        appended = self.store.append(batch)
-        for item, ok in zip(batch, appended, strict=True):
-            if ok:
-                for event in item.events:
-                    self._apply(event)
-        return appended
+        return self.store.append(batch)
 
-    def _apply(self, event: Event) -> None:
-        self._policies.add(event.policy)
-        if not is_case_stream(event.stream):
-            self._records.append(event)
+    def _log_transition(self, prepared: Append, before: CaseRecord, after: CaseRecord) -> None:
+        if not _stdlog.isEnabledFor(logging.INFO):
             return
-        before = self._cases.get(event.stream)
-        after = apply_event(before, event, self._table)
-        self._cases[event.stream] = after
-        self._count_load(before, after)
-        if isinstance(event, CaseOpened):
-            self._listings.setdefault(event.year, set()).add(event.org)
-        kind = getattr(event, "kind", None)
-        if kind in REPORT_KINDS:
-            self._reports.add((event.stream, str(kind), str(getattr(event, "month", ""))))
-        if event.transitions and _stdlog.isEnabledFor(logging.INFO):
-            _log.info("case.transition", case=event.stream, triggers=list(event.transitions),
-                      source=before.state if before else None, dest=after.state,
-                      actor=event.actor, on=event.on.isoformat(), command=event.command)
+        for event in prepared.events:
+            if event.transitions:
+                _log.info("case.transition", case=event.stream, triggers=list(event.transitions),
+                          source=before.state, dest=after.state, actor=event.actor,
+                          on=event.on.isoformat(), command=event.command)
+
+
+def _count_load(loads: Counter[str], before: CaseRecord, after: CaseRecord) -> None:
+    """Count a staged change of a case's supporters into ``loads`` (open cases per person)."""
+    if before.support is not after.support or before.is_open != after.is_open:
+        if before.is_open:
+            loads.subtract(before.supporters)
+        if after.is_open:
+            loads.update(after.supporters)

@@ -207,11 +207,11 @@ class LedgerCorrupt(LedgerError):
 class LedgerSchemaError(LedgerError):
     """The ledger was written with a storage schema this version cannot read."""
 
-    def __init__(self, where: str, expected: int, actual: int) -> None:
+    def __init__(self, where: str, expected: int, actual: int, fix: str = "") -> None:
         self.expected = expected
         self.actual = actual
-        fix = ("upgrade rectify to read this ledger" if actual > expected
-               else "migrate the ledger with the rectify version that wrote it")
+        fix = fix or ("upgrade rectify to read this ledger" if actual > expected
+                      else "migrate the ledger with the rectify version that wrote it")
         super().__init__(where, f"expected storage schema version {expected}, found {actual}",
                          fix)
 

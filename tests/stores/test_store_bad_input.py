@@ -23,6 +23,7 @@ from rectify.stores import (
     SQLiteStore,
     open_store,
 )
+from rectify.stores.base import STORAGE_SCHEMA
 from rectify.stores.chain import verify
 
 
@@ -81,9 +82,9 @@ def test_missing_table_is_reported(tmp_path: Path) -> None:
         SQLiteStore(path)
 
 
-@pytest.mark.parametrize("version", [0, 2])
+@pytest.mark.parametrize("version", [0, STORAGE_SCHEMA + 1])
 def test_wrong_schema_version_is_reported(tmp_path: Path, version: int) -> None:
-    """An older or newer storage schema is a LedgerSchemaError with both versions."""
+    """An unknown or newer storage schema is a LedgerSchemaError with both versions."""
     path = tmp_path / "ledger.db"
     _ledger(path)
     conn = sqlite3.connect(path)
@@ -92,8 +93,8 @@ def test_wrong_schema_version_is_reported(tmp_path: Path, version: int) -> None:
     conn.close()
     with pytest.raises(LedgerSchemaError) as info:
         SQLiteStore(path)
-    assert (info.value.expected, info.value.actual) == (1, version)
-    assert ("upgrade rectify" in str(info.value)) == (version == 2)
+    assert (info.value.expected, info.value.actual) == (STORAGE_SCHEMA, version)
+    assert ("upgrade rectify" in str(info.value)) == (version > STORAGE_SCHEMA)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")

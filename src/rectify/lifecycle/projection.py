@@ -139,7 +139,13 @@ def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRe
                             "backup")
     # One constructor call per event (attrs.evolve is several times slower on this hot path).
     values = dict(zip(_FIELDS, _VALUES(record), strict=True))
-    values.update(_APPLY[type(event)](record, event))
+    change = _APPLY.get(type(event))
+    if change is None:
+        raise LedgerCorrupt(f"stream {event.stream}",
+                            f"{type(event).__name__} is not an event of a case",
+                            "verify the ledger (rectify ledger verify) and restore it from a "
+                            "backup")
+    values.update(change(record, event))
     state = record.state
     for trigger in event.transitions:
         dest = table.get((state, trigger))

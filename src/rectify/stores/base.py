@@ -9,12 +9,16 @@ hash chain (``hash = sha256(previous + payload)``, see `rectify.stores.chain`).
 from __future__ import annotations
 
 from collections.abc import Container, Iterator, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
 from rectify.errors import ConcurrencyConflict, InvalidValueError
 from rectify.events import Event
+
+if TYPE_CHECKING:
+    from rectify.lifecycle.case import CaseRecord
 
 __all__ = [
     "GENESIS",
@@ -24,11 +28,15 @@ __all__ = [
     "EventStore",
     "Head",
     "LedgerStore",
+    "ReadModels",
+    "Store",
     "check_batch",
 ]
 
-#: The storage schema the SQL stores write and read.
-STORAGE_SCHEMA = 1
+#: The storage schema the SQL stores write and read: 2 adds the read models
+#: (`rectify.stores.readmodel`) to 1's events and commands; a schema-1 ledger is
+#: upgraded in place when opened for writing.
+STORAGE_SCHEMA = 2
 
 #: The ``previous`` hash of the first entry of every ledger.
 GENESIS = bytes(32)
@@ -121,6 +129,56 @@ class LedgerStore(EventStore, Protocol):
     def __len__(self) -> int:
         """The number of events stored."""
         ...
+
+
+@runtime_checkable
+class ReadModels(Protocol):
+    """The current state a store keeps beside its events (see `rectify.stores.readmodel`).
+
+    Every answer is read from the store, so it includes what other processes
+    recorded a moment ago.  Inside `transaction()` the answers are those of
+    the write transaction: no other writer changes them until it ends.
+    """
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """An exclusive write transaction: reads inside it see a state no one else changes,
+        and appends inside it commit together at its end (or not at all on an error)."""
+        ...
+
+    def case(self, case: str) -> CaseRecord | None:
+        """The current record of ``case``, or ``None``."""
+        ...
+
+    def cases(self, *, year: int | None = None, state: str | None = None,
+              open_only: bool = False, after: str | None = None,
+              limit: int | None = None) -> list[CaseRecord]:
+        """Case records in id order, filtered; ``after`` and ``limit`` page through them."""
+        ...
+
+    def load(self, person: str) -> int:
+        """How many open cases ``person`` supports."""
+        ...
+
+    def listings(self) -> dict[int, frozenset[str]]:
+        """The organizations listed per year."""
+        ...
+
+    def reports_filed(self) -> frozenset[tuple[str, str, str]]:
+        """``(case, kind, month)`` of every report recorded."""
+        ...
+
+    def policies(self) -> frozenset[str]:
+        """Fingerprints of every policy the ledger's events were recorded under."""
+        ...
+
+    def records(self) -> list[Event]:
+        """The accountability events (escalations, dismissals, talks, appraisals), in order."""
+        ...
+
+
+@runtime_checkable
+class Store(LedgerStore, ReadModels, Protocol):
+    """A ledger store with read models: what `rectify.Campaign` runs on (every rectify store)."""
 
 
 def check_batch(batch: Sequence[Append], versions: Mapping[str, int],

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 from collections.abc import Iterator, Sequence
 
 from rectify.events import Event
+from rectify.lifecycle.case import CaseRecord
 from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch
 from rectify.stores.codec import Upcasters, decode, encode
+from rectify.stores.readmodel import ReadState
 
 __all__ = ["MemoryStore"]
 
@@ -16,7 +20,9 @@ class MemoryStore:
     """Keeps every event in a list; for tests, scripts and simulations.
 
     It keeps the hash chain too, so `rectify.stores.chain.verify()` works on it
-    as on the durable stores.
+    as on the durable stores, and the read models (`rectify.stores.readmodel`),
+    so a campaign on it starts without replaying.  Safe to share between
+    threads: appends and `transaction()` hold one lock.
     """
 
     def __init__(self, *, upcasters: Upcasters | None = None) -> None:
@@ -25,6 +31,8 @@ class MemoryStore:
         self._entries: list[Entry] = []
         self._streams: dict[str, list[int]] = {}
         self._commands: set[str] = set()
+        self._state = ReadState()
+        self._lock = threading.RLock()
 
     def __len__(self) -> int:
         return len(self._events)
@@ -40,6 +48,11 @@ class MemoryStore:
         Imports use it to keep an exported ledger byte for byte (so the hashes
         stay those of the export); ``None`` encodes the events.
         """
+        with self._lock:
+            return self._append(batch, payloads)
+
+    def _append(self, batch: Sequence[Append],
+                payloads: Sequence[Sequence[bytes]] | None) -> list[bool]:
         streams = {item.stream for item in batch}
         accepted = check_batch(batch, {s: self.version(s) for s in streams}, self._commands)
         previous = self._entries[-1].hash if self._entries else GENESIS
@@ -54,13 +67,66 @@ class MemoryStore:
                            else bytes(payloads[index][k]))
                 digest = hashlib.sha256(previous + payload).digest()
                 positions.append(len(self._events))
-                self._events.append(event if payloads is None
-                                    else decode(payload, self.upcasters))
+                stored = event if payloads is None else decode(payload, self.upcasters)
+                self._events.append(stored)
                 self._entries.append(Entry(len(self._entries) + 1, item.stream,
                                            event.version, item.command, payload,
                                            previous, digest))
+                self._state.apply(len(self._entries), stored)
                 previous = digest
         return accepted
+
+    # -- read models ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """See `rectify.stores.base.ReadModels.transaction()` (holds the store's lock)."""
+        with self._lock:
+            yield
+
+    def case(self, case: str) -> CaseRecord | None:
+        """See `rectify.stores.base.ReadModels.case()`."""
+        return self._state.cases.get(case)
+
+    def cases(self, *, year: int | None = None, state: str | None = None,
+              open_only: bool = False, after: str | None = None,
+              limit: int | None = None) -> list[CaseRecord]:
+        """See `rectify.stores.base.ReadModels.cases()`."""
+        found: list[CaseRecord] = []
+        for key in sorted(self._state.cases):
+            if after is not None and key <= after:
+                continue
+            c = self._state.cases[key]
+            if (year is None or c.year == year) and (state is None or c.state == state) \
+                    and (not open_only or c.is_open):
+                found.append(c)
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
+
+    def load(self, person: str) -> int:
+        """See `rectify.stores.base.ReadModels.load()`."""
+        return self._state.load(person)
+
+    def listings(self) -> dict[int, frozenset[str]]:
+        """See `rectify.stores.base.ReadModels.listings()`."""
+        return {y: frozenset(o) for y, o in sorted(self._state.listings.items())}
+
+    def reports_filed(self) -> frozenset[tuple[str, str, str]]:
+        """See `rectify.stores.base.ReadModels.reports_filed()`."""
+        return frozenset(self._state.reports)
+
+    def policies(self) -> frozenset[str]:
+        """See `rectify.stores.base.ReadModels.policies()`."""
+        return frozenset(self._state.policies)
+
+    def records(self) -> list[Event]:
+        """See `rectify.stores.base.ReadModels.records()`."""
+        return [self._events[position - 1] for position in self._state.records]
+
+    def read_state(self) -> ReadState:
+        """The read models as kept (for `rectify.stores.readmodel.verify_read_models()`)."""
+        return self._state
 
     def version(self, stream: str) -> int:
         """See `rectify.stores.base.EventStore.version()`."""

@@ -41,12 +41,14 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rectify.stores._sql import SqlReads
+from rectify.stores._sqlmodels import READ_MODEL_TABLES, SqlReadModels, read_model_ddl
 from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
@@ -73,7 +75,10 @@ _DDL = (
     " previous BLOB NOT NULL, hash BLOB NOT NULL, UNIQUE (stream, version))",
     "CREATE TABLE commands (command TEXT PRIMARY KEY) WITHOUT ROWID",
 )
+_READ_MODEL_DDL = read_model_ddl("", "BLOB")
 _TABLES = ("commands", "events", "ledger_schema")
+#: The storage schema that had no read models; upgraded in place when opened for writing.
+_SCHEMA_WITHOUT_READ_MODELS = 1
 
 
 def _translate(where: str, exc: sqlite3.Error) -> LedgerError:
@@ -95,7 +100,7 @@ def _translate(where: str, exc: sqlite3.Error) -> LedgerError:
     return LedgerError(where, text)
 
 
-class SQLiteStore(SqlReads):
+class SQLiteStore(SqlReads, SqlReadModels):
     """The ledger in one SQLite file at ``path`` (created if missing).
 
     ``readonly`` opens an existing ledger for reading and verifying only.
@@ -119,6 +124,9 @@ class SQLiteStore(SqlReads):
     _EVENTS = "events"
     _COMMANDS = "commands"
     _PAGE_SIZE = _PAGE
+    _PREFIX = ""
+    _UPSERT_CASE = "INSERT OR REPLACE INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m})"
+    _INSERT_NEW = "INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})"
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False,
                  synchronous: str = "FULL", pragmas: Mapping[str, str | int] | None = None,
@@ -127,26 +135,58 @@ class SQLiteStore(SqlReads):
         self.readonly = readonly
         self.upcasters = upcasters
         self._where = str(self.path)
+        self._synchronous = synchronous
+        self._pragmas = dict(pragmas or {})
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
         exists = self.path.exists() and self.path.stat().st_size > 0
         if exists:
             self._check_header()
         elif readonly:
             raise LedgerError(self._where, "no ledger at this path",
                               "check the path (readonly=True never creates a ledger)")
+        conn = self._connect()
         try:
-            if readonly:
+            self._setup(exists, synchronous, self._pragmas)
+        except BaseException:
+            conn.close()
+            raise
+
+    # -- connections: one per thread -------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            if self.readonly:
                 uri = f"{self.path.resolve().as_uri()}?mode=ro"
-                self._conn = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                             timeout=60.0)
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=60.0,
+                                       check_same_thread=False)
             else:
-                self._conn = sqlite3.connect(self.path, isolation_level=None, timeout=60.0)
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=60.0,
+                                       check_same_thread=False)
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
+        self._local.conn = conn
+        self._local.depth = 0
+        with self._guard:
+            self._opened.append(conn)
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use, with the store's settings)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        conn = self._connect()
         try:
-            self._setup(exists, synchronous, pragmas or {})
-        except BaseException:
-            self._conn.close()
-            raise
+            conn.execute("PRAGMA busy_timeout=60000")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            for name, value in self._pragmas.items():
+                conn.execute(f"PRAGMA {name}={value}")
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+        return conn
 
     # -- opening -------------------------------------------------------------------
 
@@ -192,6 +232,8 @@ class SQLiteStore(SqlReads):
                                 f"(application_id {app:#x}, tables {sorted(tables)})",
                                 "pass the path of a rectify ledger or of a new file")
         missing = [t for t in _TABLES if t not in tables]
+        if {"cases"} & tables:
+            missing += [t for t in READ_MODEL_TABLES if t not in tables]
         if missing:
             raise LedgerCorrupt(self._where, f"missing table(s) {', '.join(missing)}",
                                 "restore the ledger from a backup or a JSON export")
@@ -200,8 +242,34 @@ class SQLiteStore(SqlReads):
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
         version = row[0] if row and row[0] is not None else 0
-        if version != STORAGE_SCHEMA:
+        if version == _SCHEMA_WITHOUT_READ_MODELS and not self.readonly:
+            self._upgrade()
+        elif version == _SCHEMA_WITHOUT_READ_MODELS:
+            raise LedgerSchemaError(
+                self._where, STORAGE_SCHEMA, int(version),
+                "open it once for writing (rectify ledger rebuild --db PATH) to add the read "
+                "models in place")
+        elif version != STORAGE_SCHEMA:
             raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
+
+    def _upgrade(self) -> None:
+        """Add the read models to a schema-1 ledger, computed from its events, in place."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            version = conn.execute("SELECT max(version) FROM ledger_schema").fetchone()[0]
+            if version == _SCHEMA_WITHOUT_READ_MODELS:  # not upgraded meanwhile by another
+                for ddl in _READ_MODEL_DDL:
+                    conn.execute(ddl)
+                self._rebuild_from(self._positions())
+                conn.execute("UPDATE ledger_schema SET version = ?", (STORAGE_SCHEMA,))
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _translate(self._where, exc) from None
+            raise
 
     def _pragma(self, name: str) -> int:
         try:
@@ -218,7 +286,7 @@ class SQLiteStore(SqlReads):
             if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 conn.execute("ROLLBACK")
                 return False
-            for ddl in _DDL:
+            for ddl in (*_DDL, *_READ_MODEL_DDL):
                 conn.execute(ddl)
             conn.execute("INSERT INTO ledger_schema VALUES (?, ?)",
                          (STORAGE_SCHEMA, datetime.now(UTC).isoformat(timespec="seconds")))
@@ -248,43 +316,77 @@ class SQLiteStore(SqlReads):
             payloads = [[encode(e) for e in item.events] for item in batch]
         if not batch:
             return []
+        with self.transaction():
+            return self._append_rows(batch, payloads)
+
+    def _append_rows(self, batch: Sequence[Append],
+                     payloads: Sequence[Sequence[bytes]]) -> list[bool]:
         conn = self._conn
+        streams = list({item.stream: None for item in batch})
+        commands = [item.command for item in batch]
+        accepted = check_batch(batch, self._versions(streams), self._recorded(commands))
+        last = conn.execute(
+            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+        position, previous = (last[0], last[1]) if last else (0, GENESIS)
+        first = position + 1
+        rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
+        sha = hashlib.sha256
+        for index, item in enumerate(batch):
+            if not accepted[index]:
+                continue
+            stream, command = item.stream, item.command
+            version = item.expected
+            for payload in payloads[index]:
+                digest = sha(previous + payload).digest()
+                position += 1
+                version += 1
+                rows.append((position, stream, version, command, payload, previous, digest))
+                previous = digest
+        conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO commands VALUES (?)",
+                         [(c,) for c, ok in zip(commands, accepted, strict=True) if ok])
+        self._keep_read_models(batch, accepted, first)
+        return accepted
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """See `rectify.stores.base.ReadModels.transaction()`: ``BEGIN IMMEDIATE`` on this
+        thread's connection, so writers (threads or processes) queue for the write lock."""
+        conn = self._conn
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
+        self._local.depth = 1
         try:
-            streams = list({item.stream: None for item in batch})
-            commands = [item.command for item in batch]
-            accepted = check_batch(batch, self._versions(streams), self._recorded(commands))
-            last = conn.execute(
-                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
-            position, previous = (last[0], last[1]) if last else (0, GENESIS)
-            rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
-            sha = hashlib.sha256
-            for index, item in enumerate(batch):
-                if not accepted[index]:
-                    continue
-                stream, command = item.stream, item.command
-                version = item.expected
-                for payload in payloads[index]:
-                    digest = sha(previous + payload).digest()
-                    position += 1
-                    version += 1
-                    rows.append((position, stream, version, command, payload, previous,
-                                 digest))
-                    previous = digest
-            conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            conn.executemany("INSERT INTO commands VALUES (?)",
-                             [(c,) for c, ok in zip(commands, accepted, strict=True) if ok])
-            conn.execute("COMMIT")
+            yield
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
                 raise _translate(self._where, exc) from None
             raise
-        return accepted
+        else:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise _translate(self._where, exc) from None
+        finally:
+            self._local.depth = 0
+
+    def rebuild_read_models(self) -> None:
+        """Recompute every read model from the events (`rectify ledger rebuild`)."""
+        with self.transaction():
+            self._rebuild_from(self._positions())
 
     def _versions(self, streams: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -314,9 +416,20 @@ class SQLiteStore(SqlReads):
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
 
+    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            self._conn.executemany(query, rows)
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+
     def close(self) -> None:
-        """Close the connection (the file stays consistent whether or not this is called)."""
-        self._conn.close()
+        """Close every thread's connection (the file stays consistent whether or not this is
+        called)."""
+        with self._guard:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+        self._local = threading.local()
 
     def __enter__(self) -> SQLiteStore:
         return self

@@ -1,0 +1,257 @@
+"""The read models of the SQL stores: their tables, their upkeep in each append, their queries.
+
+Shared by SQLite and PostgreSQL.  A store supplies `_select`, `_execute_many`,
+its parameter mark, the table prefix and the two statements whose dialects
+differ (upsert a case, insert-if-missing).  Every update runs inside the
+append's transaction, so the read models never disagree with the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from rectify.events import Event
+from rectify.lifecycle.case import CaseRecord
+from rectify.stores.base import Append
+from rectify.stores.codec import Upcasters, decode
+from rectify.stores.readmodel import (
+    ReadState,
+    case_from_json,
+    case_to_json,
+    changes_of,
+    project,
+)
+
+__all__ = ["READ_MODEL_TABLES", "SqlReadModels", "read_model_ddl"]
+
+#: The read-model tables, in the order they are created.
+READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "records")
+
+_CHUNK = 500
+
+
+def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
+    """The CREATE statements of the read models (``prefix``: a schema and a dot, or '')."""
+    p = prefix
+    return (
+        f'CREATE TABLE {p}cases ("case" TEXT PRIMARY KEY, year INTEGER NOT NULL,'
+        f" state TEXT NOT NULL, is_open INTEGER NOT NULL, record {blob} NOT NULL)",
+        f'CREATE INDEX cases_year ON {p}cases (year, "case")',
+        f'CREATE TABLE {p}support (person TEXT NOT NULL, "case" TEXT NOT NULL,'
+        f' level TEXT NOT NULL, PRIMARY KEY (person, "case", level))',
+        f'CREATE INDEX support_case ON {p}support ("case")',
+        f"CREATE TABLE {p}listings (year INTEGER NOT NULL, org TEXT NOT NULL,"
+        " PRIMARY KEY (year, org))",
+        f'CREATE TABLE {p}reports ("case" TEXT NOT NULL, kind TEXT NOT NULL,'
+        f' month TEXT NOT NULL, PRIMARY KEY ("case", kind, month))',
+        f"CREATE TABLE {p}policies (fingerprint TEXT PRIMARY KEY)",
+        f"CREATE TABLE {p}records (position BIGINT PRIMARY KEY)",
+    )
+
+
+class SqlReadModels:
+    """Mixed into the SQL stores: read models kept with every append, and read back."""
+
+    upcasters: Upcasters | None
+    _MARK: str
+    _PREFIX: str
+    _UPSERT_CASE: str
+    _INSERT_NEW: str  # "{table}" and "{columns}" and "{marks}" are filled in
+
+    def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def _record_bytes(self, value: Any) -> bytes:
+        return bytes(value)
+
+    # -- upkeep ----------------------------------------------------------------------
+
+    def _stored_cases(self, cases: Sequence[str]) -> dict[str, CaseRecord]:
+        found: dict[str, CaseRecord] = {}
+        for start in range(0, len(cases), _CHUNK):
+            chunk = cases[start:start + _CHUNK]
+            marks = ",".join([self._MARK] * len(chunk))
+            for case, record in self._select(
+                    f'SELECT "case", record FROM {self._PREFIX}cases WHERE "case" IN ({marks})',
+                    chunk):
+                found[case] = case_from_json(self._record_bytes(record))
+        return found
+
+    def _keep_read_models(self, batch: Sequence[Append], accepted: Sequence[bool],
+                          first_position: int) -> None:
+        """Update the read models for the accepted items of ``batch``, stored from
+        ``first_position`` on (call inside the append's transaction)."""
+        events: list[tuple[int, Event]] = []
+        position = first_position
+        for item, ok in zip(batch, accepted, strict=True):
+            if ok:
+                for event in item.events:
+                    events.append((position, event))
+                    position += 1
+        if events:
+            self._apply_events(events)
+
+    def _apply_events(self, events: Sequence[tuple[int, Event]]) -> None:
+        streams = list(dict.fromkeys(e.stream for _, e in events))
+        current = self._stored_cases(streams)
+        touched: dict[str, CaseRecord] = {}
+        listings: set[tuple[int, str]] = set()
+        reports: set[tuple[str, str, str]] = set()
+        policies: set[str] = set()
+        records: list[tuple[int]] = []
+        for position, event in events:
+            policies.add(event.policy)
+            change = changes_of(event)
+            if change.record:
+                records.append((position,))
+                continue
+            after = project(current.get(event.stream), event)
+            if after is None:
+                continue
+            current[event.stream] = touched[event.stream] = after
+            if change.listing is not None:
+                listings.add(change.listing)
+            if change.report is not None:
+                reports.add(change.report)
+        self._write_cases(list(touched.values()))
+        self._insert_new("listings", "year, org", sorted(listings))
+        self._insert_new("reports", '"case", kind, month', sorted(reports))
+        self._insert_new("policies", "fingerprint", [(p,) for p in sorted(policies)])
+        if records:
+            self._execute_many(f"INSERT INTO {self._PREFIX}records VALUES ({self._MARK})",
+                               records)
+
+    def _write_cases(self, records: Sequence[CaseRecord]) -> None:
+        if not records:
+            return
+        self._execute_many(self._UPSERT_CASE.format(p=self._PREFIX, m=self._MARK), [
+            (r.id, r.year, r.state, int(r.is_open), self._record_value(case_to_json(r)))
+            for r in records])
+        ids = [(r.id,) for r in records]
+        self._execute_many(f'DELETE FROM {self._PREFIX}support WHERE "case" = {self._MARK}',
+                           ids)
+        support = [(person, r.id, level) for r in records if r.is_open
+                   for level, person in r.support]
+        if support:
+            self._insert_new("support", 'person, "case", level', support)
+
+    def _record_value(self, payload: bytes) -> Any:
+        return payload
+
+    def _insert_new(self, table: str, columns: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            marks = ", ".join([self._MARK] * len(rows[0]))
+            self._execute_many(self._INSERT_NEW.format(table=f"{self._PREFIX}{table}",
+                                                       columns=columns, marks=marks), rows)
+
+    def _clear_read_models(self) -> None:
+        for table in READ_MODEL_TABLES:
+            self._execute_many(f"DELETE FROM {self._PREFIX}{table}", [()])
+
+    def _rebuild_from(self, events: Iterable[tuple[int, Event]]) -> None:
+        """Recompute every read model from ``events`` (inside a transaction)."""
+        self._clear_read_models()
+        page: list[tuple[int, Event]] = []
+        for pair in events:
+            page.append(pair)
+            if len(page) >= 5000:
+                self._apply_events(page)
+                page = []
+        if page:
+            self._apply_events(page)
+
+    # -- queries ---------------------------------------------------------------------
+
+    def case(self, case: str) -> CaseRecord | None:
+        """See `rectify.stores.base.ReadModels.case()`."""
+        rows = self._select(f'SELECT record FROM {self._PREFIX}cases WHERE "case" = '
+                            f"{self._MARK}", (case,))
+        return case_from_json(self._record_bytes(rows[0][0])) if rows else None
+
+    def cases(self, *, year: int | None = None, state: str | None = None,
+              open_only: bool = False, after: str | None = None,
+              limit: int | None = None) -> list[CaseRecord]:
+        """See `rectify.stores.base.ReadModels.cases()`."""
+        where: list[str] = []
+        params: list[Any] = []
+        for column, value in (("year", year), ("state", state), ('"case"', after)):
+            if value is not None:
+                where.append(f"{column} {'>' if column == chr(34) + 'case' + chr(34) else '='}"
+                             f" {self._MARK}")
+                params.append(value)
+        if open_only:
+            where.append("is_open = 1")
+        query = f"SELECT record FROM {self._PREFIX}cases"
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        query += ' ORDER BY "case"'
+        if limit is not None:
+            query += f" LIMIT {self._MARK}"
+            params.append(limit)
+        return [case_from_json(self._record_bytes(r[0])) for r in self._select(query, params)]
+
+    def load(self, person: str) -> int:
+        """See `rectify.stores.base.ReadModels.load()`."""
+        rows = self._select(f'SELECT count(DISTINCT "case") FROM {self._PREFIX}support'
+                            f" WHERE person = {self._MARK}", (person,))
+        return int(rows[0][0])
+
+    def listings(self) -> dict[int, frozenset[str]]:
+        """See `rectify.stores.base.ReadModels.listings()`."""
+        found: dict[int, set[str]] = {}
+        for year, org in self._select(f"SELECT year, org FROM {self._PREFIX}listings"
+                                      " ORDER BY year, org"):
+            found.setdefault(int(year), set()).add(org)
+        return {year: frozenset(orgs) for year, orgs in found.items()}
+
+    def reports_filed(self) -> frozenset[tuple[str, str, str]]:
+        """See `rectify.stores.base.ReadModels.reports_filed()`."""
+        return frozenset((c, k, m) for c, k, m in self._select(
+            f'SELECT "case", kind, month FROM {self._PREFIX}reports'))
+
+    def policies(self) -> frozenset[str]:
+        """See `rectify.stores.base.ReadModels.policies()`."""
+        return frozenset(r[0] for r in self._select(
+            f"SELECT fingerprint FROM {self._PREFIX}policies"))
+
+    def records(self) -> list[Event]:
+        """See `rectify.stores.base.ReadModels.records()`."""
+        rows = self._select(f"SELECT e.payload FROM {self._PREFIX}events e JOIN "
+                            f"{self._PREFIX}records r ON r.position = e.position"
+                            " ORDER BY e.position")
+        return [decode(self._payload_text(r[0]), self.upcasters) for r in rows]
+
+    def _payload_text(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def read_state(self) -> ReadState:
+        """The read models as stored, gathered into a `ReadState` (to compare with a replay)."""
+        state = ReadState()
+        for (record,) in self._select(f"SELECT record FROM {self._PREFIX}cases"):
+            case = case_from_json(self._record_bytes(record))
+            state.cases[case.id] = case
+        for person, case, _level in self._select(
+                f'SELECT person, "case", level FROM {self._PREFIX}support'):
+            state.loads.setdefault(person, set()).add(case)
+        state.listings = {y: set(o) for y, o in self.listings().items()}
+        state.reports = set(self.reports_filed())
+        state.policies = set(self.policies())
+        state.records = [int(r[0]) for r in self._select(
+            f"SELECT position FROM {self._PREFIX}records ORDER BY position")]
+        return state
+
+    def _positions(self) -> Iterator[tuple[int, Event]]:
+        after = 0
+        while True:
+            rows = self._select(f"SELECT position, payload FROM {self._PREFIX}events WHERE "
+                                f"position > {self._MARK} ORDER BY position LIMIT 5000",
+                                (after,))
+            if not rows:
+                return
+            for position, payload in rows:
+                yield int(position), decode(self._payload_text(payload), self.upcasters)
+            after = rows[-1][0]

@@ -1,0 +1,165 @@
+"""Read models: the ledger's current state, kept beside the events in the same transaction.
+
+A store answers "what is the case now", "how many open cases does this person
+support", "which organizations were listed in 2017" without replaying the
+ledger: it keeps these answers (the read models) and updates them in the
+transaction that appends the events.  They are always rebuildable from the
+events: `ReadState.rebuild()` replays a ledger into a fresh state, and a
+store's `verify_read_models()` compares what it keeps with that replay.
+
+The read models:
+
+- cases: the current `CaseRecord` of every case;
+- support: for every open case, who holds which level (so a person's load
+  is a count of open cases);
+- listings: the organizations listed per year;
+- reports: ``(case, kind, month)`` of every report filed;
+- policies: the fingerprint of every policy the ledger's events were recorded
+  under;
+- records: the positions of the accountability events (the ``person:`` and
+  ``org:`` streams).
+
+A store is an event store first: it keeps whatever events it is given.  An
+event of a case stream that does not follow the case's workflow (one written
+by another tool before the case was opened, or firing a trigger its state does
+not allow) leaves the read models as they were; `rectify.testing.ledger_rules`
+reports such ledgers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+import attrs
+import orjson
+
+from rectify.errors import LedgerCorrupt
+from rectify.events import CaseOpened, Event
+from rectify.lifecycle.case import CaseRecord, is_case_stream
+from rectify.lifecycle.commands import REPORT_KINDS
+from rectify.lifecycle.projection import apply_event
+from rectify.lifecycle.workflow import default_table
+
+__all__ = ["CaseChange", "ReadState", "case_from_json", "case_to_json", "changes_of", "project"]
+
+_DATES = ("opened_on", "deadline", "delisted_on")
+
+
+def case_to_json(record: CaseRecord) -> bytes:
+    """The canonical JSON of a case record (what the SQL stores keep in ``cases.record``)."""
+    data = attrs.asdict(record, recurse=False)
+    for name in _DATES:
+        value = data[name]
+        data[name] = value.isoformat() if value is not None else None
+    data["resolved"] = sorted(record.resolved)
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+
+
+def case_from_json(payload: bytes | str) -> CaseRecord:
+    """The case record that `case_to_json()` wrote."""
+    data: dict[str, Any] = orjson.loads(payload)
+    for name in _DATES:
+        value = data[name]
+        data[name] = date.fromisoformat(value) if value is not None else None
+    data["resolved"] = frozenset(data["resolved"])
+    data["problems"] = tuple(data["problems"])
+    data["verifiers"] = tuple(data["verifiers"])
+    data["support"] = tuple((level, person) for level, person in data["support"])
+    data["past_support"] = tuple((level, person) for level, person in data["past_support"])
+    return CaseRecord(**data)
+
+
+@attrs.frozen(slots=True)
+class CaseChange:
+    """What one append did to the read models beyond the case records themselves."""
+
+    listing: tuple[int, str] | None = None
+    report: tuple[str, str, str] | None = None
+    record: bool = False
+
+
+def changes_of(event: Event) -> CaseChange:
+    """The listing, report or accountability record that ``event`` adds."""
+    if not is_case_stream(event.stream):
+        return CaseChange(record=True)
+    if isinstance(event, CaseOpened):
+        return CaseChange(listing=(event.year, event.org))
+    kind = getattr(event, "kind", None)
+    if kind in REPORT_KINDS:
+        return CaseChange(report=(event.stream, str(kind), str(getattr(event, "month", ""))))
+    return CaseChange()
+
+
+def project(before: CaseRecord | None, event: Event) -> CaseRecord | None:
+    """The case record after ``event``, or ``None`` when the event does not follow the workflow."""
+    try:
+        return apply_event(before, event, default_table())
+    except LedgerCorrupt:
+        return None
+
+
+@attrs.define
+class ReadState:
+    """The read models held in memory (the memory store's, and any rebuild's)."""
+
+    cases: dict[str, CaseRecord] = attrs.field(factory=dict)
+    loads: dict[str, set[str]] = attrs.field(factory=dict)
+    listings: dict[int, set[str]] = attrs.field(factory=dict)
+    reports: set[tuple[str, str, str]] = attrs.field(factory=set)
+    policies: set[str] = attrs.field(factory=set)
+    records: list[int] = attrs.field(factory=list)
+
+    @classmethod
+    def rebuild(cls, events: Iterable[tuple[int, Event]]) -> ReadState:
+        """The read models of ``(position, event)`` pairs in append order."""
+        state = cls()
+        for position, event in events:
+            state.apply(position, event)
+        return state
+
+    def apply(self, position: int, event: Event) -> CaseRecord | None:
+        """Apply one stored event; returns the case record it produced (``None`` for others)."""
+        self.policies.add(event.policy)
+        change = changes_of(event)
+        if change.record:
+            self.records.append(position)
+            return None
+        before = self.cases.get(event.stream)
+        after = project(before, event)
+        if after is None:
+            return before
+        self.put(before, after)
+        if change.listing is not None:
+            self.listings.setdefault(change.listing[0], set()).add(change.listing[1])
+        if change.report is not None:
+            self.reports.add(change.report)
+        return after
+
+    def put(self, before: CaseRecord | None, after: CaseRecord) -> None:
+        """Store ``after`` as its case's record, keeping the loads in step."""
+        self.cases[after.id] = after
+        if before is not None and before.is_open:
+            for person in before.supporters:
+                held = self.loads.get(person)
+                if held is not None:
+                    held.discard(before.id)
+        if after.is_open:
+            for person in after.supporters:
+                self.loads.setdefault(person, set()).add(after.id)
+
+    def load(self, person: str) -> int:
+        """How many open cases ``person`` supports."""
+        return len(self.loads.get(person, ()))
+
+    def summary(self) -> Mapping[str, Any]:
+        """Everything the read models hold, as comparable plain data."""
+        return {
+            "cases": {k: case_to_json(v) for k, v in sorted(self.cases.items())},
+            "loads": {p: sorted(c) for p, c in sorted(self.loads.items()) if c},
+            "listings": {y: sorted(o) for y, o in sorted(self.listings.items())},
+            "reports": sorted(self.reports),
+            "policies": sorted(self.policies),
+            "records": list(self.records),
+        }

@@ -33,8 +33,16 @@ def _events() -> st.SearchStrategy[Event]:
     for cls in classes:
         attrs.resolve_types(cls)  # the annotations are strings (postponed evaluation)
     def build(cls: type[Event]) -> st.SearchStrategy[Event]:
-        numbers = {f.name: st.integers(0, 10**6) for f in attrs.fields(cls)  # type: ignore[misc]
-                   if f.type is int and f.name not in common}
+        # JSON numbers of the ledger are 64-bit: draw ints (and tuples of them) in range.
+        small = st.integers(0, 10**6)
+        numbers: dict[str, st.SearchStrategy[object]] = {}
+        for f in attrs.fields(cls):  # type: ignore[misc]
+            if f.name in common:
+                continue
+            if f.type is int:
+                numbers[f.name] = small
+            elif f.type == tuple[int, ...]:
+                numbers[f.name] = st.lists(small, max_size=4).map(tuple)
         return st.builds(cls, **common, **numbers)
 
     return st.sampled_from(classes).flatmap(build)

@@ -7,7 +7,6 @@ import logging
 import sys
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -59,7 +58,7 @@ class _Group(TyperGroup):
     cannot be stored; both would otherwise fail deep inside a command.
     """
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click's Context
         for position, arg in enumerate(args, start=1):
             problem = _bad_argument(arg)
             if problem is not None:

@@ -1,4 +1,4 @@
-"""Loading the tables a command reads: ``--population``, ``--assessments``, ``--encoding``, ``--columns``."""
+"""Loading what a command reads: `--population`, `--assessments`, `--encoding`, `--columns`."""
 
 from __future__ import annotations
 

@@ -169,7 +169,7 @@ def check_policy_command(
     """
     _need_hypothesis()
     from rectify.testing.check import check_policy
-    from rectify.testing.invariants import Invariant, names
+    from rectify.testing.invariants import names
 
     policy = _policy_of(name)
     unknown = [i for i in invariant or () if i not in names()]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Annotated
-
-import subprocess
 
 import typer
 

@@ -168,8 +168,8 @@ def export_command(
     json_out: JsonOption = False,
 ) -> None:
     """Export the ledger and the case register (Chinese and English headers)."""
-    from rectify.cli._inputs import Sources
     from rectify.cli._common import load_policy_or_fail
+    from rectify.cli._inputs import Sources
 
     if fmt not in _EXPORT_FORMATS:
         raise bad_value("--format", f"one of {', '.join(_EXPORT_FORMATS)}", fmt)

@@ -96,7 +96,7 @@ def file_format(path: Path, problems: list[Problem]) -> str | None:
     return None
 
 
-def read_table(path: Path, nested: Mapping[str, str], problems: list[Problem], *,
+def read_table(path: Path, nested: Mapping[str, str], problems: list[Problem], *,  # noqa: PLR0911
                encoding: str | None = None, sheet: str | None = None) -> Table | None:
     """Read ``path`` as a table; on failure add problems and return ``None``.
 
@@ -137,7 +137,7 @@ def read_table(path: Path, nested: Mapping[str, str], problems: list[Problem], *
 # -- encodings -------------------------------------------------------------------------------
 
 
-def decode_text(data: bytes, source: str, problems: list[Problem],
+def decode_text(data: bytes, source: str, problems: list[Problem],  # noqa: PLR0911
                 encoding: str | None = None) -> tuple[str, str] | None:
     """``(text, encoding used)`` for the bytes of a text file, or ``None`` with a problem.
 
@@ -284,7 +284,7 @@ def _read_csv(source: str, text: str, problems: list[Problem], delimiter: str,
     return Table(source, True, columns, dict.fromkeys(columns, 1), tuple(rows), encoding)
 
 
-def _xlsx_cell(value: Any) -> str:
+def _xlsx_cell(value: Any) -> str:  # noqa: PLR0911
     """A workbook cell as the text a CSV export would hold."""
     if value is None or value == "":
         return ""

@@ -121,9 +121,9 @@ def load_county(
     Raises:
         InputError: with every problem of the first table that fails.
     """
-    options = {"encoding": encoding, "columns": columns}
     path, sheet = find_table(source, "organizations")
-    population = load_organizations(path, policy=policy, sheet=sheet, **options)
+    population = load_organizations(path, policy=policy, sheet=sheet, encoding=encoding,
+                                    columns=columns)
     path, sheet = find_table(assessments or source, "assessments")
     if sheet is None and path == Path(source) and Path(source).suffix.lower() == ".xlsx":
         raise InputError(f"cannot load assessments from {source}", [Problem(
@@ -131,9 +131,10 @@ def load_county(
             _sheets(Path(source)), "add the sheet, or name the assessments file separately "
             "(--assessments FILE)")])
     rows = load_assessments(path, population=population, policy=policy, sheet=sheet,
-                            **options)
+                            encoding=encoding, columns=columns)
     found: list[Person] = []
     if people:
         path, sheet = find_table(source, "people")
-        found = load_people(path, policy=policy, sheet=sheet, **options)
+        found = load_people(path, policy=policy, sheet=sheet, encoding=encoding,
+                            columns=columns)
     return County(population, rows, found)

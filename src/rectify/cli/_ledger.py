@@ -74,11 +74,12 @@ def open_store_or_fail(db: str, *, create: bool = True, readonly: bool = False) 
 
 
 def open_campaign(db: str, policy: str, population: str, *, encoding: str | None = None,
-                  columns: Path | None = None) -> Campaign:
+                  columns: Path | None = None, create: bool = True) -> Campaign:
     """The campaign recorded in ``db``, under ``policy``, over ``population``.
 
     The inputs are checked before the ledger is opened, so a refusal leaves no
-    new ledger file behind.  Refuses (exit 3) a ledger written under another
+    new ledger file behind; ``create=False`` (commands that only read) refuses a
+    missing ledger file.  Refuses (exit 3) a ledger written under another
     policy: mixing rules in one ledger would make its decisions unexplainable.
     """
     chosen = load_policy_or_fail(policy)
@@ -88,7 +89,7 @@ def open_campaign(db: str, policy: str, population: str, *, encoding: str | None
         people = sources.people()
     except RectifyError as exc:
         raise fail(exc) from None
-    store = open_store_or_fail(db)
+    store = open_store_or_fail(db, create=create)
     try:
         campaign = Campaign(chosen, store, population=orgs, people=people)
     except RectifyError as exc:

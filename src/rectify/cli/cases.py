@@ -325,7 +325,7 @@ def case_list(db: DbOption, year: Annotated[int | None, typer.Option("--year")] 
         raise fail(InputError("unknown state", [Problem(
             "--state", f"a state of the workflow ({', '.join(states)})", state,
             "use the English state name")]))
-    campaign = open_campaign(db, policy, population)
+    campaign = open_campaign(db, policy, population, create=False)
     cases = campaign.cases(year=year, state=state)
     if fmt is not None:
         from rectify.reporting.frames import case_rows
@@ -352,7 +352,7 @@ def case_show(case: Annotated[str, typer.Argument(help="The case id, YEAR-ORGCOD
               db: DbOption, policy: PolicyOption = "northern-county",
               population: PopulationOption = "sample", json_out: JsonOption = False) -> None:
     """Show a case: state, support, problems and its history."""
-    campaign = open_campaign(db, policy, population)
+    campaign = open_campaign(db, policy, population, create=False)
     try:
         record = campaign.case(case)
         history = campaign.history(case)

@@ -19,6 +19,7 @@ from rectify.cli._common import (
     table,
 )
 from rectify.cli._ledger import DbOption, PopulationOption, open_campaign
+from rectify.cli._output import writable_or_fail
 from rectify.errors import InvalidValueError, RectifyError
 
 __all__ = ["coverage_app", "diagram_app"]
@@ -40,7 +41,7 @@ def coverage_check(db: DbOption, policy: PolicyOption = "northern-county",
     """Run every coverage check on the ledger's open cases; exit 0 even with findings."""
     from rectify.coverage import check_all, coverage_from_campaign
 
-    campaign = open_campaign(db, policy, population)
+    campaign = open_campaign(db, policy, population, create=False)
     cov = campaign.policy.coverage
     findings = check_all(coverage_from_campaign(campaign), campaign.policy,
                          max_cases_per_person=cov.max_cases_per_person,
@@ -82,9 +83,8 @@ def _render(text: str, fmt: str, output: Path) -> Path:
 
 
 def _emit(text: str, fmt: str, output: Path | None, json_out: bool = False) -> None:
-    if output is not None and output.is_dir():
-        raise bad_value("--output", "a file path", str(output),
-                        "this is a folder: name a file in it")
+    if output is not None:
+        writable_or_fail(output, "--output")
     written: Path | None = None
     if fmt in ("svg", "png"):
         if output is None:
@@ -123,7 +123,7 @@ def coverage_draw(
 
     if fmt not in ("mermaid", "dot", "svg", "png"):
         raise fail(InvalidValueError("--format", "mermaid, dot, svg or png", fmt))
-    campaign = open_campaign(db, policy, population)
+    campaign = open_campaign(db, policy, population, create=False)
     try:
         if case is not None:
             campaign.case(case)  # an unknown case is refused before drawing
@@ -162,10 +162,8 @@ def coverage_export(
 
     if fmt not in ("graphml", "json"):
         raise fail(InvalidValueError("--format", "graphml or json", fmt))
-    if output.is_dir():
-        raise bad_value("--output", "a file path", str(output),
-                        "this is a folder: name a file in it")
-    graph = build_graph(open_campaign(db, policy, population))
+    writable_or_fail(output, "--output")
+    graph = build_graph(open_campaign(db, policy, population, create=False))
     try:
         (write_graphml if fmt == "graphml" else write_node_link)(graph, output)
     except OSError as exc:

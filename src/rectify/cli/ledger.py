@@ -17,6 +17,7 @@ from rectify.cli._common import (
     print_json,
 )
 from rectify.cli._ledger import DbOption, PopulationOption, open_store_or_fail
+from rectify.cli._output import writable_or_fail
 from rectify.errors import InvalidValueError, RectifyError
 from rectify.forest import Population
 from rectify.stores.base import LedgerStore
@@ -174,12 +175,10 @@ def export_command(
     if fmt not in _EXPORT_FORMATS:
         raise bad_value("--format", f"one of {', '.join(_EXPORT_FORMATS)}", fmt)
     folder = fmt in ("csv", "parquet")
-    if folder and output.exists() and not output.is_dir():
-        raise bad_value("--out", f"a folder for the {fmt} files", str(output),
-                        "this is a file: name a folder (it is created if missing)")
     if not folder and output.is_dir():
         raise bad_value("--out", f"a file for the {fmt} export", str(output),
                         f"this is a folder: name a file in it, e.g. {output / ('ledger.' + fmt)}")
+    writable_or_fail(output, folder=folder)
     try:
         pop = Sources(population, load_policy_or_fail("northern-county")).population()
     except RectifyError as exc:

@@ -22,7 +22,7 @@ def accountability_list(db: DbOption, on: OnOption, policy: PolicyOption = "nort
                         json_out: JsonOption = False) -> None:
     """Everyone with a dismissal or talk on file, and the bans active on --on."""
     day = parse_date(on)
-    campaign = open_campaign(db, policy, population)
+    campaign = open_campaign(db, policy, population, create=False)
     people = sorted({e.person for e in campaign.records()
                      if isinstance(e, SecretaryDismissed | TalkRecorded) and e.person})
     rows: list[dict[str, Any]] = []
@@ -59,7 +59,7 @@ def due_command(db: DbOption, on: OnOption,
                 json_out: JsonOption = False) -> None:
     """What is due or overdue on a date: cadence, deadlines, first secretaries' reports."""
     day = parse_date(on)
-    campaign = open_campaign(db, policy, population)
+    campaign = open_campaign(db, policy, population, create=False)
     items = campaign.due(day, within)
     if json_out:
         print_json([{"kind": i.kind, "due": i.due.isoformat(), "case": i.case,

@@ -106,6 +106,10 @@ def read_table(path: Path, nested: Mapping[str, str], problems: list[Problem], *
     when ``None``); ``sheet`` the worksheet of a workbook (the first when
     ``None``).
     """
+    if not path.exists() and not path.is_symlink():
+        problems.append(Problem(str(path), "an existing file", "no such file",
+                                "check the path and the file name"))
+        return None
     suffix = file_format(path, problems)
     if suffix is None:
         return None

@@ -65,7 +65,7 @@ def _problems(call: Any) -> list[str]:
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig", "utf-16"])
 def test_chinese_csv_in_every_usual_encoding(tmp_path: Path, encoding: str) -> None:
-    """GBK, GB18030, UTF-8 (with or without BOM) and UTF-16 files with Chinese headers load alike."""
+    """GBK, GB18030, UTF-8 (with or without BOM) and UTF-16 files with Chinese headers load."""
     orgs = load_organizations(_csv(ORGS_ZH, tmp_path / "organizations.csv", encoding))
     assert [o.code for o in orgs] == ["C1", "V1", "V1-1"]
     v = orgs["V1-1"]

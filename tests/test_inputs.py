@@ -149,17 +149,21 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 
 def test_undecodable_file(tmp_path: Path) -> None:
-    """A file saved in GBK instead of UTF-8 is reported with the offending byte."""
+    """Bytes that are neither UTF-8 nor GB 18030 text are reported with the offending byte."""
     path = tmp_path / "orgs.csv"
-    path.write_bytes((ORG_HEADER + GOOD_ORGS).encode("gbk"))
+    path.write_bytes(ORG_HEADER.encode() + b"A01,\x81\x20\xff\xfe,agency,direct\n")
     problems = _problems(load_organizations, path)
-    assert problems[0].startswith("orgs.csv: expected UTF-8 text, got 'byte 0x")
+    assert problems[0].startswith("orgs.csv: expected UTF-8 or GB 18030 (GBK) text, got 'byte 0x")
+    assert "--encoding" in problems[0]
 
 
 def test_unknown_format(tmp_path: Path) -> None:
-    """Only .csv and .json are accepted."""
-    path = _write(tmp_path, "orgs.xlsx", ORG_HEADER)
-    assert "expected a .csv or .json file, got '.xlsx'" in _problems(load_organizations, path)[0]
+    """Only .csv, .tsv, .xlsx and .json are accepted; an old .xls is named as such."""
+    path = _write(tmp_path, "orgs.txt", ORG_HEADER)
+    assert "expected a .csv, .tsv, .xlsx or .json file, got '.txt'" in _problems(
+        load_organizations, path)[0]
+    old = _write(tmp_path, "orgs.xls", ORG_HEADER)
+    assert "save it as .xlsx" in _problems(load_organizations, old)[0]
 
 
 def test_malformed_csv_and_json(tmp_path: Path) -> None:
@@ -309,5 +313,5 @@ def test_every_problem_at_once(tmp_path: Path) -> None:
 
 def test_writers_reject_unknown_formats(tmp_path: Path) -> None:
     """Writers choose the format by suffix too."""
-    with pytest.raises(InputError, match=r"\.csv or \.json"):
+    with pytest.raises(InputError, match=r"\.csv, \.tsv, \.xlsx or \.json"):
         write_people([], tmp_path / "people.txt")

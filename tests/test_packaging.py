@@ -10,7 +10,8 @@ import rectify
 
 BLOCKER = textwrap.dedent("""
     import importlib.abc, sys
-    OPTIONAL = {"typer", "rich", "openpyxl", "psycopg", "hypothesis", "graphviz", "click"}
+    OPTIONAL = {"typer", "rich", "openpyxl", "psycopg", "hypothesis", "graphviz", "click",
+                "pyarrow", "pandas", "polars", "python_calamine", "charset_normalizer"}
     class Block(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
             if name.split(".")[0] in OPTIONAL:
@@ -50,3 +51,34 @@ def test_public_api_is_sorted_and_documented() -> None:
         obj = getattr(rectify, name)
         if callable(obj):
             assert obj.__doc__, name
+
+
+def test_all_extra_is_complete() -> None:
+    """`rectify[all]` names every extra but the development ones."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml")
+                            .read_text("utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    listed = re.fullmatch(r"rectify\[(.*)\]", extras["all"][0])
+    assert listed is not None
+    assert set(listed.group(1).split(",")) == set(extras) - {"all", "docs", "dev"}
+    assert project["scripts"]["rectify"] == "rectify.__main__:main"
+
+
+def test_inputs_load_without_optional_extras(tmp_path: object) -> None:
+    """GBK CSV files with Chinese headers load with no optional package at all."""
+    code = BLOCKER + textwrap.dedent("""
+        import pathlib, tempfile
+        from rectify.inputs import load_organizations
+        folder = pathlib.Path(tempfile.mkdtemp())
+        (folder / "o.csv").write_bytes("组织编码,组织名称,党建类型,层级\\nV1,东村,行政村,直属\\n"
+                                       .encode("gbk"))
+        print(load_organizations(folder / "o.csv")["V1"].kind)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "village"

@@ -164,3 +164,44 @@ def test_grade_bands() -> None:
     assert [p.grade_for(t).value for t in (100, 90, 89.9, 80, 60, 59.9, 0)] == [
         "A", "A", "B", "B", "C", "D", "D"]
     assert p.kind_label("village") == "village / 行政村"
+
+
+def test_toml_errors_name_line_and_column(tmp_path: Path) -> None:
+    """A TOML syntax error is located by line and column."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[meta]\nname = "x"\ntitle = = 1\n', encoding="utf-8")
+    with pytest.raises(PolicyError) as info:
+        load_policy(bad)
+    assert info.value.problems[0].location == f"{bad}:line 3:column 9"
+
+
+def test_unknown_key_did_you_mean() -> None:
+    """A misspelt key names the key meant and the keys of its table."""
+    with pytest.raises(PolicyError) as info:
+        load_policy().evolve({"identification": {"near_mis_ranks": 2}})
+    assert info.value.problems[0].fix.startswith("did you mean 'near_miss_ranks'?")
+
+
+@pytest.mark.parametrize(("fact", "threshold"), [
+    ("secretary_vacant_months", float("nan")), ("secretary_vacant_months", float("inf")),
+    ("secretary_vacant_months", -1.0), ("satisfaction", 60.0), ("total", -float("inf")),
+    ("my_own_fact", float("nan"))])
+def test_direct_thresholds_are_range_checked(fact: str, threshold: float) -> None:
+    """NaN, ±inf and values outside a documented fact's range are refused."""
+    crit = {"id": "x", "zh": "测试", "fact": fact, "op": ">", "threshold": threshold}
+    with pytest.raises(PolicyError) as info:
+        load_policy().evolve({"identification": {"direct": [crit]}})
+    assert info.value.problems[0].location == "identification.direct[0].threshold"
+
+
+def test_custom_fact_thresholds_may_be_any_finite_number() -> None:
+    """A locality's own fact is only required to be finite."""
+    crit = {"id": "x", "zh": "测试", "fact": "my_own_fact", "op": "<", "threshold": -5.0}
+    assert load_policy().evolve({"identification": {"direct": [crit]}})
+
+
+def test_misspelt_roles_are_refused() -> None:
+    """A role that looks like a standard one misspelt is refused with the one meant."""
+    with pytest.raises(PolicyError) as info:
+        load_policy().evolve({"permissions": {"commands": {"delist": ["org_departmnet"]}}})
+    assert [p.fix for p in info.value.problems] == ["did you mean 'org_department'?"]

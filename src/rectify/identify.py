@@ -292,6 +292,29 @@ class Identification:
                         policy=self.fingerprint)
 
 
+    def to_arrow(self) -> Any:
+        """Every decision as a `pyarrow.Table` (see `rectify.reporting.frames`; ``arrow`` extra)."""
+        from rectify.reporting import frames
+
+        return frames.decisions_table(self)
+
+    def to_pandas(self) -> Any:
+        """Every decision as a pandas DataFrame, through Arrow (``pandas`` extra)."""
+        from rectify.reporting import frames
+
+        return frames.to_pandas(frames.decisions_table(self))
+
+    def to_polars(self) -> Any:
+        """Every decision as a polars DataFrame, through Arrow (``polars`` extra)."""
+        from rectify.reporting import frames
+
+        return frames.to_polars(frames.decisions_table(self))
+
+    def _repr_html_(self) -> str:
+        from rectify.reporting import frames
+
+        return frames.decisions_html(self)
+
 def identify(
     population: Population,
     assessments: Mapping[str, Assessment] | Iterable[Assessment] | AssessmentColumns,

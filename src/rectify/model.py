@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -25,6 +26,8 @@ __all__ = [
     "Organization",
     "Person",
     "Tier",
+    "describe_character",
+    "unsafe_character",
 ]
 
 
@@ -86,9 +89,62 @@ _ZH: dict[_Labelled, str] = {
 _EMPTY: Mapping[str, float] = MappingProxyType({})
 
 
+#: Characters that change how text is shown without being seen: bidirectional controls
+#: (U+202E reverses what follows), zero-width characters and the byte-order mark.
+_INVISIBLE = frozenset("\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                       "\u2060\u2066\u2067\u2068\u2069\ufeff")
+
+
+def unsafe_character(text: str, *, code: bool = True) -> str | None:
+    """The first character of ``text`` that no code, id or name may hold, or ``None``.
+
+    Refused everywhere: control characters (NUL, escape, ...; category ``Cc``),
+    bidirectional controls such as U+202E and zero-width characters, which
+    make a listed code read as another one.  A ``code`` (an organization code,
+    a person id) may not hold line breaks or tabs either; a name may hold a tab.
+
+    >>> unsafe_character("V01\u202e10"), unsafe_character("东关村")
+    ('\u202e', None)
+    """
+    for char in text:
+        if char in _INVISIBLE or char in "\u2028\u2029":
+            return char
+        if unicodedata.category(char) == "Cc" and (code or char != "\t"):
+            return char
+    return None
+
+
+def describe_character(char: str) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE``: a character named for a message."""
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
+
+
 def _nonblank(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not value or not value.strip():
+    if not isinstance(value, str) or not value.strip():
         raise InvalidValueError(attribute.name, "a non-empty text", value)
+    bad = unsafe_character(value, code=False)
+    if bad is not None:
+        raise InvalidValueError(attribute.name, "text without control or invisible characters",
+                                value, f"remove the {describe_character(bad)}")
+
+
+def _code(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(attribute.name, "a non-empty code", value)
+    _safe_code(attribute.name, value)
+
+
+def _optional_code(_inst: object, attribute: attrs.Attribute[str | None],
+                   value: str | None) -> None:
+    if value is not None:
+        _safe_code(attribute.name, value)
+
+
+def _safe_code(field: str, value: str) -> None:
+    bad = unsafe_character(value)
+    if bad is not None:
+        raise InvalidValueError(field, "a code without control, invisible or bidirectional "
+                                "characters", value, f"remove the {describe_character(bad)}")
 
 
 def _member_of(enum_type: type[enum.Enum]) -> Callable[[object, Any, Any], None]:
@@ -110,6 +166,13 @@ def _roles(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
 
 
+def _safe_roles(roles: frozenset[str]) -> None:
+    for role in roles:
+        if not isinstance(role, str) or not role.strip():
+            raise InvalidValueError("roles", "non-empty role names", role)
+        _safe_code("roles", role)
+
+
 def _frozen_mapping(value: Mapping[str, float] | None) -> Mapping[str, float]:
     if not value:
         return _EMPTY
@@ -125,15 +188,15 @@ class Organization:
     ``township`` place the organization for bulletins; quotas never use them.
     """
 
-    code: str = attrs.field(validator=_nonblank)
+    code: str = attrs.field(validator=_code)
     name: str = attrs.field(validator=_nonblank)
-    kind: str = attrs.field(validator=_nonblank)
+    kind: str = attrs.field(validator=_code)
     tier: Tier = attrs.field(validator=_member_of(Tier))
     form: OrgForm = attrs.field(
         default=OrgForm.BRANCH, validator=_member_of(OrgForm)
     )
-    parent: str | None = None
-    secretary: str | None = None
+    parent: str | None = attrs.field(default=None, validator=_optional_code)
+    secretary: str | None = attrs.field(default=None, validator=_optional_code)
     county: str = ""
     township: str = ""
 
@@ -142,9 +205,10 @@ class Organization:
 class Person:
     """A person: a secretary, a supporting cadre, a verifier."""
 
-    id: str = attrs.field(validator=_nonblank)
+    id: str = attrs.field(validator=_code)
     name: str = attrs.field(validator=_nonblank)
-    roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles)
+    roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles,
+                                        validator=lambda _i, _a, v: _safe_roles(v))
     unit: str = ""
 
 
@@ -164,7 +228,7 @@ class Assessment:
     ``satisfaction``, ``mass_incidents``...).
     """
 
-    org: str = attrs.field(validator=_nonblank)
+    org: str = attrs.field(validator=_code)
     year: int
     total: float = attrs.field(converter=_to_float, validator=_score)
     grade: Grade | None = None

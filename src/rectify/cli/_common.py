@@ -9,8 +9,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from typer.core import TyperGroup
 
-from rectify.errors import RectifyError
+from rectify.errors import InvalidValueError, RectifyError
 from rectify.policy import Policy, load_policy
 
 __all__ = [
@@ -28,38 +31,103 @@ __all__ = [
     "policy_app",
     "print_json",
     "problem_json",
+    "table",
+    "version",
 ]
 
 EXIT_BAD_INPUT = 3
 EXIT_REFUSED = 4
 EXIT_CONFLICT = 5
 
+
+def version() -> str:
+    """The installed version of rectify."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("rectify")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.1.0"
+
+
+class _Group(TyperGroup):
+    """The root group: refuses arguments that are not valid text before parsing them.
+
+    A byte that is not UTF-8 reaches Python as a lone surrogate, and a NUL
+    cannot be stored; both would otherwise fail deep inside a command.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click's Context
+        for position, arg in enumerate(args, start=1):
+            problem = _bad_argument(arg)
+            if problem is not None:
+                shown = arg.encode("utf-8", "backslashreplace").decode("ascii",
+                                                                      "backslashreplace")
+                err.print(f"[bold red]error:[/] argument {position} ({escape(shown)}): "
+                          f"{escape(problem)}", markup=True)
+                ctx.exit(EXIT_BAD_INPUT)
+        return super().parse_args(ctx, args)
+
+
+def _bad_argument(arg: str) -> str | None:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (f"expected UTF-8 text, got the byte 0x{ord(arg[exc.start]) & 0xFF:02x} at "
+                f"character {exc.start + 1} (the terminal's encoding is not UTF-8: "
+                "set LANG=zh_CN.UTF-8 or C.UTF-8, or retype the text)")
+    if "\x00" in arg:
+        return "expected text without NUL characters, got a NUL (remove it)"
+    return None
+
+
 app = typer.Typer(
     name="rectify",
+    cls=_Group,
     help="Rectify weak and lax grassroots party organizations (整顿软弱涣散基层党组织).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 policy_app = typer.Typer(help="List, show and validate policies (政策).", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
-_state: dict[str, bool] = {"debug": False}
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+_state: dict[str, bool] = {"debug": False, "json": False}
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def _json_mode(value: bool) -> bool:
+    _state["json"] = bool(value) or _state["json"]
+    return value
+
 
 PolicyOption = Annotated[
-    str, typer.Option("--policy", "-p", help="A preset name or a TOML file.")
+    str, typer.Option("--policy", "-p", envvar="RECTIFY_POLICY",
+                      help="A preset name or a TOML file.")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+JsonOption = Annotated[bool, typer.Option(
+    "--json", callback=_json_mode, help="Print JSON instead of tables (errors too, on stderr).")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"rectify {version()}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    _version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False,
 ) -> None:
     _state["debug"] = debug
+    _state["json"] = False
     if debug or verbose:
         logging.basicConfig(stream=sys.stderr, format="%(message)s",
                             level=logging.DEBUG if debug else logging.INFO)
@@ -67,21 +135,40 @@ def _root(
 
 
 def _exit_code(error: RectifyError) -> int:
-    refused = {"CommandRefused", "PermissionDenied"}
-    names = {cls.__name__ for cls in type(error).__mro__}
-    if names & refused:
+    from rectify.errors import CommandRefused, ConcurrencyConflict, PermissionDenied
+
+    if isinstance(error, CommandRefused | PermissionDenied):
         return EXIT_REFUSED
-    if "ConcurrencyConflict" in names:
+    if isinstance(error, ConcurrencyConflict):
         return EXIT_CONFLICT
     return EXIT_BAD_INPUT
 
 
 def fail(error: RectifyError) -> typer.Exit:
-    """Print ``error`` on stderr and return the Exit to raise (re-raise it with --debug)."""
+    """Print ``error`` on stderr and return the Exit to raise (re-raise it with --debug).
+
+    With ``--json`` the error is one JSON object: ``error`` (the class name),
+    ``message``, ``problems`` (when the error lists them) and ``exit_code``.
+    """
     if _state["debug"]:
         raise error
-    err.print(f"[bold red]error:[/] {error}", markup=True)
-    return typer.Exit(_exit_code(error))
+    code = _exit_code(error)
+    if _state["json"]:
+        data: dict[str, Any] = {"error": type(error).__name__, "message": str(error),
+                                "exit_code": code}
+        problems = getattr(error, "problems", None)
+        if problems is not None:
+            data["message"] = getattr(error, "summary", str(error))
+            data["problems"] = [problem_json(p) for p in problems]
+        sys.stderr.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    else:
+        err.print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
+    return typer.Exit(code)
+
+
+def bad_value(option: str, expected: str, got: object, fix: str = "") -> typer.Exit:
+    """`fail()` for one bad option value."""
+    return fail(InvalidValueError(option, expected, got, fix))
 
 
 def load_policy_or_fail(name: str) -> Policy:
@@ -102,6 +189,21 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def table(*headers: str, title: str | None = None) -> Table:
+    """A rich table whose cells wrap (Chinese included) instead of being cut with ``…``.
+
+    Cells are shown literally: text in square brackets is not read as markup.
+    """
+    grid = Table(title=title)
+    for header in headers:
+        grid.add_column(header, overflow="fold")
+    return grid
+
+
 def main() -> None:
-    """Entry point of the ``rectify`` console script."""
-    app()
+    """Entry point of the ``rectify`` console script and of ``python -m rectify``."""
+    try:
+        app(prog_name="rectify")
+    except RectifyError as exc:  # a command that let a typed error through
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True)
+        raise SystemExit(_exit_code(exc)) from None

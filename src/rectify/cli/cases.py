@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from rectify.campaign import Campaign
-from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json
+from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json, table
+from rectify.cli._inputs import ColumnsOption, EncodingOption, Sources
 from rectify.cli._ledger import (
     ActorOption,
     DbOption,
@@ -19,12 +20,12 @@ from rectify.cli._ledger import (
     open_campaign,
     parse_date,
 )
+from rectify.cli._output import FormatOption, OutOption, write_table_or_fail
 from rectify.errors import InputError, Problem, RectifyError
 from rectify.identify import identify
 from rectify.lifecycle.case import CaseRecord, Plan
 from rectify.lifecycle.guards import Votes
 from rectify.lifecycle.workflow import WORKFLOW
-from rectify.sample import assessments_from
 
 __all__ = ["case_app", "case_json"]
 
@@ -52,7 +53,8 @@ def _show(campaign: Campaign, case: CaseRecord, json_out: bool) -> None:
     if json_out:
         print_json(case_json(case))
         return
-    name = campaign.population[case.org].name
+    org = campaign.population.get(case.org)
+    name = org.name if org else ""
     out.print(f"{case.id} {name}: {case.state} / {WORKFLOW.state(case.state).zh}"
               f" (version {case.version})")
 
@@ -70,15 +72,19 @@ def open_command(
     db: DbOption, year: Annotated[int, typer.Option("--year")], actor: ActorOption,
     on: OnOption, policy: PolicyOption = "northern-county",
     population: PopulationOption = "sample",
-    assessments: Annotated[str | None, typer.Option("--assessments")] = None,
+    assessments: Annotated[str | None, typer.Option(
+        "--assessments", help="Assessments file (default: from --population).")] = None,
+    encoding: EncodingOption = None, columns: ColumnsOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Identify the year and open a case for each listed organization (escalations included)."""
-    campaign = open_campaign(db, policy, population)
+    day = parse_date(on)
+    campaign = open_campaign(db, policy, population, encoding=encoding, columns=columns)
+    sources = Sources(population, campaign.policy, encoding=encoding, columns=columns)
     try:
-        rows = assessments_from(assessments or population, campaign.population)
+        rows = sources.assessments(campaign.population, assessments)
         result = identify(campaign.population, rows, campaign.policy, year)
-        opened = campaign.open_cases(result, actor=actor, on=parse_date(on))
+        opened = campaign.open_cases(result, actor=actor, on=day)
     except RectifyError as exc:
         raise fail(exc) from None
     data = {"opened": list(opened.opened), "existing": list(opened.existing),
@@ -95,18 +101,85 @@ def open_command(
         out.print(f"  escalation / 问责: {d.explain()}")
 
 
+_PLAN_SHAPE = ('a JSON list of {"case", "problems": [[aspect, text]], "measures": [text], '
+               '"responsible": [text], "deadline": "YYYY-MM-DD"}')
+
+
+def _texts(where: str, value: Any, problems: list[Problem]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(Problem(where, "a list of texts", value, 'write ["...", "..."]'))
+        return []
+    return value
+
+
+def _problem_pairs(where: str, value: Any, problems: list[Problem]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    if not isinstance(value, list):
+        problems.append(Problem(where, "a list of [aspect, description] pairs", value,
+                                'write "problems": [["team_incomplete", "..."]]'))
+        return pairs
+    for i, item in enumerate(value):
+        if isinstance(item, str) and ":" in item:
+            aspect, _, text = item.partition(":")
+            pairs.append((aspect.strip(), text.strip()))
+        elif (isinstance(item, list) and len(item) == 2
+              and all(isinstance(x, str) for x in item)):
+            pairs.append((item[0], item[1]))
+        else:
+            problems.append(Problem(f"{where}[{i}]", "[aspect, description] or "
+                                    '"aspect:description"', item,
+                                    'write ["team_incomplete", "班子不齐"]'))
+    return pairs
+
+
 def _plans_from(path: Path) -> list[tuple[str, Plan]]:
+    """Every plan of a plans file, or exit 3 listing every problem (nothing is filed)."""
     try:
-        rows = json.loads(path.read_text("utf-8"))
-        return [(row["case"], Plan(problems=[(str(p[0]), str(p[1])) for p in row["problems"]],
-                                   measures=row["measures"], responsible=row["responsible"],
-                                   deadline=parse_date(row["deadline"], "deadline")))
-                for row in rows]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        rows = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise fail(InputError(f"cannot read plans from {path}", [Problem(
-            str(path), 'a JSON list of {"case", "problems": [[aspect, text]], "measures", '
-            '"responsible", "deadline"}', type(exc).__name__ + ": " + str(exc),
-            "see docs/cli.md")])) from None
+            str(path), _PLAN_SHAPE, reason[:200], "check the path and the JSON syntax")])
+        ) from None
+    problems: list[Problem] = []
+    plans: list[tuple[str, Plan]] = []
+    if not isinstance(rows, list):
+        rows, problems = [], [Problem(path.name, _PLAN_SHAPE, type(rows).__name__,
+                                      "wrap the plans in [ ... ]")]
+    for n, row in enumerate(rows):
+        where = f"{path.name}:[{n}]"
+        if not isinstance(row, dict):
+            problems.append(Problem(where, "a plan object", row, "see docs/cli.md"))
+            continue
+        unknown = sorted(set(row) - {"case", "problems", "measures", "responsible",
+                                     "deadline"})
+        problems += [Problem(f"{where}.{k}", "case, problems, measures, responsible or "
+                             "deadline", k, "remove or correct the key") for k in unknown]
+        case = row.get("case")
+        if not isinstance(case, str) or not case:
+            problems.append(Problem(f"{where}.case", "a case id, YEAR-ORGCODE", case,
+                                    'write "case": "2017-V01-03"'))
+        pairs = _problem_pairs(f"{where}.problems", row.get("problems"), problems)
+        measures = _texts(f"{where}.measures", row.get("measures"), problems)
+        responsible = _texts(f"{where}.responsible", row.get("responsible"), problems)
+        deadline = row.get("deadline")
+        day = None
+        if deadline is not None:
+            try:
+                day = date.fromisoformat(deadline) if isinstance(deadline, str) else None
+            except ValueError:
+                day = None
+            if day is None:
+                problems.append(Problem(f"{where}.deadline", "a date written YYYY-MM-DD",
+                                        deadline, 'write "deadline": "2017-06-30"'))
+        if not problems:
+            plans.append((str(case), Plan(problems=pairs, measures=measures,
+                                          responsible=responsible, deadline=day)))
+    if problems:
+        raise fail(InputError(f"cannot read plans from {path}", problems))
+    return plans
 
 
 @app.command("plan")
@@ -123,7 +196,6 @@ def plan_command(
     json_out: JsonOption = False,
 ) -> None:
     """File rectification plans (报备整顿方案): one from options, or many from --file."""
-    campaign = open_campaign(db, policy, population)
     day = parse_date(on)
     if file is not None:
         plans = _plans_from(file)
@@ -136,6 +208,7 @@ def plan_command(
         raise fail(InputError("nothing to file", [Problem(
             "--case/--file", "a case with --problem/--measure/--responsible/--deadline, or "
             "--file", None, "see rectify plan --help")]))
+    campaign = open_campaign(db, policy, population)
     for case_id, plan in plans:
         _act(campaign, json_out, lambda c=case_id, p=plan: campaign.file_plan(
             c, p, actor=actor, on=day))
@@ -151,15 +224,16 @@ def assign_command(
     json_out: JsonOption = False,
 ) -> None:
     """Assign (or with --release, release) a support level (五级包扶)."""
-    campaign = open_campaign(db, policy, population)
     day = parse_date(on)
+    if not release and person is None:
+        raise fail(InputError("no person", [Problem("--person", "the person to assign", None,
+                                                    "pass --person ID, or --release")]))
+    campaign = open_campaign(db, policy, population)
     if release:
         _act(campaign, json_out, lambda: campaign.release_support(case, level, actor=actor,
                                                                   on=day))
         return
-    if person is None:
-        raise fail(InputError("no person", [Problem("--person", "the person to assign", None,
-                                                    "pass --person ID, or --release")]))
+    assert person is not None  # checked above
     _act(campaign, json_out, lambda: campaign.assign_support(case, level, person, actor=actor,
                                                              on=day))
 
@@ -175,9 +249,10 @@ def report_command(
     json_out: JsonOption = False,
 ) -> None:
     """Record a monthly work plan, duty ledger or progress report (月初计划, 月末台账)."""
+    day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     _act(campaign, json_out, lambda: campaign.record_report(
-        case, kind, month, actor=actor, on=parse_date(on), resolved=resolved or (), note=note))
+        case, kind, month, actor=actor, on=day, resolved=resolved or (), note=note))
 
 
 @app.command("request-verification")
@@ -186,9 +261,9 @@ def request_command(db: DbOption, case: CaseArg, actor: ActorOption, on: OnOptio
                     population: PopulationOption = "sample",
                     json_out: JsonOption = False) -> None:
     """Ask for verification once every problem is resolved (申请考核验收)."""
+    day = parse_date(on)
     campaign = open_campaign(db, policy, population)
-    _act(campaign, json_out, lambda: campaign.request_verification(case, actor=actor,
-                                                                   on=parse_date(on)))
+    _act(campaign, json_out, lambda: campaign.request_verification(case, actor=actor, on=day))
 
 
 @app.command("verify")
@@ -202,11 +277,11 @@ def verify_command(
     population: PopulationOption = "sample", json_out: JsonOption = False,
 ) -> None:
     """Record a verification (考核验收): accepted, or back to rectification."""
+    day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     members = [m.strip() for m in team.split(",") if m.strip()]
     _act(campaign, json_out, lambda: campaign.record_verification(
-        case, score, Votes(satisfied, basically, dissatisfied), members, actor=actor,
-        on=parse_date(on)))
+        case, score, Votes(satisfied, basically, dissatisfied), members, actor=actor, on=day))
 
 
 @app.command("delist")
@@ -214,8 +289,9 @@ def delist_command(db: DbOption, case: CaseArg, actor: ActorOption, on: OnOption
                    policy: PolicyOption = "northern-county",
                    population: PopulationOption = "sample", json_out: JsonOption = False) -> None:
     """Delist a case after a passing, independent verification (销号)."""
+    day = parse_date(on)
     campaign = open_campaign(db, policy, population)
-    _act(campaign, json_out, lambda: campaign.delist(case, actor=actor, on=parse_date(on)))
+    _act(campaign, json_out, lambda: campaign.delist(case, actor=actor, on=day))
 
 
 @app.command("close-year")
@@ -225,9 +301,10 @@ def close_year_command(db: DbOption, year: Annotated[int, typer.Option("--year")
                        population: PopulationOption = "sample",
                        json_out: JsonOption = False) -> None:
     """Close a year: carry over every case still open (结转)."""
+    day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     try:
-        carried = campaign.close_year(year, actor=actor, on=parse_date(on))
+        carried = campaign.close_year(year, actor=actor, on=day)
     except RectifyError as exc:
         raise fail(exc) from None
     if json_out:
@@ -240,19 +317,34 @@ def close_year_command(db: DbOption, year: Annotated[int, typer.Option("--year")
 def case_list(db: DbOption, year: Annotated[int | None, typer.Option("--year")] = None,
               state: Annotated[str | None, typer.Option("--state")] = None,
               policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
+              fmt: FormatOption = None, output: OutOption = None,
               json_out: JsonOption = False) -> None:
-    """List cases, optionally by year and state."""
-    campaign = open_campaign(db, policy, population)
+    """List cases, optionally by year and state; --format/--out write the case register."""
+    states = [s.name for s in WORKFLOW.states]
+    if state is not None and state not in states:
+        raise fail(InputError("unknown state", [Problem(
+            "--state", f"a state of the workflow ({', '.join(states)})", state,
+            "use the English state name")]))
+    campaign = open_campaign(db, policy, population, create=False)
     cases = campaign.cases(year=year, state=state)
+    if fmt is not None:
+        from rectify.reporting.frames import case_rows
+
+        names = {c.org: campaign.population[c.org].name for c in cases
+                 if c.org in campaign.population}
+        write_table_or_fail(case_rows(cases, names), fmt, output, sheet="案卷 Cases",
+                            json_out=json_out)
+        return
     if json_out:
         print_json([case_json(c) for c in cases])
         return
-    table = Table("case", "name / 名称", "state / 状态", "deadline", "attempts")
+    grid = table("case", "name / 名称", "state / 状态", "deadline", "attempts")
     for c in cases:
-        table.add_row(c.id, campaign.population[c.org].name,
-                      f"{c.state} / {WORKFLOW.state(c.state).zh}",
-                      c.deadline.isoformat() if c.deadline else "", str(c.attempts))
-    out.print(table)
+        org = campaign.population.get(c.org)
+        grid.add_row(c.id, org.name if org else "",
+                     f"{c.state} / {WORKFLOW.state(c.state).zh}",
+                     c.deadline.isoformat() if c.deadline else "", str(c.attempts))
+    out.print(grid)
 
 
 @case_app.command("show")
@@ -260,7 +352,7 @@ def case_show(case: Annotated[str, typer.Argument(help="The case id, YEAR-ORGCOD
               db: DbOption, policy: PolicyOption = "northern-county",
               population: PopulationOption = "sample", json_out: JsonOption = False) -> None:
     """Show a case: state, support, problems and its history."""
-    campaign = open_campaign(db, policy, population)
+    campaign = open_campaign(db, policy, population, create=False)
     try:
         record = campaign.case(case)
         history = campaign.history(case)

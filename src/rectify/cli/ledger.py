@@ -7,9 +7,20 @@ from typing import Annotated
 
 import typer
 
-from rectify.cli._common import EXIT_BAD_INPUT, JsonOption, app, fail, out, print_json
-from rectify.cli._ledger import DbOption, PopulationOption
+from rectify.cli._common import (
+    EXIT_BAD_INPUT,
+    JsonOption,
+    app,
+    bad_value,
+    fail,
+    out,
+    print_json,
+)
+from rectify.cli._ledger import DbOption, PopulationOption, open_store_or_fail
+from rectify.cli._output import writable_or_fail
 from rectify.errors import InvalidValueError, RectifyError
+from rectify.forest import Population
+from rectify.stores.base import LedgerStore
 
 __all__ = ["ledger_app"]
 
@@ -40,13 +51,15 @@ def ledger_verify(
     key_file: KeyFileOption = None, json_out: JsonOption = False,
 ) -> None:
     """Check the hash chain; exit 3 naming the first bad entry (edited, deleted, reordered)."""
-    from rectify.stores import open_store
     from rectify.stores.chain import Checkpoint, verify
 
     key = _key(key_file)
     try:
         head = Checkpoint.parse(checkpoint) if checkpoint else None
-        store = open_store(db, readonly=True) if not db.startswith("postgres") else open_store(db)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    store = open_store_or_fail(db, readonly=not db.startswith("postgres"))
+    try:
         report = verify(store, head, key=key)
     except RectifyError as exc:
         raise fail(exc) from None
@@ -62,49 +75,147 @@ def ledger_verify(
 
 
 @ledger_app.command("checkpoint")
-def ledger_checkpoint(db: DbOption, key_file: KeyFileOption = None) -> None:
+def ledger_checkpoint(db: DbOption, key_file: KeyFileOption = None,
+                      json_out: JsonOption = False) -> None:
     """Print the ledger's head as one line to keep elsewhere (a bulletin, a signed record)."""
-    from rectify.stores import open_store
     from rectify.stores.chain import checkpoint
 
+    key = _key(key_file)
+    store = open_store_or_fail(db, create=False)
     try:
-        line = str(checkpoint(open_store(db), key=_key(key_file)))
+        head = checkpoint(store, key=key)
     except RectifyError as exc:
         raise fail(exc) from None
-    out.print(line, markup=False)
+    if json_out:
+        print_json({"checkpoint": str(head), "position": store.head().position,
+                    "hash": store.head().hash.hex()})
+    else:
+        out.print(str(head), markup=False)
+
+
+_ENTRY_KEYS = ("position", "stream", "version", "command", "event", "hash")
+
+
+def _check_export(source: Path) -> None:
+    """Exit 3 unless ``source`` is a readable rectify export whose entries are well formed.
+
+    Checked before the ledger is touched, so that a refusal changes nothing.
+    """
+    import orjson
+
+    if not source.exists():
+        raise bad_value("--from", "an existing JSON export (rectify export --format json)",
+                        str(source), "check the path")
+    if source.is_dir():
+        raise bad_value("--from", "a JSON export file", str(source),
+                        "this is a directory: name the .json file in it")
+    try:
+        doc = orjson.loads(source.read_bytes())
+    except OSError as exc:
+        raise bad_value("--from", "a readable file", str(source),
+                        exc.strerror or str(exc)) from None
+    except orjson.JSONDecodeError as exc:
+        raise bad_value("--from", "a JSON export of a rectify ledger", str(source),
+                        f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+                        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != "rectify-ledger":
+        raise bad_value("--from", "a JSON document with format 'rectify-ledger'", str(source),
+                        "export it with rectify export --format json")
+    entries = doc.get("entries")
+    if not isinstance(entries, list):
+        raise bad_value("--from", "an export with a list of entries", str(source),
+                        "the document has no \"entries\" list: use an untouched export")
+    for n, entry in enumerate(entries):
+        missing = [k for k in _ENTRY_KEYS if not isinstance(entry, dict) or k not in entry]
+        if missing or not isinstance(entry["event"], dict):
+            raise bad_value(f"--from entries[{n}]", "an entry with " + ", ".join(_ENTRY_KEYS),
+                            missing or entry, "use an untouched export")
 
 
 @ledger_app.command("import")
 def ledger_import(
     db: DbOption,
     source: Annotated[Path, typer.Option("--from", help="A JSON export of a ledger.")],
+    json_out: JsonOption = False,
 ) -> None:
     """Load a JSON export into an empty ledger, keeping every entry and hash."""
     from rectify.reporting.exports import import_json
-    from rectify.stores import open_store
 
+    _check_export(source)
+    store = open_store_or_fail(db)
     try:
-        count = import_json(source, open_store(db))
+        count = import_json(source, store)
     except RectifyError as exc:
         raise fail(exc) from None
-    out.print(f"imported {count} entries into {db}")
+    except (KeyError, TypeError, ValueError) as exc:  # an entry the checks above let through
+        raise bad_value("--from", "a rectify ledger export", str(source),
+                        f"{type(exc).__name__}: {exc}") from None
+    if json_out:
+        print_json({"imported": count, "db": db})
+    else:
+        out.print(f"imported {count} entries into {db}", markup=False)
+
+
+_EXPORT_FORMATS = ("xlsx", "csv", "json", "parquet")
 
 
 @app.command("export")
 def export_command(
     db: DbOption,
-    fmt: Annotated[str, typer.Option("--format", help="xlsx, csv (a folder) or json.")],
-    output: Annotated[Path, typer.Option("--out", help="The file (or folder for csv).")],
+    fmt: Annotated[str, typer.Option(
+        "--format", help="xlsx, csv (a folder), json, or parquet (a folder).")],
+    output: Annotated[Path, typer.Option("--out", help="The file (or folder for csv, parquet).")],
     population: PopulationOption = "sample",
+    json_out: JsonOption = False,
 ) -> None:
     """Export the ledger and the case register (Chinese and English headers)."""
-    from rectify.reporting.exports import export
-    from rectify.sample import population_from
-    from rectify.stores import open_store
+    from rectify.cli._common import load_policy_or_fail
+    from rectify.cli._inputs import Sources
 
+    if fmt not in _EXPORT_FORMATS:
+        raise bad_value("--format", f"one of {', '.join(_EXPORT_FORMATS)}", fmt)
+    folder = fmt in ("csv", "parquet")
+    if not folder and output.is_dir():
+        raise bad_value("--out", f"a file for the {fmt} export", str(output),
+                        f"this is a folder: name a file in it, e.g. {output / ('ledger.' + fmt)}")
+    writable_or_fail(output, folder=folder)
     try:
-        written = export(open_store(db), output, fmt, population=population_from(population))
+        pop = Sources(population, load_policy_or_fail("northern-county")).population()
     except RectifyError as exc:
         raise fail(exc) from None
+    store = open_store_or_fail(db, create=False)
+    try:
+        written = _export(store, output, fmt, pop)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    except ImportError as exc:
+        raise bad_value("--format", f"a format whose extra is installed ({exc})", fmt,
+                        "install the extra, or choose csv, json or xlsx") from None
+    except OSError as exc:
+        raise bad_value("--out", "a writable path", str(output),
+                        f"{exc.strerror or exc}: choose another path, or create the folder "
+                        "first") from None
+    if json_out:
+        print_json({"written": [str(p) for p in written], "format": fmt})
+        return
     for path in written:
-        out.print(f"wrote {path}")
+        out.print(f"wrote {path}", markup=False)
+
+
+def _export(store: LedgerStore, output: Path, fmt: str, population: Population) -> list[Path]:
+    from rectify.reporting.exports import export
+
+    if fmt != "parquet":
+        return export(store, output, fmt, population=population)
+    import pyarrow.parquet as pq
+
+    from rectify.reporting.exports import _project
+    from rectify.reporting.frames import cases_table, ledger_table
+
+    output.mkdir(parents=True, exist_ok=True)
+    cases = _project(store.replay())
+    names = {o.code: o.name for o in population}
+    written = [output / "ledger.parquet", output / "cases.parquet"]
+    pq.write_table(ledger_table(store), written[0])
+    pq.write_table(cases_table(cases, names), written[1])
+    return written

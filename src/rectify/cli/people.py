@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from rectify.cli._common import JsonOption, PolicyOption, app, out, print_json
+from rectify.cli._common import JsonOption, PolicyOption, app, out, print_json, table
 from rectify.cli._ledger import DbOption, OnOption, PopulationOption, open_campaign, parse_date
 from rectify.events import SecretaryDismissed, TalkRecorded
 
@@ -22,8 +21,8 @@ def accountability_list(db: DbOption, on: OnOption, policy: PolicyOption = "nort
                         population: PopulationOption = "sample",
                         json_out: JsonOption = False) -> None:
     """Everyone with a dismissal or talk on file, and the bans active on --on."""
-    campaign = open_campaign(db, policy, population)
     day = parse_date(on)
+    campaign = open_campaign(db, policy, population, create=False)
     people = sorted({e.person for e in campaign.records()
                      if isinstance(e, SecretaryDismissed | TalkRecorded) and e.person})
     rows: list[dict[str, Any]] = []
@@ -42,15 +41,15 @@ def accountability_list(db: DbOption, on: OnOption, policy: PolicyOption = "nort
     if json_out:
         print_json(rows)
         return
-    table = Table("person", "name / 姓名", "dismissed / 免职", "talks / 谈话",
-                  f"bans on {day} / 限制")
+    grid = table("person", "name / 姓名", "dismissed / 免职", "talks / 谈话",
+                 f"bans on {day} / 限制")
     for row in rows:
-        table.add_row(row["person"], row["name"],
+        grid.add_row(row["person"], row["name"],
                       "; ".join(f"{d['role']} of {d['org']} ({d['cause']})"
                                 for d in row["dismissals"]),
                       "; ".join(f"{t['kind']} {t['on']}" for t in row["talks"]),
-                      "; ".join(f"{r['kind']} → {r['until']}" for r in row["restrictions"]))
-    out.print(table)
+                     "; ".join(f"{r['kind']} → {r['until']}" for r in row["restrictions"]))
+    out.print(grid)
 
 
 @app.command("due")
@@ -59,15 +58,16 @@ def due_command(db: DbOption, on: OnOption,
                 policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
                 json_out: JsonOption = False) -> None:
     """What is due or overdue on a date: cadence, deadlines, first secretaries' reports."""
-    campaign = open_campaign(db, policy, population)
-    items = campaign.due(parse_date(on), within)
+    day = parse_date(on)
+    campaign = open_campaign(db, policy, population, create=False)
+    items = campaign.due(day, within)
     if json_out:
         print_json([{"kind": i.kind, "due": i.due.isoformat(), "case": i.case,
                      "person": i.person, "overdue": i.overdue, "en": i.en, "zh": i.zh}
                     for i in items])
         return
-    table = Table("due", "kind", "overdue / 逾期", "what / 事项")
+    grid = table("due", "kind", "overdue / 逾期", "what / 事项")
     for i in items:
-        table.add_row(i.due.isoformat(), i.kind, "yes / 是" if i.overdue else "",
-                      f"{i.zh} / {i.en}")
-    out.print(table)
+        grid.add_row(i.due.isoformat(), i.kind, "yes / 是" if i.overdue else "",
+                     f"{i.zh} / {i.en}")
+    out.print(grid)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from rectify.cli._common import (
     EXIT_BAD_INPUT,
@@ -16,6 +15,7 @@ from rectify.cli._common import (
     policy_app,
     print_json,
     problem_json,
+    table,
 )
 from rectify.errors import RectifyError
 from rectify.policy import load_policy, preset_names, preset_text
@@ -34,15 +34,21 @@ def policy_list(json_out: JsonOption = False) -> None:
     if json_out:
         print_json(rows)
         return
-    table = Table("name", "title", "version", "fingerprint")
+    grid = table("name", "title", "version", "fingerprint")
     for row in rows:
-        table.add_row(row["name"], row["title"], row["version"], row["fingerprint"][:12])
-    out.print(table)
+        grid.add_row(row["name"], row["title"], row["version"], row["fingerprint"][:12])
+    out.print(grid)
 
 
 @policy_app.command("show")
-def policy_show(name: Annotated[str, typer.Argument(help="A preset name or a TOML file.")]) -> None:
-    """Print a policy as TOML (a preset's own file, comments included)."""
+def policy_show(name: Annotated[str, typer.Argument(help="A preset name or a TOML file.")],
+                json_out: JsonOption = False) -> None:
+    """Print a policy as TOML (a preset's own file, comments included), or as JSON."""
+    if json_out:
+        chosen = load_policy_or_fail(name)
+        print_json({"name": chosen.meta.name, "fingerprint": chosen.fingerprint(),
+                    "policy": chosen.to_dict()})
+        return
     if name in preset_names():
         out.print(preset_text(name), markup=False, end="")
         return

@@ -22,7 +22,7 @@ from rectify.coverage.model import (
     Unit,
 )
 from rectify.forest import Population
-from rectify.inputs.records import _duplicate, _load_rows, _Row
+from rectify.inputs._rows import _duplicate, _load_rows, _Row
 
 __all__ = [
     "CONTACT_POINT_COLUMNS",

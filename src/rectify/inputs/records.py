@@ -1,13 +1,18 @@
-"""Loading organizations, assessments and people from CSV and JSON files.
+"""Loading organizations, assessments and people from CSV, TSV, XLSX and JSON files.
 
-The format is chosen by the file's suffix (``.csv`` or ``.json``); files are
-UTF-8, with or without a byte-order mark.  Every loader either returns
-everything or raises one `InputError` listing every
-problem it found, each located as ``file:row N:column`` with what was
-expected, what was found and how to fix it.  Tree problems (unknown parent,
-cycle, ...) are reported the same way: `load_organizations()` raises
-``InputError``, never ``ForestError`` (the ``ForestError`` raised by
-`Population` is chained as ``__cause__``).
+The format is chosen by the file's suffix (``.csv``, ``.tsv``, ``.xlsx`` or
+``.json``); text files are UTF-8 (with or without a byte-order mark) or GB
+18030/GBK, detected, or in the encoding the caller names.  Headers may be the
+column names, their Chinese names (组织编码, 年度, 总分, ...), the policy's
+aspect labels, or whatever a `ColumnMapping` says; coded values (kind, tier,
+form, grade, roles) may be written as their Chinese labels (行政村, 直属, ...).
+
+Every loader either returns everything or raises one `InputError` listing
+every problem it found, each located as ``file:row N:column`` with what was
+expected, what was found and how to fix it (with the closest known name for a
+misspelt column).  Tree problems (unknown parent, cycle, ...) are reported the
+same way: `load_organizations()` raises ``InputError``, never ``ForestError``
+(the ``ForestError`` raised by `Population` is chained as ``__cause__``).
 
 The column schemas are documented in ``docs/inputs.md``.  The writers
 (`write_organizations()`, ...) produce files the loaders read back.
@@ -15,26 +20,44 @@ The column schemas are documented in ``docs/inputs.md``.  The writers
 
 from __future__ import annotations
 
-import enum
-import math
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from rectify.errors import ForestError, InputError, InvalidValueError, Problem
+from rectify.errors import ForestError, InputError, Problem
 from rectify.forest import Population
-from rectify.inputs._tables import Table, read_table, where, write_table
+from rectify.inputs._rows import (
+    YEARS,
+    Schema,
+    _build,
+    _duplicate,
+    _load_rows,
+    _raise,
+    _Row,
+    _table,
+    suggest,
+)
+from rectify.inputs._tables import where, write_table
+from rectify.inputs.mapping import ColumnMapping
 from rectify.model import Assessment, Grade, Organization, OrgForm, Person, Tier
+
+if TYPE_CHECKING:
+    from rectify.policy import Policy
 
 __all__ = [
     "ASSESSMENT_COLUMNS",
+    "COLUMN_NAMES_ZH",
     "ORGANIZATION_COLUMNS",
     "PERSON_COLUMNS",
+    "ROLE_LABELS",
+    "STANDARD_FACTS",
     "YEARS",
     "load_assessments",
     "load_organizations",
     "load_people",
+    "policy_facts",
+    "policy_roles",
     "write_assessments",
     "write_organizations",
     "write_people",
@@ -50,214 +73,175 @@ ASSESSMENT_COLUMNS: Mapping[str, bool] = {"org": True, "year": True, "total": Tr
                                           "grade": False}
 #: People columns.
 PERSON_COLUMNS: Mapping[str, bool] = {"id": True, "name": True, "roles": False, "unit": False}
-#: The years an assessment may carry.
-YEARS = range(1921, 2101)
 
+#: The facts every loader knows, with their Chinese names: what the documented direct
+#: criteria test.  A policy's own criteria add the facts they name.
+STANDARD_FACTS: Mapping[str, str] = {
+    "secretary_vacant_months": "书记空缺月数",
+    "satisfaction": "群众满意度",
+    "mass_incidents": "群体性事件数",
+    "months_without_activity": "未开展组织生活月数",
+    "years_without_candidate": "未发展党员年数",
+}
+
+#: The roles of the people table with their Chinese labels (the ones the presets use).
+ROLE_LABELS: Mapping[str, str] = {
+    "secretary": "书记",
+    "county_leader": "处级领导",
+    "org_department": "组织部门",
+    "paired_unit": "帮扶单位干部",
+    "committee_supervisor": "直属党委督办人",
+    "first_secretary": "第一书记",
+    "verifier": "考核验收组成员",
+}
+
+#: Chinese (and common English) header names the loaders accept for each column.
+COLUMN_NAMES_ZH: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "organizations": {
+        "code": ("组织编码", "组织代码", "党组织编码", "党组织代码", "编码", "代码", "编号"),
+        "name": ("组织名称", "党组织名称", "名称"),
+        "kind": ("党建类型", "组织类型", "类型", "类别"),
+        "tier": ("层级", "隶属关系", "隶属层级"),
+        "form": ("组织形式", "形式"),
+        "parent": ("上级组织", "上级党组织", "上级组织编码", "上级编码", "上级"),
+        "secretary": ("书记", "书记编号"),
+        "county": ("县", "县区", "县(区)", "所属县"),
+        "township": ("乡镇", "乡镇(街道)", "乡镇街道", "所属乡镇"),
+    },
+    "assessments": {
+        "org": ("组织编码", "组织代码", "党组织编码", "党组织代码", "编码", "代码", "code"),
+        "year": ("年度", "年份", "评定年度"),
+        "total": ("总分", "得分", "综合得分", "评分", "score"),
+        "grade": ("等次", "评定等次", "等级"),
+    },
+    "people": {
+        "id": ("人员编号", "编号", "工号"),
+        "name": ("姓名",),
+        "roles": ("角色", "职责", "role"),
+        "unit": ("单位", "工作单位"),
+    },
+}
+
+_KINDS_ZH = {"行政村": "village", "村": "village", "社区": "community",
+             "国有企业": "state_enterprise", "国企": "state_enterprise",
+             "非公企业": "non_public", "非公有制企业": "non_public", "机关": "agency",
+             "事业单位": "institution"}
+_VALUES = {
+    "tier": {"直属": "direct", "直属党组织": "direct", "二层": "second_tier",
+             "二层党支部": "second_tier", "二级": "second_tier", "二级党支部": "second_tier"},
+    "form": {"基层党委": "committee", "党委": "committee", "总支": "general_branch",
+             "党总支": "general_branch", "支部": "branch", "党支部": "branch"},
+    "grade": {"a": "A", "b": "B", "c": "C", "d": "D", "差": "D"},
+}
 _NESTED = {"aspects": "aspect:", "facts": "fact:"}
-_ROLE_SEPARATORS = re.compile(r"[;|；]")
+_ROLE_SEPARATORS = re.compile(r"[;|；，,、]")
 _FOREST_LOCATION = re.compile(r"organization (.*?)(?:\.(parent))?")
-_E = TypeVar("_E", bound=enum.Enum)
 
 
-class _Row:
-    """One row being converted; every failed conversion adds a problem and clears ``ok``."""
-
-    def __init__(self, table: Table, number: int, values: Mapping[str, Any],
-                 problems: list[Problem], absent: Collection[str]) -> None:
-        self.source, self.line, self.values = table.source, number, values
-        self.problems, self.absent = problems, absent
-        self.ok = True
-
-    def fail(self, column: str, expected: str, got: object, fix: str) -> None:
-        self.problems.append(Problem(where(self.source, self.line, column), expected, got, fix))
-        self.ok = False
-
-    def text(self, column: str, required: bool = False) -> str:
-        value: object = self.values.get(column, "")
-        if not isinstance(value, str):
-            self.fail(column, "text", value, "write the value as text (in quotes in JSON)")
-            return ""
-        if required and not value:
-            if column in self.absent:  # reported once, for the header
-                self.ok = False
-            else:
-                self.fail(column, f"a value for {column} (required)", value,
-                          f"fill in the {column}")
-        return value
-
-    def number(self, column: str, low: float | None = None, high: float | None = None,
-               required: bool = False) -> float | None:
-        value = self.values.get(column, "")
-        if value == "":
-            if required and column in self.absent:
-                self.ok = False
-            elif required:
-                self.fail(column, f"a number for {column} (required)", value,
-                          f"fill in the {column}")
-            return None
-        span = "a number" if low is None or high is None else f"a number from {low:g} to {high:g}"
-        try:
-            if isinstance(value, bool):
-                raise TypeError
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(column, span, value, "write digits with a decimal point, e.g. 72.5")
-            return None
-        if not math.isfinite(number) or (low is not None and number < low) or (
-                high is not None and number > high):
-            self.fail(column, span, value, "correct the value: it is out of range")
-            return None
-        return number
-
-    def year(self, column: str) -> int:
-        value = self.values.get(column, "")
-        expected = f"a year from {YEARS[0]} to {YEARS[-1]}"
-        if value == "":
-            if column in self.absent:
-                self.ok = False
-            else:
-                self.fail(column, expected + " (required)", value, "fill in the year")
-            return 0
-        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if not isinstance(text, str) or not text.isdigit() or int(text) not in YEARS:
-            self.fail(column, expected, value, "write the year as four digits, e.g. 2017")
-            return 0
-        return int(text)
-
-    def choice(self, column: str, enum_type: type[_E], default: _E | None = None,
-               required: bool = True) -> _E | None:
-        value = self.text(column, required=required)
-        if not value:
-            return default
-        for member in enum_type:
-            if value in (member.value, getattr(member, "zh", None)):
-                return member
-        names = ", ".join(f"{m.value} ({getattr(m, 'zh', '')})" for m in enum_type)
-        self.fail(column, f"one of {names}", value,
-                  "use the English identifier or the Chinese label")
-        return default
+def policy_facts(policy: Policy) -> frozenset[str]:
+    """The facts an assessment may carry under ``policy``: the standard ones and its own."""
+    own = {c.fact for c in policy.identification.direct if c.fact and c.fact != "total"}
+    return frozenset(STANDARD_FACTS) | own
 
 
-def _check_columns(table: Table, known: Mapping[str, bool], problems: list[Problem],
-                   prefixes: Mapping[str, Collection[str] | None] | None = None) -> set[str]:
-    """Report missing required columns (CSV header) and unknown columns (both formats).
+def policy_roles(policy: Policy) -> frozenset[str]:
+    """The roles ``policy`` knows: those it grants commands, scopes or support levels to."""
+    from rectify.policy._checks import known_roles
 
-    Returns the required columns missing from a CSV header.
-    """
-    prefixes = prefixes or {}
-    absent: set[str] = set()
-    if table.header:
-        for column, required in known.items():
-            if required and column not in table.columns:
-                absent.add(column)
-                problems.append(Problem(where(table.source, 1, column),
-                                        f"a column named {column!r}", list(table.columns),
-                                        f"add a {column} column to the header row"))
-    listing = ", ".join(list(known) + [f"{p}<name>" for p in prefixes])
-    for column in table.columns:
-        prefix = next((p for p in prefixes if column.startswith(p)), None)
-        if column in known or not column:
-            continue
-        location = where(table.source, table.first_row[column], column)
-        if prefix is None:
-            problems.append(Problem(location, f"one of the columns {listing}", column,
-                                    "remove the column or correct its name"))
-            continue
-        name, names = column[len(prefix):], prefixes[prefix]
-        if not name or (names is not None and name not in names):
-            allowed = "a name" if names is None else f"one of {', '.join(names)}"
-            problems.append(Problem(location, f"{prefix}<name> with {allowed}", column,
-                                    "correct the name after the prefix or remove the column"))
-    return absent
+    return known_roles(policy)
 
 
-def _table(path: str | Path, what: str, known: Mapping[str, bool],
-           prefixes: Mapping[str, Collection[str] | None] | None = None,
-           ) -> tuple[Table, list[Problem], set[str]]:
-    """Read and check the columns; raise at once if the file cannot be read as a table."""
-    problems: list[Problem] = []
-    table = read_table(Path(path), _NESTED if prefixes else {}, problems)
-    if table is None:
-        raise InputError(f"cannot load {what} from {path}", problems)
-    return table, problems, _check_columns(table, known, problems, prefixes)
+def _aliases(table: str) -> dict[str, str]:
+    return {alias: column for column, names in COLUMN_NAMES_ZH[table].items()
+            for alias in names}
 
 
-def _raise(path: str | Path, what: str, problems: list[Problem]) -> None:
-    if problems:
-        raise InputError(f"cannot load {what} from {path}", problems)
+def _mapping(columns: ColumnMapping | Mapping[str, str] | None,
+             table: str) -> tuple[Mapping[str, str], Mapping[str, Mapping[str, str]]]:
+    if columns is None:
+        return {}, {}
+    if isinstance(columns, ColumnMapping):
+        return columns.columns_for(table), columns.values_for(table)
+    return columns, {}
 
 
-def _load_rows(path: str | Path, what: str, columns: Mapping[str, bool],
-               parse: Callable[[_Row], _T | None]) -> list[_T]:
-    """Read a table with fixed columns, parse each row; one InputError with every problem."""
-    table, problems, absent = _table(path, what, columns)
-    result: list[_T] = []
-    for number, values in table.rows:
-        row = _Row(table, number, values, problems, absent)
-        item = parse(row)
-        if row.ok and item is not None:
-            result.append(item)
-    _raise(path, what, problems)
-    return result
+def _kind_labels(policy: Policy | None) -> dict[str, str]:
+    labels = dict(_KINDS_ZH)
+    if policy is not None:
+        for key, label in policy.kinds.items():
+            labels.update({label.zh: key, label.en: key, label.en.casefold(): key})
+        labels.pop("", None)
+    return labels
 
 
-def _duplicate(row: _Row, column: str, key: object, seen: dict[Any, int], label: str) -> None:
-    first = seen.setdefault(key, row.line)
-    if first != row.line:
-        row.fail(column, f"one row per {label}", key,
-                 f"row {first} has the same {label}; keep one of them")
-
-
-def load_organizations(path: str | Path, *, kinds: Collection[str] | None = None) -> Population:
+def load_organizations(
+    path: str | Path,
+    *,
+    kinds: Collection[str] | None = None,
+    policy: Policy | None = None,
+    encoding: str | None = None,
+    columns: ColumnMapping | Mapping[str, str] | None = None,
+    sheet: str | None = None,
+) -> Population:
     """Load organizations and check the tree, returning a `Population`.
 
-    ``kinds``, when given (``policy.kinds``), is the set of allowed kinds.
-    Raises `InputError` with every problem, including
-    the tree's (duplicate codes, unknown parents, cycles...).
+    Args:
+        path: a ``.csv``, ``.tsv``, ``.xlsx`` or ``.json`` file.
+        kinds: the allowed kinds (default: the policy's, when ``policy`` is given).
+        policy: the policy whose kinds (and their Chinese labels) the file uses.
+        encoding: the text encoding of a CSV or JSON file (default: detected).
+        columns: a `ColumnMapping`, or a dict from the file's headers to columns.
+        sheet: the worksheet of a workbook (default: the first).
+
+    Raises:
+        InputError: with every problem, including the tree's (duplicate codes,
+            unknown parents, cycles...).
     """
-    table, problems, absent = _table(path, "organizations", ORGANIZATION_COLUMNS)
+    if kinds is None and policy is not None:
+        kinds = tuple(policy.kinds)
+    renames, value_maps = _mapping(columns, "organizations")
+    schema = Schema("organizations", ORGANIZATION_COLUMNS, aliases=_aliases("organizations"),
+                    values={**_VALUES, "kind": _kind_labels(policy)})
+    table, problems, absent = _table(path, schema, encoding=encoding, mapping=renames,
+                                     value_maps=value_maps, sheet=sheet)
     orgs: list[Organization] = []
     rows: dict[str, int] = {}
     invalid: set[str] = set()
     valid: set[str] = set()
     for number, values in table.rows:
         row = _Row(table, number, values, problems, absent)
-        code = row.text("code", required=True)
+        code = row.text("code", required=True, code=True)
         if code:
             _duplicate(row, "code", code, rows, "organization code")
         name = row.text("name", required=True)
-        kind = row.text("kind", required=True)
+        kind = row.text("kind", required=True, code=True)
         if kind and kinds is not None and kind not in kinds:
+            near = suggest(kind, kinds)
             row.fail("kind", f"one of the policy's kinds ({', '.join(kinds)})", kind,
-                     "correct the kind or use a policy that declares it")
+                     f"did you mean {near!r}?" if near else
+                     "correct the kind, write its Chinese label, or use a policy that "
+                     "declares it")
         tier = row.choice("tier", Tier)
         form = row.choice("form", OrgForm, OrgForm.BRANCH, required=False)
-        fields = {c: row.text(c) for c in ("parent", "secretary", "county", "township")}
+        fields = {c: row.text(c, code=c in ("parent", "secretary"))
+                  for c in ("parent", "secretary", "county", "township")}
         if not row.ok or tier is None or form is None:
             if code not in valid:
                 invalid.add(code)
             continue
-        valid.add(code)
-        orgs.extend(_build(row, Organization, code=code, name=name, kind=kind, tier=tier,
-                           form=form, parent=fields["parent"] or None,
-                           secretary=fields["secretary"] or None, county=fields["county"],
-                           township=fields["township"]))
+        built = _build(row, Organization, code=code, name=name, kind=kind, tier=tier,
+                       form=form, parent=fields["parent"] or None,
+                       secretary=fields["secretary"] or None, county=fields["county"],
+                       township=fields["township"])
+        if built:
+            valid.add(code)
+            orgs.extend(built)
+        else:
+            invalid.add(code)
     population, cause = _forest(table.source, orgs, rows, invalid, problems)
     if problems or population is None:
         raise InputError(f"cannot load organizations from {path}", problems) from cause
     return population
-
-
-_T = TypeVar("_T")
-
-
-def _build(row: _Row, factory: Callable[..., _T], **fields: Any) -> list[_T]:
-    """The record as a one-item list, or an empty list and a problem if the model rejects it."""
-    try:
-        return [factory(**fields)]
-    except InvalidValueError as exc:  # pragma: no cover - the row checks come first
-        row.fail(exc.field, exc.expected, exc.got, "correct the value")
-        return []
 
 
 def _forest(source: str, orgs: list[Organization], rows: Mapping[str, int], invalid: set[str],
@@ -290,24 +274,56 @@ def load_assessments(
     path: str | Path,
     *,
     aspects: Collection[str] | None = None,
+    facts: Collection[str] | None = None,
     population: Population | None = None,
+    policy: Policy | None = None,
+    encoding: str | None = None,
+    columns: ColumnMapping | Mapping[str, str] | None = None,
+    sheet: str | None = None,
 ) -> list[Assessment]:
     """Load annual assessments, in file order.
 
-    ``aspects``, when given (``policy.aspects``), is the set of allowed
-    ``aspect:<name>`` columns; ``population``, when given, must contain every
-    assessed organization.  Raises `InputError` with
-    every problem, including two rows for one organization and year.
+    Args:
+        path: a ``.csv``, ``.tsv``, ``.xlsx`` or ``.json`` file.
+        aspects: the allowed ``aspect:<name>`` columns (default: the policy's).
+        facts: the allowed ``fact:<name>`` columns (default with a policy:
+            `policy_facts()`; without: any name).
+        population: when given, must contain every assessed organization.
+        policy: the policy whose aspects, facts and labels the file uses; a
+            header may then be an aspect's Chinese label (班子配备不齐全).
+        encoding: the text encoding of a CSV or JSON file (default: detected).
+        columns: a `ColumnMapping`, or a dict from the file's headers to columns.
+        sheet: the worksheet of a workbook (default: the first).
+
+    Raises:
+        InputError: with every problem, including two rows for one
+            organization and year, and a misspelt column (with the closest
+            known name).
     """
-    prefixes: dict[str, Collection[str] | None] = {"aspect:": aspects, "fact:": None}
-    table, problems, absent = _table(path, "assessments", ASSESSMENT_COLUMNS, prefixes)
+    if policy is not None:
+        aspects = tuple(policy.aspects) if aspects is None else aspects
+        facts = tuple(sorted(policy_facts(policy))) if facts is None else facts
+    aliases = _aliases("assessments")
+    aliases.update({zh: f"fact:{key}" for key, zh in STANDARD_FACTS.items()})
+    if policy is not None:
+        for key, label in policy.aspects.items():
+            aliases.update({label.zh: f"aspect:{key}", key: f"aspect:{key}"})
+            if label.en:
+                aliases[label.en] = f"aspect:{key}"
+    hints = [f"fact:{f}" for f in STANDARD_FACTS]
+    prefixes: dict[str, Collection[str] | None] = {"aspect:": aspects, "fact:": facts}
+    renames, value_maps = _mapping(columns, "assessments")
+    schema = Schema("assessments", ASSESSMENT_COLUMNS, prefixes, aliases, _VALUES)
+    table, problems, absent = _table(path, schema, nested=_NESTED, encoding=encoding,
+                                     mapping=renames, value_maps=value_maps, sheet=sheet,
+                                     hints=hints)
     aspect_columns = [c for c in table.columns if c.startswith("aspect:")]
     fact_columns = [c for c in table.columns if c.startswith("fact:")]
     result: list[Assessment] = []
     seen: dict[Any, int] = {}
     for number, values in table.rows:
         row = _Row(table, number, values, problems, absent)
-        org = row.text("org", required=True)
+        org = row.text("org", required=True, code=True)
         if org and population is not None and org not in population:
             row.fail("org", "the code of an organization of the population", org,
                      "correct the code or add the organization")
@@ -317,43 +333,77 @@ def load_assessments(
         total = row.number("total", 0, 100, required=True)
         grade = row.choice("grade", Grade, required=False)
         scores = {c[7:]: row.number(c, 0, 100) for c in aspect_columns}
-        facts = {c[5:]: row.number(c) for c in fact_columns}
+        measured = {c[5:]: row.number(c) for c in fact_columns}
         if not row.ok or total is None:
             continue
         result.extend(_build(
             row, Assessment, org=org, year=year, total=total, grade=grade,
             aspects={k: v for k, v in scores.items() if v is not None},
-            facts={k: v for k, v in facts.items() if v is not None}))
+            facts={k: v for k, v in measured.items() if v is not None}))
     _raise(path, "assessments", problems)
     return result
 
 
-def load_people(path: str | Path) -> list[Person]:
+def load_people(
+    path: str | Path,
+    *,
+    roles: Collection[str] | None = None,
+    policy: Policy | None = None,
+    encoding: str | None = None,
+    columns: ColumnMapping | Mapping[str, str] | None = None,
+    sheet: str | None = None,
+) -> list[Person]:
     """Load people, in file order.
 
-    ``roles`` are separated by ``;`` or ``|`` (a JSON list of strings also
-    works).  Raises `InputError` with every problem,
-    including a duplicate id.
+    ``roles`` are separated by ``;``, ``|``, ``,`` or ``、`` (full-width forms
+    too; a JSON list of strings also works) and may be written as their
+    Chinese labels (`ROLE_LABELS`: 第一书记 for ``first_secretary``).
+
+    Args:
+        path: a ``.csv``, ``.tsv``, ``.xlsx`` or ``.json`` file.
+        roles: the allowed roles (default with a policy: `policy_roles()`;
+            without: any name).
+        policy: the policy whose roles people may hold.
+        encoding: the text encoding of a CSV or JSON file (default: detected).
+        columns: a `ColumnMapping`, or a dict from the file's headers to columns.
+        sheet: the worksheet of a workbook (default: the first).
+
+    Raises:
+        InputError: with every problem, including a duplicate id and an
+            unknown role (with the closest known one).
     """
+    if roles is None and policy is not None:
+        roles = sorted(policy_roles(policy))
+    labels = {zh: key for key, zh in ROLE_LABELS.items()}
     seen: dict[Any, int] = {}
 
     def parse(row: _Row) -> Person | None:
-        pid = row.text("id", required=True)
+        pid = row.text("id", required=True, code=True)
         if pid:
             _duplicate(row, "id", pid, seen, "person id")
         name = row.text("name", required=True)
         raw = row.values.get("roles", "")
         if isinstance(raw, list) and all(isinstance(r, str) for r in raw):
-            roles = {r.strip() for r in raw} - {""}
+            given = {r.strip() for r in raw} - {""}
         else:
-            roles = {r.strip() for r in _ROLE_SEPARATORS.split(row.text("roles"))} - {""}
+            given = {r.strip() for r in _ROLE_SEPARATORS.split(row.text("roles"))} - {""}
+        held = {labels.get(r, r) for r in given}
+        for role in sorted(held):
+            if roles is not None and role not in roles:
+                near = suggest(role, roles)
+                row.fail("roles", f"roles the policy knows ({', '.join(roles)})", role,
+                         f"did you mean {near!r}?" if near else
+                         "correct the role, or grant it something in the policy")
         unit = row.text("unit")
         if not row.ok:
             return None
-        built = _build(row, Person, id=pid, name=name, roles=roles, unit=unit)
+        built = _build(row, Person, id=pid, name=name, roles=held, unit=unit)
         return built[0] if built else None
 
-    return _load_rows(path, "people", PERSON_COLUMNS, parse)
+    renames, value_maps = _mapping(columns, "people")
+    schema = Schema("people", PERSON_COLUMNS, aliases=_aliases("people"))
+    return _load_rows(path, schema, PERSON_COLUMNS, parse, encoding=encoding,
+                      mapping=renames, value_maps=value_maps, sheet=sheet)
 
 
 def write_organizations(organizations: Iterable[Organization], path: str | Path, *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -129,3 +130,14 @@ class CaseRecord:
     def unresolved(self) -> tuple[str, ...]:
         """Aspects of the plan's problems not yet reported resolved."""
         return tuple(p for p in self.problems if p not in self.resolved)
+
+    def to_arrow(self) -> Any:
+        """The case as a one-row `pyarrow.Table` (see `rectify.reporting.frames`)."""
+        from rectify.reporting import frames
+
+        return frames.cases_table([self])
+
+    def _repr_html_(self) -> str:
+        from rectify.reporting import frames
+
+        return frames.cases_html([self])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -10,7 +12,33 @@ from rectify.errors import Problem
 from rectify.model import Grade
 from rectify.policy import Label, Policy
 
-__all__ = ["policy_problems"]
+__all__ = ["STANDARD_ROLES", "known_roles", "policy_problems"]
+
+#: The roles the presets use (people files name them; policies grant them commands).
+STANDARD_ROLES = frozenset({"secretary", "county_leader", "org_department", "paired_unit",
+                            "committee_supervisor", "first_secretary", "verifier"})
+
+#: The range of each documented fact a direct criterion may test: ``(low, high)``.
+FACT_RANGES: dict[str, tuple[float, float]] = {
+    "total": (0.0, 100.0),
+    "satisfaction": (0.0, 1.0),
+    "secretary_vacant_months": (0.0, math.inf),
+    "mass_incidents": (0.0, math.inf),
+    "months_without_activity": (0.0, math.inf),
+    "years_without_candidate": (0.0, math.inf),
+}
+
+
+def known_roles(policy: Policy) -> frozenset[str]:
+    """Every role ``policy`` names: granted a command, scoped, or needed for a support level.
+
+    A person's role outside this set grants nothing under the policy, so the
+    people loader refuses it as a likely misspelling.
+    """
+    roles = {r for granted in policy.permissions.commands.values() for r in granted}
+    roles.update(policy.permissions.scopes)
+    roles.update(policy.coverage.level_roles.values())
+    return frozenset(roles)
 
 _GRADES = [g.value for g in Grade]
 
@@ -30,6 +58,33 @@ def policy_problems(policy: Policy) -> list[Problem]:
         problems.append(Problem("escalation.consecutive_years", "a whole number ≥ 1",
                                 policy.escalation.consecutive_years))
     problems += _lifecycle(policy)
+    problems += _roles(policy)
+    return problems
+
+
+def _roles(policy: Policy) -> list[Problem]:
+    """Role names that look like misspellings of a standard role, and scopes nobody uses."""
+    problems: list[Problem] = []
+    places: list[tuple[str, str]] = [
+        (f"permissions.commands.{command}", role)
+        for command, roles in policy.permissions.commands.items() for role in roles]
+    places += [(f"permissions.scopes.{role}", role) for role in policy.permissions.scopes]
+    places += [(f"coverage.level_roles.{level}", role)
+               for level, role in policy.coverage.level_roles.items()]
+    for where, role in places:
+        if role in STANDARD_ROLES:
+            continue
+        near = difflib.get_close_matches(role, sorted(STANDARD_ROLES), n=1, cutoff=0.8)
+        if near:
+            problems.append(Problem(where, f"a known role ({', '.join(sorted(STANDARD_ROLES))})"
+                                    " or a new role not resembling one", role,
+                                    f"did you mean {near[0]!r}?"))
+    granted = {r for roles in policy.permissions.commands.values() for r in roles}
+    for role in policy.permissions.scopes:
+        if role not in granted:
+            problems.append(Problem(f"permissions.scopes.{role}", "a role some command is "
+                                    "granted to", role, "grant it a command under "
+                                    "[permissions.commands] or remove the scope"))
     return problems
 
 
@@ -161,12 +216,30 @@ def _identification(policy: Policy) -> list[Problem]:
             problems.append(Problem(where, "grades, or all of fact, op and threshold", crit.id,
                                     'e.g. fact = "secretary_vacant_months", op = ">", '
                                     "threshold = 3"))
+        problems += _threshold(where, crit.fact, crit.threshold)
         for grade in crit.grades:
             if grade not in _GRADES:
                 problems.append(Problem(f"{where}.grades", "grades among A, B, C, D", grade))
         problems += [_unknown_kind(f"{where}.kinds", k, policy) for k in crit.kinds
                      if k not in policy.kinds]
     return problems
+
+
+def _threshold(where: str, fact: str | None, threshold: float | None) -> list[Problem]:
+    """A direct criterion's threshold: finite, and within the range of a documented fact."""
+    if threshold is None:
+        return []
+    if not math.isfinite(threshold):
+        return [Problem(f"{where}.threshold", "a finite number", threshold,
+                        "write the number the fact is compared with, e.g. threshold = 3")]
+    low, high = FACT_RANGES.get(fact or "", (-math.inf, math.inf))
+    if not low <= threshold <= high:
+        span = f"from {low:g}" + ("" if high == math.inf else f" to {high:g}")
+        hint = " (a share: write 60% as 0.6)" if fact == "satisfaction" else ""
+        return [Problem(f"{where}.threshold", f"a number {span} for the fact {fact}{hint}",
+                        threshold, "a criterion outside the fact's range never or always "
+                        "fires; correct the threshold")]
+    return []
 
 
 def _support(policy: Policy) -> list[Problem]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -35,6 +37,7 @@ __all__ = [
     "preset_names",
     "preset_text",
     "structure_policy",
+    "toml_position",
     "unstructure_policy",
 ]
 
@@ -178,11 +181,14 @@ def _problems(exc: BaseException, path: list[str | int], data: object) -> list[P
         return problems
     location = _location(path)
     if isinstance(exc, ForbiddenExtraKeysError):
+        known = _known_keys(exc.cl)
         for key in sorted(exc.extra_fields):
+            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            fix = (f"did you mean {near[0]!r}? (the keys here: {', '.join(known)})" if near
+                   else f"remove the unknown key {key!r} or correct its spelling")
             problems.append(
                 Problem(_location([*path, key]), "a known setting (see docs/policy.md)",
-                        _value_at(data, [*path, key]),
-                        f"remove the unknown key {key!r} or correct its spelling")
+                        _value_at(data, [*path, key]), fix)
             )
     elif isinstance(exc, KeyError):
         problems.append(Problem(location, "a value (this setting is required)", None,
@@ -194,6 +200,15 @@ def _problems(exc: BaseException, path: list[str | int], data: object) -> list[P
     else:
         problems.append(Problem(location, "a valid value", _value_at(data, path), str(exc)))
     return problems
+
+
+def _known_keys(cls: type) -> list[str]:
+    try:
+        import attrs
+
+        return [a.alias for a in attrs.fields(cls) if a.init]
+    except TypeError:  # pragma: no cover - every policy table is an attrs class
+        return []
 
 
 def _location(path: list[str | int]) -> str:
@@ -280,12 +295,43 @@ def _read_policy_text(name_or_path: str | Path) -> tuple[str, str]:
     raise UnknownPresetError(name, preset_names())
 
 
+_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def toml_position(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, str]:
+    """``(line, column, message)`` of a TOML syntax error, counted from 1.
+
+    >>> try:
+    ...     tomllib.loads("a = 1\\nb = = 2\\n")
+    ... except tomllib.TOMLDecodeError as exc:
+    ...     toml_position(exc, "a = 1\\nb = = 2\\n")
+    (2, 5, 'Invalid value')
+    """
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    message = getattr(exc, "msg", None) or str(exc)
+    found = _POSITION.search(message)
+    if found:
+        line, column = int(found.group(1)), int(found.group(2))
+        message = message[:found.start()]
+    elif (end := _END.search(message)) is not None:
+        message = message[:end.start()]
+        lines = text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    if line is None or column is None:
+        line, column = 1, 1
+    return int(line), int(column), message
+
+
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        line, column, message = toml_position(exc, text)
         raise PolicyError(
             f"{source} is not valid TOML",
-            [Problem(source, "valid TOML", str(exc), "fix the syntax at the position shown")],
+            [Problem(f"{source}:line {line}:column {column}", "valid TOML", message,
+                     "correct the TOML at that line and column (quote text values, one "
+                     "key = value per line)")],
         ) from None
 

@@ -73,6 +73,10 @@ class Backend:
     def close(self) -> None:
         """Release what the back-end holds."""
 
+    def fresh(self) -> LedgerStore:
+        """A store over a new, empty ledger of this back-end (``target()`` follows it)."""
+        raise NotImplementedError
+
 
 class MemoryBackend(Backend):
     """In-memory stores; tampering edits the store's entry list directly."""
@@ -123,6 +127,10 @@ class SQLiteBackend(Backend):
         self.stores.append(store)
         return store
 
+    def fresh(self) -> LedgerStore:
+        self.path = self.path.with_name(f"ledger-{len(self.stores)}.db")
+        return self.new()
+
     def target(self) -> tuple[str, dict[str, Any]]:
         return str(self.path), {}
 
@@ -162,6 +170,7 @@ class PostgresBackend(Backend):
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self.schema = f"rectify_test_{uuid.uuid4().hex[:12]}"
+        self.schemas: list[str] = []
         self.stores: list[Any] = []
 
     def new(self, **options: Any) -> LedgerStore:
@@ -170,6 +179,11 @@ class PostgresBackend(Backend):
         store = PostgresStore(self.dsn, schema=self.schema, **options)
         self.stores.append(store)
         return store
+
+    def fresh(self) -> LedgerStore:
+        self.schemas.append(self.schema)
+        self.schema = f"rectify_test_{uuid.uuid4().hex[:12]}"
+        return self.new()
 
     def target(self) -> tuple[str, dict[str, Any]]:
         return self.dsn, {"schema": self.schema}
@@ -203,7 +217,8 @@ class PostgresBackend(Backend):
         for store in self.stores:
             store.close()
         with psycopg.connect(self.dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")  # type: ignore[arg-type]
+            for schema in (*self.schemas, self.schema):
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])

@@ -183,3 +183,59 @@ def crash_writer(path: str, start: int, batches: int, items: int, announce: Any)
     for b in range(start, start + batches):
         store.append(crash_batch(b, items))
         announce.send(b)
+
+
+# -- read models across processes ------------------------------------------------------
+
+#: The person every racer assigns, and the level they take.
+RACER = Person("U9", "结对单位九", roles={"paired_unit"})
+
+
+def cap_campaign(store: LedgerStore) -> Campaign:
+    """A campaign of 12 listed villages whose people include the racing unit."""
+    orgs = [Organization(f"V{i}", f"第{i}村党支部", "village", Tier.DIRECT, OrgForm.BRANCH,
+                         secretary=f"P-V{i}") for i in range(1, 13)]
+    return Campaign(load_policy(), store, population=Population(orgs), people=[DEPT, RACER])
+
+
+def cap_setup(store: LedgerStore, already: int) -> list[str]:
+    """Open the 12 cases and give the racer ``already`` of them; the others' ids."""
+    c = cap_campaign(store)
+    rows = [Assessment(f"V{i}", 2017, 10.0) for i in range(1, 13)]
+    c.open_cases(identify(c.population, rows, c.policy, 2017), actor=DEPT, on=DAY,
+                 command_id="open-2017")
+    cases = [x.id for x in c.cases()]
+    for case in cases[:already]:
+        c.assign_support(case, "paired_unit", RACER.id, actor=DEPT, on=DAY,
+                         command_id=f"pre-{case}")
+    return cases[already:]
+
+
+def cap_racer(target: str, options: dict[str, Any], case: str, start_at: float) -> bool:
+    """Assign the racer to ``case`` at ``start_at`` (a wall-clock time); whether it was taken."""
+    import time
+
+    from rectify.errors import CommandRefused
+
+    store = open_store(target, **options)
+    try:
+        c = cap_campaign(store)
+        time.sleep(max(0.0, start_at - time.time()))
+        try:
+            c.assign_support(case, "paired_unit", RACER.id, actor=DEPT, on=DAY,
+                             command_id=f"race-{case}")
+        except CommandRefused:
+            return False
+        return True
+    finally:
+        store.close()
+
+
+def plan_elsewhere(target: str, options: dict[str, Any], case: str) -> str:
+    """File the plan of ``case`` from another process; the state it left the case in."""
+    store = open_store(target, **options)
+    try:
+        return campaign(store).file_plan(case, PLAN, actor=DEPT, on=DAY,
+                                         command_id=f"plan-{case}").state
+    finally:
+        store.close()

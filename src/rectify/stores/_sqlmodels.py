@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import attrs
+
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.stores.base import Append
@@ -231,9 +233,14 @@ class SqlReadModels:
     def read_state(self) -> ReadState:
         """The read models as stored, gathered into a `ReadState` (to compare with a replay)."""
         state = ReadState()
-        for (record,) in self._select(f"SELECT record FROM {self._PREFIX}cases"):
+        for key, year, current, is_open, record in self._select(
+                f'SELECT "case", year, state, is_open, record FROM {self._PREFIX}cases'):
             case = case_from_json(self._record_bytes(record))
-            state.cases[case.id] = case
+            if (key, year, current, bool(is_open)) != (case.id, case.year, case.state,
+                                                       case.is_open):
+                # The columns queries filter on disagree with the record: show it as changed.
+                case = attrs.evolve(case, id=key, year=int(year), state=str(current))
+            state.cases[key] = case
         for person, case, _level in self._select(
                 f'SELECT person, "case", level FROM {self._PREFIX}support'):
             state.loads.setdefault(person, set()).add(case)
@@ -243,6 +250,15 @@ class SqlReadModels:
         state.records = [int(r[0]) for r in self._select(
             f"SELECT position FROM {self._PREFIX}records ORDER BY position")]
         return state
+
+    def stray_commands(self, limit: int = 10) -> tuple[list[str], list[str]]:
+        """Command ids recorded without events, and commands of events not recorded."""
+        p, m = self._PREFIX, self._MARK
+        without = self._select(f"SELECT command FROM {p}commands EXCEPT SELECT command FROM "
+                               f"{p}events ORDER BY 1 LIMIT {m}", (limit,))
+        unrecorded = self._select(f"SELECT command FROM {p}events EXCEPT SELECT command FROM "
+                                  f"{p}commands ORDER BY 1 LIMIT {m}", (limit,))
+        return [r[0] for r in without], [r[0] for r in unrecorded]
 
     def _positions(self) -> Iterator[tuple[int, Event]]:
         after = 0

@@ -124,6 +124,12 @@ class MemoryStore:
         """See `rectify.stores.base.ReadModels.records()`."""
         return [self._events[position - 1] for position in self._state.records]
 
+    def stray_commands(self, limit: int = 10) -> tuple[list[str], list[str]]:
+        """Command ids recorded without events, and commands of events not recorded."""
+        carried = {entry.command for entry in self._entries}
+        return (sorted(self._commands - carried)[:limit],
+                sorted(carried - self._commands)[:limit])
+
     def read_state(self) -> ReadState:
         """The read models as kept (for `rectify.stores.readmodel.verify_read_models()`)."""
         return self._state

@@ -16,8 +16,10 @@ are created on first use.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -25,6 +27,7 @@ from psycopg import sql
 
 from rectify.errors import ConcurrencyConflict
 from rectify.stores._sql import SqlReads
+from rectify.stores._sqlmodels import READ_MODEL_TABLES, SqlReadModels, read_model_ddl
 from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
@@ -51,7 +54,10 @@ _DDL = (
     "CREATE TABLE {s}.head (id integer PRIMARY KEY CHECK (id = 1), position bigint NOT NULL,"
     " hash bytea NOT NULL)",
 )
-_LOCK_KEY = 0x52435446  # advisory lock taken while creating the tables
+_READ_MODEL_DDL = read_model_ddl("{s}.", "BYTEA")
+_LOCK_KEY = 0x52435446  # advisory lock taken while creating or upgrading the tables
+#: The storage schema that had no read models; upgraded in place when opened.
+_SCHEMA_WITHOUT_READ_MODELS = 1
 
 
 def _hide(dsn: str) -> str:
@@ -65,10 +71,12 @@ def _hide(dsn: str) -> str:
                                              if v is not None})
 
 
-class PostgresStore(SqlReads):
+class PostgresStore(SqlReads, SqlReadModels):
     """The ledger in PostgreSQL at ``dsn``, in ``schema`` (created if missing).
 
-    Safe for many processes and hosts writing at once.  ``upcasters`` bring
+    Safe for many processes and hosts writing at once, and for threads: each
+    thread uses a connection of its own, and writers queue for the head row's
+    lock inside `transaction()`.  ``upcasters`` bring
     events stored with an older event schema up to date.  Raises
     `LedgerUnavailable` when the server cannot
     be reached, `LedgerCorrupt` when the schema
@@ -81,23 +89,49 @@ class PostgresStore(SqlReads):
     _EVENTS = "{s}.events"
     _COMMANDS = "{s}.commands"
     _PAGE_SIZE = _PAGE
+    _PREFIX = "{s}."
+    _UPSERT_CASE = ('INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}) ON CONFLICT ("case")'
+                    " DO UPDATE SET year = EXCLUDED.year, state = EXCLUDED.state,"
+                    " is_open = EXCLUDED.is_open, record = EXCLUDED.record")
+    _INSERT_NEW = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
 
     def __init__(self, dsn: str, *, schema: str = "rectify",
                  upcasters: Upcasters | None = None, connect_timeout: int = 10) -> None:
         self.schema = schema
         self.upcasters = upcasters
+        self._dsn = dsn
+        self._timeout = connect_timeout
         self._where = f"{_hide(dsn)} schema {schema}"
-        try:
-            self._conn = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
-        except psycopg.Error as exc:
-            raise LedgerUnavailable(self._where, f"cannot connect: {exc}".strip(),
-                                    "check that the server runs and the DSN is right") from None
+        self._local = threading.local()
+        self._opened: list[psycopg.Connection[Any]] = []
+        self._guard = threading.Lock()
+        conn = self._connect()
         self._s = sql.Identifier(schema)
         try:
             self._setup()
         except BaseException:
-            self._conn.close()
+            conn.close()
             raise
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=self._timeout)
+        except psycopg.Error as exc:
+            raise LedgerUnavailable(self._where, f"cannot connect: {exc}".strip(),
+                                    "check that the server runs and the DSN is right") from None
+        self._local.conn = conn
+        self._local.depth = 0
+        with self._guard:
+            self._opened.append(conn)
+        return conn
+
+    @property
+    def _conn(self) -> psycopg.Connection[Any]:
+        """This thread's connection (opened on first use; reopened after it was lost)."""
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed:
+            return conn
+        return self._connect()
 
     def _q(self, text: str) -> sql.Composed:
         return sql.SQL(text).format(s=self._s)
@@ -129,7 +163,7 @@ class PostgresStore(SqlReads):
                     self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
                     if not self._tables():
                         self._conn.execute(self._q("CREATE SCHEMA IF NOT EXISTS {s}"))
-                        for ddl in _DDL:
+                        for ddl in (*_DDL, *_READ_MODEL_DDL):
                             self._conn.execute(self._q(ddl))
                         self._conn.execute(self._q("INSERT INTO {s}.ledger_schema (version)"
                                                    " VALUES (%s)"), (STORAGE_SCHEMA,))
@@ -146,8 +180,32 @@ class PostgresStore(SqlReads):
         except psycopg.Error as exc:
             raise self._error(exc) from None
         version = row[0] if row and row[0] is not None else 0
-        if version != STORAGE_SCHEMA:
+        if version == _SCHEMA_WITHOUT_READ_MODELS:
+            self._upgrade()
+        elif version != STORAGE_SCHEMA:
             raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
+        else:
+            missing = [t for t in READ_MODEL_TABLES if t not in tables]
+            if missing:
+                raise LedgerCorrupt(self._where, f"missing table(s) {', '.join(missing)}",
+                                    "rebuild the read models (rectify ledger rebuild) or "
+                                    "restore the ledger from a backup")
+
+    def _upgrade(self) -> None:
+        """Add the read models to a schema-1 ledger, computed from its events, in place."""
+        try:
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                row = self._conn.execute(self._q("SELECT max(version) FROM {s}.ledger_schema")
+                                         ).fetchone()
+                if row is not None and row[0] == _SCHEMA_WITHOUT_READ_MODELS:
+                    for ddl in _READ_MODEL_DDL:
+                        self._conn.execute(self._q(ddl))
+                    self._rebuild_from(self._positions())
+                    self._conn.execute(self._q("UPDATE {s}.ledger_schema SET version = %s"),
+                                       (STORAGE_SCHEMA,))
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
 
     # -- writing -------------------------------------------------------------------
 
@@ -168,13 +226,14 @@ class PostgresStore(SqlReads):
             payloads = [[encode(e) for e in item.events] for item in batch]
         conn = self._conn
         try:
-            with conn.transaction():
+            with self.transaction():
                 head = conn.execute(self._q(
                     "SELECT position, hash FROM {s}.head WHERE id = 1 FOR UPDATE")).fetchone()
                 if head is None:
                     raise LedgerCorrupt(self._where, "the head row is missing",
                                         "restore the ledger from a backup")
                 position, previous = int(head[0]), bytes(head[1])
+                first = position + 1
                 streams = list({item.stream: None for item in batch})
                 versions: dict[str, int] = dict(conn.execute(self._q(
                     "SELECT stream, max(version) FROM {s}.events WHERE stream = ANY(%s)"
@@ -209,6 +268,7 @@ class PostgresStore(SqlReads):
                     self._copy(rows, commands)
                 conn.execute(self._q("UPDATE {s}.head SET position = %s, hash = %s"
                                      " WHERE id = 1"), (position, previous))
+                self._keep_read_models(batch, accepted, first)
         except psycopg.errors.UniqueViolation:
             # Not reachable while every writer takes the head lock; kept as a backstop.
             stream = batch[0].stream
@@ -249,6 +309,43 @@ class PostgresStore(SqlReads):
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """See `rectify.stores.base.ReadModels.transaction()`: a transaction on this thread's
+        connection holding the ledger head's row lock, so writers queue one behind another."""
+        conn = self._conn
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
+            return
+        self._local.depth = 1
+        try:
+            with conn.transaction():
+                conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1 FOR UPDATE"))
+                yield
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
+        finally:
+            self._local.depth = 0
+
+    def rebuild_read_models(self) -> None:
+        """Recompute every read model from the events (`rectify ledger rebuild`)."""
+        with self.transaction():
+            self._rebuild_from(self._positions())
+
+    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            with self._conn.cursor() as cur:
+                cur.executemany(self._q(query), rows)
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
+
+    def _payload_text(self, value: Any) -> bytes:
+        return str(value).encode()
+
     def drop(self) -> None:
         """Delete the whole ledger schema (tests and tear-down only)."""
         try:
@@ -257,8 +354,12 @@ class PostgresStore(SqlReads):
             raise self._error(exc) from None
 
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close every thread's connection."""
+        with self._guard:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+        self._local = threading.local()
 
     def __enter__(self) -> PostgresStore:
         return self

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import orjson
@@ -42,7 +42,15 @@ from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_table
 
-__all__ = ["CaseChange", "ReadState", "case_from_json", "case_to_json", "changes_of", "project"]
+__all__ = [
+    "CaseChange",
+    "ReadState",
+    "case_from_json",
+    "case_to_json",
+    "changes_of",
+    "project",
+    "verify_read_models",
+]
 
 _DATES = ("opened_on", "deadline", "delisted_on")
 
@@ -163,3 +171,45 @@ class ReadState:
             "policies": sorted(self.policies),
             "records": list(self.records),
         }
+
+
+class _Kept(Protocol):
+    def replay(self) -> Iterable[Event]:
+        """Every event in append order."""
+
+    def read_state(self) -> ReadState:
+        """The read models as the store keeps them."""
+
+    def stray_commands(self, limit: int = 10) -> tuple[list[str], list[str]]:
+        """Command ids recorded without events, and commands of events not recorded."""
+
+
+def verify_read_models(store: _Kept, *, limit: int = 10) -> list[str]:
+    """Every way the store's read models and command ids differ from its events (empty: none).
+
+    The read models are compared with a replay of the events into a fresh
+    `ReadState`; the commands table with the command ids the (hash-chained)
+    events carry, so a command row added, edited or deleted behind the
+    ledger's back is found.  At most ``limit`` differences per kind are named.
+    """
+    problems: list[str] = []
+    without_events, unrecorded = store.stray_commands(limit)
+    problems += [f"command {c!r} is recorded but no event carries it (added or edited behind "
+                 "the ledger's back)" for c in without_events]
+    problems += [f"command {c!r} of a stored event is missing from the commands table "
+                 "(deleted behind the ledger's back: a retry would append twice)"
+                 for c in unrecorded]
+    kept = store.read_state().summary()
+    replayed = ReadState.rebuild(enumerate(store.replay(), start=1)).summary()
+    for name, expected in replayed.items():
+        actual = kept[name]
+        if actual == expected:
+            continue
+        if isinstance(expected, dict) and isinstance(actual, dict):
+            keys = sorted({*expected, *actual}, key=str)
+            wrong = [k for k in keys if expected.get(k) != actual.get(k)][:limit]
+            problems += [f"read model {name}: {k!r} is {actual.get(k)!r}, a replay gives "
+                         f"{expected.get(k)!r}" for k in wrong]
+        else:
+            problems.append(f"read model {name} differs from a replay of the events")
+    return problems

@@ -1,0 +1,138 @@
+"""Read models in every store: equal to a replay, shared by processes, guards under the lock."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from datetime import date
+
+import pytest
+from ledger_workers import (
+    DEPT,
+    PLAN,
+    RACER,
+    campaign,
+    cap_campaign,
+    cap_racer,
+    cap_setup,
+    plan_elsewhere,
+    scenario,
+)
+
+from conftest import Backend
+from rectify.errors import CommandRefused
+from rectify.identify import identify
+from rectify.model import Assessment
+from rectify.stores.readmodel import ReadState, verify_read_models
+
+ROUNDS = 100 if os.environ.get("RECTIFY_RUN_SLOW") == "1" else 5
+RACERS = 4
+
+
+def test_read_models_equal_a_replay(backend: Backend) -> None:
+    """After a whole campaign year the kept read models are exactly a replay of the events."""
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    assert verify_read_models(store) == []  # type: ignore[arg-type]
+    replayed = ReadState.rebuild(enumerate(store.replay(), start=1))
+    assert c.cases() == [replayed.cases[k] for k in sorted(replayed.cases)]
+    assert c.listings() == {y: frozenset(o) for y, o in replayed.listings.items()}
+    assert c.load("F1") == replayed.load("F1")
+
+
+def test_a_new_campaign_reads_without_replaying(backend: Backend) -> None:
+    """Building a campaign on a full ledger reads nothing; a case is read when asked for."""
+    store = backend.new()
+    scenario(campaign(store))
+    calls: list[str] = []
+    original = store.replay
+
+    def counting() -> object:
+        calls.append("replay")
+        return original()
+
+    store.replay = counting  # type: ignore[method-assign]
+    again = campaign(store)
+    assert again.case("2017-V2").state == "carried_over"
+    assert calls == []
+
+
+def test_edits_behind_the_ledgers_back_are_found(durable: Backend) -> None:
+    """An edited read model, a deleted command row and a forged one are each reported."""
+    store = durable.new()
+    scenario(campaign(store))
+    mark = "?" if durable.name == "sqlite" else "%s"
+    durable.sql(f"UPDATE cases SET state = 'delisted' WHERE \"case\" = {mark}",  # type: ignore[attr-defined]
+                "2017-V3")
+    durable.sql(f"DELETE FROM commands WHERE command = {mark}", "plan-2017-V4")  # type: ignore[attr-defined]
+    durable.sql(f"INSERT INTO commands VALUES ({mark})", "escalation:2018-V5")  # type: ignore[attr-defined]
+    problems = verify_read_models(store)  # type: ignore[arg-type]
+    assert any("'escalation:2018-V5' is recorded but no event carries it" in p for p in problems)
+    assert any("'plan-2017-V4' of a stored event is missing" in p for p in problems)
+    assert any("read model cases: '2017-V3'" in p for p in problems)
+    store.rebuild_read_models()  # type: ignore[attr-defined]
+    assert not any("read model" in p for p in verify_read_models(store))  # type: ignore[arg-type]
+
+
+def test_another_process_change_is_seen_at_once(durable: Backend) -> None:
+    """Process A keeps its campaign; process B plans a case; A reads it, with no rebuild."""
+    store = durable.new()
+    here = campaign(store)
+    rows = [Assessment("V0", 2017, 95.0), *(Assessment(f"V{i}", 2017, 40.0) for i in range(1, 7))]
+    here.open_cases(identify(here.population, rows, here.policy, 2017), actor=DEPT,
+                    on=date(2017, 3, 1), command_id="open-2017")
+    assert here.case("2017-V1").state == "identified"
+    target, options = durable.target()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(plan_elsewhere, (target, options, "2017-V1")) == "planned"
+    assert here.case("2017-V1").state == "planned"
+    with pytest.raises(CommandRefused, match="file_plan is not possible in state planned"):
+        here.file_plan("2017-V1", PLAN, actor=DEPT, on=date(2017, 3, 2))
+
+
+def test_racing_processes_stay_within_the_load_cap(durable: Backend) -> None:
+    """Processes assigning one unit at once: the cap holds in every round (guards under the lock).
+
+    The unit already supports cap - 1 open cases, so exactly one racer wins.
+    """
+    cap = cap_campaign(durable.new()).policy.coverage.max_cases_per_person
+    target, options = durable.target()
+    with multiprocessing.get_context("spawn").Pool(RACERS) as pool:
+        pool.map(abs, range(RACERS))  # start the workers before the first round
+        for round_ in range(ROUNDS):
+            store = durable.fresh() if round_ else durable.new()  # type: ignore[attr-defined]
+            target, options = durable.target()
+            free = cap_setup(store, cap - 1)[:RACERS]
+            start = time.time() + 0.3
+            won = pool.starmap(cap_racer, [(target, options, case, start) for case in free])
+            assert sum(won) == 1, (round_, won)
+            assert cap_campaign(store).load(RACER.id) == cap
+
+
+def test_racing_threads_stay_within_the_load_cap(backend: Backend) -> None:
+    """Threads sharing one store object: the cap holds too (a connection per thread)."""
+    store = backend.new()
+    cap = cap_campaign(store).policy.coverage.max_cases_per_person
+    free = cap_setup(store, cap - 2)[:RACERS]
+    shared = cap_campaign(store)
+    won: list[str] = []
+    barrier = threading.Barrier(RACERS)
+
+    def race(case: str) -> None:
+        barrier.wait()
+        try:
+            shared.assign_support(case, "paired_unit", RACER.id, actor=DEPT, on=date(2017, 3, 1))
+            won.append(case)
+        except CommandRefused:
+            pass
+
+    threads = [threading.Thread(target=race, args=(case,)) for case in free]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(won) == 2
+    assert shared.load(RACER.id) == cap

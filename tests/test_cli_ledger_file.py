@@ -41,7 +41,10 @@ def test_checkpoint_detects_a_truncated_tail(tmp_path: Path) -> None:
     line = runner.invoke(app, ["ledger", "checkpoint", "--db", db]).output.strip()
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM events WHERE position > 500")
-    assert runner.invoke(app, ["ledger", "verify", "--db", db]).exit_code == 0
+    # The chain alone still holds; the read models (kept beside the events) no longer do.
+    alone = runner.invoke(app, ["ledger", "verify", "--db", db])
+    assert alone.exit_code == EXIT_BAD_INPUT
+    assert "ledger ok" in alone.output and "read model" in alone.output
     cut = runner.invoke(app, ["ledger", "verify", "--db", db, "--checkpoint", line])
     assert cut.exit_code == EXIT_BAD_INPUT
 
@@ -91,3 +94,29 @@ def test_bulletin_command(tmp_path: Path) -> None:
     period = runner.invoke(app, ["bulletin", "--db", db, "--on", "2017-03-31", "--period",
                                  "weekly"])
     assert period.exit_code == EXIT_BAD_INPUT
+
+
+def test_verify_finds_commands_rows_changed_behind_the_ledgers_back(tmp_path: Path) -> None:
+    """A deleted or a forged commands row is named; the chain alone would not see it."""
+    db = _demo(tmp_path)
+    with sqlite3.connect(db) as conn:
+        command = conn.execute("SELECT command FROM events WHERE position = 12").fetchone()[0]
+        conn.execute("DELETE FROM commands WHERE command = ?", (command,))
+        conn.execute("INSERT INTO commands VALUES ('escalation:2018-V01-03')")
+    bad = runner.invoke(app, ["ledger", "verify", "--db", db, "--json"])
+    assert bad.exit_code == EXIT_BAD_INPUT
+    problems = " ".join(__import__("json").loads(bad.output)["read_models"])
+    assert command in problems
+    assert "escalation:2018-V01-03" in problems
+
+
+def test_rebuild_repairs_read_models_edited_behind_the_ledgers_back(tmp_path: Path) -> None:
+    """An edited read model fails verify; rebuild recomputes it from the events."""
+    db = _demo(tmp_path)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE cases SET state = 'delisted'")
+    assert runner.invoke(app, ["ledger", "verify", "--db", db]).exit_code == EXIT_BAD_INPUT
+    rebuilt = runner.invoke(app, ["ledger", "rebuild", "--db", db])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "read models rebuilt" in rebuilt.output
+    assert runner.invoke(app, ["ledger", "verify", "--db", db]).exit_code == 0

@@ -1,4 +1,4 @@
-"""``rectify ledger verify|checkpoint|import`` and ``rectify export``: the ledger itself."""
+"""``rectify ledger verify|checkpoint|rebuild|import`` and ``rectify export``: the ledger itself."""
 
 from __future__ import annotations
 
@@ -50,8 +50,14 @@ def ledger_verify(
         "; detects a truncated tail.")] = None,
     key_file: KeyFileOption = None, json_out: JsonOption = False,
 ) -> None:
-    """Check the hash chain; exit 3 naming the first bad entry (edited, deleted, reordered)."""
+    """Check the hash chain, the commands and the read models; exit 3 naming what is wrong.
+
+    The chain finds an edited, deleted or reordered entry; the commands table
+    must hold exactly the command ids the events carry; the read models must
+    equal a replay of the events (`rectify ledger rebuild` recomputes them).
+    """
     from rectify.stores.chain import Checkpoint, verify
+    from rectify.stores.readmodel import verify_read_models
 
     key = _key(key_file)
     try:
@@ -61,17 +67,39 @@ def ledger_verify(
     store = open_store_or_fail(db, readonly=not db.startswith("postgres"))
     try:
         report = verify(store, head, key=key)
+        problems = verify_read_models(store) if report.ok else []  # type: ignore[arg-type]
     except RectifyError as exc:
         raise fail(exc) from None
     if json_out:
         bad = report.first_bad
-        print_json({"ok": report.ok, "checked": report.checked,
+        print_json({"ok": report.ok and not problems, "checked": report.checked,
                     "first_bad": None if bad is None else str(bad),
-                    "checkpoint_checked": report.checkpoint_checked})
+                    "checkpoint_checked": report.checkpoint_checked,
+                    "read_models": problems})
     else:
         out.print(str(report), markup=False)
-    if not report.ok:
+        for problem in problems:
+            out.print(f"  - {problem}", markup=False)
+        if problems:
+            out.print("the read models or the commands table differ from the events: "
+                      "rectify ledger rebuild --db ... recomputes the read models", markup=False)
+    if not report.ok or problems:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@ledger_app.command("rebuild")
+def ledger_rebuild(db: DbOption, json_out: JsonOption = False) -> None:
+    """Recompute the read models from the events (also upgrades a ledger of an older schema)."""
+    store = open_store_or_fail(db, create=False)
+    try:
+        store.rebuild_read_models()  # type: ignore[attr-defined]
+        entries = len(store)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    if json_out:
+        print_json({"rebuilt": True, "entries": entries})
+    else:
+        out.print(f"read models rebuilt from {entries} entries", markup=False)
 
 
 @ledger_app.command("checkpoint")

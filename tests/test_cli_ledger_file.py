@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def test_checkpoint_detects_a_truncated_tail(tmp_path: Path) -> None:
     # The chain alone still holds; the read models (kept beside the events) no longer do.
     alone = runner.invoke(app, ["ledger", "verify", "--db", db])
     assert alone.exit_code == EXIT_BAD_INPUT
-    assert "ledger ok" in alone.output and "read model" in alone.output
+    assert "ledger ok" in alone.output
+    assert "read model" in alone.output
     cut = runner.invoke(app, ["ledger", "verify", "--db", db, "--checkpoint", line])
     assert cut.exit_code == EXIT_BAD_INPUT
 
@@ -105,7 +107,7 @@ def test_verify_finds_commands_rows_changed_behind_the_ledgers_back(tmp_path: Pa
         conn.execute("INSERT INTO commands VALUES ('escalation:2018-V01-03')")
     bad = runner.invoke(app, ["ledger", "verify", "--db", db, "--json"])
     assert bad.exit_code == EXIT_BAD_INPUT
-    problems = " ".join(__import__("json").loads(bad.output)["read_models"])
+    problems = " ".join(json.loads(bad.output)["read_models"])
     assert command in problems
     assert "escalation:2018-V01-03" in problems
 

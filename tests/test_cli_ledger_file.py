@@ -122,3 +122,19 @@ def test_rebuild_repairs_read_models_edited_behind_the_ledgers_back(tmp_path: Pa
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "read models rebuilt" in rebuilt.output
     assert runner.invoke(app, ["ledger", "verify", "--db", db]).exit_code == 0
+
+
+def test_backup_copies_a_ledger_in_use(tmp_path: Path) -> None:
+    """The backup verifies, holds every entry, and an existing target is refused."""
+    db = _demo(tmp_path)
+    copy = tmp_path / "backup.sqlite3"
+    done = runner.invoke(app, ["ledger", "backup", "--db", db, "--to", str(copy)])
+    assert done.exit_code == 0, done.output
+    again = runner.invoke(app, ["ledger", "backup", "--db", db, "--to", str(copy)])
+    assert again.exit_code == EXIT_BAD_INPUT
+    assert "exists already" in again.output
+    check = runner.invoke(app, ["ledger", "verify", "--db", str(copy), "--json"])
+    assert check.exit_code == 0, check.output
+    with sqlite3.connect(db) as conn:
+        count = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    assert json.loads(check.output)["checked"] == count

@@ -136,3 +136,22 @@ def test_racing_threads_stay_within_the_load_cap(backend: Backend) -> None:
         thread.join()
     assert len(won) == 2
     assert shared.load(RACER.id) == cap
+
+
+def test_the_change_feed_wakes_a_waiting_reader(backend: Backend) -> None:
+    """wait(after) returns as soon as another writer appends; entries(after) has the news."""
+    from ledger_workers import one
+
+    store = backend.new()
+    writer = backend.new() if backend.name != "memory" else store
+    head = store.head().position
+    assert store.wait(head, 0.1) is False  # type: ignore[attr-defined]
+    timer = threading.Timer(0.2, lambda: writer.append([one("2017-W1", 0, "feed-1")]))
+    timer.start()
+    started = time.monotonic()
+    try:
+        assert store.wait(head, 10.0) is True  # type: ignore[attr-defined]
+    finally:
+        timer.join()
+    assert time.monotonic() - started < 5.0
+    assert [e.command for e in store.entries(head)] == ["feed-1"]

@@ -87,6 +87,27 @@ def ledger_verify(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
+@ledger_app.command("backup")
+def ledger_backup(
+    db: DbOption,
+    to: Annotated[Path, typer.Option("--to", help="The new file to write the copy to.")],
+    json_out: JsonOption = False,
+) -> None:
+    """Copy a SQLite ledger safely while it is in use (SQLite's backup API)."""
+    if db.startswith(("postgresql://", "postgres://")):
+        raise bad_value("--db", "a SQLite ledger (PostgreSQL is backed up by the server)", db,
+                        "use pg_dump --schema=rectify (or your schema) on the database")
+    store = open_store_or_fail(db, create=False, readonly=True)
+    try:
+        written = store.backup(to)  # type: ignore[attr-defined]
+    except RectifyError as exc:
+        raise fail(exc) from None
+    if json_out:
+        print_json({"backup": str(written), "entries": len(store)})
+    else:
+        out.print(f"backed up {len(store)} entries to {written}", markup=False)
+
+
 @ledger_app.command("rebuild")
 def ledger_rebuild(db: DbOption, json_out: JsonOption = False) -> None:
     """Recompute the read models from the events (also upgrades a ledger of an older schema)."""

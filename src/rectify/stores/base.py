@@ -175,6 +175,11 @@ class ReadModels(Protocol):
         """The accountability events (escalations, dismissals, talks, appraisals), in order."""
         ...
 
+    def wait(self, after: int, timeout: float) -> bool:
+        """Block until an entry past position ``after`` is stored (or ``timeout`` seconds
+        pass); with `LedgerStore.entries` it is the ledger's change feed."""
+        ...
+
 
 @runtime_checkable
 class Store(LedgerStore, ReadModels, Protocol):

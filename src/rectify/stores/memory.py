@@ -33,6 +33,7 @@ class MemoryStore:
         self._commands: set[str] = set()
         self._state = ReadState()
         self._lock = threading.RLock()
+        self._grown = threading.Condition(self._lock)
 
     def __len__(self) -> int:
         return len(self._events)
@@ -49,7 +50,18 @@ class MemoryStore:
         stay those of the export); ``None`` encodes the events.
         """
         with self._lock:
-            return self._append(batch, payloads)
+            accepted = self._append(batch, payloads)
+            if any(accepted):
+                self._grown.notify_all()
+            return accepted
+
+    def wait(self, after: int, timeout: float) -> bool:
+        """Block until the ledger holds an entry past position ``after``, or ``timeout`` seconds.
+
+        Returns whether it does (then read them with `entries(after)`).
+        """
+        with self._grown:
+            return self._grown.wait_for(lambda: len(self._entries) > after, timeout)
 
     def _append(self, batch: Sequence[Append],
                 payloads: Sequence[Sequence[bytes]] | None) -> list[bool]:

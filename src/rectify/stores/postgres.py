@@ -107,6 +107,7 @@ class PostgresStore(SqlReads, SqlReadModels):
         self._guard = threading.Lock()
         conn = self._connect()
         self._s = sql.Identifier(schema)
+        self._channel = f"rectify_{schema}"
         try:
             self._setup()
         except BaseException:
@@ -129,7 +130,7 @@ class PostgresStore(SqlReads, SqlReadModels):
     def _conn(self) -> psycopg.Connection[Any]:
         """This thread's connection (opened on first use; reopened after it was lost)."""
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if conn is not None and not conn.closed:
+        if conn is not None and not conn.closed and not conn.broken:
             return conn
         return self._connect()
 
@@ -269,6 +270,8 @@ class PostgresStore(SqlReads, SqlReadModels):
                 conn.execute(self._q("UPDATE {s}.head SET position = %s, hash = %s"
                                      " WHERE id = 1"), (position, previous))
                 self._keep_read_models(batch, accepted, first)
+                if rows:
+                    conn.execute("SELECT pg_notify(%s, %s)", (self._channel, str(position)))
         except psycopg.errors.UniqueViolation:
             # Not reachable while every writer takes the head lock; kept as a backstop.
             stream = batch[0].stream
@@ -330,6 +333,25 @@ class PostgresStore(SqlReads, SqlReadModels):
             raise self._error(exc) from None
         finally:
             self._local.depth = 0
+
+    def wait(self, after: int, timeout: float) -> bool:
+        """Block until the ledger holds an entry past position ``after``, or ``timeout`` seconds.
+
+        Listens on the ledger's channel (``LISTEN``; every append notifies it in
+        its transaction), so a waiting worker wakes as soon as any process
+        commits.  Returns whether an entry is there.
+        """
+        try:
+            with psycopg.connect(self._dsn, autocommit=True,
+                                 connect_timeout=self._timeout) as listener:
+                listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                if self.head().position > after:
+                    return True
+                for _ in listener.notifies(timeout=timeout, stop_after=1):
+                    break
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
+        return self.head().position > after
 
     def rebuild_read_models(self) -> None:
         """Recompute every read model from the events (`rectify ledger rebuild`)."""

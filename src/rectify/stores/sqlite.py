@@ -42,6 +42,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -382,6 +383,48 @@ class SQLiteStore(SqlReads, SqlReadModels):
                 raise _translate(self._where, exc) from None
         finally:
             self._local.depth = 0
+
+    def backup(self, target: str | os.PathLike[str]) -> Path:
+        """Copy the ledger to ``target`` with SQLite's online backup API; returns its path.
+
+        Safe while other processes write (unlike copying the file, which can
+        miss what is still in the ``-wal`` file).  The copy is a complete ledger
+        in rollback-journal mode: open it with `SQLiteStore` as any other.
+
+        Raises:
+            LedgerError: ``target`` exists already or cannot be written.
+        """
+        path = Path(target)
+        if path.exists():
+            raise LedgerError(str(path), "the backup file exists already",
+                              "name a new file, or remove the old backup first")
+        try:
+            copy = sqlite3.connect(path)
+        except sqlite3.Error as exc:
+            raise _translate(str(path), exc) from None
+        try:
+            self._conn.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.Error as exc:
+            raise _translate(str(path), exc) from None
+        finally:
+            copy.close()
+        return path
+
+    def wait(self, after: int, timeout: float, *, poll: float = 0.05) -> bool:
+        """Block until the ledger holds an entry past position ``after``, or ``timeout`` seconds.
+
+        SQLite has no notifications: the head is polled every ``poll`` seconds,
+        which sees other processes' appends too.  Returns whether an entry is there.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.head().position > after:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(poll, left))
 
     def rebuild_read_models(self) -> None:
         """Recompute every read model from the events (`rectify ledger rebuild`)."""

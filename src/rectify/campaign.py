@@ -184,15 +184,19 @@ class Campaign:
         return self.case(case_id(year, org))
 
     def cases(self, *, year: int | None = None, state: str | None = None,
-              open_only: bool = False, after: str | None = None,
+              open_only: bool = False, kind: str | None = None, township: str | None = None,
+              overdue_on: date | None = None, after: str | None = None,
               limit: int | None = None) -> list[CaseRecord]:
-        """Cases in id order, optionally filtered by year, state or openness.
+        """Cases in id order, optionally filtered by year, state, openness, kind, township
+        (of the organization, from the population) or being overdue on a date.
 
         ``after`` (a case id) and ``limit`` page through them: pass the last id
-        of one page as ``after`` for the next.
+        of one page as ``after`` for the next.  Every filter runs in the store.
         """
-        return self.store.cases(year=year, state=state, open_only=open_only, after=after,
-                                limit=limit)
+        orgs = None if township is None else [
+            o.code for o in self.population if o.township == township]
+        return self.store.cases(year=year, state=state, open_only=open_only, kind=kind,
+                                orgs=orgs, overdue_on=overdue_on, after=after, limit=limit)
 
     def history(self, case: str) -> list[Event]:
         """Every event of a case, oldest first."""

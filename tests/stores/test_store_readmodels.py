@@ -155,3 +155,24 @@ def test_the_change_feed_wakes_a_waiting_reader(backend: Backend) -> None:
         timer.join()
     assert time.monotonic() - started < 5.0
     assert [e.command for e in store.entries(head)] == ["feed-1"]
+
+
+def test_case_queries_filter_and_page_in_the_store(backend: Backend) -> None:
+    """Every filter of cases() agrees with filtering all cases, and pages join up."""
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    everything = c.cases()
+    day = date(2017, 7, 1)
+    assert c.cases(kind="village") == [x for x in everything if x.kind == "village"]
+    assert c.cases(state="delisted") == [x for x in everything if x.state == "delisted"]
+    assert store.cases(orgs=["V2", "V3"]) == [  # type: ignore[attr-defined]
+        x for x in everything if x.org in {"V2", "V3"}]
+    assert store.cases(overdue_on=day) == [  # type: ignore[attr-defined]
+        x for x in everything if x.is_open and x.deadline is not None and x.deadline < day]
+    pages, after = [], None
+    while page := c.cases(after=after, limit=2):
+        pages.append(page)
+        after = page[-1].id
+    assert [x for page in pages for x in page] == everything
+    assert all(len(page) <= 2 for page in pages)

@@ -8,7 +8,8 @@ append's transaction, so the read models never disagree with the events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import date
 from typing import Any
 
 import attrs
@@ -38,7 +39,8 @@ def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
     p = prefix
     return (
         f'CREATE TABLE {p}cases ("case" TEXT PRIMARY KEY, year INTEGER NOT NULL,'
-        f" state TEXT NOT NULL, is_open INTEGER NOT NULL, record {blob} NOT NULL)",
+        f" state TEXT NOT NULL, is_open INTEGER NOT NULL, kind TEXT NOT NULL,"
+        f" org TEXT NOT NULL, deadline TEXT, record {blob} NOT NULL)",
         f'CREATE INDEX cases_year ON {p}cases (year, "case")',
         f'CREATE TABLE {p}support (person TEXT NOT NULL, "case" TEXT NOT NULL,'
         f' level TEXT NOT NULL, PRIMARY KEY (person, "case", level))',
@@ -131,7 +133,9 @@ class SqlReadModels:
         if not records:
             return
         self._execute_many(self._UPSERT_CASE.format(p=self._PREFIX, m=self._MARK), [
-            (r.id, r.year, r.state, int(r.is_open), self._record_value(case_to_json(r)))
+            (r.id, r.year, r.state, int(r.is_open), r.kind, r.org,
+             r.deadline.isoformat() if r.deadline is not None else None,
+             self._record_value(case_to_json(r)))
             for r in records])
         ids = [(r.id,) for r in records]
         self._execute_many(f'DELETE FROM {self._PREFIX}support WHERE "case" = {self._MARK}',
@@ -175,18 +179,29 @@ class SqlReadModels:
         return case_from_json(self._record_bytes(rows[0][0])) if rows else None
 
     def cases(self, *, year: int | None = None, state: str | None = None,
-              open_only: bool = False, after: str | None = None,
-              limit: int | None = None) -> list[CaseRecord]:
+              open_only: bool = False, kind: str | None = None,
+              orgs: Collection[str] | None = None, overdue_on: date | None = None,
+              after: str | None = None, limit: int | None = None) -> list[CaseRecord]:
         """See `rectify.stores.base.ReadModels.cases()`."""
         where: list[str] = []
         params: list[Any] = []
-        for column, value in (("year", year), ("state", state), ('"case"', after)):
+        m = self._MARK
+        for clause, value in (("year = ", year), ("state = ", state), ("kind = ", kind),
+                              ('"case" > ', after)):
             if value is not None:
-                where.append(f"{column} {'>' if column == chr(34) + 'case' + chr(34) else '='}"
-                             f" {self._MARK}")
+                where.append(f"{clause}{m}")
                 params.append(value)
         if open_only:
             where.append("is_open = 1")
+        if overdue_on is not None:
+            where.append(f"is_open = 1 AND deadline IS NOT NULL AND deadline < {m}")
+            params.append(overdue_on.isoformat())
+        if orgs is not None:
+            chosen = sorted(set(orgs))
+            if not chosen:
+                return []
+            where.append(f"org IN ({', '.join([m] * len(chosen))})")
+            params += chosen
         query = f"SELECT record FROM {self._PREFIX}cases"
         if where:
             query += " WHERE " + " AND ".join(where)
@@ -233,11 +248,13 @@ class SqlReadModels:
     def read_state(self) -> ReadState:
         """The read models as stored, gathered into a `ReadState` (to compare with a replay)."""
         state = ReadState()
-        for key, year, current, is_open, record in self._select(
-                f'SELECT "case", year, state, is_open, record FROM {self._PREFIX}cases'):
+        for key, year, current, is_open, kind, org, deadline, record in self._select(
+                f'SELECT "case", year, state, is_open, kind, org, deadline, record FROM '
+                f"{self._PREFIX}cases"):
             case = case_from_json(self._record_bytes(record))
-            if (key, year, current, bool(is_open)) != (case.id, case.year, case.state,
-                                                       case.is_open):
+            due = case.deadline.isoformat() if case.deadline is not None else None
+            if (key, year, current, bool(is_open), kind, org, deadline) != (
+                    case.id, case.year, case.state, case.is_open, case.kind, case.org, due):
                 # The columns queries filter on disagree with the record: show it as changed.
                 case = attrs.evolve(case, id=key, year=int(year), state=str(current))
             state.cases[key] = case

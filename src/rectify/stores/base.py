@@ -8,8 +8,9 @@ hash chain (``hash = sha256(previous + payload)``, see `rectify.stores.chain`).
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Collection, Container, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import date
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
@@ -150,9 +151,14 @@ class ReadModels(Protocol):
         ...
 
     def cases(self, *, year: int | None = None, state: str | None = None,
-              open_only: bool = False, after: str | None = None,
-              limit: int | None = None) -> list[CaseRecord]:
-        """Case records in id order, filtered; ``after`` and ``limit`` page through them."""
+              open_only: bool = False, kind: str | None = None,
+              orgs: Collection[str] | None = None, overdue_on: date | None = None,
+              after: str | None = None, limit: int | None = None) -> list[CaseRecord]:
+        """Case records in id order, filtered; ``after`` and ``limit`` page through them.
+
+        ``orgs`` keeps the cases of those organizations; ``overdue_on`` the open
+        cases whose deadline lies before that date.
+        """
         ...
 
     def load(self, person: str) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from datetime import date
 
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
@@ -101,16 +102,21 @@ class MemoryStore:
         return self._state.cases.get(case)
 
     def cases(self, *, year: int | None = None, state: str | None = None,
-              open_only: bool = False, after: str | None = None,
-              limit: int | None = None) -> list[CaseRecord]:
+              open_only: bool = False, kind: str | None = None,
+              orgs: Collection[str] | None = None, overdue_on: date | None = None,
+              after: str | None = None, limit: int | None = None) -> list[CaseRecord]:
         """See `rectify.stores.base.ReadModels.cases()`."""
         found: list[CaseRecord] = []
+        wanted = None if orgs is None else set(orgs)
         for key in sorted(self._state.cases):
             if after is not None and key <= after:
                 continue
             c = self._state.cases[key]
             if (year is None or c.year == year) and (state is None or c.state == state) \
-                    and (not open_only or c.is_open):
+                    and (not open_only or c.is_open) and (kind is None or c.kind == kind) \
+                    and (wanted is None or c.org in wanted) \
+                    and (overdue_on is None or (c.is_open and c.deadline is not None
+                                                and c.deadline < overdue_on)):
                 found.append(c)
                 if limit is not None and len(found) >= limit:
                     break

@@ -90,9 +90,11 @@ class PostgresStore(SqlReads, SqlReadModels):
     _COMMANDS = "{s}.commands"
     _PAGE_SIZE = _PAGE
     _PREFIX = "{s}."
-    _UPSERT_CASE = ('INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}) ON CONFLICT ("case")'
-                    " DO UPDATE SET year = EXCLUDED.year, state = EXCLUDED.state,"
-                    " is_open = EXCLUDED.is_open, record = EXCLUDED.record")
+    _UPSERT_CASE = ("INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
+                    ' ON CONFLICT ("case") DO UPDATE SET year = EXCLUDED.year,'
+                    " state = EXCLUDED.state, is_open = EXCLUDED.is_open, kind = EXCLUDED.kind,"
+                    " org = EXCLUDED.org, deadline = EXCLUDED.deadline,"
+                    " record = EXCLUDED.record")
     _INSERT_NEW = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
 
     def __init__(self, dsn: str, *, schema: str = "rectify",

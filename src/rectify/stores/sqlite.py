@@ -126,7 +126,8 @@ class SQLiteStore(SqlReads, SqlReadModels):
     _COMMANDS = "commands"
     _PAGE_SIZE = _PAGE
     _PREFIX = ""
-    _UPSERT_CASE = "INSERT OR REPLACE INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m})"
+    _UPSERT_CASE = ("INSERT OR REPLACE INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m},"
+                    " {m})")
     _INSERT_NEW = "INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})"
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False,

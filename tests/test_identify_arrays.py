@@ -62,6 +62,7 @@ def assert_same(python: Identification, arrays: Identification) -> None:
     assert arrays.listed() == python.listed()
     assert arrays.near_misses() == python.near_misses()
     assert arrays.listed_codes == python.listed_codes
+    assert arrays.listed() == [d for d in arrays if d.listed]  # batch and one-by-one agree
     for d in python:
         assert arrays.decision(d.org) == d
         assert arrays.decision(d.org).explain("zh") == d.explain("zh")

@@ -240,12 +240,12 @@ class Identification:
     def listed(self) -> list[Decision]:
         """Decisions of the listed organizations, in code order."""
         with gc_paused():
-            return [self._decision(i) for i in sorted(self._quota.union(self._direct))]
+            return self._decisions(sorted(self._quota.union(self._direct)))
 
     def near_misses(self) -> list[Decision]:
         """Decisions of organizations not listed but ranked just above a cut-off."""
         with gc_paused():
-            return [d for d in map(self._decision, self._near_miss_indices()) if d.near_miss]
+            return [d for d in self._decisions(self._near_miss_indices()) if d.near_miss]
 
     def decision(self, code: str) -> Decision:
         """The decision for the organization with this code."""
@@ -263,12 +263,34 @@ class Identification:
     def _near_miss_indices(self) -> list[int]:
         return sorted(self._near)
 
+    def _decisions(self, indices: list[int]) -> list[Decision]:
+        """The decisions of many organizations: their inputs fetched column-wise, then built."""
+        orgs = self.population.organizations
+        scores, grades = self._scores, self._grades
+        if isinstance(scores, _Floats) and isinstance(grades, _Coded):
+            score_of, grade_of = scores.take(indices), grades.take(indices)
+        else:
+            score_of, grade_of = list(map(scores.__getitem__, indices)), list(
+                map(grades.__getitem__, indices))
+        kinds, ranks, build = self._kinds, self._ranks.get, self._build
+        decisions = []
+        for i, org, score, grade in zip(indices, map(orgs.__getitem__, indices), score_of,
+                                        grade_of, strict=True):
+            result = kinds[org.kind]
+            rank = ranks(i) or _rank(result.sorted_scores, score)
+            decisions.append(build(i, org, result, score, grade, rank))
+        return decisions
+
     def _decision(self, i: int) -> Decision:
         org = self.population.organizations[i]
         result = self._kinds[org.kind]
-        summary = result.summary
         score = self._scores[i]
         rank = self._ranks.get(i) or _rank(result.sorted_scores, score)
+        return self._build(i, org, result, score, self._grades[i], rank)
+
+    def _build(self, i: int, org: Organization, result: _KindResult, score: float,
+               grade: Grade, rank: int) -> Decision:
+        summary = result.summary
         cutoff = summary.cutoff
         margin = None if cutoff is None else round(score - cutoff, 6)
         ranking = {"score": score, "rank": rank, "kind_size": summary.size,
@@ -291,7 +313,7 @@ class Identification:
             reasons.append(_rule_reason(rule, facts))
         near = not listed and i in self._near
         return Decision(org=org.code, kind=org.kind, year=self.year, listed=listed,
-                        reasons=tuple(reasons), score=score, grade=self._grades[i], rank=rank,
+                        reasons=tuple(reasons), score=score, grade=grade, rank=rank,
                         kind_size=summary.size, cutoff=cutoff, margin=margin, near_miss=near,
                         policy=self.fingerprint)
 
@@ -639,6 +661,11 @@ class _Floats:
     def __getitem__(self, i: int) -> float:
         return float(self._array[i])
 
+    def take(self, indices: list[int]) -> list[float]:
+        """The floats at ``indices``."""
+        values: list[float] = self._array[indices].tolist()
+        return values
+
 
 class _Coded:
     """A code array read as a sequence of the values the codes stand for."""
@@ -654,6 +681,10 @@ class _Coded:
 
     def __getitem__(self, i: int) -> Any:
         return self._values[self._codes[i]]
+
+    def take(self, indices: list[int]) -> list[Any]:
+        """The values at ``indices``."""
+        return list(map(self._values.__getitem__, self._codes[indices].tolist()))
 
 
 def _rank(sorted_scores: Sequence[float], score: float) -> int:

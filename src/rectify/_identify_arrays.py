@@ -9,8 +9,8 @@ and returns the indices and numbers `rectify.identify` builds its
 `Identification` from, so that the per-organization Python work is left to
 the organizations a caller actually reads (the listed and the near misses).
 
-Ties keep code order everywhere, as in the pure-Python path: every sort is
-stable over indices in code order.
+Ties keep code order everywhere, as in the pure-Python path: every sort of
+indices is stable over indices in code order.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Ranked", "band_codes", "compare", "float_column", "kind_codes", "rank_kind",
-           "sort_by_kind"]
+__all__ = ["Ranked", "band_codes", "compare", "float_column", "group_by_kind", "kind_codes",
+           "rank_kind"]
 
 Indices = NDArray[np.intp]
 Floats = NDArray[np.float64]
@@ -70,17 +70,14 @@ def compare(values: Floats, op: str, threshold: float) -> NDArray[np.bool_]:
     return holds
 
 
-def sort_by_kind(codes: NDArray[np.int16], scores: Floats, kinds: int) -> tuple[Indices, Indices]:
-    """Indices grouped by kind code, ascending score within a kind, ties in index order.
+def group_by_kind(codes: NDArray[np.int16], kinds: int) -> tuple[Indices, Indices]:
+    """Indices grouped by kind code, in index (code) order within a kind.
 
-    Returns the order and the ``kinds + 1`` boundaries of the kinds' slices in it.
+    Returns the grouped indices and the ``kinds + 1`` boundaries of the kinds' slices.
     """
     grouped = np.argsort(codes, kind="stable")
     bounds = np.zeros(kinds + 1, dtype=np.intp)
     np.cumsum(np.bincount(codes, minlength=kinds), out=bounds[1:])
-    for k in range(kinds):
-        segment = grouped[bounds[k]:bounds[k + 1]]
-        segment[:] = segment[np.argsort(scores[segment], kind="stable")]
     return grouped, bounds
 
 
@@ -102,27 +99,34 @@ class Ranked:
         return ranks
 
 
-def rank_kind(segment: Indices, scores: Floats, direct: NDArray[np.bool_], needed: int,
+def rank_kind(members: Indices, scores: Floats, direct: NDArray[np.bool_], needed: int,
               include_ties: bool, near_miss_ranks: int) -> Ranked:
     """List the ``needed`` lowest of a kind that are not listed directly.
 
-    ``segment`` is the kind's indices in rank order (`sort_by_kind`).  With
-    ``include_ties``, everyone tied with the last one listed is listed too;
-    otherwise the code order (the order of ``segment``) breaks the tie.
+    ``members`` are the kind's indices in code order.  The rank order is by
+    ascending score, ties in code order; with ``include_ties`` everyone tied
+    with the last one listed is listed too, otherwise the code order breaks
+    the tie.  Only the head of the rank order (up to the cut-off and the
+    ``near_miss_ranks`` after it) is sorted by index; the rest of the kind
+    needs only its sorted scores, for ranks.
     """
-    ranked = scores[segment]
-    empty = segment[:0]
-    if needed <= 0:
+    values = scores[members]
+    ranked = np.sort(values)
+    empty = members[:0]
+    free_values = values[~direct[members]] if needed > 0 else values[:0]
+    if not len(free_values):
         return Ranked(empty, -1, empty, ranked)
-    free = np.flatnonzero(~direct[segment])  # positions in rank order that the quota can take
-    if not len(free):
-        return Ranked(empty, -1, empty, ranked)
-    take = min(needed, len(free))
+    take = min(needed, len(free_values))
+    cutoff = np.partition(free_values, take - 1)[take - 1]
+    # The head holds every score up to the cut-off and the near_miss_ranks places after it.
+    end = int(np.searchsorted(ranked, cutoff, side="right")) - 1 + max(0, near_miss_ranks)
+    head = members[values <= ranked[min(end, len(ranked) - 1)]]
+    head = head[np.argsort(scores[head], kind="stable")]
+    head_scores = scores[head]
+    free = np.flatnonzero(~direct[head])
     if include_ties:
-        cutoff = ranked[free[take - 1]]
-        end = int(np.searchsorted(ranked, cutoff, side="right"))
-        take = int(np.searchsorted(free, end, side="left"))
+        take = int(np.searchsorted(free, np.searchsorted(head_scores, cutoff, side="right")))
     positions = free[:take]
     last = int(positions[-1])
-    after = segment[last + 1:last + 1 + max(0, near_miss_ranks)]
-    return Ranked(segment[positions], int(segment[last]), after, ranked)
+    after = head[last + 1:last + 1 + max(0, near_miss_ranks)]
+    return Ranked(head[positions], int(head[last]), after, ranked)

@@ -572,7 +572,7 @@ def _with_arrays(
                                          totals, fact_column)
     direct_kinds = core.np.bincount(kind_code[direct_mask], minlength=len(codes)).tolist()
 
-    order, bounds = core.sort_by_kind(kind_code, totals, len(codes))
+    order, bounds = core.group_by_kind(kind_code, len(codes))
     listed_by_quota: set[int] = set()
     ranks: dict[int, int] = {}
     results: dict[str, _KindResult] = {}

@@ -23,8 +23,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import structlog
-
 __all__ = ["EVENTS", "get_logger"]
 
 #: Every event name the library logs, with its level.
@@ -37,8 +35,37 @@ EVENTS = {
 logging.getLogger("rectify").addHandler(logging.NullHandler())
 
 
+class _Deferred:
+    """Stands in for the structlog logger and builds it on first use.
+
+    Importing structlog loads its console and asyncio support (about 100 ms),
+    which a host that never enables the library's logging should not pay.
+    """
+
+    __slots__ = ("_logger", "_name")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._logger: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        logger = self._logger
+        if logger is None:
+            logger = self._logger = _wrap(self._name)
+        return getattr(logger, attr)
+
+
 def get_logger(name: str = "rectify") -> Any:
-    """A structlog logger bound to the stdlib logger ``name`` (a child of ``rectify``)."""
+    """A structlog logger bound to the stdlib logger ``name`` (a child of ``rectify``).
+
+    structlog is imported when the logger is first used, not before.
+    """
+    return _Deferred(name)
+
+
+def _wrap(name: str) -> Any:
+    import structlog
+
     return structlog.wrap_logger(
         logging.getLogger(name),
         processors=[

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import compress, repeat
 from math import isnan
 from operator import attrgetter, is_
+from types import ModuleType
 from typing import Any, cast
 
 import attrs
@@ -177,7 +178,7 @@ class Decision:
 class _KindResult:
     summary: KindSummary
     after_last: list[int]  # the near_miss_ranks organizations ranked after the last quota listing
-    sorted_scores: list[float]
+    sorted_scores: Sequence[float]  # a list, or a float array from the array core
     reason: str  # rule id for organizations of this kind that are not listed
 
 
@@ -199,6 +200,7 @@ class Identification:
         direct: dict[int, list[tuple[DirectCriterion, Any]]],
         listed_by_quota: set[int],
         kinds: dict[str, _KindResult],
+        ranks: dict[int, int] | None = None,
     ) -> None:
         self.population = population
         self.policy = policy
@@ -209,6 +211,8 @@ class Identification:
         self._direct = direct
         self._quota = listed_by_quota
         self._kinds = kinds
+        # Ranks computed in bulk by the array core (for the listed and the near misses).
+        self._ranks: dict[int, int] = ranks or {}
         # Organizations not listed that rank just above a kind's last quota listing.
         self._near: frozenset[int] = frozenset(
             i for r in kinds.values() for i in r.after_last
@@ -236,12 +240,12 @@ class Identification:
     def listed(self) -> list[Decision]:
         """Decisions of the listed organizations, in code order."""
         with gc_paused():
-            return [self._decision(i) for i in sorted(self._quota.union(self._direct))]
+            return self._decisions(sorted(self._quota.union(self._direct)))
 
     def near_misses(self) -> list[Decision]:
         """Decisions of organizations not listed but ranked just above a cut-off."""
         with gc_paused():
-            return [d for d in map(self._decision, self._near_miss_indices()) if d.near_miss]
+            return [d for d in self._decisions(self._near_miss_indices()) if d.near_miss]
 
     def decision(self, code: str) -> Decision:
         """The decision for the organization with this code."""
@@ -259,12 +263,34 @@ class Identification:
     def _near_miss_indices(self) -> list[int]:
         return sorted(self._near)
 
+    def _decisions(self, indices: list[int]) -> list[Decision]:
+        """The decisions of many organizations: their inputs fetched column-wise, then built."""
+        orgs = self.population.organizations
+        scores, grades = self._scores, self._grades
+        if isinstance(scores, _Floats) and isinstance(grades, _Coded):
+            score_of, grade_of = scores.take(indices), grades.take(indices)
+        else:
+            score_of, grade_of = list(map(scores.__getitem__, indices)), list(
+                map(grades.__getitem__, indices))
+        kinds, ranks, build = self._kinds, self._ranks.get, self._build
+        decisions = []
+        for i, org, score, grade in zip(indices, map(orgs.__getitem__, indices), score_of,
+                                        grade_of, strict=True):
+            result = kinds[org.kind]
+            rank = ranks(i) or _rank(result.sorted_scores, score)
+            decisions.append(build(i, org, result, score, grade, rank))
+        return decisions
+
     def _decision(self, i: int) -> Decision:
         org = self.population.organizations[i]
         result = self._kinds[org.kind]
-        summary = result.summary
         score = self._scores[i]
-        rank = bisect_left(result.sorted_scores, score) + 1
+        rank = self._ranks.get(i) or _rank(result.sorted_scores, score)
+        return self._build(i, org, result, score, self._grades[i], rank)
+
+    def _build(self, i: int, org: Organization, result: _KindResult, score: float,
+               grade: Grade, rank: int) -> Decision:
+        summary = result.summary
         cutoff = summary.cutoff
         margin = None if cutoff is None else round(score - cutoff, 6)
         ranking = {"score": score, "rank": rank, "kind_size": summary.size,
@@ -287,7 +313,7 @@ class Identification:
             reasons.append(_rule_reason(rule, facts))
         near = not listed and i in self._near
         return Decision(org=org.code, kind=org.kind, year=self.year, listed=listed,
-                        reasons=tuple(reasons), score=score, grade=self._grades[i], rank=rank,
+                        reasons=tuple(reasons), score=score, grade=grade, rank=rank,
                         kind_size=summary.size, cutoff=cutoff, margin=margin, near_miss=near,
                         policy=self.fingerprint)
 
@@ -340,18 +366,43 @@ def identify(
         return _identify(population, assessments, policy, year)
 
 
+#: Below this many organizations the pure-Python path is faster than loading NumPy.
+ARRAY_MIN_SIZE = 5_000
+
+
+def _array_core(engine: str, size: int) -> ModuleType | None:
+    """The NumPy core if it should run: ``engine`` is ``"auto"``, ``"python"`` or ``"arrays"``."""
+    if engine == "python" or (engine == "auto" and size < ARRAY_MIN_SIZE):
+        return None
+    try:
+        from rectify import _identify_arrays
+    except ImportError:  # NumPy is not installed (the `fast` extra)
+        if engine == "arrays":
+            raise
+        return None
+    return _identify_arrays
+
+
 def _identify(
     population: Population,
     assessments: Mapping[str, Assessment] | Iterable[Assessment] | AssessmentColumns,
     policy: Policy,
     year: int,
+    engine: str = "auto",
 ) -> Identification:
     # Work column by column (map, zip, comprehensions) rather than organization
     # by organization: at national scale per-organization Python work dominates.
     orgs = population.organizations
     kinds = list(map(_KIND, orgs))
     first_seen = dict.fromkeys(kinds)  # kinds in order of first occurrence
+    core = _array_core(engine, len(orgs))
     if isinstance(assessments, AssessmentColumns):
+        if core is not None and all(k in policy.kinds for k in first_seen):
+            totals = _checked_totals(core, assessments, len(orgs), year)
+            if totals is not None:
+                facts = assessments.facts
+                return _with_arrays(core, population, policy, year, kinds, first_seen, totals,
+                                    assessments.grades, facts.get)
         scores, given, fact_column = assessments.checked(population, policy, year)
         unknown = [k for k in first_seen if k not in policy.kinds]
         if unknown:
@@ -375,6 +426,12 @@ def _identify(
 
         def fact_column(fact: str) -> list[Any]:
             return [a.facts.get(fact) for a in present]
+
+        if core is not None:
+            totals = core.float_column(scores)
+            if totals is not None:
+                return _with_arrays(core, population, policy, year, kinds, first_seen, totals,
+                                    given, fact_column)
 
     grades = _grades(given, scores, policy)
     direct = _direct(policy.identification.direct, fact_column, kinds, scores, grades)
@@ -489,6 +546,197 @@ def _assessments_for(
     return by_code
 
 
+def _checked_totals(core: ModuleType, columns: AssessmentColumns, size: int,
+                    year: int) -> Any:
+    """The columns' totals as a float array if every check passes, else ``None``.
+
+    ``None`` sends the caller down the pure-Python path, which reports the problems.
+    """
+    if columns.year != year or len(columns.totals) != size:
+        return None
+    if (columns.grades and len(columns.grades) != size) or any(
+            len(c) != size for c in columns.facts.values()):
+        return None
+    totals = core.float_column(columns.totals)
+    if totals is None or (size and not (totals.min() >= 0 and totals.max() <= 100)):
+        return None  # also NaN, which fails both comparisons
+    return totals
+
+
+_GRADE_ORDER = (Grade.A, Grade.B, Grade.C, Grade.D)
+
+
+def _with_arrays(
+    core: ModuleType,
+    population: Population,
+    policy: Policy,
+    year: int,
+    kinds: list[str],
+    first_seen: dict[str, None],
+    totals: Any,
+    given: Sequence[Grade | None] | None,
+    fact_column: Callable[[str], Sequence[Any] | None],
+) -> Identification:
+    """`identify` over NumPy arrays: the same results as the pure-Python path below."""
+    ident = policy.identification
+    codes = {k: n for n, k in enumerate(first_seen)}
+    kind_code = core.kind_codes(kinds, codes)
+    del kinds
+    grade_code = core.band_codes(totals, [policy.grades[g.value] for g in _GRADE_ORDER[:3]])
+    if given and given.count(None) != len(given):
+        by_id = {id(g): n for n, g in enumerate(_GRADE_ORDER)}
+        by_id[id(None)] = -1
+        assessed = core.kind_codes(list(map(id, given)), by_id)
+        grade_code = core.np.where(assessed >= 0, assessed, grade_code).astype("int8")
+    grades = _Coded(grade_code, _GRADE_ORDER)
+    scores = _Floats(totals)
+
+    direct, direct_mask = _direct_arrays(core, ident.direct, grade_code, kind_code, codes,
+                                         totals, fact_column)
+    direct_kinds = core.np.bincount(kind_code[direct_mask], minlength=len(codes)).tolist()
+
+    order, bounds = core.group_by_kind(kind_code, len(codes))
+    listed_by_quota: set[int] = set()
+    ranks: dict[int, int] = {}
+    results: dict[str, _KindResult] = {}
+    direct_index = core.np.flatnonzero(direct_mask)
+    for kind, n in codes.items():
+        segment = order[bounds[n]:bounds[n + 1]]
+        fraction, quota, needed, reason = _quota(kind, len(segment), direct_kinds[n], policy)
+        ranked = core.rank_kind(segment, totals, direct_mask, needed,
+                                ident.ties is TieRule.INCLUDE_ALL, ident.near_miss_ranks)
+        cutoff = None if ranked.last < 0 else float(totals[ranked.last])
+        listed_by_quota.update(ranked.quota.tolist())
+        summary = KindSummary(kind, len(segment), fraction, quota, direct_kinds[n],
+                              len(ranked.quota) + direct_kinds[n], cutoff)
+        # Ranks of everyone whose decision a report reads: listed and near misses.
+        mine = core.np.concatenate([ranked.quota, ranked.after_last,
+                                    direct_index[kind_code[direct_index] == n]])
+        ranks.update(zip(mine.tolist(), ranked.ranks(totals[mine]).tolist(), strict=True))
+        results[kind] = _KindResult(summary, ranked.after_last.tolist(),
+                                    ranked.sorted_scores, reason)
+    for kind in policy.kinds:
+        if kind not in results:
+            results[kind] = _KindResult(KindSummary(kind, 0, ident.quota[kind], 0, 0, 0, None),
+                                        [], [], "no_quota")
+    return Identification(population=population, policy=policy, year=year,
+                          scores=cast(list[float], scores), grades=cast(list[Grade], grades),
+                          direct=direct, listed_by_quota=listed_by_quota, kinds=results,
+                          ranks=ranks)
+
+
+def _direct_arrays(
+    core: ModuleType,
+    criteria: tuple[DirectCriterion, ...],
+    grade_code: Any,
+    kind_code: Any,
+    codes: dict[str, int],
+    totals: Any,
+    fact_column: Callable[[str], Sequence[Any] | None],
+) -> tuple[dict[int, list[tuple[DirectCriterion, Any]]], Any]:
+    """The direct criteria each organization meets (as `_direct`), and where any fired."""
+    size = len(totals)
+    fired: dict[int, list[tuple[DirectCriterion, Any]]] = {}
+    direct_mask = core.np.zeros(size, dtype=bool)
+    for crit in criteria:
+        if crit.grades:
+            wanted = [n for n, g in enumerate(_GRADE_ORDER) if g.value in crit.grades]
+            hits = core.np.isin(grade_code, wanted)
+        else:
+            assert crit.fact is not None
+            assert crit.op is not None
+            assert crit.threshold is not None
+            column = totals if crit.fact == "total" else fact_column(crit.fact)
+            values = None if column is None else core.float_column(column)
+            if values is None:
+                hits = core.np.zeros(size, dtype=bool) if column is None else core.np.array(
+                    [v is not None and _OPS[crit.op](v, crit.threshold) for v in column],
+                    dtype=bool)
+            else:
+                hits = core.compare(values, crit.op.value, crit.threshold)
+        if crit.kinds:
+            hits &= core.np.isin(kind_code, [codes[k] for k in crit.kinds if k in codes])
+        where = core.np.flatnonzero(hits)
+        direct_mask[where] = True
+        if crit.grades:
+            found = [(crit, _GRADE_ORDER[c].value) for c in grade_code[where].tolist()]
+        elif crit.fact == "total":
+            found = [(crit, v) for v in totals[where].tolist()]
+        else:
+            source = cast(Sequence[Any], column)
+            found = [(crit, source[i]) for i in where.tolist()]
+        for i, hit in zip(where.tolist(), found, strict=True):
+            fired.setdefault(i, []).append(hit)
+    return {i: fired[i] for i in sorted(fired)}, direct_mask
+
+
+class _Floats:
+    """A float array read as a sequence of Python floats."""
+
+    __slots__ = ("_array",)
+
+    def __init__(self, array: Any) -> None:
+        self._array = array
+
+    def __len__(self) -> int:
+        return len(self._array)
+
+    def __getitem__(self, i: int) -> float:
+        return float(self._array[i])
+
+    def take(self, indices: list[int]) -> list[float]:
+        """The floats at ``indices``."""
+        values: list[float] = self._array[indices].tolist()
+        return values
+
+
+class _Coded:
+    """A code array read as a sequence of the values the codes stand for."""
+
+    __slots__ = ("_codes", "_values")
+
+    def __init__(self, codes: Any, values: Sequence[Any]) -> None:
+        self._codes = codes
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __getitem__(self, i: int) -> Any:
+        return self._values[self._codes[i]]
+
+    def take(self, indices: list[int]) -> list[Any]:
+        """The values at ``indices``."""
+        return list(map(self._values.__getitem__, self._codes[indices].tolist()))
+
+
+def _rank(sorted_scores: Sequence[float], score: float) -> int:
+    """The competition rank of ``score`` among a kind's sorted scores (1 is the lowest)."""
+    if isinstance(sorted_scores, list):
+        return bisect_left(sorted_scores, score) + 1
+    return int(cast(Any, sorted_scores).searchsorted(score)) + 1  # a float array
+
+
+def _quota(kind: str, size: int, direct_count: int, policy: Policy) -> tuple[
+        float, int, int, str]:
+    """A kind's fraction, quota, places left for ranking, and the not-listed reason."""
+    ident = policy.identification
+    fraction = ident.quota[kind]
+    if fraction == 0 and ident.min_per_kind == 0:
+        quota, reason = 0, "no_quota"
+    elif size < ident.min_group_size:
+        quota, reason = 0, "small_group"
+    else:
+        quota = min(size, max(ident.rounding.apply(fraction, size), ident.min_per_kind))
+        reason = "above_cutoff"
+    if reason == "above_cutoff" and quota == 0:
+        reason = "no_quota"
+    needed = max(0, quota - direct_count) if ident.count_direct_in_quota else quota
+    if quota and not needed:
+        reason = "quota_met_by_direct"
+    return fraction, quota, needed, reason
+
+
 def _rank_kind(
     kind: str,
     indices: list[int],
@@ -503,19 +751,7 @@ def _rank_kind(
     order = sorted(indices, key=scores.__getitem__)
     del indices
     size = len(order)
-    fraction = ident.quota[kind]
-    if fraction == 0 and ident.min_per_kind == 0:
-        quota, reason = 0, "no_quota"
-    elif size < ident.min_group_size:
-        quota, reason = 0, "small_group"
-    else:
-        quota = min(size, max(ident.rounding.apply(fraction, size), ident.min_per_kind))
-        reason = "above_cutoff"
-    if reason == "above_cutoff" and quota == 0:
-        reason = "no_quota"
-    needed = max(0, quota - direct_count) if ident.count_direct_in_quota else quota
-    if quota and not needed:
-        reason = "quota_met_by_direct"
+    fraction, quota, needed, reason = _quota(kind, size, direct_count, policy)
     last = -1
     cutoff: float | None = None
     taken = 0

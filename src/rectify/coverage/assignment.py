@@ -21,7 +21,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 
 import attrs
-import networkx as nx
 
 from rectify.coverage import holder_loads
 from rectify.coverage.model import (
@@ -130,6 +129,8 @@ def pair_units(villages: Mapping[str, str], units: Iterable[Unit], *,
     for org in sorted(villages):
         if org not in done:
             by_type[villages[org]].append(org)
+    import networkx as nx  # deferred: networkx costs ~150 ms at import
+
     g = nx.DiGraph()
     prices: dict[tuple[str, str], int] = {}
     for u in unit_list:

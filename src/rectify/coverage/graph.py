@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import networkx as nx
 
 from rectify.coverage.model import (
     DEPARTMENTS,
@@ -89,6 +88,8 @@ class _Builder:
     def __init__(self, coverage: Coverage, policy: Policy | None) -> None:
         self.cov = coverage
         self.policy = policy
+        import networkx as nx  # deferred: networkx costs ~150 ms at import
+
         self.g: Any = nx.MultiDiGraph(name="coverage / 包扶覆盖")
 
     def level_label(self, level: str) -> str:
@@ -285,11 +286,15 @@ def county_subgraph(graph: Any, county: str, *, open_only: bool = True) -> Any:
 
 def write_graphml(graph: Any, path: str | Path) -> None:
     """Write the graph as GraphML (every attribute is a string or an integer)."""
+    import networkx as nx
+
     nx.write_graphml(graph, str(path))
 
 
 def node_link(graph: Any) -> dict[str, Any]:
     """The graph as node-link data (``nodes`` and ``edges`` lists), ready for JSON."""
+    import networkx as nx
+
     data: dict[str, Any] = nx.node_link_data(graph, edges="edges")
     return data
 

@@ -1,0 +1,95 @@
+"""Start-up promises: `import rectify` loads no heavy or optional package until it is used."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import rectify
+
+#: Packages that cost tens of milliseconds at import and are needed only by some calls.
+HEAVY = ("networkx", "transitions", "hypothesis", "structlog", "rich", "asyncio", "numpy")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The top-level packages of `HEAVY` loaded after running ``code`` in a fresh interpreter."""
+    probe = textwrap.dedent(code) + textwrap.dedent(f"""
+        import sys
+        print(" ".join(sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))))
+    """)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_import_rectify_loads_no_heavy_package() -> None:
+    """`import rectify` alone imports none of networkx, transitions, hypothesis, structlog."""
+    assert _loaded_after("import rectify") == set()
+
+
+def test_core_modules_load_no_heavy_package() -> None:
+    """Identification, the facade and the stores import without the heavy packages.
+
+    networkx is loaded by the coverage graph and the pairing, transitions by
+    the workflow machine, structlog by the first log record: none at import.
+    """
+    loaded = _loaded_after("""
+        from rectify import Campaign, SQLiteStore, load_policy
+        import rectify.identify, rectify.bulk, rectify.coverage, rectify.reporting
+        load_policy()
+    """)
+    assert loaded == set()
+
+
+def test_logging_still_reaches_the_host_through_structlog() -> None:
+    """The logger built on first use emits the same stdlib record as before."""
+    code = textwrap.dedent("""
+        import logging, sys
+        from datetime import date
+        import rectify
+        from rectify.identify import identify
+        from rectify.sample import sample_assessments, sample_people, sample_population
+        records = []
+        class Keep(logging.Handler):
+            def emit(self, record):
+                records.append(record)
+        logging.getLogger("rectify").addHandler(Keep())
+        logging.getLogger("rectify").setLevel(logging.INFO)
+        pop = sample_population()
+        c = rectify.Campaign(rectify.load_policy(), population=pop, people=sample_people())
+        assert "structlog" not in sys.modules
+        r = identify(pop, sample_assessments(), c.policy, 2017)
+        c.open_cases(r, actor="P0236", on=date(2017, 2, 1))
+        try:
+            c.delist("2017-V01-03", actor="P0236", on=date(2017, 2, 2))
+        except rectify.CommandRefused:
+            pass
+        first = records[0]
+        print(first.getMessage(), first.name, first.state, "structlog" in sys.modules)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["command.refused", "rectify.campaign", "identified",
+                                     "True"]
+
+
+@pytest.mark.parametrize("name", rectify.__all__)
+def test_every_public_name_is_the_object_of_its_module(name: str) -> None:
+    """A lazily loaded name is the very object its defining module holds, and is listed."""
+    value = getattr(rectify, name)
+    defining = importlib.import_module(rectify._WHERE[name])
+    assert getattr(defining, name) is value
+    assert name in dir(rectify)
+
+
+def test_unknown_name_raises_attribute_error() -> None:
+    """A name rectify does not export raises `AttributeError`, as for any module."""
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = rectify.Nope  # type: ignore[attr-defined]
+    assert sorted(rectify._WHERE) == rectify.__all__

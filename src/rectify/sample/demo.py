@@ -126,7 +126,20 @@ class _Run:
             for role in sorted(person.roles):
                 self.by_role.setdefault(role, []).append(person.id)
         self.dept = self.by_role["org_department"][1]
+        self.units = {p.id: p.unit for p in people}
         self.assessments = {(a.org, a.year): a for a in sample_assessments()}
+
+    _SUPERVISING = {"agency": "县直机关工委", "institution": "县直机关工委",
+                    "non_public": "县委两新工委", "state_enterprise": "县国资委党委"}
+
+    def supervising(self, code: str) -> str:
+        """The unit of the committee that supervises ``code`` (its township or street)."""
+        org = self.c.population[code]
+        chain = self.c.population.ancestors(code)
+        top = chain[-1] if chain else org
+        if top.kind in ("township", "street"):
+            return top.name
+        return self._SUPERVISING.get(org.kind, "")
 
     def note(self, name: str, count: int, note: str = "", zh: str = "",
              note_zh: str = "") -> None:
@@ -296,6 +309,10 @@ class _Run:
     def assign(self, case: CaseRecord, level: str, on: date) -> None:
         # The least-loaded person with the level's role, so nobody passes the load cap.
         candidates = self.by_role[_LEVEL_ROLES[level]]
+        if level == "committee_supervisor":
+            # The supervisor comes from the organization's own supervising committee.
+            own = [p for p in candidates if self.units.get(p) == self.supervising(case.org)]
+            candidates = own or candidates
         person = min(candidates, key=lambda p: (self.c.load(p), candidates.index(p)))
         self._quiet(lambda: self.c.assign_support(case.id, level, person, actor=self.dept,
                                                   on=on, command_id=f"demo:{level}:{case.id}"))

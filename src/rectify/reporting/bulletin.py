@@ -84,6 +84,7 @@ from rectify.lifecycle.case import CaseRecord
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW, build_machine, compile_table
 from rectify.reporting.labels import (
+    FUNNEL_ZH,
     failure_reasons_zh,
     level_zh,
     person_zh,
@@ -776,7 +777,7 @@ def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
 
     counts = Counter(c.state for c in cases)
     states = [(s.name, status_zh(s.name), counts.get(s.name, 0)) for s in WORKFLOW.states]
-    funnel = [(stage, WORKFLOW.state(stage).zh,
+    funnel = [(stage, FUNNEL_ZH[stage],
                sum(1 for _, reached in now.values() if reached & _STAGE_BIT[stage]))
               for stage in FUNNEL_STAGES]
     opened = sorted((e for e in replay.opened if e.stream in now and scope.within(e.on)),

@@ -188,9 +188,11 @@ def _funnel(ax: Any, bulletin: Bulletin, lang: str) -> None:
 
 def _kinds(ax: Any, bulletin: Bulletin, lang: str) -> None:
     table = bulletin.table("kinds")
-    labels = table.column("zh" if lang == "zh" else "kind")
-    listed = [int(v) for v in table.column("listed")]
-    delisted = [int(v) for v in table.column("delisted")]
+    # Kinds with nothing listed (township and street committees) stay in the table only.
+    rows = [d for d in table.dicts() if d["listed"] or d["delisted"]]
+    labels = [d["zh" if lang == "zh" else "kind"] for d in rows]
+    listed = [int(d["listed"]) for d in rows]
+    delisted = [int(d["delisted"]) for d in rows]
     xs = list(range(len(labels)))
     width = 0.38
     ax.bar([x - width / 2 for x in xs], listed, width,

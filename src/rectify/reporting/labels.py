@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APPRAISAL_ZH",
     "EVENT_ZH",
+    "FUNNEL_ZH",
     "REPORT_KIND_ZH",
     "ROLE_ZH",
     "RULE_ZH",
@@ -56,6 +57,16 @@ STATUS_ZH: Mapping[str, str] = {
     "accepted": "验收合格(待销号)",
     "delisted": "已销号",
     "carried_over": "未按期销号转入下年度",
+}
+
+#: Stages of the progress funnel: what a case has reached, read as a milestone.
+FUNNEL_ZH: Mapping[str, str] = {
+    "identified": "认定为整顿对象",
+    "planned": "方案已报备",
+    "supported": "包扶到位",
+    "verifying": "申请验收",
+    "accepted": "验收合格",
+    "delisted": "已销号",
 }
 
 #: Ledger event types as the entries an official reads in the 台账.

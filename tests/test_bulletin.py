@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from rectify import InvalidValueError
 from rectify import charts as charts_module
+from rectify.reporting.labels import STATUS_ZH
 from rectify.reporting.render import (
+    BODY_TABLES,
     SHEET_NAMES,
     bulletin_stem,
     format_value,
@@ -58,16 +60,20 @@ class _Page(html.parser.HTMLParser):
 
 
 def test_markdown_has_every_table_and_chinese_labels() -> None:
-    """The Markdown has the title, a section per table, and the states' Chinese labels."""
+    """The Markdown is the document (issuer, number, title, addressees), then a section per
+    table, with the states as statuses in Chinese."""
     b = _bulletin()
     text = to_markdown(b)
-    assert text.startswith(f"# {b.title('zh')}\n")
+    assert b.document is not None
+    assert text.startswith(f"**{b.document.issuer}**\n\n{b.document.number}\n\n"
+                           f"# {b.title('zh')}\n\n{b.document.addressees}:\n")
     for table in b.tables:
-        assert f"## {table.zh}\n" in text
+        level = "###" if table.name in BODY_TABLES else "##"
+        assert f"\n{level} {table.zh}\n" in text
     for state in WORKFLOW.states:
-        assert f"| {state.zh} |" in text
-    assert "| 销号率 | 30.4% |" in text
-    assert "2016-V01-03" in text
+        assert f"| {STATUS_ZH[state.name]} |" in text
+    assert "| 销号率 | 35.0% |" in text
+    assert "2016-T01-02" in text
     assert "行政村" in text
 
 
@@ -80,7 +86,7 @@ def test_markdown_in_english() -> None:
         assert f"## {table.zh}\n" not in text
     assert "| identified | 0 |" in text
     assert "已认定" not in text
-    assert "| delisting_rate | delisting rate | 30.4% |" in text
+    assert "| delisting_rate | delisting rate | 35.0% |" in text
 
 
 def test_empty_tables_say_so() -> None:
@@ -109,7 +115,7 @@ def test_html_is_self_contained_with_tables_and_charts() -> None:
         "http://www.w3.org", "")
     text = "".join(page.text)
     for state in WORKFLOW.states:
-        assert state.zh in text
+        assert STATUS_ZH[state.name] in text
     if charts_module.available():
         assert page.count("svg") == 3
         assert {a.get("id") for t, a in page.tags if t == "figure"} == {
@@ -154,11 +160,11 @@ def test_xlsx_sheets_headers_and_frozen_panes(tmp_path: Path) -> None:
         assert sheet.max_row == 2 + len(table.rows)
     states = book[SHEET_NAMES["states"]]
     assert [states.cell(row=r, column=2).value for r in range(3, 10)] == [
-        s.zh for s in WORKFLOW.states]
+        STATUS_ZH[s.name] for s in WORKFLOW.states]
     summary = book[SHEET_NAMES["summary"]]
     rate = next(r for r in summary.iter_rows(min_row=3) if r[0].value == "delisting_rate")
     assert rate[3].number_format == "0.0%"
-    assert rate[3].value == pytest.approx(7 / 23)
+    assert rate[3].value == pytest.approx(7 / 20)
     new = book[SHEET_NAMES["new_listings"]]
     assert new.cell(row=3, column=6).value.date() == date(2016, 2, 15)
     if charts_module.available():
@@ -196,7 +202,7 @@ def test_write_bulletin_writes_every_file(tmp_path: Path) -> None:
 def test_write_bulletin_refuses_unknown_format_or_language(tmp_path: Path) -> None:
     """An unknown format or language raises InvalidValueError before anything is written."""
     with pytest.raises(InvalidValueError, match="formats"):
-        write_bulletin(_bulletin(), tmp_path, formats=("pdf",))
+        write_bulletin(_bulletin(), tmp_path, formats=("doc",))
     with pytest.raises(InvalidValueError, match="lang"):
         to_markdown(_bulletin(), "fr")
     assert not list(tmp_path.iterdir())

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from rectify import charts as charts_module
-from rectify.reporting.render import to_html
+from rectify.reporting.labels import STATUS_ZH
+from rectify.reporting.render import BODY_TABLES, to_html
 from rectify.reporting.bulletin import bulletin
 from rectify.lifecycle.workflow import WORKFLOW
 from test_reports import sample_campaign
@@ -145,14 +146,15 @@ def test_dom_has_tables_charts_and_intact_chinese(tmp_path: Path) -> None:
     dom.feed(result.stdout)
     b = bulletin(sample_campaign(), period="annual", on=date(2016, 12, 31))
     tables = [a.get("data-table") for t, a in dom.tags if t == "table"]
-    assert tables == [t.name for t in b.tables if t.rows]
+    body = [name for name in BODY_TABLES if b.table(name).rows]
+    assert tables == body + [t.name for t in b.tables if t.rows and t.name not in BODY_TABLES]
     text = "".join(dom.text)
     assert b.title("zh") in text
     assert TITLE_ZH in text
     for table in b.tables:
         assert table.zh in text, table.name
     for state in WORKFLOW.states:
-        assert state.zh in text
+        assert STATUS_ZH[state.name] in text
     assert "\ufffd" not in result.stdout, "replacement characters: the page was mis-decoded"
     assert "æ" not in text, "mojibake: UTF-8 read as Latin-1"
     if charts_module.available():

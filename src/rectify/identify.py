@@ -180,9 +180,7 @@ def _facts_zh(rule: str, facts: Mapping[str, Any]) -> str:
     parts: list[str] = []
     if "score" in facts:
         parts.append(f"得分{_num(facts['score'])}")
-    if "rank" in facts and "kind_size" in facts:
-        parts.append(f"{facts['kind_size']}个中倒数第{facts['rank']}名")
-    elif "kind_size" in facts:
+    if "kind_size" in facts and "rank" not in facts:  # the rank itself closes the sentence
         parts.append(f"参加排名{facts['kind_size']}个")
     if "quota" in facts and "quota_count" in facts:
         parts.append(f"比例{float(facts['quota']) * 100:g}%即{facts['quota_count']}个")

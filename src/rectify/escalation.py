@@ -231,7 +231,7 @@ def _dismissals(
     above = _dismissal(
         parent.secretary, parent.code, PARENT_SECRETARY,
         f"second-tier branch {code} under it was listed {years} consecutive years",
-        f"下属二层党支部{org.name}({code})连续{years}年被列为整顿对象", parent.name)
+        f"下属{org.name}({code})连续{years}年被列为整顿对象", parent.name)
     return (own, above)
 
 

@@ -1015,10 +1015,12 @@ def _document(scope: _Scope, settings: BulletinSettings, issued: date, period: s
         overview.append(f"上年度未按期销号转入本年度的整顿对象{summary['carried_over']}个, "
                         "继续整顿至销号为止。")
     townships = data["townships"]
-    if townships:
+    if townships and townships[0][6]:
         best = [r[1] for r in townships if r[0] == 1]
         overview.append(f"从各乡镇(街道)看, {'、'.join(best)}销号率最高"
-                        f"({_pct(townships[0][6])}); 排名情况见附表。")
+                        f"({_pct(townships[0][6])}); 排名情况见下表。")
+    elif townships:
+        overview.append("各乡镇(街道)均尚无销号的整顿对象; 进展情况见下表。")
     commendations: list[str] = []
     commended = data["commended"]
     if commended:

@@ -18,6 +18,7 @@ from rectify.cli._common import (
 )
 from rectify.errors import RectifyError
 from rectify.identify import Decision, Identification, identify
+from rectify.reporting.labels import rules_zh
 from rectify.sample import assessments_from, population_from
 
 __all__ = ["identify_command"]
@@ -60,8 +61,8 @@ def _print_identification(result: Identification, decisions: list[Decision]) -> 
     legend: dict[str, str] = {}
     table = Table("code", "name / 名称", "kind", "score", "rank", "reasons / 理由")
     for d in listed:
-        table.add_row(d.org, names[d.org], d.kind, f"{d.score:g}", f"{d.rank}/{d.kind_size}",
-                      ", ".join(d.rules))
+        table.add_row(d.org, names[d.org], d.kind, f"{d.score:g}", f"倒数{d.rank}/{d.kind_size}",
+                      f"{', '.join(d.rules)} / {rules_zh(d.rules, policy)}")
         legend.update((r.rule, f"{r.zh} / {r.en}") for r in d.reasons)
     others = [d for d in decisions if not d.listed]
     near = Table()
@@ -71,8 +72,10 @@ def _print_identification(result: Identification, decisions: list[Decision]) -> 
         near = Table("code", "name / 名称", "kind", "score", "rank", "margin", "reason / 理由",
                      title=title)
         for d in others:
-            near.add_row(d.org, names[d.org], d.kind, f"{d.score:g}", f"{d.rank}/{d.kind_size}",
-                         "" if d.margin is None else f"{d.margin:+g}", ", ".join(d.rules))
+            near.add_row(d.org, names[d.org], d.kind, f"{d.score:g}",
+                         f"倒数{d.rank}/{d.kind_size}" if d.rank else "—",
+                         "" if d.margin is None else f"{d.margin:+g}",
+                         f"{', '.join(d.rules)} / {rules_zh(d.rules, policy)}")
             legend.update((r.rule, f"{r.zh} / {r.en}") for r in d.reasons)
     summary = Table("kind / 类型", "size", "quota", "count", "direct", "listed", "cut-off",
                     title="per kind / 分类统计")

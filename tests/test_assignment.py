@@ -10,18 +10,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rectify import Campaign, load_policy
-from rectify.coverage.assignment import (
-    LotteryError,
-    cross_assessment_lottery,
-    pair_units,
-    suggest_supporters,
-)
 from rectify.coverage import (
     DEFAULT_DEPARTMENT_FOR_PROBLEM,
     Pairing,
     Unit,
     coverage_from_campaign,
     support_conflicts,
+)
+from rectify.coverage.assignment import (
+    LotteryError,
+    cross_assessment_lottery,
+    pair_units,
+    suggest_supporters,
 )
 from rectify.identify import identify
 from rectify.sample import sample_assessments, sample_people, sample_population

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from rectify import InvalidValueError
 from rectify import charts as charts_module
+from rectify.lifecycle.workflow import WORKFLOW
+from rectify.reporting.bulletin import Bulletin, Column, bulletin
 from rectify.reporting.labels import STATUS_ZH
 from rectify.reporting.render import (
     BODY_TABLES,
@@ -26,8 +28,6 @@ from rectify.reporting.render import (
     to_xlsx,
     write_bulletin,
 )
-from rectify.reporting.bulletin import Bulletin, Column, bulletin
-from rectify.lifecycle.workflow import WORKFLOW
 from test_reports import sample_campaign
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -291,3 +291,54 @@ def test_cjk_font_found_when_installed() -> None:
     if not fonts:
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
     assert charts_module.cjk_font()
+
+
+def test_pdf_without_chromium_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    """Without a browser, PrintError names what was tried and how to install one."""
+    from rectify.errors import RectifyError
+    from rectify.reporting.pdf import PrintError, find_chromium, to_pdf
+
+    monkeypatch.setenv("RECTIFY_CHROMIUM", str(tmp_path / "no-such-browser"))
+    assert find_chromium() is None
+    with pytest.raises(PrintError, match="apt-get install chromium") as info:
+        to_pdf(_bulletin(), tmp_path / "b.pdf")
+    assert isinstance(info.value, RectifyError)
+    assert isinstance(info.value, RuntimeError)
+    assert info.value.browser is None
+    assert not (tmp_path / "b.pdf").exists()
+
+
+def test_public_edition_names_no_one() -> None:
+    """The public edition carries no person's name, no score and no internal reason."""
+    c = sample_campaign()
+    internal = bulletin(c, period="half_yearly", on=date(2016, 12, 31))
+    public = bulletin(c, period="half_yearly", on=date(2016, 12, 31), audience="public")
+    names = {p.name for p in c.people.values()}
+    text = to_markdown(public)
+    assert not [n for n in names if n in text]
+    assert [n for n in names if n in to_markdown(internal)]
+    assert "dismissals" not in [t.name for t in public.tables]
+    for table in public.tables:
+        assert not {"person", "person_name", "secretary", "score", "reasons"} & set(table.keys)
+    assert "公开版" in public.title()
+
+
+def test_zero_denominators_print_as_a_dash() -> None:
+    """A rate over nothing is None in the rows and a dash in every rendering."""
+    b = bulletin(sample_campaign(), period="quarterly", on=date(2016, 3, 31))
+    township = next(r for r in b.table("kinds").dicts() if r["kind"] == "township")
+    assert township["delisting_rate"] is None
+    assert "| 乡镇党委 | 8 | 0 | 0.0% | 0 | 0 | 0 | — |" in to_markdown(b)
+
+
+@given(st.dates(min_value=date(2016, 1, 2), max_value=date(2018, 12, 31)),
+       st.sampled_from(["monthly", "quarterly", "half_yearly", "annual"]))
+def test_scheduled_period_ends_before_the_issue_date(issued: date, period: str) -> None:
+    """The period a bulletin covers ended before it was issued and is the latest such."""
+    from rectify.reporting.bulletin import covered_period, period_bounds
+
+    start, end = covered_period(period, issued)
+    assert start <= end < issued
+    assert period_bounds(period, end) == (start, end)
+    assert period_bounds(period, issued)[0] > end

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import html.parser
 import io
+import re
 import shutil
 import struct
 import subprocess
@@ -19,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from rectify import charts as charts_module
+from rectify.lifecycle.workflow import WORKFLOW
+from rectify.reporting.bulletin import bulletin
 from rectify.reporting.labels import STATUS_ZH
 from rectify.reporting.render import BODY_TABLES, to_html
-from rectify.reporting.bulletin import bulletin
-from rectify.lifecycle.workflow import WORKFLOW
 from test_reports import sample_campaign
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"),
@@ -206,3 +207,29 @@ def test_chinese_glyphs_are_drawn(tmp_path: Path) -> None:
     assert colours > 2
     assert _zlib_colours(shots[0], 120) == colours, "the zlib fallback decoder disagrees"
     assert shots[0] != shots[1], "both phrases render identically: missing CJK glyphs"
+
+
+def test_pdf_is_a4_with_embedded_fonts(tmp_path: Path) -> None:
+    """to_pdf prints the document on A4 pages with the fonts that draw the Chinese embedded."""
+    from rectify.reporting.pdf import to_pdf
+
+    b = bulletin(sample_campaign(), period="quarterly", issued=date(2016, 7, 10))
+    path = to_pdf(b, tmp_path / "q2.pdf", charts=False)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert boxes
+    assert all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)
+    assert re.search(rb"/FontFile[23]?|/CharProcs", data), "no embedded font program"
+    assert data.count(b"/Type /Page\n") + data.count(b"/Type/Page") + len(
+        re.findall(rb"/Type\s*/Page[^s]", data)) >= 2
+
+
+def test_write_bulletin_writes_the_pdf(tmp_path: Path) -> None:
+    """'pdf' among the formats writes <stem>.pdf beside the other files."""
+    from rectify.reporting.render import write_bulletin
+
+    b = bulletin(sample_campaign(), period="monthly", on=date(2016, 7, 31))
+    paths = write_bulletin(b, tmp_path, formats=("html", "pdf"), charts=False)
+    assert [p.name for p in paths] == ["bulletin-2016-07.html", "bulletin-2016-07.pdf"]
+    assert paths[1].read_bytes().startswith(b"%PDF-")

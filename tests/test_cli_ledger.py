@@ -39,7 +39,7 @@ def test_a_case_through_the_command_line(db: str) -> None:
         code, output = _run("assign", *case, "--level", level, "--person", person, *DEPT,
                             "--on", "2016-03-05")
         assert code == 0, output
-    assert "supported / 五级包扶" in output
+    assert "supported / 整顿中(包扶到位)" in output
     assert _run("report", *case, "--kind", "progress", "--month", "2016-05",
                 "--resolved", "venue_nonstandard", "--actor", "P0267",
                 "--on", "2016-05-20")[0] == 0

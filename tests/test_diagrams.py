@@ -13,8 +13,8 @@ from rectify import Campaign, load_policy
 from rectify import diagrams as d
 from rectify.coverage import build_graph
 from rectify.identify import identify
-from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.lifecycle.workflow import mermaid
+from rectify.sample import sample_assessments, sample_people, sample_population
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "coverage.md"
 

@@ -132,7 +132,7 @@ def test_reasons_agree_with_the_facts(case: tuple[Policy, Population, list[Asses
     for d in result:
         if not units[d.org]:  # outside the unit of ranking: no rank, no margin
             assert (d.rank, d.margin, d.cutoff) == (0, None, None)
-            assert d.rules == ("not_ranked",) or "not_ranked" not in d.rules and d.listed
+            assert d.rules == ("not_ranked",) or ("not_ranked" not in d.rules and d.listed)
     for kind, all_decisions in _by_kind(result).items():
         decisions = [d for d in all_decisions if units[d.org]]  # type: ignore[attr-defined]
         kind_scores = [totals[d.org] for d in decisions]  # type: ignore[attr-defined]

@@ -26,9 +26,9 @@ from rectify import (
 )
 from rectify.events import CaseOpened
 from rectify.identify import identify
+from rectify.lifecycle.workflow import mermaid
 from rectify.model import Assessment
 from rectify.stores import Append, MemoryStore
-from rectify.lifecycle.workflow import mermaid
 
 DAY = date(2017, 3, 1)
 DEPT = Person("D1", "组织部干部", roles={"org_department"})

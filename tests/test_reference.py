@@ -7,13 +7,13 @@ from hypothesis import strategies as st
 
 from rectify import Assessment, Policy, Population
 from rectify.identify import identify
+from rectify.lifecycle.workflow import build_machine, compile_table
 from rectify.testing.reference import (
     DECLARED_DIFFERENCES,
     compare_workflow,
     reference_listed,
 )
 from rectify.testing.strategies import assessments_for, policies, populations
-from rectify.lifecycle.workflow import build_machine, compile_table
 
 FACTS = ("secretary_vacant_months", "years_without_candidate", "mass_incidents")
 

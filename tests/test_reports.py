@@ -1,4 +1,4 @@
-"""Bulletin rows (rectify.reporting.bulletin): the numbers agree with the campaign and its ledger."""
+"""Bulletin rows (rectify.reporting.bulletin): the numbers agree with the campaign and ledger."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from rectify import (
     Votes,
     load_policy,
 )
-from rectify.lifecycle.case import CaseRecord
 from rectify.events import EscalationRecorded, SecretaryDismissed, VerificationRecorded
 from rectify.identify import identify
+from rectify.lifecycle.case import CaseRecord
+from rectify.lifecycle.workflow import WORKFLOW
 from rectify.model import Assessment
 from rectify.reporting.bulletin import (
     ALL_LEVELS,
@@ -39,7 +40,6 @@ from rectify.reporting.bulletin import (
 from rectify.reporting.labels import STATUS_ZH
 from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.stores import Append, MemoryStore
-from rectify.lifecycle.workflow import WORKFLOW
 
 DEPT = "P0236"
 # The sample's cadres per support level (P0236, the acting organization department
@@ -381,7 +381,8 @@ def test_titles_and_labels() -> None:
     assert b.period_label("zh") == "2017年第1季度"
     assert b.period_label("en") == "2017 Q1"
     assert "北岭县" in b.title("zh")
-    assert "行政村类" in b.title("zh") and "village" not in b.title("zh")
+    assert "行政村类" in b.title("zh")
+    assert "village" not in b.title("zh")
     m = bulletin(sample_campaign(), period="monthly", on=date(2017, 3, 31))
     assert (m.period_label("zh"), m.period_label("en")) == ("2017年3月", "2017-03")
     y = bulletin(sample_campaign(), period="annual", on=date(2017, 3, 31))

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from rectify import Grade, InputError, Tier, load_policy
-from rectify.identify import Identification, identify
 from rectify.escalation import cascade
-from rectify.identify import ranked_indices
+from rectify.identify import Identification, identify, ranked_indices
 from rectify.sample import (
     FORESTRY,
     FORESTRY_DIR,
@@ -63,8 +62,10 @@ def test_villages_sit_under_townships_and_communities_under_streets() -> None:
     population = sample_population()
     towns = [o for o in population if o.kind == "township"]
     streets = [o for o in population if o.kind == "street"]
-    assert len(towns) == 8 and all(o.tier is Tier.DIRECT for o in towns)
-    assert len(streets) == 2 and all(o.tier is Tier.DIRECT for o in streets)
+    assert len(towns) == 8
+    assert all(o.tier is Tier.DIRECT for o in towns)
+    assert len(streets) == 2
+    assert all(o.tier is Tier.DIRECT for o in streets)
     units = dict(zip((o.code for o in population),
                      ranked_indices(population, load_policy()), strict=True))
     villages = [o for o in population if o.kind == "village" and units[o.code]]
@@ -78,8 +79,10 @@ def test_villages_sit_under_townships_and_communities_under_streets() -> None:
     assert len(communities) == 14
     assert all(population[o.parent or ""].kind == "street" for o in communities)
     kinds = population.kind_sizes()
-    assert kinds["agency"] >= 40 and kinds["institution"] >= 25
-    assert kinds["state_enterprise"] >= 15 and kinds["non_public"] >= 25
+    assert kinds["agency"] >= 40
+    assert kinds["institution"] >= 25
+    assert kinds["state_enterprise"] >= 15
+    assert kinds["non_public"] >= 25
 
 
 def test_a_village_listed_twice_costs_the_township_secretary_the_post() -> None:
@@ -142,8 +145,10 @@ def test_group_branches_are_not_ranked(results: dict[int, Identification]) -> No
     village is ranked instead (the unit of ranking)."""
     decision = results[2017].decision("T03-04-02")
     village = results[2017].kinds["village"]
-    assert village.cutoff is not None and decision.score < village.cutoff
-    assert not decision.listed and decision.rules == ("not_ranked",)
+    assert village.cutoff is not None
+    assert decision.score < village.cutoff
+    assert not decision.listed
+    assert decision.rules == ("not_ranked",)
     assert (village.size, village.unranked) == (56, 15)
     assert "不单独参加排名" in decision.explain("zh")
 

@@ -11,12 +11,11 @@ import pytest
 from ledger_workers import campaign, scenario
 
 from conftest import Backend
-from rectify.stores.chain import verify
 from rectify.errors import InvalidValueError
 from rectify.reporting.exports import CASE_COLUMNS, LEDGER_COLUMNS, export, import_json
 from rectify.reporting.labels import STATUS_ZH
 from rectify.stores import MemoryStore, SQLiteStore
-from rectify.lifecycle.workflow import WORKFLOW
+from rectify.stores.chain import verify
 
 
 @pytest.fixture

@@ -171,7 +171,7 @@ class IdentificationPolicy:
     min_group_size: int = 1
     min_per_kind: int = 0
     near_miss_ranks: int = 3
-    ranked: Mapping[str, RankedUnit] = attrs.field(factory=dict, converter=_frozen)
+    ranked: Mapping[str, RankedUnit] = attrs.field(default=MappingProxyType({}), converter=_frozen)
 
 
 @attrs.frozen

@@ -840,10 +840,11 @@ def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
     where = county or (scope.counties[0] if len(scope.counties) == 1 else "")
     chosen = (settings or BulletinSettings()).resolved(where, period, scope.start, issue_day,
                                                         audience)
-    document = _document(scope, chosen, issue_day, period, audience, dict(
-        summary=summary, townships=township_rows, units=unit_rows, named=named_rows,
-        commended=commended_rows, support=support_rows, carried=carried_rows,
-        failed=failed_rows, overdue=overdue_rows, escalated=year_escalations))
+    document = _document(scope, chosen, issue_day, period, audience, {
+        "summary": summary, "townships": township_rows, "units": unit_rows,
+        "named": named_rows, "commended": commended_rows, "support": support_rows,
+        "carried": carried_rows, "failed": failed_rows, "overdue": overdue_rows,
+        "escalated": year_escalations})
     return Bulletin(period=period, on=on, start=scope.start, year=scope.year, county=county,
                     kind=kind, policy=policy.fingerprint(), policy_name=policy.meta.name,
                     tables=tables, counties=scope.counties, issued=issue_day,
@@ -990,6 +991,51 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def _drafts(summary: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Drafts of 存在问题 and 下步要求, one point per problem the figures show."""
+    problems: list[str] = []
+    numerals = "一二三四五六七八九十"
+
+    def point(items: list[str], text: str) -> None:
+        items.append(f"{numerals[len(items)]}是{text}")
+
+    if summary["overdue"]:
+        towns = Counter(r[3] for r in data["named"] if r[4] == "overdue")
+        worst = "、".join(f"{t}{n}个" for t, n in towns.most_common(3))
+        point(problems, f"整改进度不平衡。{summary['overdue']}个对象逾期未完成整改({worst})。")
+    if summary["failed_verifications"]:
+        point(problems, f"整改质量不高。本期{summary['failed_verifications']}个对象验收不合格, "
+              "群众认可度不够。")
+    missing = [r for r in data["support"][:-1] if r[4]]
+    if missing:
+        point(problems, "包扶力量不到位。" + "、".join(f"{r[1]}缺{r[4]}个" for r in missing)
+              + "。")
+    if data["escalated"]:
+        point(problems, f"整顿成果不巩固。{len(data['escalated'])}个党组织连续两年被列为整顿对象。")
+    if summary["unfinished"]:
+        point(problems, f"部分对象未按期销号。{summary['unfinished']}个对象年度内未通过验收销号, "
+              "转入下年度继续整顿。")
+    if summary["carried_over"]:
+        point(problems, f"上年度遗留问题未清零。{summary['carried_over']}个对象上年度未按期销号。")
+    if not problems:
+        point(problems, "(请根据督查掌握的情况填写存在的问题。)")
+    requirements: list[str] = []
+    if summary["overdue"]:
+        point(requirements, "对逾期对象实行挂牌督办, 所在乡镇(街道)党(工)委书记要约谈提醒, "
+              "限期完成整改。")
+    if summary["failed_verifications"]:
+        point(requirements, "验收不合格的对象要对照验收意见重新整顿, 包扶责任人全程跟进, "
+              "按期申请再次验收。")
+    if summary["unfinished"] or summary["carried_over"]:
+        point(requirements, "未按期销号的对象要重新明确整改期限和包扶责任人, "
+              "直至验收销号; 连续列入的, 按规定追究责任。")
+    if missing:
+        point(requirements, "组织部门要在一周内补齐缺配的包扶力量, 确保包扶关系全覆盖。")
+    point(requirements, "已销号的对象要落实跟踪问效, 开展“回头看”, 防止问题反弹。")
+    point(requirements, "各责任单位于每月月底前报送整顿进展, 县委组织部将继续按月督查、按季通报。")
+    return problems, requirements
+
+
 def _document(scope: _Scope, settings: BulletinSettings, issued: date, period: str,
               audience: str, data: dict[str, Any]) -> Document:
     """The text of the bulletin: overview, named and commended, drafts of the last sections."""
@@ -1038,40 +1084,7 @@ def _document(scope: _Scope, settings: BulletinSettings, issued: date, period: s
             heads = "、".join(dict.fromkeys(r[7] for r in rows))
             text += f"; 党组织书记: {heads}"
         criticism.append(text + "。")
-    problems: list[str] = []
-    numerals = "一二三四五六七八九十"
-
-    def point(items: list[str], text: str) -> None:
-        items.append(f"{numerals[len(items)]}是{text}")
-
-    if summary["overdue"]:
-        towns = Counter(r[3] for r in data["named"] if r[4] == "overdue")
-        worst = "、".join(f"{t}{n}个" for t, n in towns.most_common(3))
-        point(problems, f"整改进度不平衡。{summary['overdue']}个对象逾期未完成整改({worst})。")
-    if summary["failed_verifications"]:
-        point(problems, f"整改质量不高。本期{summary['failed_verifications']}个对象验收不合格, "
-              "群众认可度不够。")
-    missing = [r for r in data["support"][:-1] if r[4]]
-    if missing:
-        point(problems, "包扶力量不到位。" + "、".join(f"{r[1]}缺{r[4]}个" for r in missing)
-              + "。")
-    if data["escalated"]:
-        point(problems, f"整顿成果不巩固。{len(data['escalated'])}个党组织连续两年被列为整顿对象。")
-    if summary["carried_over"]:
-        point(problems, f"上年度遗留问题未清零。{summary['carried_over']}个对象上年度未按期销号。")
-    if not problems:
-        point(problems, "(请根据督查掌握的情况填写存在的问题。)")
-    requirements: list[str] = []
-    if summary["overdue"]:
-        point(requirements, "对逾期对象实行挂牌督办, 所在乡镇(街道)党(工)委书记要约谈提醒, "
-              "限期完成整改。")
-    if summary["failed_verifications"]:
-        point(requirements, "验收不合格的对象要对照验收意见重新整顿, 包扶责任人全程跟进, "
-              "按期申请再次验收。")
-    if missing:
-        point(requirements, "组织部门要在一周内补齐缺配的包扶力量, 确保包扶关系全覆盖。")
-    point(requirements, "已销号的对象要落实跟踪问效, 开展“回头看”, 防止问题反弹。")
-    point(requirements, "各责任单位于每月月底前报送整顿进展, 县委组织部将继续按月督查、按季通报。")
+    problems, requirements = _drafts(summary, data)
     return Document(issuer=settings.issuer, number=settings.number,
                     addressees=settings.addressees, cc=settings.cc,
                     signature=settings.signature, issued=issued, overview=tuple(overview),

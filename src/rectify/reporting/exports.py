@@ -166,8 +166,9 @@ def _default_policy() -> Policy:
     return load_policy()
 
 
-def _summary_zh(kind: str, data: Mapping[str, Any], people: Mapping[str, Person],
-                policy: Policy) -> str:
+def _summary_zh(  # noqa: PLR0911 - one return per event type reads best
+    kind: str, data: Mapping[str, Any], people: Mapping[str, Person], policy: Policy
+) -> str:
     """A ledger entry in Chinese: what it records, with names beside ids."""
     def who(key: str = "person") -> str:
         return person_zh(people, data.get(key))

@@ -215,8 +215,10 @@ def to_markdown(bulletin: Bulletin, lang: str = "zh") -> str:
     """
     lang = _lang(lang)
     body = lang == "zh" and bulletin.document is not None
-    lines = _document_md(bulletin) + ["", f"# {_WORDS[lang]['attachment']}", ""] if body else [
-        f"# {bulletin.title(lang)}", ""]
+    if body:
+        lines = [*_document_md(bulletin), "", f"# {_WORDS[lang]['attachment']}", ""]
+    else:
+        lines = [f"# {bulletin.title(lang)}", ""]
     lines += [f"- {k}: {v}" for k, v in _info(bulletin, lang)]
     for table in bulletin.tables:
         if body and table.name in BODY_TABLES:

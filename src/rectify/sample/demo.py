@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from typing import ClassVar
 
 import attrs
 
@@ -129,8 +130,9 @@ class _Run:
         self.units = {p.id: p.unit for p in people}
         self.assessments = {(a.org, a.year): a for a in sample_assessments()}
 
-    _SUPERVISING = {"agency": "县直机关工委", "institution": "县直机关工委",
-                    "non_public": "县委两新工委", "state_enterprise": "县国资委党委"}
+    _SUPERVISING: ClassVar[dict[str, str]] = {
+        "agency": "县直机关工委", "institution": "县直机关工委",
+        "non_public": "县委两新工委", "state_enterprise": "县国资委党委"}
 
     def supervising(self, code: str) -> str:
         """The unit of the committee that supervises ``code`` (its township or street)."""

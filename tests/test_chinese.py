@@ -181,3 +181,16 @@ def test_statuses_read_as_statuses() -> None:
     """Every state has a status label, none of them a mechanism's name."""
     assert set(STATUS_ZH) == {s.name for s in WORKFLOW.states}
     assert "五级包扶" not in STATUS_ZH.values()
+
+
+def test_appraisal_restrictions_name_the_appraisal_year() -> None:
+    """An appraisal consequence reads 2016年度考核不得评为优秀, not a range of dates."""
+    from datetime import date
+
+    from rectify.accountability import Appraisal, appraisal_outcome
+
+    outcome = appraisal_outcome(Appraisal("P0069", 2016, "average"), POLICY, date(2017, 1, 20))
+    texts = [r.zh for r in outcome.restrictions if r.kind == "no_excellent_appraisal"]
+    assert texts
+    assert texts[0].startswith("2016年度考核不得评为优秀")
+    assert "至" not in texts[0]

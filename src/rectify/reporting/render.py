@@ -237,7 +237,8 @@ h1 { color: #b22222; font-size: 1.6em; border-bottom: 3px solid #b22222; padding
 h2 { font-size: 1.2em; margin-top: 1.6em; border-left: 5px solid #b22222; padding-left: .5em; }
 table { border-collapse: collapse; margin: .5em 0; font-size: .92em; }
 th, td { border: 1px solid #bbb; padding: .3em .6em; text-align: left; vertical-align: top; }
-th { background: #f4e3e3; }
+th { background: #f4e3e3; white-space: nowrap; }
+td { word-break: keep-all; overflow-wrap: anywhere; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr:nth-child(even) td { background: #fafafa; }
 dl.info { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }

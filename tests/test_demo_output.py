@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from rectify.cli import app
 from rectify.cli._common import out
+from test_chinese import _CJK, identifiers
 
 runner = CliRunner()
 WIDTHS = (80, 120)
@@ -72,6 +73,9 @@ def test_demo_prints_every_value(width: int, tmp_path: Path,
     assert "percent" not in text
     assert "免去石志强(P0185)中共北岭县南沟乡委员会书记职务" in text.replace("\n", "").replace(
         "│", "").replace(" ", "")
+    chinese = [line for line in text.splitlines() if _CJK.search(line)]
+    assert chinese
+    assert not [(line, identifiers(line)) for line in chinese if identifiers(line)]
     assert text == snapshot
 
 
@@ -94,4 +98,6 @@ def test_bulletin_output(width: int, ledger: Path, snapshot: SnapshotAssertion) 
     text = _run("bulletin", "--db", str(ledger), "--issued", "2017-07-10", root=ledger.parent)
     assert "北组通〔2017〕14号" in text
     assert "2017年第2季度" in text
+    assert not [(line, identifiers(line)) for line in text.splitlines()
+                if _CJK.search(line) and identifiers(line)]
     assert text == snapshot

@@ -117,7 +117,8 @@ def _bulletins(report: DemoReport, out_dir: Path, lang: str) -> list[Path]:
     pdf = ("pdf",) if find_chromium() else ()
     if not pdf:
         out.print("[yellow]no Chromium found: the PDF bulletins are skipped (install chromium "
-                  "and fonts-noto-cjk, or set RECTIFY_CHROMIUM) / 未找到Chromium, 未生成PDF[/]")
+                  "and fonts-noto-cjk, or set RECTIFY_CHROMIUM)[/]")
+        out.print("[yellow]未找到Chromium浏览器, 未生成PDF通报 (安装chromium后重新运行即可)[/]")
     written = write_bulletin(quarterly, out_dir, ("md", "html", "xlsx", *pdf))
     public = bulletin(campaign, period="half_yearly", issued=report.bulletin_on,
                       audience="public")

@@ -329,7 +329,7 @@ def test_zero_denominators_print_as_a_dash() -> None:
     b = bulletin(sample_campaign(), period="quarterly", on=date(2016, 3, 31))
     township = next(r for r in b.table("kinds").dicts() if r["kind"] == "township")
     assert township["delisting_rate"] is None
-    assert "| 乡镇党委 | 8 | 0 | 0.0% | 0 | 0 | 0 | — |" in to_markdown(b)
+    assert "| 乡镇党委 | 8 | 8 | 0 | 0.0% | 0 | 0 | 0 | — |" in to_markdown(b)
 
 
 @given(st.dates(min_value=date(2016, 1, 2), max_value=date(2018, 12, 31)),

@@ -80,6 +80,7 @@ from rectify.events import (
     SecretaryDismissed,
     VerificationRecorded,
 )
+from rectify.identify import ranked_indices
 from rectify.lifecycle.case import CaseRecord
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW, build_machine, compile_table
@@ -520,6 +521,7 @@ class _Replay:
     failed: list[VerificationRecorded] = attrs.field(factory=list)
     records: list[Event] = attrs.field(factory=list)
     all_escalations: list[EscalationRecorded] = attrs.field(factory=list)
+    all_dismissals: list[SecretaryDismissed] = attrs.field(factory=list)
 
 
 _STAGE_BIT = {stage: 1 << i for i, stage in enumerate(FUNNEL_STAGES)}
@@ -541,6 +543,8 @@ def _replay(events: Iterable[Event], start: date, checkpoints: list[date]) -> _R
                 out.records.append(event)
             if isinstance(event, EscalationRecorded):
                 out.all_escalations.append(event)
+            elif isinstance(event, SecretaryDismissed) and event.on <= on:
+                out.all_dismissals.append(event)
             continue
         stream = out.streams.get(event.stream)
         if stream is not None and stream.stopped:
@@ -595,8 +599,9 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "funnel": (_C("stage", "环节代码", "stage", "en"), _C("zh", "环节", "环节", "zh"),
                _C("reached", "到达该环节的对象数", "cases that reached it")),
     "kinds": (_C("kind", "类型代码", "kind", "en"), _C("zh", "党建类型", "类型", "zh"),
-              _C("organizations", "组织数", "organizations"), _C("listed", "整顿对象", "listed"),
-              _C("share", "占比", "share listed", fmt="percent"),
+              _C("organizations", "组织数", "organizations"),
+              _C("ranked", "参加排名", "ranked"), _C("listed", "整顿对象", "listed"),
+              _C("share", "占参加排名比例", "share of ranked listed", fmt="percent"),
               _C("new", "本期新认定", "new in period"), _C("open", "正在整顿", "open"),
               _C("delisted", "已销号", "delisted"),
               _C("delisting_rate", "销号率", "delisting rate", fmt="percent")),
@@ -688,6 +693,7 @@ class _Scope:
     kind: str | None
     kinds: tuple[str, ...]
     counties: tuple[str, ...]
+    dismissals: tuple[SecretaryDismissed, ...] = ()
 
     def org(self, code: str) -> bool:
         org = self.campaign.population.get(code)
@@ -768,6 +774,7 @@ def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
     scope = _scope(campaign, period, on, county, kind, year)
     checkpoints = _checkpoints(scope.start, scope.on)
     replay = _replay(campaign.store.replay(), scope.start, checkpoints)
+    scope = attrs.evolve(scope, dismissals=tuple(replay.all_dismissals))
     streams = {cid: s for cid, s in replay.streams.items() if scope.case(s.record)}
     now = {cid: (_as_of(s, len(checkpoints) - 1), s.reached)
            for cid, s in sorted(streams.items())}
@@ -878,8 +885,21 @@ def _supporters(scope: _Scope, record: CaseRecord) -> str:
 
 
 def _secretary(scope: _Scope, code: str) -> str:
+    """The secretary of ``code``, marked when dismissed on or before the bulletin's date."""
     org = scope.campaign.population.get(code)
-    return person_zh(scope.campaign.people, org.secretary if org else None)
+    person = org.secretary if org else None
+    text = person_zh(scope.campaign.people, person)
+    gone = [e for e in scope.dismissals if e.org == code and e.person == person and person]
+    return f"{text}, {_date_zh(gone[0].on)}已免职" if gone else text
+
+
+def _dismissed_zh(scope: _Scope, escalation: EscalationRecorded) -> str:
+    """Who lost the post through ``escalation``, names beside ids."""
+    cause = f"{escalation.year}-{escalation.org}"
+    people = scope.campaign.people
+    gone = [f"{person_zh(people, e.person)}{scope.name(e.org)}书记职务"
+            for e in scope.dismissals if e.cause == cause and e.person]
+    return f"已免去{'、'.join(gone)}" if gone else "已按规定问责"
 
 
 def _township(scope: _Scope, code: str) -> str:
@@ -909,7 +929,7 @@ def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRecord, int]],
     for e in escalated:
         years = "、".join(str(y) for y in e.streak)
         add(f"{e.year}-{e.org}", e.org, "listed_again",
-            f"{years}年连续{len(e.streak)}年被列为整顿对象, 已按规定问责")
+            f"{years}年连续{len(e.streak)}年被列为整顿对象, {_dismissed_zh(scope, e)}")
     for record, _ in now.values():
         if record.state == "carried_over":
             deadline = f"整改期限{_date_zh(record.deadline)}, " if record.deadline else ""
@@ -917,8 +937,8 @@ def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRecord, int]],
                 f"{deadline}年度结束时仍未通过验收销号, 须继续整顿直至销号")
     for row in carried:
         add(row[0], row[1], "carried_over",
-            f"{row[0][:4]}年度未按期销号, {row[5]}"
-            + (f"; 本年度再次列入, {row[8]}" if row[6] else ""))
+            f"{row[0][:4]}年度未按期销号, 转入本年度继续整顿"
+            + (f"; 本年度再次被列为整顿对象, 目前{row[8]}" if row[6] else ""))
     return rows
 
 
@@ -1172,12 +1192,17 @@ def _support_rows(campaign: Campaign, open_cases: list[CaseRecord]) -> list[tupl
 
 def _kind_rows(scope: _Scope, cases: list[CaseRecord],
                opened: list[CaseOpened]) -> list[tuple[Any, ...]]:
-    organizations = Counter(o.kind for o in scope.campaign.population if scope.org(o.code))
+    population = scope.campaign.population
+    units = ranked_indices(population, scope.campaign.policy)
+    organizations = Counter(o.kind for o in population if scope.org(o.code))
+    ranked = Counter(o.kind for o, unit in zip(population, units, strict=True)
+                     if unit and scope.org(o.code))
     listed = Counter(c.kind for c in cases)
     new = Counter(e.kind for e in opened)
     delisted = Counter(c.kind for c in cases if c.state == "delisted")
     still_open = Counter(c.kind for c in cases if c.is_open)
-    return [(k, scope.kind_zh(k), organizations[k], listed[k], _rate(listed[k], organizations[k]),
+    return [(k, scope.kind_zh(k), organizations[k], ranked[k], listed[k],
+             _rate(listed[k], ranked[k]),
              new[k], still_open[k], delisted[k], _rate(delisted[k], listed[k]))
             for k in scope.kinds
             if (scope.kind is None or k == scope.kind) and (organizations[k] or listed[k])]

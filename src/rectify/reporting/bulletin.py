@@ -32,7 +32,8 @@ Tables (by `Table.name`):
 ``funnel``
     cases that ever reached each stage of the main path (整顿进度漏斗).
 ``kinds``
-    listings per kind (按党建类型统计): organizations, listed, share, new, delisted.
+    listings per kind (按党建类型统计): organizations, those ranked, listed, share of
+    the ranked, new, open, delisted.
 ``new_listings``
     cases opened in the period (本期新认定), with the rules that listed them.
 ``overdue``
@@ -1093,6 +1094,10 @@ def _document(scope: _Scope, settings: BulletinSettings, issued: date, period: s
         names = "、".join(r[2] for r in commended[:8]) + ("等" if len(commended) > 8 else "")
         commendations.append(f"{names}{len(commended)}个党组织按期完成整改并通过验收销号, "
                              "予以通报表扬。")
+    if townships and townships[0][6] and not public:
+        best = "、".join(r[1] for r in townships if r[0] == 1)
+        commendations.append(f"{best}整顿进展较快, 整顿对象销号率达{_pct(townships[0][6])}, "
+                             "予以表扬。")
     criticism: list[str] = []
     by_issue: dict[str, list[tuple[Any, ...]]] = {}
     for row in data["named"]:

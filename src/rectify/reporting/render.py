@@ -193,10 +193,11 @@ def _document_md(bulletin: Bulletin) -> list[str]:
         draft = f" {w['draft']}" if doc.drafts and attr in ("problems", "requirements") else ""
         lines += ["", f"## {heading}{draft}", ""]
         lines += [p for text in paragraphs for p in (text, "")][:-1] or []
-        present = [bulletin.table(t) for t in tables if _has(bulletin, t)]
+        present = [bulletin.table(t) for t in tables
+                   if _has(bulletin, t) and bulletin.table(t).rows]
         for table in present:
             lines += _md_table(table, "zh", "###")
-        if not paragraphs and not any(t.rows for t in present):
+        if not paragraphs and not present:
             lines.append(f"({w['none']})")
     lines += ["", f"{doc.signature}", "", doc.date_zh]
     if doc.cc:
@@ -320,10 +321,11 @@ def _document_html(bulletin: Bulletin) -> list[str]:
         out += [f'<section class="doc" id="doc-{attr or "league"}">',
                 f"<h2>{esc(heading)}{draft}</h2>"]
         out += [f"<p>{esc(text)}</p>" for text in paragraphs]
-        present = [bulletin.table(t) for t in tables if _has(bulletin, t)]
+        present = [bulletin.table(t) for t in tables
+                   if _has(bulletin, t) and bulletin.table(t).rows]
         for table in present:
             out += _html_table(table, "zh", "h3")
-        if not paragraphs and not any(t.rows for t in present):
+        if not paragraphs and not present:
             out.append(f'<p class="empty">{esc(w["none"])}</p>')
         out.append("</section>")
     out += ['<footer class="doc">', f"<div>{esc(doc.signature)}</div>",

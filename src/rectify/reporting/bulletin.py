@@ -1094,7 +1094,7 @@ def _document(scope: _Scope, settings: BulletinSettings, issued: date, period: s
         names = "、".join(r[2] for r in commended[:8]) + ("等" if len(commended) > 8 else "")
         commendations.append(f"{names}{len(commended)}个党组织按期完成整改并通过验收销号, "
                              "予以通报表扬。")
-    if townships and townships[0][6] and not public:
+    if townships and townships[0][6]:
         leaders = "、".join(r[1] for r in townships if r[0] == 1)
         commendations.append(f"{leaders}整顿进展较快, 整顿对象销号率达{_pct(townships[0][6])}, "
                              "予以表扬。")

@@ -148,7 +148,7 @@ def test_suggestions_fill_missing_levels_without_conflicts() -> None:
         loads[s.proposed] = loads.get(s.proposed, 0) + 1
         assert support_conflicts(campaign, s.case, s.level, s.proposed, loads={}) == []
     assert max(loads.values()) <= 5
-    assert {s.case for s in suggest_supporters(coverage, POLICY, cases=["2016-V01-03"])} == {
-        "2016-V01-03"}
-    # Six county leaders at five cases each cover 30 leader_contact slots: 23 cases fit.
+    assert {s.case for s in suggest_supporters(coverage, POLICY, cases=["2016-T04-05"])} == {
+        "2016-T04-05"}
+    # Six county leaders at five cases each cover 30 leader_contact slots: 20 cases fit.
     assert all(s.proposed for s in suggestions if s.level == "leader_contact")

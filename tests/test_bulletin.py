@@ -17,7 +17,9 @@ from rectify import InvalidValueError
 from rectify.lifecycle.workflow import WORKFLOW
 from rectify.reporting import charts as charts_module
 from rectify.reporting.bulletin import Bulletin, Column, bulletin
+from rectify.reporting.labels import STATUS_ZH
 from rectify.reporting.render import (
+    BODY_TABLES,
     SHEET_NAMES,
     bulletin_stem,
     format_value,
@@ -58,16 +60,21 @@ class _Page(html.parser.HTMLParser):
 
 
 def test_markdown_has_every_table_and_chinese_labels() -> None:
-    """The Markdown has the title, a section per table, and the states' Chinese labels."""
+    """The Markdown is the document (issuer, number, title, addressees), then a section per
+    table, with the states as statuses in Chinese."""
     b = _bulletin()
     text = to_markdown(b)
-    assert text.startswith(f"# {b.title('zh')}\n")
+    assert b.document is not None
+    assert text.startswith(f"**{b.document.issuer}**\n\n{b.document.number}\n\n"
+                           f"# {b.title('zh')}\n\n{b.document.addressees}:\n")
     for table in b.tables:
-        assert f"## {table.zh}\n" in text
+        level = "###" if table.name in BODY_TABLES else "##"
+        shown = f"\n{level} {table.zh}\n" in text
+        assert shown == (bool(table.rows) or table.name not in BODY_TABLES)
     for state in WORKFLOW.states:
-        assert f"| {state.zh} |" in text
-    assert "| 销号率 | 30.4% |" in text
-    assert "2016-V01-03" in text
+        assert f"| {STATUS_ZH[state.name]} |" in text
+    assert "| 销号率 | 35.0% |" in text
+    assert "2016-T01-02" in text
     assert "行政村" in text
 
 
@@ -80,7 +87,7 @@ def test_markdown_in_english() -> None:
         assert f"## {table.zh}\n" not in text
     assert "| identified | 0 |" in text
     assert "已认定" not in text
-    assert "| delisting_rate | delisting rate | 30.4% |" in text
+    assert "| delisting_rate | delisting rate | 35.0% |" in text
 
 
 def test_empty_tables_say_so() -> None:
@@ -102,14 +109,15 @@ def test_html_is_self_contained_with_tables_and_charts() -> None:
     assert ("meta", {"charset": "utf-8"}) in page.tags
     assert page.count("table") == sum(1 for t in b.tables if t.rows)
     sections = {a.get("id") for t, a in page.tags if t == "section"}
-    assert {f"table-{t.name}" for t in b.tables} <= sections
+    assert {f"table-{t.name}" for t in b.tables
+            if t.rows or t.name not in BODY_TABLES} <= sections
     assert not [a for t, a in page.tags if t in ("script", "link", "img")]
     assert "src=" not in page_text
     assert "http://" not in page_text.replace(
         "http://www.w3.org", "")
     text = "".join(page.text)
     for state in WORKFLOW.states:
-        assert state.zh in text
+        assert STATUS_ZH[state.name] in text
     if charts_module.available():
         assert page.count("svg") == 3
         assert {a.get("id") for t, a in page.tags if t == "figure"} == {
@@ -154,11 +162,11 @@ def test_xlsx_sheets_headers_and_frozen_panes(tmp_path: Path) -> None:
         assert sheet.max_row == 2 + len(table.rows)
     states = book[SHEET_NAMES["states"]]
     assert [states.cell(row=r, column=2).value for r in range(3, 10)] == [
-        s.zh for s in WORKFLOW.states]
+        STATUS_ZH[s.name] for s in WORKFLOW.states]
     summary = book[SHEET_NAMES["summary"]]
     rate = next(r for r in summary.iter_rows(min_row=3) if r[0].value == "delisting_rate")
     assert rate[3].number_format == "0.0%"
-    assert rate[3].value == pytest.approx(7 / 23)
+    assert rate[3].value == pytest.approx(7 / 20)
     new = book[SHEET_NAMES["new_listings"]]
     assert new.cell(row=3, column=6).value.date() == date(2016, 2, 15)
     if charts_module.available():
@@ -196,7 +204,7 @@ def test_write_bulletin_writes_every_file(tmp_path: Path) -> None:
 def test_write_bulletin_refuses_unknown_format_or_language(tmp_path: Path) -> None:
     """An unknown format or language raises InvalidValueError before anything is written."""
     with pytest.raises(InvalidValueError, match="formats"):
-        write_bulletin(_bulletin(), tmp_path, formats=("pdf",))
+        write_bulletin(_bulletin(), tmp_path, formats=("doc",))
     with pytest.raises(InvalidValueError, match="lang"):
         to_markdown(_bulletin(), "fr")
     assert not list(tmp_path.iterdir())
@@ -285,3 +293,55 @@ def test_cjk_font_found_when_installed() -> None:
     if not fonts:
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
     assert charts_module.cjk_font()
+
+
+def test_pdf_without_chromium_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    """Without a browser, PrintError names what was tried and how to install one."""
+    from rectify.errors import RectifyError
+    from rectify.reporting.pdf import PrintError, find_chromium
+    from rectify.reporting.render import to_pdf
+
+    monkeypatch.setenv("RECTIFY_CHROMIUM", str(tmp_path / "no-such-browser"))
+    assert find_chromium() is None
+    with pytest.raises(PrintError, match="apt-get install chromium") as info:
+        to_pdf(_bulletin(), tmp_path / "b.pdf")
+    assert isinstance(info.value, RectifyError)
+    assert isinstance(info.value, RuntimeError)
+    assert info.value.browser is None
+    assert not (tmp_path / "b.pdf").exists()
+
+
+def test_public_edition_names_no_one() -> None:
+    """The public edition carries no person's name, no score and no internal reason."""
+    c = sample_campaign()
+    internal = bulletin(c, period="half_yearly", on=date(2016, 12, 31))
+    public = bulletin(c, period="half_yearly", on=date(2016, 12, 31), audience="public")
+    names = {p.name for p in c.people.values()}
+    text = to_markdown(public)
+    assert not [n for n in names if n in text]
+    assert [n for n in names if n in to_markdown(internal)]
+    assert "dismissals" not in [t.name for t in public.tables]
+    for table in public.tables:
+        assert not {"person", "person_name", "secretary", "score", "reasons"} & set(table.keys)
+    assert "公开版" in public.title()
+
+
+def test_zero_denominators_print_as_a_dash() -> None:
+    """A rate over nothing is None in the rows and a dash in every rendering."""
+    b = bulletin(sample_campaign(), period="quarterly", on=date(2016, 3, 31))
+    township = next(r for r in b.table("kinds").dicts() if r["kind"] == "township")
+    assert township["delisting_rate"] is None
+    assert "| 乡镇党委 | 8 | 8 | 0 | 0.0% | 0 | 0 | 0 | — |" in to_markdown(b)
+
+
+@given(st.dates(min_value=date(2016, 1, 2), max_value=date(2018, 12, 31)),
+       st.sampled_from(["monthly", "quarterly", "half_yearly", "annual"]))
+def test_scheduled_period_ends_before_the_issue_date(issued: date, period: str) -> None:
+    """The period a bulletin covers ended before it was issued and is the latest such."""
+    from rectify.reporting.bulletin import covered_period, period_bounds
+
+    start, end = covered_period(period, issued)
+    assert start <= end < issued
+    assert period_bounds(period, end) == (start, end)
+    assert period_bounds(period, issued)[0] > end

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import html.parser
 import io
+import re
 import shutil
 import struct
 import subprocess
@@ -21,7 +22,8 @@ import pytest
 from rectify.lifecycle.workflow import WORKFLOW
 from rectify.reporting import charts as charts_module
 from rectify.reporting.bulletin import bulletin
-from rectify.reporting.render import to_html
+from rectify.reporting.labels import STATUS_ZH
+from rectify.reporting.render import BODY_TABLES, to_html
 from test_reports import sample_campaign
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"),
@@ -145,14 +147,15 @@ def test_dom_has_tables_charts_and_intact_chinese(tmp_path: Path) -> None:
     dom.feed(result.stdout)
     b = bulletin(sample_campaign(), period="annual", on=date(2016, 12, 31))
     tables = [a.get("data-table") for t, a in dom.tags if t == "table"]
-    assert tables == [t.name for t in b.tables if t.rows]
+    body = [name for name in BODY_TABLES if b.table(name).rows]
+    assert tables == body + [t.name for t in b.tables if t.rows and t.name not in BODY_TABLES]
     text = "".join(dom.text)
     assert b.title("zh") in text
     assert TITLE_ZH in text
     for table in b.tables:
         assert table.zh in text, table.name
     for state in WORKFLOW.states:
-        assert state.zh in text
+        assert STATUS_ZH[state.name] in text
     assert "\ufffd" not in result.stdout, "replacement characters: the page was mis-decoded"
     assert "æ" not in text, "mojibake: UTF-8 read as Latin-1"
     if charts_module.available():
@@ -204,3 +207,29 @@ def test_chinese_glyphs_are_drawn(tmp_path: Path) -> None:
     assert colours > 2
     assert _zlib_colours(shots[0], 120) == colours, "the zlib fallback decoder disagrees"
     assert shots[0] != shots[1], "both phrases render identically: missing CJK glyphs"
+
+
+def test_pdf_is_a4_with_embedded_fonts(tmp_path: Path) -> None:
+    """to_pdf prints the document on A4 pages with the fonts that draw the Chinese embedded."""
+    from rectify.reporting.render import to_pdf
+
+    b = bulletin(sample_campaign(), period="quarterly", issued=date(2016, 7, 10))
+    path = to_pdf(b, tmp_path / "q2.pdf", charts=False)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert boxes
+    assert all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)
+    assert re.search(rb"/FontFile[23]?|/CharProcs", data), "no embedded font program"
+    assert data.count(b"/Type /Page\n") + data.count(b"/Type/Page") + len(
+        re.findall(rb"/Type\s*/Page[^s]", data)) >= 2
+
+
+def test_write_bulletin_writes_the_pdf(tmp_path: Path) -> None:
+    """'pdf' among the formats writes <stem>.pdf beside the other files."""
+    from rectify.reporting.render import write_bulletin
+
+    b = bulletin(sample_campaign(), period="monthly", on=date(2016, 7, 31))
+    paths = write_bulletin(b, tmp_path, formats=("html", "pdf"), charts=False)
+    assert [p.name for p in paths] == ["bulletin-2016-07.html", "bulletin-2016-07.pdf"]
+    assert paths[1].read_bytes().startswith(b"%PDF-")

@@ -39,12 +39,12 @@ from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.testing.strategies import coverages
 
 POLICY = load_policy()
-CASE = "2016-V01-03"
+CASE = "2016-T04-05"
 
 
 @pytest.fixture
 def campaign() -> Campaign:
-    """The sample county with its 2016 cases opened and three levels of V01-03 assigned."""
+    """The sample county with its 2016 cases opened and three levels of T04-05 assigned."""
     population = sample_population()
     c = Campaign(POLICY, population=population, people=sample_people())
     c.open_cases(identify(population, sample_assessments(), POLICY, 2016), actor="P0236",
@@ -167,7 +167,7 @@ def test_findings_have_both_languages(campaign: Campaign) -> None:
     """Every finding of the sample campaign has English and Chinese text and plain facts."""
     findings = check_all(coverage_from_campaign(campaign), POLICY)
     assert {f.check for f in findings} == {"missing_support"}
-    assert len(findings) == 23
+    assert len(findings) == 20
     v0103 = next(f for f in findings if f.subject == CASE)
     assert v0103.facts["missing"] == ["committee_supervisor", "first_secretary"]
     assert "直属党委专人督办" in v0103.zh
@@ -188,19 +188,19 @@ def test_graph_of_the_sample(campaign: Campaign) -> None:
     assert {(d["case"], d["level"], d["since"]) for d in support} == {
         (CASE, "leader_contact", "2016-03-05"), (CASE, "org_guidance", "2016-03-05"),
         (CASE, "paired_unit", "2016-03-05")}
-    assert graph.nodes["person:P0229"]["label"] == "侯小红"
-    assert graph.has_edge("org:V01", "org:V01-03")
+    assert graph.nodes["person:P0229"]["label"] == "尹梅"
+    assert graph.has_edge("org:T04", "org:T04-05")
 
 
 def test_case_and_county_subgraphs(campaign: Campaign) -> None:
     """A case's view holds its chain, secretaries and supporters; a county's its open cases."""
     graph = build_graph(campaign)
     view = case_subgraph(graph, CASE)
-    assert set(view) == {"org:V01-03", "org:V01", "person:P0152", "person:P0149",
+    assert set(view) == {"org:T04-05", "org:T04", "person:P0190", "person:P0185",
                          "person:P0229", "person:P0237", "person:P0242"}
     county = county_subgraph(graph, "北岭县")
     cases = {d["cases"] for _, d in county.nodes(data=True) if d["type"] == "org" and d["cases"]}
-    assert len(cases) == 23
+    assert len(cases) == 20
     with pytest.raises(KeyError):
         case_subgraph(graph, "2016-NOPE")
     with pytest.raises(KeyError):
@@ -214,11 +214,11 @@ def test_optional_inputs_become_edges(campaign: Campaign) -> None:
     graph = build_graph(
         campaign, units=[Unit("U1", "县财政局", "economic", 2)],
         contact_points=[ContactPoint("P0229", "北岭县", "城关镇", date(2016, 1, 5), 6)],
-        pairings=[Pairing("U1", "V01-03", "poor", date(2016, 3, 1))],
+        pairings=[Pairing("U1", "T04-05", "poor", date(2016, 3, 1))],
         cross_assessments=[CrossAssessment("北岭县", "南岭县", "2016Q1")])
     kinds = {d["type"]: (u, v) for u, v, d in graph.edges(data=True)}
     assert kinds["contact_point"] == ("person:P0229", "township:北岭县/城关镇")
-    assert kinds["pairing"] == ("unit:U1", "org:V01-03")
+    assert kinds["pairing"] == ("unit:U1", "org:T04-05")
     assert kinds["cross_assessment"] == ("county:北岭县", "county:南岭县")
 
 
@@ -239,10 +239,10 @@ def test_exports(campaign: Campaign, tmp_path: Path) -> None:
 
 def test_dismissal_cascade_through_the_tree(campaign: Campaign) -> None:
     """A second-tier branch takes its parent's secretary with it; a direct one does not."""
-    assert [d.person for d in dismissal_cascade(campaign, "V01-03")] == ["P0152", "P0149"]
-    assert [d.person for d in dismissal_cascade(campaign.population, "V01", POLICY)] == ["P0149"]
+    assert [d.person for d in dismissal_cascade(campaign, "T04-05")] == ["P0190", "P0185"]
+    assert [d.person for d in dismissal_cascade(campaign.population, "T04", POLICY)] == ["P0185"]
     with pytest.raises(ValueError, match="policy"):
-        dismissal_cascade(campaign.population, "V01")
+        dismissal_cascade(campaign.population, "T04")
 
 
 # -- guards --------------------------------------------------------------------------------------
@@ -250,28 +250,28 @@ def test_dismissal_cascade_through_the_tree(campaign: Campaign) -> None:
 
 def test_support_conflicts(campaign: Campaign) -> None:
     """Chain secretaries, verifiers, load caps and (optionally) roles are refused with reasons."""
-    assert support_conflicts(campaign, CASE, "first_secretary", "P0263") == []
-    assert "P0152 is the secretary of V01-03, the case's organization" in \
-        support_conflicts(campaign, CASE, "first_secretary", "P0152")[0]
-    assert "above V01-03" in support_conflicts(campaign, CASE, "first_secretary", "P0149")[0]
-    over = support_conflicts(campaign, CASE, "first_secretary", "P0263", loads={"P0263": 5})
-    assert over == ["P0263 already supports 5 open cases (cap 5, max_cases_per_person)"]
+    assert support_conflicts(campaign, CASE, "first_secretary", "P0267") == []
+    assert "P0190 is the secretary of T04-05, the case's organization" in \
+        support_conflicts(campaign, CASE, "first_secretary", "P0190")[0]
+    assert "above T04-05" in support_conflicts(campaign, CASE, "first_secretary", "P0185")[0]
+    over = support_conflicts(campaign, CASE, "first_secretary", "P0267", loads={"P0267": 5})
+    assert over == ["P0267 already supports 5 open cases (cap 5, max_cases_per_person)"]
     from rectify.coverage import DEFAULT_LEVEL_ROLES
 
-    assert support_conflicts(campaign, CASE, "first_secretary", "P0273",
+    assert support_conflicts(campaign, CASE, "first_secretary", "P0279",
                              level_roles=DEFAULT_LEVEL_ROLES) == [
-        "P0273 lacks the role first_secretary needed for first_secretary"]
+        "P0279 lacks the role first_secretary needed for first_secretary"]
 
 
 def test_verification_conflicts(campaign: Campaign) -> None:
     """Current and former supporters and chain secretaries may not verify."""
     campaign.release_support(CASE, "paired_unit", actor="P0236", on=date(2016, 4, 1))
-    reasons = verification_conflicts(campaign, CASE, ["P0273", "P0229", "P0242", "P0149"])
+    reasons = verification_conflicts(campaign, CASE, ["P0279", "P0229", "P0242", "P0185"])
     assert reasons == [
         "P0229 supports the case as leader_contact (separation of duties)",
         "P0242 supported the case earlier as paired_unit (separation of duties)",
-        "P0149 is the secretary of V01, above V01-03 in its chain (separation of duties)"]
-    assert verification_conflicts(campaign, CASE, ["P0273", "P0274"]) == []
+        "P0185 is the secretary of T04, above T04-05 in its chain (separation of duties)"]
+    assert verification_conflicts(campaign, CASE, ["P0279", "P0280"]) == []
 
 
 # -- inputs --------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ def test_inputs_load(tmp_path: Path) -> None:
     (tmp_path / "cp.json").write_text(json.dumps([{"person": "P1", "county": "北岭县",
                                                    "since": "2017-01-05", "visits": 5}]),
                                       encoding="utf-8")
-    (tmp_path / "pairs.csv").write_text("unit,org,problem_type\nU1,V01,poor\n", encoding="utf-8")
+    (tmp_path / "pairs.csv").write_text("unit,org,problem_type\nU1,T04-05,poor\n", encoding="utf-8")
     (tmp_path / "cross.csv").write_text("assessor,assessed,period\n东区,西区,2017Q1\n",
                                         encoding="utf-8")
     assert load_units(tmp_path / "units.csv")[0].capacity == 3

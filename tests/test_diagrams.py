@@ -26,9 +26,9 @@ def _graph() -> object:
     c.open_cases(identify(population, sample_assessments(), policy, 2016), actor="P0236",
                  on=date(2016, 2, 15))
     for level, person in [("leader_contact", "P0229"), ("org_guidance", "P0237"),
-                          ("paired_unit", "P0242"), ("committee_supervisor", "P0257")]:
-        c.assign_support("2016-V01-03", level, person, actor="P0236", on=date(2016, 3, 5))
-    c.assign_support("2016-C03", "leader_contact", "P0230", actor="P0236", on=date(2016, 3, 5))
+                          ("paired_unit", "P0242"), ("committee_supervisor", "P0260")]:
+        c.assign_support("2016-T04-05", level, person, actor="P0236", on=date(2016, 3, 5))
+    c.assign_support("2016-J02-05", "leader_contact", "P0230", actor="P0236", on=date(2016, 3, 5))
     return build_graph(c)
 
 
@@ -43,28 +43,28 @@ def test_workflow_diagram_is_the_workflow_modules() -> None:
 
 def test_case_mermaid_has_chinese_labels() -> None:
     """A case's picture names the organizations, people and support levels in Chinese."""
-    text = d.case_mermaid(GRAPH, "2016-V01-03")
+    text = d.case_mermaid(GRAPH, "2016-T04-05")
     assert text.startswith("flowchart LR\n")
-    assert '["东关村第三村民小组党支部<br/>V01-03<br/>2016-V01-03"]' in text
+    assert '["南沟乡杏树坪村党支部<br/>T04-05<br/>2016-T04-05"]' in text
     assert '==>|"处级领导主管联系"|' in text
     assert '-.->|"书记"|' in text
-    assert "侯小红<br/>P0229" in text
+    assert "尹梅<br/>P0229" in text
     ids = set(re.findall(r"\bn\d+\b", text))
     assert len(ids) == 8  # two organizations, two secretaries, four supporters
 
 
 def test_county_mermaid_shows_every_open_case() -> None:
-    """The county picture holds all 23 open cases and the county's townships."""
+    """The county picture holds all 20 open cases and the county's townships."""
     text = d.county_mermaid(GRAPH, "北岭县")
-    assert text.count("<br/>2016-") == 23
-    assert '{{"城关镇"}}' in text
+    assert text.count("<br/>2016-") == 20
+    assert '{{"南沟乡"}}' in text
     assert text.startswith("flowchart RL\n")
 
 
 def test_dot_text_is_well_formed() -> None:
     """DOT output quotes labels, declares a CJK font and draws support in bold."""
-    text = d.case_dot(GRAPH, "2016-V01-03")
-    assert text.startswith('digraph "case 2016-V01-03" {\n')
+    text = d.case_dot(GRAPH, "2016-T04-05")
+    assert text.startswith('digraph "case 2016-T04-05" {\n')
     assert text.rstrip().endswith("}")
     assert 'label="处级领导主管联系", style=bold' in text
     assert 'fontname="Noto Sans CJK SC"' in text
@@ -85,7 +85,7 @@ def test_render_needs_graphviz(tmp_path: Path) -> None:
     pytest.importorskip("graphviz", reason="the optional graphviz package is not installed")
     if shutil.which("dot") is None:
         pytest.skip("the graphviz programs (dot) are not installed")
-    out = d.render(d.case_dot(GRAPH, "2016-V01-03"), tmp_path / "case.svg")
+    out = d.render(d.case_dot(GRAPH, "2016-T04-05"), tmp_path / "case.svg")
     assert out.read_text("utf-8").lstrip().startswith(("<?xml", "<svg"))
 
 

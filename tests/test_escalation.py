@@ -178,8 +178,9 @@ def test_explain_in_english_and_chinese() -> None:
     assert "streak=[2016, 2017]" in en
     assert "dismiss P1, secretary of C1" in en
     zh = decision.explain("zh")
-    assert zh.startswith("C1-1 (2017): 问责: consecutive_listing: 连续被列为整顿对象")
-    assert "免去C1书记P1的职务" in zh
+    assert zh.startswith("C1-1 (2017): 问责: 连续被列为整顿对象, 达到规定年数")
+    assert "2016、2017年连续2年被列入" in zh
+    assert "书记(人员编号P1)的职务" in zh
 
 
 def test_unique_dismissals_dedupes_a_parent_dismissed_twice() -> None:

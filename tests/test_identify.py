@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rectify import Assessment, IdentificationError, Organization, Population, Tier, load_policy
-from rectify.identify import Identification, identify
+from rectify.identify import Identification, identify, ranked_indices
 from rectify.policy import Policy, TieRule
 from rectify.testing.strategies import assessments_for, policies, populations
 
@@ -42,10 +43,15 @@ def _by_kind(result: Identification) -> dict[str, list[object]]:
 
 @given(scenarios())
 def test_each_kinds_quota_is_met(case: tuple[Policy, Population, list[Assessment]]) -> None:
-    """Every kind lists at least its quota (direct listings included), over the whole kind."""
+    """Every kind lists at least its quota (direct listings included), over the whole kind.
+
+    The kind's size counts its unit of ranking (``identification.ranked``).
+    """
     policy, population, rows = case
     result = identify(population, rows, policy, 2017)
-    for kind, size in population.kind_sizes().items():
+    units = ranked_indices(population, policy)
+    sizes = Counter(o.kind for o, ranked in zip(population, units, strict=True) if ranked)
+    for kind, size in sizes.items():
         listed = [d for d in result if d.kind == kind and d.listed]
         assert len(listed) >= _quota_count(policy, kind, size)
         assert result.kinds[kind].listed == len(listed)
@@ -121,7 +127,14 @@ def test_reasons_agree_with_the_facts(case: tuple[Policy, Population, list[Asses
     policy, population, rows = case
     result = identify(population, rows, policy, 2017)
     totals = {a.org: a.total for a in rows}
-    for kind, decisions in _by_kind(result).items():
+    units = dict(zip((o.code for o in population), ranked_indices(population, policy),
+                     strict=True))
+    for d in result:
+        if not units[d.org]:  # outside the unit of ranking: no rank, no margin
+            assert (d.rank, d.margin, d.cutoff) == (0, None, None)
+            assert d.rules == ("not_ranked",) or ("not_ranked" not in d.rules and d.listed)
+    for kind, all_decisions in _by_kind(result).items():
+        decisions = [d for d in all_decisions if units[d.org]]  # type: ignore[attr-defined]
         kind_scores = [totals[d.org] for d in decisions]  # type: ignore[attr-defined]
         summary = result.kinds[kind]
         for d in decisions:

@@ -164,8 +164,8 @@ def test_policy_kinds_by_chinese_label_and_unknown_kind(tmp_path: Path) -> None:
                     "utf-8")
     problems = _problems(lambda: load_organizations(path, policy=load_policy()))
     assert problems == ["o.csv:row 3:kind: expected one of the policy's kinds (village, "
-                        "community, state_enterprise, non_public, agency, institution), got "
-                        "'vilage' (did you mean 'village'?)"]
+                        "community, state_enterprise, non_public, agency, institution, "
+                        "township, street), got 'vilage' (did you mean 'village'?)"]
 
 
 def test_column_mapping_file(tmp_path: Path) -> None:

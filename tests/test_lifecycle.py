@@ -45,9 +45,9 @@ PLAN = Plan(problems=[("venue_nonstandard", "场所"), ("rules_not_kept", "制�
 
 
 def _campaign(store: MemoryStore | None = None) -> Campaign:
-    orgs = [Organization("V0", "村党委", "village", Tier.DIRECT, OrgForm.COMMITTEE,
+    orgs = [Organization("V0", "乡镇党委", "township", Tier.DIRECT, OrgForm.COMMITTEE,
                          secretary="P-V0"),
-            Organization("V1", "一组党支部", "village", Tier.SECOND_TIER, parent="V0",
+            Organization("V1", "村党支部", "village", Tier.SECOND_TIER, parent="V0",
                          secretary="P-V1")]
     population = Population(orgs)
     campaign = Campaign(load_policy(), store, population=population,

@@ -41,7 +41,7 @@ def test_core_imports_without_optional_extras() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok 23"
+    assert result.stdout.strip() == "ok 20"
 
 
 def test_public_api_is_sorted_and_documented() -> None:

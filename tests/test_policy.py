@@ -27,6 +27,7 @@ def test_default_profile_matches_the_documented_county() -> None:
     assert dict(p.identification.quota) == {
         "village": 0.15, "community": 0.10, "state_enterprise": 0.05,
         "non_public": 0.05, "agency": 0.05, "institution": 0.05,
+        "township": 0.0, "street": 0.0,
     }
     assert [c.grades for c in p.identification.direct] == [("D",)]
     assert p.escalation.consecutive_years == 2

@@ -37,6 +37,7 @@ from rectify.reporting.bulletin import (
     bulletin,
     period_bounds,
 )
+from rectify.reporting.labels import STATUS_ZH
 from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.stores import Append, MemoryStore
 
@@ -46,10 +47,11 @@ DEPT = "P0236"
 SUPPORT = {"leader_contact": [f"P{n:04d}" for n in range(229, 236)],
            "org_guidance": [f"P{n:04d}" for n in range(237, 242)],
            "paired_unit": [f"P{n:04d}" for n in range(242, 254)],
-           "committee_supervisor": [f"P{n:04d}" for n in range(254, 263)],
-           "first_secretary": [f"P{n:04d}" for n in range(263, 273)]}
+           "committee_supervisor": [f"P{n:04d}" for n in range(254, 267)],
+           "first_secretary": [f"P{n:04d}" for n in range(267, 279)]}
 PROBLEMS = [("venue_nonstandard", "活动场所年久失修"), ("rules_not_kept", "三会一课不经常")]
-KINDS = ("village", "community", "state_enterprise", "non_public", "agency", "institution")
+KINDS = ("village", "community", "state_enterprise", "non_public", "agency", "institution",
+         "township", "street")
 FIRST, LAST = date(2016, 1, 1), date(2018, 3, 31)
 
 
@@ -69,16 +71,16 @@ def _verify(c: Campaign, case: str, score: float, votes: Votes, on: date) -> Cas
     c.record_report(case, "progress", f"{on.year}-{on.month:02d}", actor=DEPT,
                     on=on - timedelta(days=10), resolved=[a for a, _ in PROBLEMS])
     c.request_verification(case, actor=DEPT, on=on - timedelta(days=5))
-    return c.record_verification(case, score, votes, ["P0273", "P0274"], actor="P0273", on=on)
+    return c.record_verification(case, score, votes, ["P0279", "P0280"], actor="P0279", on=on)
 
 
 def drive_sample() -> Campaign:
     """Two years on the sample county, after docs/lifecycle.md, with every kind of event.
 
-    2016: 23 cases; most plans filed (deadlines 2016-06-30 or 2016-08-15), a few
+    2016: 20 cases; most plans filed (deadlines 2016-06-30 or 2016-08-15), a few
     never; some packages lack the first secretary; six cases pass and are
-    delisted in May; 2016-V01-03 fails in June and passes in September;
-    2016-V02-07 fails in July and stays overdue; the year is closed on
+    delisted in May; 2016-T01-02 fails in June and passes in September;
+    2016-T05-05 fails in July and stays overdue; the year is closed on
     2016-12-31.  2017: the cases reopen with escalations and dismissals on
     2017-02-15; a third are planned (deadline 2017-05-31) and supported.
     """
@@ -97,10 +99,10 @@ def drive_sample() -> Campaign:
         if c.case(case).state == "supported":
             _verify(c, case, 85, Votes(12, 2, 1), date(2016, 5, 20))
             c.delist(case, actor=DEPT, on=date(2016, 5, 25))
-    _verify(c, "2016-V01-03", 65, Votes(5, 3, 7), date(2016, 6, 10))
-    _verify(c, "2016-V01-03", 82, Votes(9, 4, 2), date(2016, 9, 1))
-    c.delist("2016-V01-03", actor=DEPT, on=date(2016, 9, 5))
-    _verify(c, "2016-V02-07", 60, Votes(3, 2, 10), date(2016, 7, 20))
+    _verify(c, "2016-T01-02", 65, Votes(5, 3, 7), date(2016, 6, 10))
+    _verify(c, "2016-T01-02", 82, Votes(9, 4, 2), date(2016, 9, 1))
+    c.delist("2016-T01-02", actor=DEPT, on=date(2016, 9, 5))
+    _verify(c, "2016-T05-05", 60, Votes(3, 2, 10), date(2016, 7, 20))
     c.close_year(2016, actor=DEPT, on=date(2016, 12, 31))
     c.open_cases(identify(population, sample_assessments(), c.policy, 2017), actor=DEPT,
                  on=date(2017, 2, 15))
@@ -162,19 +164,19 @@ def test_state_counts_sum_to_the_cases(on: date, period: str, kind: str | None) 
     assert b.summary["open"] + counts["delisted"] + counts["carried_over"] == expected
     zh = dict(zip(b.table("states").column("state"), b.table("states").column("zh"),
                   strict=True))
-    assert zh == {s.name: s.zh for s in WORKFLOW.states}
+    assert zh == {s.name: STATUS_ZH[s.name] for s in WORKFLOW.states}
 
 
 @given(on=days, period=periods, kind=kinds)
 def test_delisting_rate_is_delisted_over_cases(on: date, period: str, kind: str | None) -> None:
-    """销号率 = delisted / cases, 0 when there is no case; per kind likewise."""
+    """销号率 = delisted / cases, None (shown as —) when there is no case; per kind likewise."""
     b = bulletin(sample_campaign(), period=period, on=on, kind=kind)
     cases, delisted = b.summary["cases"], b.state_counts["delisted"]
     assert b.summary["delisted"] == delisted
-    assert b.summary["delisting_rate"] == (delisted / cases if cases else 0.0)
+    assert b.summary["delisting_rate"] == (delisted / cases if cases else None)
     for row in b.table("kinds").dicts():
         assert row["delisting_rate"] == (row["delisted"] / row["listed"] if row["listed"]
-                                         else 0.0)
+                                         else None)
         assert row["open"] + row["delisted"] <= row["listed"] <= row["organizations"]
 
 
@@ -248,8 +250,8 @@ def test_failed_verifications_of_2016() -> None:
     """The annual 2016 bulletin lists both failed verifications with their reasons."""
     b = bulletin(sample_campaign(), period="annual", on=date(2016, 12, 31))
     rows = b.table("failed_verifications").dicts()
-    assert [(r["case"], r["on"]) for r in rows] == [("2016-V01-03", date(2016, 6, 10)),
-                                                    ("2016-V02-07", date(2016, 7, 20))]
+    assert [(r["case"], r["on"]) for r in rows] == [("2016-T01-02", date(2016, 6, 10)),
+                                                    ("2016-T05-05", date(2016, 7, 20))]
     assert "below the pass mark" in rows[0]["reasons"]
     assert rows[1]["new_deadline"] == date(2016, 10, 18)
 
@@ -261,10 +263,10 @@ def test_escalations_and_dismissals_match_the_records() -> None:
     escalated = sorted(e.org for e in c.records() if isinstance(e, EscalationRecorded))
     dismissed = sorted((e.org, e.role) for e in c.records() if isinstance(e, SecretaryDismissed))
     assert sorted(b.table("escalations").column("org")) == escalated
-    assert "V01-03" in escalated
+    assert "T04-05" in escalated
     table = b.table("dismissals")
     assert sorted(zip(table.column("org"), table.column("role"), strict=True)) == dismissed
-    assert ("V01", "parent_secretary") in dismissed
+    assert ("T04", "parent_secretary") in dismissed
     assert "上级党组织书记" in table.column("role_zh")
     assert b.summary["escalations"] == len(escalated)
     later = bulletin(c, period="quarterly", on=date(2017, 6, 30))
@@ -282,7 +284,7 @@ def test_support_coverage_counts_open_cases(on: date, period: str, kind: str | N
     assert [r["level"] for r in rows] == [*c.policy.support.levels, ALL_LEVELS]
     for row in rows:
         assert row["assigned"] + row["missing"] == row["required"] <= b.summary["open"]
-        assert row["coverage"] == (row["assigned"] / row["required"] if row["required"] else 0)
+        assert row["coverage"] == (row["assigned"] / row["required"] if row["required"] else None)
     assert rows[-1]["required"] == b.summary["open"]
     assert b.summary["support_coverage"] == rows[-1]["coverage"]
 
@@ -379,7 +381,8 @@ def test_titles_and_labels() -> None:
     assert b.period_label("zh") == "2017年第1季度"
     assert b.period_label("en") == "2017 Q1"
     assert "北岭县" in b.title("zh")
-    assert "village" in b.title("zh")
+    assert "行政村类" in b.title("zh")
+    assert "village" not in b.title("zh")
     m = bulletin(sample_campaign(), period="monthly", on=date(2017, 3, 31))
     assert (m.period_label("zh"), m.period_label("en")) == ("2017年3月", "2017-03")
     y = bulletin(sample_campaign(), period="annual", on=date(2017, 3, 31))
@@ -393,7 +396,7 @@ def test_to_dict_is_json() -> None:
     assert data["on"] == "2016-12-31"
     assert data["title"]["zh"] == b.title("zh")
     assert [t["name"] for t in data["tables"]] == list(TABLES)
-    assert data["tables"][1]["rows"][0] == ["identified", "已认定", 0]
+    assert data["tables"][1]["rows"][0] == ["identified", "已认定(待报方案)", 0]
 
 
 def test_bulletin_is_a_value() -> None:
@@ -405,5 +408,5 @@ def test_bulletin_is_a_value() -> None:
     assert first.year == 2016
     assert first.start == date(2016, 6, 1)
     earlier = bulletin(c, period="annual", on=date(2017, 1, 31), year=2016)
-    assert earlier.summary["cases"] == 23
+    assert earlier.summary["cases"] == 20
     assert earlier.state_counts["carried_over"] > 0

@@ -64,9 +64,10 @@ def test_logging_still_reaches_the_host_through_structlog() -> None:
         c = rectify.Campaign(rectify.load_policy(), population=pop, people=sample_people())
         assert "structlog" not in sys.modules
         r = identify(pop, sample_assessments(), c.policy, 2017)
-        c.open_cases(r, actor="P0236", on=date(2017, 2, 1))
+        dept = rectify.Person("OD-1", "组织部干部", roles={"org_department"})
+        c.open_cases(r, actor=dept, on=date(2017, 2, 1))
         try:
-            c.delist("2017-V01-03", actor="P0236", on=date(2017, 2, 2))
+            c.delist(f"2017-{r.listed()[0].org}", actor=dept, on=date(2017, 2, 2))
         except rectify.CommandRefused:
             pass
         first = records[0]

@@ -77,7 +77,7 @@ def test_catalogue_has_the_issue_invariants() -> None:
 PLUGIN_TEST = textwrap.dedent("""
     def test_fixtures(rectify_policy, rectify_campaign, rectify_sample, rectify_today):
         assert rectify_policy.meta.name == "northern-county"
-        assert len(rectify_campaign.cases()) == 23
+        assert len(rectify_campaign.cases()) == 20
         assert len(rectify_sample.population) > 0
         assert str(rectify_today) == "2017-03-01"
 """)

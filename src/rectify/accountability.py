@@ -308,10 +308,14 @@ def _restriction(
     person: str, kind: str, start: dt.date, end: dt.date, source: str, why_en: str, why_zh: str
 ) -> Restriction:
     en, zh = RESTRICTION_KINDS[kind]
+    # An appraisal is keyed by its year: "2016年度考核不得评为优秀", not a date range.
+    whole_year = (start.year == end.year and (start.month, start.day, end.month, end.day)
+                  == (1, 1, 12, 31) and kind == "no_excellent_appraisal")
+    span = f"{start.year}" if whole_year else f"{start.isoformat()}至{end.isoformat()}"
     return Restriction(
         person=person, kind=kind, start=start, end=end, source=source,
         en=f"{en} from {start.isoformat()} to {end.isoformat()} ({why_en})",
-        zh=f"{start.isoformat()}至{end.isoformat()}{zh} ({why_zh})")
+        zh=f"{span}{zh} ({why_zh})")
 
 
 @attrs.frozen

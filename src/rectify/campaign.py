@@ -15,8 +15,8 @@ policy, event lists) and hands it to the pure rules of `rectify.lifecycle`,
 >>> result = identify(population, sample_assessments(), campaign.policy, 2017)
 >>> dept = Person("OD-1", "组织部干部", roles={"org_department"})
 >>> opened = campaign.open_cases(result, actor=dept, on=date(2017, 2, 1))
->>> len(opened.opened), campaign.case("2017-V01-03").state
-(23, 'identified')
+>>> len(opened.opened), campaign.case("2017-T04-05").state
+(20, 'identified')
 """
 
 from __future__ import annotations

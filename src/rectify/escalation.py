@@ -222,7 +222,7 @@ def _dismissals(
     own = _dismissal(
         org.secretary, code, SECRETARY,
         f"{code} was listed {years} consecutive years",
-        f"{code}连续{years}年被列为整顿对象")
+        f"{org.name}({code})连续{years}年被列为整顿对象", org.name)
     if org.tier is not Tier.SECOND_TIER or not policy.escalation.cascade_to_parent:
         return (own,)
     ancestors = population.ancestors(code)
@@ -232,18 +232,20 @@ def _dismissals(
     above = _dismissal(
         parent.secretary, parent.code, PARENT_SECRETARY,
         f"second-tier branch {code} under it was listed {years} consecutive years",
-        f"下属二层党支部{code}连续{years}年被列为整顿对象")
+        f"下属{org.name}({code})连续{years}年被列为整顿对象", parent.name)
     return (own, above)
 
 
-def _dismissal(person: str | None, org: str, role: str, why_en: str, why_zh: str) -> Dismissal:
+def _dismissal(person: str | None, org: str, role: str, why_en: str, why_zh: str,
+               name: str = "") -> Dismissal:
+    where = f"{name}({org})" if name else org
     if person is None:
         en = (f"dismiss the secretary of {org}: {why_en}; the post is vacant, so no one is "
               f"dismissed until it is filled")
-        zh = f"免去{org}书记职务: {why_zh}; 书记职务空缺, 暂无人可免"
+        zh = f"免去{where}书记职务: {why_zh}; 书记职务空缺, 暂无人可免"
     else:
         en = f"dismiss {person}, secretary of {org}: {why_en}"
-        zh = f"免去{org}书记{person}的职务: {why_zh}"
+        zh = f"免去{where}书记(人员编号{person})的职务: {why_zh}"
     return Dismissal(person=person, org=org, role=role, reason_en=en, reason_zh=zh)
 
 

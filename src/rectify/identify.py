@@ -24,24 +24,51 @@ from rectify._gc import gc_paused
 from rectify.errors import IdentificationError, Problem
 from rectify.forest import Population
 from rectify.model import Assessment, Grade, Organization
-from rectify.policy import Comparison, DirectCriterion, Policy, TieRule
+from rectify.policy import Comparison, DirectCriterion, Policy, RankedUnit, TieRule
 
-__all__ = ["AssessmentColumns", "Decision", "Identification", "KindSummary", "Reason", "identify"]
+__all__ = [
+    "FACT_LABELS",
+    "RULE_LABELS",
+    "AssessmentColumns",
+    "Decision",
+    "Identification",
+    "KindSummary",
+    "Reason",
+    "identify",
+    "rank_phrase",
+    "ranked_indices",
+]
 
 # Rule ids of the reasons a decision can carry, with their Chinese rendering.
 # Direct criteria bring their own ids and labels from the policy.
 RULE_LABELS: Mapping[str, tuple[str, str]] = {
-    "quota": ("within the kind's quota by reverse ranking", "倒序排名在比例范围内"),
-    "above_cutoff": ("scored above the quota's cut-off", "得分高于划定线"),
+    "quota": ("within the kind's quota by reverse ranking", "按倒序排名在比例范围内"),
+    "above_cutoff": ("scored above the quota's cut-off", "得分高于分数线"),
     "tie_break": ("tied at the cut-off, left out by the code tie-break",
-                  "与划定线同分, 按编码顺序未列入"),
+                  "与分数线同分, 按编码顺序未列入"),
     "quota_met_by_direct": ("the kind's quota was filled by direct listings",
-                            "该类型比例已由直接认定对象占满"),
+                            "该类型名额已由直接认定的对象占满"),
     "no_quota": ("the kind's quota is zero (none set, or it rounds to zero); "
-                 "only direct criteria list it", "该类型比例为零, 仅按直接认定"),
+                 "only direct criteria list it", "该类型不按比例排名, 仅按直接认定条件列入"),
     "small_group": ("the kind is smaller than the minimum group size for a quota",
-                    "该类型组织数少于设定比例的最小规模"),
+                    "该类型组织数少于按比例排名的最小规模"),
+    "not_ranked": ("not a unit of its kind's ranking (it sits under an organization of the "
+                   "same kind, which is ranked instead)",
+                   "不单独参加排名(所在的上级同类党组织参加排名)"),
 }
+
+#: Chinese names of the facts direct criteria compare (other facts keep their id).
+FACT_LABELS: Mapping[str, str] = {
+    "total": "综合得分",
+    "secretary_vacant_months": "书记职位空缺月数",
+    "satisfaction": "群众满意度",
+    "mass_incidents": "群体性事件数",
+    "months_without_activity": "未开展组织生活月数",
+    "years_without_candidate": "未发展党员年数",
+}
+
+_GRADE_ZH = {"A": "优秀", "B": "良好", "C": "一般", "D": "较差"}
+_OP_ZH = {">": "超过", ">=": "不少于", "<": "低于", "<=": "不高于", "==": "等于"}
 
 _CODE = attrgetter("code")
 _KIND = attrgetter("kind")
@@ -114,15 +141,78 @@ class Reason:
     facts: Mapping[str, Any]
 
     def render(self, lang: str = "en") -> str:
-        """One line in English (``lang="en"``) or Chinese (``lang="zh"``) with the facts."""
+        """One line in English (``lang="en"``) or Chinese (``lang="zh"``) with the facts.
+
+        The English line starts with the rule id and lists the facts as
+        ``key=value``; the Chinese line is a sentence with no identifier in it
+        (得分66.9, 倒数第12名, 分数线66.9, ...).
+        """
+        if lang == "zh":
+            facts_zh = _facts_zh(self.rule, self.facts)
+            return f"{self.zh}({facts_zh})" if facts_zh else self.zh
         facts = ", ".join(f"{k}={_fmt(v)}" for k, v in self.facts.items())
-        text = self.zh if lang == "zh" else self.en
+        text = self.en
         return f"{self.rule}: {text} ({facts})" if facts else f"{self.rule}: {text}"
+
+
+def rank_phrase(rank: int, size: int, unit: str = "") -> str:
+    """The Chinese phrase for a reverse rank: rank 1 is the *lowest* score, so 倒数第1.
+
+    >>> rank_phrase(1, 52, "行政村")
+    '在52个行政村中得分倒数第1'
+    >>> rank_phrase(3, 20)
+    '在20个同类组织中得分倒数第3'
+    """
+    return f"在{size}个{unit or '同类组织'}中得分倒数第{rank}"
+
+
+def _num(value: Any) -> str:
+    return _fmt(value) if isinstance(value, int | float) else str(value)
+
+
+def _facts_zh(rule: str, facts: Mapping[str, Any]) -> str:
+    """The facts of a reason as a Chinese clause, without identifiers."""
+    if "grade" in facts:
+        return f"评定等次: {_GRADE_ZH.get(str(facts['grade']), str(facts['grade']))}"
+    if "fact" in facts:
+        name = FACT_LABELS.get(str(facts["fact"]), str(facts["fact"]))
+        op = _OP_ZH.get(str(facts.get("op")), str(facts.get("op")))
+        return f"{name}{_num(facts['value'])}, 标准为{op}{_num(facts['threshold'])}"
+    parts: list[str] = []
+    if "score" in facts:
+        parts.append(f"得分{_num(facts['score'])}")
+    if "kind_size" in facts and "rank" not in facts:  # the rank itself closes the sentence
+        parts.append(f"参加排名{facts['kind_size']}个")
+    if "quota" in facts and "quota_count" in facts:
+        parts.append(f"比例{float(facts['quota']) * 100:g}%即{facts['quota_count']}个")
+    if facts.get("direct_count"):
+        parts.append(f"直接认定{facts['direct_count']}个")
+    if facts.get("cutoff") is not None:
+        parts.append(f"分数线{_num(facts['cutoff'])}")
+    margin = facts.get("margin")
+    if isinstance(margin, int | float) and "cutoff" in facts:
+        if margin > 0:
+            parts.append(f"高出分数线{_fmt(margin)}分")
+        elif margin < 0:
+            parts.append(f"低于分数线{_fmt(-margin)}分")
+        else:
+            parts.append("与分数线持平")
+    if "years" in facts and "limit" in facts:
+        years = "、".join(str(y) for y in facts.get("streak", ()))
+        parts.append(f"{years}年连续{facts['years']}年被列入, 规定为{facts['limit']}年")
+    if "parent" in facts:
+        parts.append(f"上级同类党组织: {facts.get('parent_name') or facts['parent']}")
+    return ", ".join(parts)
 
 
 @attrs.frozen(slots=True)
 class KindSummary:
-    """The quota arithmetic of one kind in one year."""
+    """The quota arithmetic of one kind in one year.
+
+    ``size`` counts the organizations ranked (the kind's unit of ranking);
+    ``unranked`` those of the kind outside it (screened by direct criteria
+    only), whose direct listings ``listed`` includes.
+    """
 
     kind: str
     size: int
@@ -131,6 +221,7 @@ class KindSummary:
     direct: int
     listed: int
     cutoff: float | None
+    unranked: int = 0
 
 
 @attrs.frozen(slots=True)
@@ -138,10 +229,13 @@ class Decision:
     """The identification decision for one organization in one year.
 
     ``rank`` is the competition rank in the kind by ascending score (1 is the
-    lowest score; tied scores share a rank).  ``margin`` is ``score - cutoff``:
-    zero or negative means at or below the cut-off.  ``near_miss`` marks an
+    lowest score; tied scores share a rank), and 0 for an organization outside
+    its kind's unit of ranking.  ``margin`` is ``score - cutoff``: zero or
+    negative means at or below the cut-off.  ``near_miss`` marks an
     organization not listed that ranked within ``near_miss_ranks`` places of
-    the last one listed by quota.
+    the last one listed by quota.  ``name`` and ``kind_zh`` (the
+    organization's name and the kind's Chinese label) let the Chinese
+    explanation name what it speaks of.
     """
 
     org: str
@@ -157,6 +251,8 @@ class Decision:
     margin: float | None
     near_miss: bool
     policy: str
+    name: str = ""
+    kind_zh: str = ""
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -164,14 +260,23 @@ class Decision:
         return tuple(r.rule for r in self.reasons)
 
     def explain(self, lang: str = "en") -> str:
-        """A sentence an official can read out: listed or not, and why."""
+        """A sentence an official can read out: listed or not, and why.
+
+        In Chinese the organization is named beside its code, every reason
+        is a Chinese sentence, and the rank reads 倒数第N (rank 1 is the
+        lowest score).
+        """
+        reasons = "; ".join(r.render(lang) for r in self.reasons)
         if lang == "zh":
             head = "列为整顿对象" if self.listed else "未列入"
-            tail = f"; 在{self.kind_size}个同类组织中排第{self.rank}"
-        else:
-            head = "listed" if self.listed else "not listed"
-            tail = f"; ranked {self.rank} of {self.kind_size} {self.kind}"
-        return f"{self.org}: {head}: " + "; ".join(r.render(lang) for r in self.reasons) + tail
+            who = f"{self.name}({self.org})" if self.name else self.org
+            tail = (f"; {rank_phrase(self.rank, self.kind_size, self.kind_zh)}" if self.rank
+                    else "")
+            return f"{who}: {head}: {reasons}{tail}"
+        head = "listed" if self.listed else "not listed"
+        tail = (f"; ranked {self.rank} of {self.kind_size} {self.kind}" if self.rank
+                else f"; not ranked in {self.kind}")
+        return f"{self.org}: {head}: {reasons}{tail}"
 
 
 @attrs.frozen(slots=True)
@@ -201,6 +306,7 @@ class Identification:
         listed_by_quota: set[int],
         kinds: dict[str, _KindResult],
         ranks: dict[int, int] | None = None,
+        unranked: frozenset[int] = frozenset(),
     ) -> None:
         self.population = population
         self.policy = policy
@@ -213,6 +319,7 @@ class Identification:
         self._kinds = kinds
         # Ranks computed in bulk by the array core (for the listed and the near misses).
         self._ranks: dict[int, int] = ranks or {}
+        self._unranked = unranked
         # Organizations not listed that rank just above a kind's last quota listing.
         self._near: frozenset[int] = frozenset(
             i for r in kinds.values() for i in r.after_last
@@ -272,12 +379,12 @@ class Identification:
         else:
             score_of, grade_of = list(map(scores.__getitem__, indices)), list(
                 map(grades.__getitem__, indices))
-        kinds, ranks, build = self._kinds, self._ranks.get, self._build
+        kinds, ranks, build, unranked = self._kinds, self._ranks.get, self._build, self._unranked
         decisions = []
         for i, org, score, grade in zip(indices, map(orgs.__getitem__, indices), score_of,
                                         grade_of, strict=True):
             result = kinds[org.kind]
-            rank = ranks(i) or _rank(result.sorted_scores, score)
+            rank = 0 if i in unranked else (ranks(i) or _rank(result.sorted_scores, score))
             decisions.append(build(i, org, result, score, grade, rank))
         return decisions
 
@@ -285,12 +392,14 @@ class Identification:
         org = self.population.organizations[i]
         result = self._kinds[org.kind]
         score = self._scores[i]
-        rank = self._ranks.get(i) or _rank(result.sorted_scores, score)
+        rank = 0 if i in self._unranked else (
+            self._ranks.get(i) or _rank(result.sorted_scores, score))
         return self._build(i, org, result, score, self._grades[i], rank)
 
     def _build(self, i: int, org: Organization, result: _KindResult, score: float,
                grade: Grade, rank: int) -> Decision:
         summary = result.summary
+        outside = i in self._unranked
         cutoff = summary.cutoff
         margin = None if cutoff is None else round(score - cutoff, 6)
         ranking = {"score": score, "rank": rank, "kind_size": summary.size,
@@ -303,7 +412,12 @@ class Identification:
         if i in self._quota:
             reasons.append(_rule_reason("quota", ranking))
         listed = bool(reasons)
-        if not listed:
+        if not listed and outside:
+            parent = self.population.get(org.parent) if org.parent else None
+            reasons.append(_rule_reason("not_ranked", {
+                "parent": parent.code if parent else None,
+                "parent_name": parent.name if parent else None}))
+        elif not listed:
             rule = result.reason
             if rule == "above_cutoff" and margin == 0:
                 rule = "tie_break"
@@ -312,10 +426,13 @@ class Identification:
                 "quota_count": summary.quota, "direct_count": summary.direct}
             reasons.append(_rule_reason(rule, facts))
         near = not listed and i in self._near
+        label = self.policy.kinds.get(org.kind)
         return Decision(org=org.code, kind=org.kind, year=self.year, listed=listed,
                         reasons=tuple(reasons), score=score, grade=grade, rank=rank,
-                        kind_size=summary.size, cutoff=cutoff, margin=margin, near_miss=near,
-                        policy=self.fingerprint)
+                        kind_size=summary.size, cutoff=None if outside else cutoff,
+                        margin=None if outside else margin, near_miss=near,
+                        policy=self.fingerprint, name=org.name,
+                        kind_zh=label.zh if label else "")
 
 
     def to_arrow(self) -> Any:
@@ -395,7 +512,10 @@ def _identify(
     orgs = population.organizations
     kinds = list(map(_KIND, orgs))
     first_seen = dict.fromkeys(kinds)  # kinds in order of first occurrence
-    core = _array_core(engine, len(orgs))
+    unranked = _unranked(population, policy)
+    # The array core ranks whole kinds; a unit of ranking that leaves organizations out
+    # (group branches under their village) takes the pure-Python path.
+    core = None if unranked else _array_core(engine, len(orgs))
     if isinstance(assessments, AssessmentColumns):
         if core is not None and all(k in policy.kinds for k in first_seen):
             totals = _checked_totals(core, assessments, len(orgs), year)
@@ -437,22 +557,69 @@ def _identify(
     direct = _direct(policy.identification.direct, fact_column, kinds, scores, grades)
     groups: dict[str, list[int]] = {k: [] for k in first_seen}
     add = {k: g.append for k, g in groups.items()}
-    for i, k in enumerate(kinds):
-        add[k](i)
-    direct_counts = Counter(kinds[i] for i in direct)
+    if unranked:
+        for i, k in enumerate(kinds):
+            if i not in unranked:
+                add[k](i)
+    else:
+        for i, k in enumerate(kinds):
+            add[k](i)
+    direct_counts = Counter(kinds[i] for i in direct if i not in unranked)
+    outside = Counter(kinds[i] for i in unranked)
+    outside_direct = Counter(kinds[i] for i in direct if i in unranked)
     del kinds, add
     listed_by_quota: set[int] = set()
     results: dict[str, _KindResult] = {}
     for kind in list(groups):
         results[kind] = _rank_kind(kind, groups.pop(kind), scores, direct, direct_counts[kind],
                                    policy, listed_by_quota)
+        if outside[kind]:
+            summary = attrs.evolve(results[kind].summary, unranked=outside[kind],
+                                   listed=results[kind].summary.listed + outside_direct[kind])
+            results[kind] = attrs.evolve(results[kind], summary=summary)
     for kind in policy.kinds:
         if kind not in results:
             results[kind] = _KindResult(KindSummary(kind, 0, policy.identification.quota[kind],
                                                     0, 0, 0, None), [], [], "no_quota")
     return Identification(population=population, policy=policy, year=year, scores=scores,
                           grades=grades, direct=direct, listed_by_quota=listed_by_quota,
-                          kinds=results)
+                          kinds=results, unranked=unranked)
+
+
+def ranked_indices(population: Population, policy: Policy) -> list[bool]:
+    """Whether each organization (in code order) is in its kind's unit of ranking.
+
+    ``policy.identification.ranked`` names the unit per kind (`RankedUnit`):
+    ``all`` (the default) ranks every organization of the kind, ``top`` only
+    those not under another organization of the same kind.
+
+    >>> from rectify.model import Organization, OrgForm, Tier
+    >>> from rectify.policy import load_policy
+    >>> town = Organization("T1", "东河镇党委", "township", Tier.DIRECT, OrgForm.COMMITTEE)
+    >>> village = Organization("T1-01", "河口村党总支", "village", Tier.SECOND_TIER,
+    ...                        OrgForm.GENERAL_BRANCH, parent="T1")
+    >>> group = Organization("T1-01-01", "河口村第一村民小组党支部", "village",
+    ...                      Tier.SECOND_TIER, parent="T1-01")
+    >>> ranked_indices(Population([town, village, group]), load_policy())
+    [True, True, False]
+    """
+    outside = _unranked(population, policy)
+    return [i not in outside for i in range(len(population))]
+
+
+def _unranked(population: Population, policy: Policy) -> frozenset[int]:
+    """Indices of organizations outside their kind's unit of ranking."""
+    rules = {k: u for k, u in policy.identification.ranked.items() if u is RankedUnit.TOP}
+    if not rules:
+        return frozenset()
+    orgs = population.organizations
+    out: set[int] = set()
+    for i, org in enumerate(orgs):
+        if org.kind in rules and org.parent is not None:
+            parent = population.get(org.parent)
+            if parent is not None and parent.kind == org.kind:
+                out.add(i)
+    return frozenset(out)
 
 
 def _input_problems(

@@ -88,8 +88,8 @@ def one(stream: str, expected: int, command: str) -> Append:
 
 
 def population() -> Population:
-    """A village committee with a few second-tier branches, all weak."""
-    orgs = [Organization("V0", "村党委", "village", Tier.DIRECT, OrgForm.COMMITTEE,
+    """A township committee with a few village branches under it, all weak."""
+    orgs = [Organization("V0", "乡党委", "township", Tier.DIRECT, OrgForm.COMMITTEE,
                          secretary="P-V0")]
     orgs += [Organization(f"V{i}", f"{i}组党支部", "village", Tier.SECOND_TIER, parent="V0",
                           secretary=f"P-V{i}") for i in range(1, VILLAGES + 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 from pathlib import Path
 
 import orjson
@@ -11,8 +12,8 @@ from ledger_workers import campaign, scenario
 
 from conftest import Backend
 from rectify.errors import InvalidValueError
-from rectify.lifecycle.workflow import WORKFLOW
 from rectify.reporting.exports import CASE_COLUMNS, LEDGER_COLUMNS, export, import_json
+from rectify.reporting.labels import STATUS_ZH
 from rectify.stores import MemoryStore, SQLiteStore
 from rectify.stores.chain import verify
 
@@ -39,8 +40,15 @@ def test_xlsx_has_two_bilingual_sheets(county: SQLiteStore, tmp_path: Path) -> N
     assert [cell.value for cell in ledger[1]] == [f"{zh} {en}" for _, zh, en in LEDGER_COLUMNS]
     assert ledger.max_row == len(county) + 1
     assert cases.max_row == len(c.cases()) + 1
-    states = {row[0].value: (row[5].value, row[6].value) for row in cases.iter_rows(min_row=2)}
-    assert states["2017-V4"] == ("delisted", WORKFLOW.state("delisted").zh)
+    keys = [key for key, _, _ in CASE_COLUMNS]
+    state, state_zh = keys.index("state"), keys.index("state_zh")
+    states = {row[0].value: (row[state].value, row[state_zh].value)
+              for row in cases.iter_rows(min_row=2)}
+    assert states["2017-V4"] == ("delisted", STATUS_ZH["delisted"])
+    assert ledger.cell(1, 1).font.bold
+    assert ledger.column_dimensions["B"].width >= 10
+    date_column = [key for key, _, _ in LEDGER_COLUMNS].index("date") + 1
+    assert isinstance(ledger.cell(2, date_column).value, datetime.datetime)
     assert cases.cell(2, 3).value == "1组党支部"
 
 
@@ -52,7 +60,8 @@ def test_csv_files_match_the_ledger(county: SQLiteStore, tmp_path: Path) -> None
         rows = list(csv.reader(handle))
     assert rows[0][0] == "序号 Position"
     assert len(rows) == len(county) + 1
-    assert [r[9] for r in rows[1:]] == [e.hash.hex() for e in county.entries()]
+    hash_column = [key for key, _, _ in LEDGER_COLUMNS].index("hash")
+    assert [r[hash_column] for r in rows[1:]] == [e.hash.hex() for e in county.entries()]
     with written[1].open(encoding="utf-8-sig") as handle:
         cases = list(csv.reader(handle))
     assert len(cases[0]) == len(CASE_COLUMNS)

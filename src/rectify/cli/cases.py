@@ -26,6 +26,7 @@ from rectify.identify import identify
 from rectify.lifecycle.case import CaseRecord, Plan
 from rectify.lifecycle.guards import Votes
 from rectify.lifecycle.workflow import WORKFLOW
+from rectify.reporting.labels import event_zh, level_zh, status_zh
 
 __all__ = ["case_app", "case_json"]
 
@@ -55,7 +56,7 @@ def _show(campaign: Campaign, case: CaseRecord, json_out: bool) -> None:
         return
     org = campaign.population.get(case.org)
     name = org.name if org else ""
-    out.print(f"{case.id} {name}: {case.state} / {WORKFLOW.state(case.state).zh}"
+    out.print(f"{case.id} {name}: {case.state} / {status_zh(case.state)}"
               f" (version {case.version})")
 
 
@@ -367,7 +368,10 @@ def case_show(case: Annotated[str, typer.Argument(help="The case id, YEAR-ORGCOD
         return
     _show(campaign, record, False)
     for level, person in record.support:
-        out.print(f"  support {level}: {person}")
+        who = campaign.people.get(person)
+        out.print(f"  support {level} / {level_zh(level, campaign.policy)}: {person}"
+                  f"{' ' + who.name if who else ''}")
     for e in history:
         moved = f" → {', '.join(e.transitions)}" if e.transitions else ""
-        out.print(f"  v{e.version} {e.on} {type(e).__name__} by {e.actor}{moved}")
+        out.print(f"  v{e.version} {e.on} {type(e).__name__} / {event_zh(type(e).__name__)}"
+                  f" by {e.actor}{moved}")

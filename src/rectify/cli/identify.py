@@ -21,6 +21,7 @@ from rectify.cli._inputs import ColumnsOption, EncodingOption, PopulationOption,
 from rectify.cli._output import FormatOption, OutOption, write_table_or_fail
 from rectify.errors import RectifyError
 from rectify.identify import Decision, Identification, identify
+from rectify.reporting.labels import rules_zh
 
 __all__ = ["identify_command"]
 
@@ -80,8 +81,8 @@ def _print_identification(result: Identification, decisions: list[Decision]) -> 
     legend: dict[str, str] = {}
     grid = table("code", "name / 名称", "kind", "score", "rank", "reasons / 理由")
     for d in listed:
-        grid.add_row(d.org, names[d.org], d.kind, f"{d.score:g}", f"{d.rank}/{d.kind_size}",
-                      ", ".join(d.rules))
+        grid.add_row(d.org, names[d.org], d.kind, f"{d.score:g}", f"倒数{d.rank}/{d.kind_size}",
+                      f"{', '.join(d.rules)} / {rules_zh(d.rules, policy)}")
         legend.update((r.rule, f"{r.zh} / {r.en}") for r in d.reasons)
     others = [d for d in decisions if not d.listed]
     near = table()
@@ -91,8 +92,10 @@ def _print_identification(result: Identification, decisions: list[Decision]) -> 
         near = table("code", "name / 名称", "kind", "score", "rank", "margin", "reason / 理由",
                      title=title)
         for d in others:
-            near.add_row(d.org, names[d.org], d.kind, f"{d.score:g}", f"{d.rank}/{d.kind_size}",
-                         "" if d.margin is None else f"{d.margin:+g}", ", ".join(d.rules))
+            near.add_row(d.org, names[d.org], d.kind, f"{d.score:g}",
+                         f"倒数{d.rank}/{d.kind_size}" if d.rank else "—",
+                         "" if d.margin is None else f"{d.margin:+g}",
+                         f"{', '.join(d.rules)} / {rules_zh(d.rules, policy)}")
             legend.update((r.rule, f"{r.zh} / {r.en}") for r in d.reasons)
     summary = table("kind / 类型", "size", "quota", "count", "direct", "listed", "cut-off",
                     title="per kind / 分类统计")
@@ -104,7 +107,7 @@ def _print_identification(result: Identification, decisions: list[Decision]) -> 
         out.print(near)
     out.print(summary)
     for rule, text in sorted(legend.items()):
-        out.print(f"  {rule}: {text}")
+        out.print(f"  {rule}: {text}", soft_wrap=False)
 
 
 def _decision_json(d: Decision, result: Identification) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rectify.cli._common import (
@@ -101,9 +102,10 @@ def _print_comparison(result: object) -> None:
     from rectify.simulate.report import comparison_tables
 
     assert isinstance(result, Comparison)
-    out.print(f"[bold]{result.year}: A = {result.policy_a.meta.name} "
-              f"({result.policy_a.fingerprint()[:12]}) / 甲方案, B = {result.policy_b.meta.name} "
-              f"({result.policy_b.fingerprint()[:12]}) / 乙方案[/]")
+    out.print(f"[bold]{result.year}: A = {escape(result.policy_a.meta.name)} "
+              f"({result.policy_a.fingerprint()[:12]}) / 甲方案, B = "
+              f"{escape(result.policy_b.meta.name)} ({result.policy_b.fingerprint()[:12]})"
+              " / 乙方案[/]", markup=True)
     out.print(result.summary("en"), markup=False)
     out.print(result.summary("zh"), markup=False)
     if result.ledger is not None:
@@ -185,9 +187,9 @@ def _print_simulation(result: object) -> None:
     from rectify.simulate.report import simulation_tables
 
     assert isinstance(result, Simulation)
-    out.print(f"[bold]{result.policy.meta.name}: {len(result.runs)} runs / 次模拟, "
+    out.print(f"[bold]{escape(result.policy.meta.name)}: {len(result.runs)} runs / 次模拟, "
               f"{result.years[0]}-{result.years[-1]}, seed {result.seed}, model "
-              f"{result.model.meta.name}[/]")
+              f"{escape(result.model.meta.name)}[/]", markup=True)
     out.print("mean [90% interval] / 均值 [90%区间]", markup=False)
     for table in simulation_tables(result)[1:]:
         shown = Table(*table.header, title=table.title)

@@ -196,6 +196,8 @@ def _identification(policy: Policy) -> list[Problem]:
         if kind not in ident.quota:
             problems.append(Problem(f"identification.quota.{kind}", "a quota for every kind", None,
                                     "add it; write 0 to list this kind by direct criteria only"))
+    problems += [_unknown_kind(f"identification.ranked.{kind}", kind, policy)
+                 for kind in ident.ranked if kind not in policy.kinds]
     for key, minimum in (("min_group_size", 1), ("min_per_kind", 0), ("near_miss_ranks", 0)):
         value = getattr(ident, key)
         if value < minimum:

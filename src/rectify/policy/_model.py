@@ -40,6 +40,7 @@ __all__ = [
     "PermissionsPolicy",
     "PlanPolicy",
     "Policy",
+    "RankedUnit",
     "Rounding",
     "SchedulePolicy",
     "SupportPolicy",
@@ -69,6 +70,20 @@ class Rounding(enum.Enum):
         if self is Rounding.DOWN:
             return exact.numerator // exact.denominator
         return int(exact + Fraction(1, 2))  # half up, never banker's rounding
+
+
+class RankedUnit(enum.Enum):
+    """Which organizations of a kind take part in its ranking (the unit of ranking, 排名单位).
+
+    ``ALL`` ranks every organization of the kind.  ``TOP`` ranks only the
+    organizations that do not sit under another organization of the same
+    kind: an administrative village's branch or general branch (村级党组织)
+    is ranked, the villagers'-group branches under it are not.  Organizations
+    outside the unit are still screened by the direct criteria.
+    """
+
+    ALL = "all"
+    TOP = "top"
 
 
 class TieRule(enum.Enum):
@@ -142,7 +157,11 @@ class DirectCriterion:
 
 @attrs.frozen
 class IdentificationPolicy:
-    """Annual identification: direct criteria and per-kind quotas by reverse ranking."""
+    """Annual identification: direct criteria and per-kind quotas by reverse ranking.
+
+    ``ranked`` says, per kind, which organizations the quota ranks (see
+    `RankedUnit`); a kind not named ranks all its organizations.
+    """
 
     quota: Mapping[str, float] = attrs.field(converter=_frozen)
     direct: tuple[DirectCriterion, ...] = ()
@@ -152,6 +171,7 @@ class IdentificationPolicy:
     min_group_size: int = 1
     min_per_kind: int = 0
     near_miss_ranks: int = 3
+    ranked: Mapping[str, RankedUnit] = attrs.field(default=MappingProxyType({}), converter=_frozen)
 
 
 @attrs.frozen

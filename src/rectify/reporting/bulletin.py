@@ -10,9 +10,18 @@ the same rows.
 Everything is pure and reproducible: the date ``on`` is an argument, never the
 clock, and the case states are those the ledger held *as of* ``on`` (events
 dated after ``on`` are ignored), so a bulletin for a past date can be
-re-issued identically.  The period is the calendar month, quarter or year
-containing ``on``, from its first day up to ``on`` included; the cases
-reported are those listed in ``year`` (``on``'s year by default).
+re-issued identically.  The period is the calendar month, quarter, half
+year or year containing ``on``, from its first day up to ``on`` included; or,
+given the issue date ``issued`` instead, the period the schedule says a
+bulletin issued that day covers (the one just ended: the bulletin of 10 July
+covers the second quarter).  The cases reported are those listed in ``year``
+(the period's year by default).
+
+A bulletin is also a document (`Document`): issuer, number and addressees
+from `BulletinSettings`, an overview, the named lists (点名) and
+commendations, and drafts of 存在问题 and 下步要求 written from the figures
+for an official to edit.  ``audience="public"`` builds the public edition:
+no people, no internal reasons or scores.
 
 Tables (by `Table.name`):
 
@@ -23,7 +32,8 @@ Tables (by `Table.name`):
 ``funnel``
     cases that ever reached each stage of the main path (整顿进度漏斗).
 ``kinds``
-    listings per kind (按党建类型统计): organizations, listed, share, new, delisted.
+    listings per kind (按党建类型统计): organizations, those ranked, listed, share of
+    the ranked, new, open, delisted.
 ``new_listings``
     cases opened in the period (本期新认定), with the rules that listed them.
 ``overdue``
@@ -36,6 +46,19 @@ Tables (by `Table.name`):
     escalations (问责) and dismissals (免职) recorded in the period.
 ``support``
     support coverage per level over the open cases (包扶覆盖率).
+``townships``
+    the league table by township or street (按乡镇(街道)排名).
+``units``
+    the league table by direct organization (按直属党组织排名).
+``named``
+    the named list (点名通报): overdue, failed, escalated and carried-over
+    cases with their secretaries and supporters.
+``commended``
+    delisted on time in the period (按期销号, 予以表扬).
+``carried_over``
+    the previous year's cases not delisted by its end, and where they stand.
+
+Rates whose denominator is zero are ``None`` (shown as "—").
 """
 
 from __future__ import annotations
@@ -58,9 +81,18 @@ from rectify.events import (
     SecretaryDismissed,
     VerificationRecorded,
 )
+from rectify.identify import ranked_indices
 from rectify.lifecycle.case import CaseRecord
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW, build_machine, compile_table
+from rectify.reporting.labels import (
+    FUNNEL_ZH,
+    failure_reasons_zh,
+    level_zh,
+    person_zh,
+    rules_zh,
+    status_zh,
+)
 from rectify.schedule import deadlines_due, month_end
 
 if TYPE_CHECKING:
@@ -68,15 +100,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_LEVELS",
+    "AUDIENCES",
     "COLUMNS",
     "FUNNEL_STAGES",
+    "INTERNAL_COLUMNS",
+    "INTERNAL_TABLES",
+    "NAMED_ISSUES",
     "PERIODS",
     "RATE_METRICS",
     "TABLES",
     "Bulletin",
+    "BulletinSettings",
     "Column",
+    "Document",
     "Table",
     "bulletin",
+    "covered_period",
     "period_bounds",
 ]
 
@@ -84,7 +123,15 @@ __all__ = [
 PERIODS: Mapping[str, tuple[str, str]] = {
     "monthly": ("monthly", "月度"),
     "quarterly": ("quarterly", "季度"),
+    "half_yearly": ("half-yearly", "半年"),
     "annual": ("annual", "年度"),
+}
+
+#: Editions: ``internal`` (to secretaries and the standing committee, with
+#: people and reasons) and ``public`` (for the newspaper: neither).
+AUDIENCES: Mapping[str, tuple[str, str]] = {
+    "internal": ("internal", "内部"),
+    "public": ("public", "公开"),
 }
 
 #: The main path of the workflow, in order: the stages of the funnel.
@@ -105,7 +152,20 @@ TABLES: Mapping[str, tuple[str, str]] = {
     "escalations": ("Escalations in the period", "本期问责 (连续列入)"),
     "dismissals": ("Dismissals in the period", "本期免去书记职务"),
     "support": ("Support coverage of open cases", "包扶覆盖情况 (未销号对象)"),
+    "townships": ("League table by township or street", "各乡镇(街道)整顿进展排名"),
+    "units": ("League table by direct organization", "各直属党组织整顿进展排名"),
+    "named": ("Named list: overdue, failed, escalated and carried-over cases",
+              "点名通报: 逾期、验收不合格、连续列入和结转对象"),
+    "commended": ("Delisted on time in the period", "本期按期销号对象 (予以表扬)"),
+    "carried_over": ("Cases of the previous year not delisted", "上年度未按期销号对象"),
 }
+
+#: Tables the public edition leaves out (they name people).
+INTERNAL_TABLES = frozenset({"dismissals"})
+#: Columns the public edition leaves out: people, internal reasons and scores.
+INTERNAL_COLUMNS = frozenset({"person", "person_name", "secretary", "supporters", "rules",
+                              "rules_zh", "reasons", "reasons_zh", "score", "dissatisfied",
+                              "detail"})
 
 #: Summary metrics that are rates in [0, 1] (shown as percentages).
 RATE_METRICS = frozenset({"delisting_rate", "support_coverage"})
@@ -184,14 +244,103 @@ class Table:
         }
 
 
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+def _date_zh(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@attrs.frozen
+class BulletinSettings:
+    """Who issues a bulletin, its number and to whom it goes (发文机关, 文号, 主送).
+
+    Every field may be left empty: the defaults are derived from the county
+    and the edition.  ``number`` may contain ``{year}`` and ``{seq}``; the
+    default is ``北组通〔{year}〕{seq}号`` with one sequence number per edition
+    of a year (months 1-12, quarters 13-16, half years 17-18, the year 19), so
+    no two editions of a year share a number.  ``addressees`` defaults by
+    period: monthly to the township and county-level committees and the
+    secretaries of the cases, quarterly and annual to the standing committee as
+    well, the public edition to the public.
+    """
+
+    issuer: str = ""
+    number: str = ""
+    addressees: str = ""
+    cc: str = ""
+    signature: str = ""
+
+    def resolved(self, county: str, period: str, start: date, issued: date,
+                 audience: str) -> BulletinSettings:
+        """The settings with every empty field filled in for this edition."""
+        place = county or "县(市、区)"
+        short = place[0] if place and place[0] != "县" else ""
+        issuer = self.issuer or (f"中共{place[:-1]}{place[-1]}委组织部" if county
+                                 else "县委组织部")
+        seq = {"monthly": start.month, "quarterly": 12 + (start.month - 1) // 3 + 1,
+               "half_yearly": 17 + (start.month > 6), "annual": 19}[period]
+        template = self.number or f"{short}组通〔{{year}}〕{{seq}}号"
+        number = template.format(year=issued.year, seq=seq)
+        if self.addressees:
+            addressees = self.addressees
+        elif audience == "public":
+            addressees = "全县广大党员干部群众"
+        elif period == "monthly":
+            addressees = "各乡镇党委、街道党工委, 县直各党(工)委, 各整顿对象党组织书记"
+        else:
+            addressees = "县委各常委, 各乡镇党委、街道党工委, 县直各党(工)委"
+        return BulletinSettings(issuer=issuer, number=number, addressees=addressees,
+                                cc=self.cc or ("" if audience == "public" else "县委办公室"),
+                                signature=self.signature or issuer)
+
+
+@attrs.frozen
+class Document:
+    """The text of a bulletin as a document (通报正文).
+
+    ``overview`` opens it (总体情况); ``commendations`` and ``criticism``
+    say who is commended and who is named; ``problems`` (存在问题) and
+    ``requirements`` (下步要求) are drafts written from the figures, which
+    an official edits before issuing (``drafts`` is true until then).
+    """
+
+    issuer: str
+    number: str
+    addressees: str
+    cc: str
+    signature: str
+    issued: date
+    overview: tuple[str, ...]
+    commendations: tuple[str, ...]
+    criticism: tuple[str, ...]
+    problems: tuple[str, ...]
+    requirements: tuple[str, ...]
+    drafts: bool = True
+
+    @property
+    def date_zh(self) -> str:
+        """The issue date as printed under the signature (2017年7月10日)."""
+        return _date_zh(self.issued)
+
+    def with_text(self, *, problems: Iterable[str] | None = None,
+                  requirements: Iterable[str] | None = None) -> Document:
+        """The document with the official's own 存在问题 / 下步要求 (no longer drafts)."""
+        return attrs.evolve(
+            self, problems=tuple(problems) if problems is not None else self.problems,
+            requirements=tuple(requirements) if requirements is not None else self.requirements,
+            drafts=False)
+
+
 @attrs.frozen
 class Bulletin:
-    """A bulletin (通报): its header and its tables (see the module docs for their names).
+    """A bulletin (通报): its header, its document and its tables (see the module docs).
 
     ``start`` is the first day of the period and ``on`` its last day
-    reported; ``year`` is the listing year of the cases reported; ``county``
-    and ``kind`` are the filters applied (``None``: all); ``counties`` lists
-    the counties the bulletin covers.
+    reported; ``issued`` the issue date (``on`` when not given); ``year`` is
+    the listing year of the cases reported; ``county`` and ``kind`` are the
+    filters applied (``None``: all); ``counties`` lists the counties the
+    bulletin covers; ``audience`` is ``internal`` or ``public``.
     """
 
     period: str
@@ -204,37 +353,67 @@ class Bulletin:
     policy_name: str
     tables: tuple[Table, ...]
     counties: tuple[str, ...] = ()
+    issued: date | None = None
+    audience: str = "internal"
+    document: Document | None = None
 
     def table(self, name: str) -> Table:
-        """The table called ``name``; raises `KeyError` for an unknown name."""
+        """The table called ``name``.
+
+        Raises:
+            InvalidValueError: no table of the bulletin has that name.
+        """
         for table in self.tables:
             if table.name == name:
                 return table
-        raise KeyError(name)
+        raise InvalidValueError("table", f"one of {', '.join(t.name for t in self.tables)}",
+                                name)
+
+    def _repr_html_(self) -> str:
+        """The bulletin's tables as HTML, for Jupyter (`rectify.reporting.frames`)."""
+        from rectify.reporting import frames
+
+        return frames.bulletin_html(self)
 
     def title(self, lang: str = "zh") -> str:
         """The bulletin's title, naming the county and the period."""
         label = self.period_label(lang)
+        public = self.audience == "public"
         if lang == "zh":
             where = self.county or self._only_county or "全县(市、区)"
-            kind = f"{self.kind}类" if self.kind else ""
-            return f"{where}整顿软弱涣散基层党组织{kind}工作通报 ({label})"
+            kind = f"{self._kind_zh}类" if self.kind else ""
+            edition = "(公开版)" if public else ""
+            return f"{where}整顿软弱涣散基层党组织{kind}工作通报{edition} ({label})"
         where = self.county or self._only_county or "all counties"
         kind = f", kind {self.kind}" if self.kind else ""
-        return f"Bulletin on rectifying weak and lax party organizations: {where}{kind} ({label})"
+        edition = ", public edition" if public else ""
+        return (f"Bulletin on rectifying weak and lax party organizations: "
+                f"{where}{kind}{edition} ({label})")
+
+    @property
+    def _kind_zh(self) -> str:
+        kinds = self.table("kinds")
+        for row in kinds.rows:
+            if row[0] == self.kind:
+                return str(row[1])
+        return self.kind or ""
 
     @property
     def _only_county(self) -> str:
         return self.counties[0] if len(self.counties) == 1 else ""
 
     def period_label(self, lang: str = "zh") -> str:
-        """``2017年第1季度`` / ``2017 Q1``, ``2017年3月`` / ``2017-03``, ``2017年度`` / ``2017``."""
+        """``2017年第1季度`` / ``2017 Q1``, ``2017年3月`` / ``2017-03``, ``2017年上半年`` /
+        ``2017 H1``, ``2017年度`` / ``2017``."""
         y, m = self.start.year, self.start.month
         if self.period == "monthly":
             return f"{y}年{m}月" if lang == "zh" else f"{y}-{m:02d}"
         if self.period == "quarterly":
             q = (m - 1) // 3 + 1
             return f"{y}年第{q}季度" if lang == "zh" else f"{y} Q{q}"
+        if self.period == "half_yearly":
+            h = 1 if m <= 6 else 2
+            return (f"{y}年{'上' if h == 1 else '下'}半年" if lang == "zh" else f"{y} H{h}")
         return f"{y}年度" if lang == "zh" else f"{y}"
 
     @property
@@ -250,13 +429,18 @@ class Bulletin:
         return dict(zip(t.column("metric"), t.column("value"), strict=True))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data: the header and every table."""
+        """JSON-ready data: the header, the document and every table."""
+        doc = self.document
         return {
             "period": self.period, "on": self.on.isoformat(), "start": self.start.isoformat(),
+            "issued": (self.issued or self.on).isoformat(), "audience": self.audience,
             "year": self.year, "county": self.county, "kind": self.kind,
             "counties": list(self.counties),
             "policy": self.policy, "policy_name": self.policy_name,
             "title": {"zh": self.title("zh"), "en": self.title("en")},
+            "document": None if doc is None else {
+                k: (list(v) if isinstance(v, tuple) else _jsonable(v))
+                for k, v in attrs.asdict(doc, recurse=False).items()},
             "tables": [t.to_dict() for t in self.tables],
         }
 
@@ -281,7 +465,31 @@ def period_bounds(period: str, on: date) -> tuple[date, date]:
         return on.replace(day=1), on
     if period == "quarterly":
         return date(on.year, (on.month - 1) // 3 * 3 + 1, 1), on
+    if period == "half_yearly":
+        return date(on.year, 1 if on.month <= 6 else 7, 1), on
     return date(on.year, 1, 1), on
+
+
+def covered_period(period: str, issued: date) -> tuple[date, date]:
+    """The period a bulletin issued on ``issued`` covers: the last one ended before that day.
+
+    The schedule issues bulletins after their period (每季一通报: in January,
+    April, July and October for the quarter just ended), so the bulletin of
+    10 July 2017 covers the second quarter.
+
+    >>> covered_period("quarterly", date(2017, 7, 10))
+    (datetime.date(2017, 4, 1), datetime.date(2017, 6, 30))
+    >>> covered_period("monthly", date(2017, 1, 5))
+    (datetime.date(2016, 12, 1), datetime.date(2016, 12, 31))
+    >>> covered_period("half_yearly", date(2017, 7, 10))[0], covered_period("annual",
+    ...     date(2017, 1, 10))
+    (datetime.date(2017, 1, 1), (datetime.date(2016, 1, 1), datetime.date(2016, 12, 31)))
+    """
+    if not isinstance(issued, date):
+        raise InvalidValueError("issued", "a date (datetime.date)", issued)
+    start, _ = period_bounds(period, issued)
+    end = start.fromordinal(start.toordinal() - 1)
+    return period_bounds(period, end)[0], end
 
 
 def _checkpoints(start: date, on: date) -> list[date]:
@@ -324,6 +532,8 @@ class _Replay:
     opened: list[CaseOpened] = attrs.field(factory=list)
     failed: list[VerificationRecorded] = attrs.field(factory=list)
     records: list[Event] = attrs.field(factory=list)
+    all_escalations: list[EscalationRecorded] = attrs.field(factory=list)
+    all_dismissals: list[SecretaryDismissed] = attrs.field(factory=list)
 
 
 _STAGE_BIT = {stage: 1 << i for i, stage in enumerate(FUNNEL_STAGES)}
@@ -343,6 +553,10 @@ def _replay(events: Iterable[Event], start: date, checkpoints: list[date]) -> _R
         if event.stream.startswith(("person:", "org:")):
             if start <= event.on <= on:
                 out.records.append(event)
+            if isinstance(event, EscalationRecorded):
+                out.all_escalations.append(event)
+            elif isinstance(event, SecretaryDismissed) and event.on <= on:
+                out.all_dismissals.append(event)
             continue
         stream = out.streams.get(event.stream)
         if stream is not None and stream.stopped:
@@ -397,8 +611,9 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
     "funnel": (_C("stage", "环节代码", "stage", "en"), _C("zh", "环节", "环节", "zh"),
                _C("reached", "到达该环节的对象数", "cases that reached it")),
     "kinds": (_C("kind", "类型代码", "kind", "en"), _C("zh", "党建类型", "类型", "zh"),
-              _C("organizations", "组织数", "organizations"), _C("listed", "整顿对象", "listed"),
-              _C("share", "占比", "share listed", fmt="percent"),
+              _C("organizations", "组织数", "organizations"),
+              _C("ranked", "参加排名", "ranked"), _C("listed", "整顿对象", "listed"),
+              _C("share", "占参加排名比例", "share of ranked listed", fmt="percent"),
               _C("new", "本期新认定", "new in period"), _C("open", "正在整顿", "open"),
               _C("delisted", "已销号", "delisted"),
               _C("delisting_rate", "销号率", "delisting rate", fmt="percent")),
@@ -406,7 +621,8 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
                      _C("name", "组织名称", "name"), _C("kind", "类型代码", "kind", "en"),
                      _C("kind_zh", "党建类型", "类型", "zh"),
                      _C("opened_on", "认定日期", "listed on", fmt="date"),
-                     _C("rules", "认定依据", "rules"), _C("score", "得分", "score")),
+                     _C("rules", "认定依据代码", "rules", "en"),
+                     _C("rules_zh", "认定依据", "认定依据", "zh"), _C("score", "得分", "score")),
     "overdue": (_C("case", "整顿对象编号", "case"), _C("org", "组织编码", "org"),
                 _C("name", "组织名称", "name"), _C("kind", "类型代码", "kind", "en"),
                 _C("kind_zh", "党建类型", "类型", "zh"), _C("state", "状态代码", "state", "en"),
@@ -422,7 +638,7 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         _C("kind_zh", "党建类型", "类型", "zh"), _C("on", "验收日期", "verified on", fmt="date"),
         _C("attempt", "验收次数", "attempt"), _C("score", "得分", "score"),
         _C("dissatisfied", "不满意票", "dissatisfied votes"),
-        _C("reasons", "不合格原因", "reasons"),
+        _C("reasons", "原因代码", "reasons", "en"), _C("reasons_zh", "不合格原因", "原因", "zh"),
         _C("new_deadline", "重新整顿期限", "new deadline", fmt="date")),
     "escalations": (_C("on", "日期", "date", fmt="date"), _C("org", "组织编码", "org"),
                     _C("name", "组织名称", "name"), _C("kind", "类型代码", "kind", "en"),
@@ -433,11 +649,47 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
                    _C("name", "组织名称", "name"), _C("role", "职务代码", "role", "en"),
                    _C("role_zh", "职务", "职务", "zh"), _C("person", "人员编号", "person"),
                    _C("person_name", "姓名", "name of the person"),
-                   _C("cause", "问责组织", "escalating organization")),
+                   _C("cause", "问责组织编码", "escalating organization"),
+                   _C("cause_name", "问责组织", "问责组织", "zh")),
     "support": (_C("level", "层级代码", "level", "en"), _C("zh", "包扶层级", "层级", "zh"),
                 _C("required", "需配备对象数", "open cases requiring it"),
                 _C("assigned", "已配备", "assigned"), _C("missing", "缺配", "missing"),
                 _C("coverage", "覆盖率", "coverage", fmt="percent")),
+    "townships": (_C("rank", "排名", "rank"), _C("township", "乡镇(街道)", "township"),
+                  _C("cases", "整顿对象", "cases"), _C("delisted", "已销号", "delisted"),
+                  _C("open", "正在整顿", "open"), _C("overdue", "逾期", "overdue"),
+                  _C("delisting_rate", "销号率", "delisting rate", fmt="percent")),
+    "units": (_C("rank", "排名", "rank"), _C("org", "组织编码", "org"),
+              _C("name", "直属党组织", "direct organization"), _C("cases", "整顿对象", "cases"),
+              _C("delisted", "已销号", "delisted"), _C("open", "正在整顿", "open"),
+              _C("overdue", "逾期", "overdue"),
+              _C("delisting_rate", "销号率", "delisting rate", fmt="percent")),
+    "named": (_C("case", "整顿对象编号", "case", "en"), _C("org", "组织编码", "org"),
+              _C("name", "组织名称", "name"), _C("township", "乡镇(街道)", "township"),
+              _C("issue", "问题代码", "issue", "en"), _C("issue_zh", "通报事项", "事项", "zh"),
+              _C("detail", "具体情况", "details", "zh"),
+              _C("secretary", "党组织书记", "secretary"),
+              _C("supporters", "包扶责任人", "supporters", "zh")),
+    "commended": (_C("case", "整顿对象编号", "case", "en"), _C("org", "组织编码", "org"),
+                  _C("name", "组织名称", "name"), _C("township", "乡镇(街道)", "township"),
+                  _C("deadline", "整改期限", "deadline", fmt="date"),
+                  _C("delisted_on", "销号日期", "delisted on", fmt="date"),
+                  _C("days_early", "提前天数", "days early")),
+    "carried_over": (_C("case", "整顿对象编号", "case"), _C("org", "组织编码", "org"),
+                     _C("name", "组织名称", "name"), _C("township", "乡镇(街道)", "township"),
+                     _C("state", "状态代码", "state", "en"), _C("status", "状态", "状态", "zh"),
+                     _C("current", "本年度整顿对象", "this year's case"),
+                     _C("current_state", "本年度状态代码", "its state", "en"),
+                     _C("current_status", "本年度状态", "本年度状态", "zh")),
+}
+
+#: The issues a named-list row reports, with their Chinese labels.
+NAMED_ISSUES: Mapping[str, str] = {
+    "overdue": "逾期未完成整改",
+    "failed_verification": "验收不合格",
+    "listed_again": "连续两年被列为整顿对象",
+    "carried_over": "上年度未按期销号",
+    "unfinished": "未按期销号, 转入下年度继续整顿",
 }
 
 
@@ -453,6 +705,7 @@ class _Scope:
     kind: str | None
     kinds: tuple[str, ...]
     counties: tuple[str, ...]
+    dismissals: tuple[SecretaryDismissed, ...] = ()
 
     def org(self, code: str) -> bool:
         org = self.campaign.population.get(code)
@@ -498,71 +751,381 @@ def _scope(campaign: Campaign, period: str, on: date, county: str | None, kind: 
                   covered)
 
 
-def bulletin(campaign: Campaign, *, period: str, on: date, county: str | None = None,
-             kind: str | None = None, year: int | None = None) -> Bulletin:
-    """The bulletin of ``campaign`` for the ``period`` (monthly, quarterly, annual) ending ``on``.
+def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
+             county: str | None = None, kind: str | None = None, year: int | None = None,
+             issued: date | None = None, audience: str = "internal",
+             settings: BulletinSettings | None = None) -> Bulletin:
+    """The bulletin of ``campaign`` for a ``period`` (monthly, quarterly, half_yearly, annual).
 
-    Cases listed in ``year`` (``on.year`` by default) are reported, as the
-    ledger held them on ``on``; ``county`` and ``kind`` keep only the
+    Give ``on`` for the period containing it, up to ``on``; or ``issued``
+    (the issue date) for the period the schedule says that day's bulletin
+    covers (`covered_period()`): the one just ended.  Cases listed in
+    ``year`` (the period's year by default) are reported, as the ledger held
+    them on the period's last day; ``county`` and ``kind`` keep only the
     organizations of that county (``Organization.county``) or kind.
     Escalations and dismissals are filtered by the escalating organization.
-    Raises `InvalidValueError` for an unknown period,
-    a county no organization belongs to, or a kind neither the policy nor
-    the population knows.
+    ``audience="public"`` builds the public edition (no people, no internal
+    reasons or scores); ``settings`` give the issuer, number and addressees.
+
+    Raises `InvalidValueError` for an unknown period or audience, neither
+    ``on`` nor ``issued`` given, an issue date before ``on``, a county no
+    organization belongs to, or a kind neither the policy nor the
+    population knows.
     """
+    if audience not in AUDIENCES:
+        raise InvalidValueError("audience", f"one of {', '.join(AUDIENCES)}", audience)
+    if on is None:
+        if issued is None:
+            raise InvalidValueError("on", "a date (or give issued, the issue date)", None,
+                                    "pass on=the period's last day or issued=the issue date")
+        on = covered_period(period, issued)[1]
+    elif issued is not None and isinstance(issued, date) and isinstance(on, date) \
+            and issued < on:
+        raise InvalidValueError("issued", f"a date on or after on ({on})", issued,
+                                "a bulletin is issued after the day it reports")
     scope = _scope(campaign, period, on, county, kind, year)
     checkpoints = _checkpoints(scope.start, scope.on)
     replay = _replay(campaign.store.replay(), scope.start, checkpoints)
+    scope = attrs.evolve(scope, dismissals=tuple(replay.all_dismissals))
     streams = {cid: s for cid, s in replay.streams.items() if scope.case(s.record)}
     now = {cid: (_as_of(s, len(checkpoints) - 1), s.reached)
            for cid, s in sorted(streams.items())}
     cases = [record for record, _ in now.values()]
     open_cases = [c for c in cases if c.is_open]
+    policy = campaign.policy
 
     counts = Counter(c.state for c in cases)
-    states = [(s.name, s.zh, counts.get(s.name, 0)) for s in WORKFLOW.states]
-    funnel = [(stage, WORKFLOW.state(stage).zh,
+    states = [(s.name, status_zh(s.name), counts.get(s.name, 0)) for s in WORKFLOW.states]
+    funnel = [(stage, FUNNEL_ZH[stage],
                sum(1 for _, reached in now.values() if reached & _STAGE_BIT[stage]))
               for stage in FUNNEL_STAGES]
     opened = sorted((e for e in replay.opened if e.stream in now and scope.within(e.on)),
                     key=lambda e: (e.on, e.stream))
     new_rows = [(e.stream, e.org, scope.name(e.org), e.kind, scope.kind_zh(e.kind), e.on,
-                 ", ".join(e.rules), e.score) for e in opened]
+                 ", ".join(e.rules), rules_zh(e.rules, policy), e.score) for e in opened]
     overdue_rows = _overdue_rows(scope, now)
     trend = _trend(streams, checkpoints)
     failed_rows = _failed_rows(scope, now, replay.failed)
     escalation_rows, dismissal_rows = _accountability_rows(scope, replay.records)
+    year_escalations = _escalated_this_year(scope, replay.all_escalations)
     support_rows = _support_rows(campaign, open_cases)
     coverage = support_rows[-1][5]
     kind_rows = _kind_rows(scope, cases, opened)
+    previous = sorted((_as_of(s, len(checkpoints) - 1) for s in replay.streams.values()
+                       if s.record.year == scope.year - 1 and scope.org(s.record.org)),
+                      key=lambda r: r.id)
+    carried_rows = _carried_rows(scope, previous, now)
     organizations = sum(1 for o in campaign.population if scope.org(o.code))
     delisted = counts.get("delisted", 0)
+    delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
+    commended_rows = _commended_rows(scope, delisted_in_period)
+    overdue_ids = {row[0] for row in overdue_rows}
+    named_rows = _named_rows(scope, now, overdue_rows, failed_rows, year_escalations,
+                             carried_rows)
+    township_rows = _league(scope, cases, overdue_ids, by="township")
+    unit_rows = _league(scope, cases, overdue_ids, by="unit")
     summary = [
         ("organizations", "基层党组织数", "organizations", organizations),
         ("cases", "整顿对象总数", "cases listed", len(cases)),
         ("new_listings", "本期新认定", "new listings in the period", len(new_rows)),
         ("open", "正在整顿", "open cases", len(open_cases)),
         ("delisted", "已销号", "delisted", delisted),
+        ("delisted_in_period", "本期销号", "delisted in the period", len(delisted_in_period)),
         ("delisting_rate", "销号率", "delisting rate", _rate(delisted, len(cases))),
         ("overdue", "逾期未完成整改", "overdue cases", len(overdue_rows)),
         ("failed_verifications", "本期验收不合格", "failed verifications in the period",
          len(failed_rows)),
         ("escalations", "本期问责", "escalations in the period", len(escalation_rows)),
         ("dismissals", "本期免去书记职务", "dismissals in the period", len(dismissal_rows)),
+        ("unfinished", "未按期销号转入下年度", "not delisted, carried into the next year",
+         counts.get("carried_over", 0)),
+        ("carried_over", "上年度未按期销号", "carried over from the previous year",
+         len(carried_rows)),
         ("support_coverage", "包扶全覆盖率", "support coverage (all required levels)", coverage),
     ]
     rows: dict[str, list[tuple[Any, ...]]] = {
         "summary": summary, "states": states, "funnel": funnel, "kinds": kind_rows,
         "new_listings": new_rows, "overdue": overdue_rows, "overdue_trend": trend,
         "failed_verifications": failed_rows, "escalations": escalation_rows,
-        "dismissals": dismissal_rows, "support": support_rows,
+        "dismissals": dismissal_rows, "support": support_rows, "townships": township_rows,
+        "units": unit_rows, "named": named_rows, "commended": commended_rows,
+        "carried_over": carried_rows,
     }
     tables = tuple(Table(name, zh, en, COLUMNS[name], tuple(rows[name]))
                    for name, (en, zh) in TABLES.items())
-    policy = campaign.policy
+    if audience == "public":
+        tables = tuple(_public(t) for t in tables if t.name not in INTERNAL_TABLES)
+    issue_day = issued or on
+    where = county or (scope.counties[0] if len(scope.counties) == 1 else "")
+    chosen = (settings or BulletinSettings()).resolved(where, period, scope.start, issue_day,
+                                                        audience)
+    document = _document(scope, chosen, issue_day, period, audience, {
+        "summary": summary, "townships": township_rows, "units": unit_rows,
+        "named": named_rows, "commended": commended_rows, "support": support_rows,
+        "carried": carried_rows, "failed": failed_rows, "overdue": overdue_rows,
+        "escalated": year_escalations})
     return Bulletin(period=period, on=on, start=scope.start, year=scope.year, county=county,
                     kind=kind, policy=policy.fingerprint(), policy_name=policy.meta.name,
-                    tables=tables, counties=scope.counties)
+                    tables=tables, counties=scope.counties, issued=issue_day,
+                    audience=audience, document=document)
+
+
+def _public(table: Table) -> Table:
+    """``table`` without the columns the public edition leaves out."""
+    keep = [i for i, c in enumerate(table.columns) if c.key not in INTERNAL_COLUMNS]
+    if len(keep) == len(table.columns):
+        return table
+    return attrs.evolve(table, columns=tuple(table.columns[i] for i in keep),
+                        rows=tuple(tuple(row[i] for i in keep) for row in table.rows))
+
+
+def _escalated_this_year(scope: _Scope, events: Iterable[EscalationRecorded]
+                         ) -> list[EscalationRecorded]:
+    return sorted((e for e in events if e.year == scope.year and scope.org(e.org)
+                   and e.on <= scope.on), key=lambda e: e.org)
+
+
+def _supporters(scope: _Scope, record: CaseRecord) -> str:
+    people = scope.campaign.people
+    policy = scope.campaign.policy
+    parts = []
+    for level, person in record.support:
+        who = people.get(person)
+        unit = f", {who.unit}" if who and who.unit else ""
+        parts.append(f"{level_zh(level, policy)}: {person_zh(people, person)}{unit}")
+    return "; ".join(parts) or "未明确"
+
+
+def _secretary(scope: _Scope, code: str) -> str:
+    """The secretary of ``code``, marked when dismissed on or before the bulletin's date."""
+    org = scope.campaign.population.get(code)
+    person = org.secretary if org else None
+    text = person_zh(scope.campaign.people, person)
+    gone = [e for e in scope.dismissals if e.org == code and e.person == person and person]
+    return f"{text}, {_date_zh(gone[0].on)}已免职" if gone else text
+
+
+def _dismissed_zh(scope: _Scope, escalation: EscalationRecorded) -> str:
+    """Who lost the post through ``escalation``, names beside ids."""
+    cause = f"{escalation.year}-{escalation.org}"
+    people = scope.campaign.people
+    gone = [f"{person_zh(people, e.person)}{scope.name(e.org)}书记职务"
+            for e in scope.dismissals if e.cause == cause and e.person]
+    return f"已免去{'、'.join(gone)}" if gone else "已按规定问责"
+
+
+def _township(scope: _Scope, code: str) -> str:
+    org = scope.campaign.population.get(code)
+    return org.township if org and org.township else "县直"
+
+
+def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRecord, int]],
+                overdue: list[tuple[Any, ...]], failed: list[tuple[Any, ...]],
+                escalated: list[EscalationRecorded],
+                carried: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+
+    def add(case_id: str, org: str, issue: str, detail: str) -> None:
+        record = now[case_id][0] if case_id in now else None
+        supporters = _supporters(scope, record) if record else "—"
+        rows.append((case_id, org, scope.name(org), _township(scope, org), issue,
+                     NAMED_ISSUES[issue], detail, _secretary(scope, org), supporters))
+
+    for row in overdue:
+        add(row[0], row[1], "overdue",
+            f"整改期限{_date_zh(row[7])}, 已逾期{row[8]}天, 目前{row[6]}")
+    for row in failed:
+        add(row[0], row[1], "failed_verification",
+            f"{_date_zh(row[5])}第{row[6]}次验收不合格: {row[10]}"
+            + (f"; 限{_date_zh(row[11])}前重新整顿" if row[11] else ""))
+    for e in escalated:
+        years = "、".join(str(y) for y in e.streak)
+        add(f"{e.year}-{e.org}", e.org, "listed_again",
+            f"{years}年连续{len(e.streak)}年被列为整顿对象, {_dismissed_zh(scope, e)}")
+    for record, _ in now.values():
+        if record.state == "carried_over":
+            deadline = f"整改期限{_date_zh(record.deadline)}, " if record.deadline else ""
+            add(record.id, record.org, "unfinished",
+                f"{deadline}年度结束时仍未通过验收销号, 须继续整顿直至销号")
+    for row in carried:
+        add(row[0], row[1], "carried_over",
+            f"{row[0][:4]}年度未按期销号, 转入本年度继续整顿"
+            + (f"; 本年度再次被列为整顿对象, 目前{row[8]}" if row[6] else ""))
+    return rows
+
+
+def _commended_rows(scope: _Scope, delisted: list[CaseRecord]) -> list[tuple[Any, ...]]:
+    rows = []
+    for c in sorted(delisted, key=lambda c: (c.delisted_on or scope.on, c.id)):
+        if c.deadline is None or c.delisted_on is None or c.delisted_on > c.deadline:
+            continue
+        rows.append((c.id, c.org, scope.name(c.org), _township(scope, c.org), c.deadline,
+                     c.delisted_on, (c.deadline - c.delisted_on).days))
+    return rows
+
+
+def _carried_rows(scope: _Scope, previous: list[CaseRecord],
+                  now: Mapping[str, tuple[CaseRecord, int]]) -> list[tuple[Any, ...]]:
+    rows = []
+    for c in previous:
+        if c.state != "carried_over":
+            continue
+        current = now.get(f"{scope.year}-{c.org}")
+        record = current[0] if current else None
+        rows.append((c.id, c.org, scope.name(c.org), _township(scope, c.org), c.state,
+                     status_zh(c.state), record.id if record else "",
+                     record.state if record else "",
+                     status_zh(record.state) if record else "本年度未列入"))
+    return rows
+
+
+def _league(scope: _Scope, cases: list[CaseRecord], overdue: set[str], *,
+            by: str) -> list[tuple[Any, ...]]:
+    """Cases, delisted, open and overdue per township or direct organization, ranked.
+
+    Ranked by delisting rate (highest first), then fewer overdue, then name;
+    equal rates and overdue counts share a rank.
+    """
+    population = scope.campaign.population
+    groups: dict[str, list[CaseRecord]] = {}
+    for c in cases:
+        if by == "township":
+            key = _township(scope, c.org)
+        else:
+            chain = population.ancestors(c.org) if c.org in population else ()
+            key = chain[-1].code if chain else c.org
+        groups.setdefault(key, []).append(c)
+    stats = []
+    for key, group in groups.items():
+        done = sum(1 for c in group if c.state == "delisted")
+        late = sum(1 for c in group if c.id in overdue)
+        still = sum(1 for c in group if c.is_open)
+        stats.append((key, len(group), done, still, late, _rate(done, len(group))))
+    stats.sort(key=lambda r: (-(r[5] or 0.0), r[4], r[0]))
+    rows: list[tuple[Any, ...]] = []
+    rank = 0
+    previous: tuple[Any, ...] | None = None
+    for position, (key, total, done, still, late, rate) in enumerate(stats, start=1):
+        if previous != (rate, late):
+            rank, previous = position, (rate, late)
+        if by == "township":
+            rows.append((rank, key, total, done, still, late, rate))
+        else:
+            rows.append((rank, key, scope.name(key), total, done, still, late, rate))
+    return rows
+
+
+_CADENCE = {"monthly": "“每月一抽查”", "quarterly": "“每季一通报”",
+            "half_yearly": "半年公开通报", "annual": "“每年一评定”"}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _drafts(summary: Mapping[str, Any], data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Drafts of 存在问题 and 下步要求, one point per problem the figures show."""
+    problems: list[str] = []
+    numerals = "一二三四五六七八九十"
+
+    def point(items: list[str], text: str) -> None:
+        items.append(f"{numerals[len(items)]}是{text}")
+
+    if summary["overdue"]:
+        towns = Counter(r[3] for r in data["named"] if r[4] == "overdue")
+        worst = "、".join(f"{t}{n}个" for t, n in towns.most_common(3))
+        point(problems, f"整改进度不平衡。{summary['overdue']}个对象逾期未完成整改({worst})。")
+    if summary["failed_verifications"]:
+        point(problems, f"整改质量不高。本期{summary['failed_verifications']}个对象验收不合格, "
+              "群众认可度不够。")
+    missing = [r for r in data["support"][:-1] if r[4]]
+    if missing:
+        point(problems, "包扶力量不到位。" + "、".join(f"{r[1]}缺{r[4]}个" for r in missing)
+              + "。")
+    if data["escalated"]:
+        point(problems, f"整顿成果不巩固。{len(data['escalated'])}个党组织连续两年被列为整顿对象。")
+    if summary["unfinished"]:
+        point(problems, f"部分对象未按期销号。{summary['unfinished']}个对象年度内未通过验收销号, "
+              "转入下年度继续整顿。")
+    if summary["carried_over"]:
+        point(problems, f"上年度遗留问题未清零。{summary['carried_over']}个对象上年度未按期销号。")
+    if not problems:
+        point(problems, "(请根据督查掌握的情况填写存在的问题。)")
+    requirements: list[str] = []
+    if summary["overdue"]:
+        point(requirements, "对逾期对象实行挂牌督办, 所在乡镇(街道)党(工)委书记要约谈提醒, "
+              "限期完成整改。")
+    if summary["failed_verifications"]:
+        point(requirements, "验收不合格的对象要对照验收意见重新整顿, 包扶责任人全程跟进, "
+              "按期申请再次验收。")
+    if summary["unfinished"] or summary["carried_over"]:
+        point(requirements, "未按期销号的对象要重新明确整改期限和包扶责任人, "
+              "直至验收销号; 连续列入的, 按规定追究责任。")
+    if missing:
+        point(requirements, "组织部门要在一周内补齐缺配的包扶力量, 确保包扶关系全覆盖。")
+    point(requirements, "已销号的对象要落实跟踪问效, 开展“回头看”, 防止问题反弹。")
+    point(requirements, "各责任单位于每月月底前报送整顿进展, 县委组织部将继续按月督查、按季通报。")
+    return problems, requirements
+
+
+def _document(scope: _Scope, settings: BulletinSettings, issued: date, period: str,
+              audience: str, data: dict[str, Any]) -> Document:
+    """The text of the bulletin: overview, named and commended, drafts of the last sections."""
+    summary = {row[0]: row[3] for row in data["summary"]}
+    where = scope.counties[0] if len(scope.counties) == 1 else "全县"
+    public = audience == "public"
+    span = f"{_date_zh(scope.start)}至{_date_zh(scope.on)}"
+    cadence = _CADENCE[period]
+    overview = [
+        f"按照整顿软弱涣散基层党组织工作安排和{cadence}要求, 现将{span}"
+        "整顿工作情况通报如下。",
+        f"{scope.year}年, {where}共排查认定软弱涣散基层党组织{summary['cases']}个"
+        f"(共有基层党组织{summary['organizations']}个)。截至{_date_zh(scope.on)}, "
+        f"已销号{summary['delisted']}个, 销号率{_pct(summary['delisting_rate'])}; "
+        f"正在整顿{summary['open']}个, 其中逾期未完成整改{summary['overdue']}个。"
+        f"本期新认定{summary['new_listings']}个, 销号{summary['delisted_in_period']}个, "
+        f"验收不合格{summary['failed_verifications']}个。",
+    ]
+    if summary["unfinished"]:
+        overview.append(f"{summary['unfinished']}个整顿对象未能按期销号, 转入下年度继续整顿, "
+                        "并计入连续列入的年数。")
+    if summary["carried_over"]:
+        overview.append(f"上年度未按期销号转入本年度的整顿对象{summary['carried_over']}个, "
+                        "继续整顿至销号为止。")
+    townships = data["townships"]
+    if townships and townships[0][6]:
+        best = [r[1] for r in townships if r[0] == 1]
+        overview.append(f"从各乡镇(街道)看, {'、'.join(best)}销号率最高"
+                        f"({_pct(townships[0][6])}); 排名情况见下表。")
+    elif townships:
+        overview.append("各乡镇(街道)均尚无销号的整顿对象; 进展情况见下表。")
+    commendations: list[str] = []
+    commended = data["commended"]
+    if commended:
+        names = "、".join(r[2] for r in commended[:8]) + ("等" if len(commended) > 8 else "")
+        commendations.append(f"{names}{len(commended)}个党组织按期完成整改并通过验收销号, "
+                             "予以通报表扬。")
+    if townships and townships[0][6]:
+        leaders = "、".join(r[1] for r in townships if r[0] == 1)
+        commendations.append(f"{leaders}整顿进展较快, 整顿对象销号率达{_pct(townships[0][6])}, "
+                             "予以表扬。")
+    criticism: list[str] = []
+    by_issue: dict[str, list[tuple[Any, ...]]] = {}
+    for row in data["named"]:
+        by_issue.setdefault(row[4], []).append(row)
+    for issue, rows in by_issue.items():
+        names = "、".join(dict.fromkeys(r[2] for r in rows))
+        text = f"{NAMED_ISSUES[issue]}的: {names}, 共{len(rows)}个"
+        if not public:
+            heads = "、".join(dict.fromkeys(r[7] for r in rows))
+            text += f"; 党组织书记: {heads}"
+        criticism.append(text + "。")
+    problems, requirements = _drafts(summary, data)
+    return Document(issuer=settings.issuer, number=settings.number,
+                    addressees=settings.addressees, cc=settings.cc,
+                    signature=settings.signature, issued=issued, overview=tuple(overview),
+                    commendations=tuple(commendations), criticism=tuple(criticism),
+                    problems=tuple(problems), requirements=tuple(requirements))
 
 
 def _overdue_rows(scope: _Scope,
@@ -573,7 +1136,7 @@ def _overdue_rows(scope: _Scope,
             continue
         c = now[item.case][0]
         rows.append((c.id, c.org, scope.name(c.org), c.kind, scope.kind_zh(c.kind), c.state,
-                     WORKFLOW.state(c.state).zh, item.due, (scope.on - item.due).days))
+                     status_zh(c.state), item.due, (scope.on - item.due).days))
     return rows
 
 
@@ -594,8 +1157,11 @@ def _failed_rows(scope: _Scope, now: Mapping[str, tuple[CaseRecord, int]],
         if e.stream not in now or not scope.within(e.on):
             continue
         c = now[e.stream][0]
+        zh = failure_reasons_zh(e.score, e.satisfied, e.basically_satisfied, e.dissatisfied,
+                                scope.campaign.policy)
         rows.append((e.stream, c.org, scope.name(c.org), c.kind, scope.kind_zh(c.kind), e.on,
-                     e.attempt, e.score, e.dissatisfied, "; ".join(e.reasons), e.new_deadline))
+                     e.attempt, e.score, e.dissatisfied, "; ".join(e.reasons), zh,
+                     e.new_deadline))
     return rows
 
 
@@ -621,7 +1187,7 @@ def _accountability_rows(
             person = people.get(event.person) if event.person else None
             dismissals.append((event.on, event.org, scope.name(event.org), event.role,
                                ROLE_LABELS.get(event.role, event.role), event.person or "",
-                               person.name if person else "", cause))
+                               person.name if person else "", cause, scope.name(cause)))
     return escalations, dismissals
 
 
@@ -642,17 +1208,22 @@ def _support_rows(campaign: Campaign, open_cases: list[CaseRecord]) -> list[tupl
 
 def _kind_rows(scope: _Scope, cases: list[CaseRecord],
                opened: list[CaseOpened]) -> list[tuple[Any, ...]]:
-    organizations = Counter(o.kind for o in scope.campaign.population if scope.org(o.code))
+    population = scope.campaign.population
+    units = ranked_indices(population, scope.campaign.policy)
+    organizations = Counter(o.kind for o in population if scope.org(o.code))
+    ranked = Counter(o.kind for o, unit in zip(population, units, strict=True)
+                     if unit and scope.org(o.code))
     listed = Counter(c.kind for c in cases)
     new = Counter(e.kind for e in opened)
     delisted = Counter(c.kind for c in cases if c.state == "delisted")
     still_open = Counter(c.kind for c in cases if c.is_open)
-    return [(k, scope.kind_zh(k), organizations[k], listed[k], _rate(listed[k], organizations[k]),
+    return [(k, scope.kind_zh(k), organizations[k], ranked[k], listed[k],
+             _rate(listed[k], ranked[k]),
              new[k], still_open[k], delisted[k], _rate(delisted[k], listed[k]))
             for k in scope.kinds
             if (scope.kind is None or k == scope.kind) and (organizations[k] or listed[k])]
 
 
-def _rate(part: int, whole: int) -> float:
-    """``part / whole``; 0.0 when ``whole`` is 0."""
-    return part / whole if whole else 0.0
+def _rate(part: int, whole: int) -> float | None:
+    """``part / whole``; ``None`` (shown as "—") when ``whole`` is 0."""
+    return part / whole if whole else None

@@ -9,11 +9,13 @@ as it was.
 - **SVG** keeps text as text (``svg.fonttype = "none"``): Chinese labels stay
   searchable and the viewer's fonts draw them, so SVG charts are always
   labelled in the language asked for.
-- **PNG** is rasterised here and needs a CJK font known to matplotlib (Noto
-  Sans/Serif CJK, WenQuanYi, Source Han, Droid Sans Fallback, ...; see
-  `cjk_font()`).  When none is installed a PNG asked for in Chinese is
-  labelled in English instead, rather than drawing empty boxes
-  (``apt-get install fonts-noto-cjk`` on Debian fixes that).
+- **PNG** is rasterised here with a font for Simplified Chinese picked
+  explicitly (`cjk_font()`: Noto Sans CJK SC, else the best available), so
+  glyphs have their Simplified forms and matplotlib never warns about a
+  missing family.  When no such font is installed the log says so once and a
+  PNG asked for in Chinese is labelled in English instead, rather than
+  drawing empty boxes (``apt-get install fonts-noto-cjk`` on Debian fixes
+  that).
 
 Chart names (`CHARTS`): ``funnel``, ``kinds``, ``overdue_trend``.
 """
@@ -50,13 +52,18 @@ CHARTS: dict[str, tuple[str, str]] = {
     "overdue_trend": ("Overdue cases at month ends", "逾期对象趋势 (月末)"),
 }
 
-# Family names (or parts of them) of fonts that cover Chinese, best first.
+# Family names of fonts that draw Simplified Chinese, best first.  Noto Sans CJK
+# ships as one collection (.ttc) with a face per region: the SC face is asked for
+# by name, so Chinese never comes out in Japanese glyph forms (JP is face 0).
 _CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Noto Sans CJK", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans",
-    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Serif CJK", "Source Han Serif",
-    "Droid Sans Fallback", "AR PL UMing", "AR PL UKai", "Microsoft YaHei", "SimHei",
-    "PingFang SC", "Heiti SC",
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Serif CJK SC", "Source Han Serif SC",
+    "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC", "Droid Sans Fallback",
+    "AR PL UMing CN", "AR PL UKai CN",
 )
+# Other-region faces of the same collections: used only when no Simplified face exists.
+_CJK_FALLBACKS = ("Noto Sans CJK", "Source Han Sans", "Noto Serif CJK", "Source Han Serif",
+                  "AR PL UMing", "AR PL UKai")
 # File-name fragments of the same fonts, to find them when matplotlib's font cache
 # predates their installation.
 _CJK_FILES = ("notosanscjk", "notoserifcjk", "notosanssc", "sourcehan", "wqy", "droidsansfallback",
@@ -73,28 +80,47 @@ def available() -> bool:
     return True
 
 
-@functools.cache
-def cjk_font() -> str | None:
-    """The family name of an installed font that draws Chinese, or ``None``.
-
-    Looks in matplotlib's font list first, then among the system's font files
-    (registering the one it finds with matplotlib's font manager).
-    """
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
+def _best(names: set[str]) -> str | None:
     for wanted in _CJK_FAMILIES:
+        if wanted in names:
+            return wanted
+    for wanted in _CJK_FALLBACKS:
         for name in sorted(names):
             if name.startswith(wanted):
                 return name
-    for path in sorted(font_manager.findSystemFonts()):
-        if any(part in Path(path).name.lower().replace("-", "") for part in _CJK_FILES):
-            try:
-                font_manager.fontManager.addfont(path)
-                return str(font_manager.FontProperties(fname=path).get_name())
-            except (OSError, RuntimeError, ValueError):  # pragma: no cover - a broken font
-                continue
     return None
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The family name of the best installed font for Simplified Chinese, or ``None``.
+
+    Prefers Noto Sans CJK SC, then other Simplified-Chinese families
+    (`_CJK_FAMILIES`), then another region's face of a CJK collection.  Looks
+    in matplotlib's font list first, then among the system's font files
+    (registering every face of the ones it finds, for a font cache older than
+    the fonts).  When none is installed, says so once in the ``rectify``
+    log and returns ``None``.
+    """
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    found = _best({f.name for f in manager.ttflist})
+    if found is None:
+        for path in sorted(font_manager.findSystemFonts()):
+            if any(part in Path(path).name.lower().replace("-", "") for part in _CJK_FILES):
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # pragma: no cover - broken font
+                    continue
+        found = _best({f.name for f in manager.ttflist})
+    if found is None:
+        from rectify._logging import get_logger
+
+        get_logger(__name__).warning(
+            "no font for Chinese is installed: PNG charts are labelled in English "
+            "(install fonts-noto-cjk)", event_id="charts.no_cjk_font")
+    return found
 
 
 @contextmanager
@@ -102,8 +128,7 @@ def _settings(name: str, font: str | None) -> Iterator[None]:
     """Local matplotlib settings for one chart; nothing global changes."""
     import matplotlib
 
-    families = [font] if font else []
-    families += ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "DejaVu Sans"]
+    families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
     rc: dict[Any, Any] = {
         "svg.fonttype": "none",
         "svg.hashsalt": f"rectify-{name}",
@@ -163,9 +188,11 @@ def _funnel(ax: Any, bulletin: Bulletin, lang: str) -> None:
 
 def _kinds(ax: Any, bulletin: Bulletin, lang: str) -> None:
     table = bulletin.table("kinds")
-    labels = table.column("zh" if lang == "zh" else "kind")
-    listed = [int(v) for v in table.column("listed")]
-    delisted = [int(v) for v in table.column("delisted")]
+    # Kinds with nothing listed (township and street committees) stay in the table only.
+    rows = [d for d in table.dicts() if d["listed"] or d["delisted"]]
+    labels = [d["zh" if lang == "zh" else "kind"] for d in rows]
+    listed = [int(d["listed"]) for d in rows]
+    delisted = [int(d["delisted"]) for d in rows]
     xs = list(range(len(labels)))
     width = 0.38
     ax.bar([x - width / 2 for x in xs], listed, width,

@@ -128,13 +128,16 @@ def _decision_columns(result: Identification) -> dict[str, list[Any]]:
     scores: list[float] = result._scores
     summaries = {k: r.summary for k, r in result._kinds.items()}
     sorted_scores = {k: r.sorted_scores for k, r in result._kinds.items()}
-    rank = [bisect_left(sorted_scores[k], s) + 1 for k, s in zip(kinds, scores, strict=True)]
+    outside = result._unranked  # organizations outside their kind's unit of ranking
+    rank = [0 if i in outside else bisect_left(sorted_scores[k], s) + 1
+            for i, (k, s) in enumerate(zip(kinds, scores, strict=True))]
     cut = {k: s.cutoff for k, s in summaries.items()}
-    cutoffs = [cut[k] for k in kinds]
+    cutoffs = [None if i in outside else cut[k] for i, k in enumerate(kinds)]
     margins = [None if c is None else round(s - c, 6)
                for s, c in zip(scores, cutoffs, strict=True)]
     listed = [False] * size
-    rules: list[list[str]] = [[r] for r in (result._kinds[k].reason for k in kinds)]
+    rules: list[list[str]] = [["not_ranked"] if i in outside else [result._kinds[k].reason]
+                              for i, k in enumerate(kinds)]
     for i, m in enumerate(margins):
         if m == 0 and rules[i][0] == "above_cutoff":
             rules[i] = ["tie_break"]

@@ -3,11 +3,19 @@
 The rows come from `rectify.reporting.bulletin.bulletin()`; this module only lays
 them out.  Chinese labels by default, English with ``lang="en"``.
 
-- `to_markdown()`: a title, the header and one pipe table per table.
-- `to_html()`: one self-contained UTF-8 page (``lang="zh-CN"``): the
-  tables and the charts as inline SVG (no external file, script or font).
-  Charts need the ``charts`` extra (matplotlib); without it the page says so
-  and keeps the tables.
+In Chinese a bulletin is laid out as a document (通报): issuer and number,
+title, addressees, 一、总体情况, the league tables by township and by
+direct organization, 通报表扬, 点名通报, 存在问题 and 下步要求 (drafts to
+edit, marked as such), the signature and date, then the statistics as an
+attachment (附件).  In English the header and the statistics are shown.
+
+- `to_markdown()`: the document and one pipe table per table.
+- `to_html()`: one self-contained UTF-8 page (``lang="zh-CN"``) laid out
+  for A4 print: the document, the tables and the charts as inline SVG (no
+  external file, script or font).  Charts need the ``charts`` extra
+  (matplotlib); without it the page says so and keeps the tables.
+- `to_pdf()`: the HTML printed to an A4 PDF (`rectify.reporting.pdf`) by
+  headless Chromium, fonts embedded.
 - `to_xlsx()`: a workbook (the ``xlsx`` extra, openpyxl) with an
   information sheet, one sheet per table with Chinese and English header rows
   frozen above the data, and a chart sheet when matplotlib is available.
@@ -27,7 +35,7 @@ from typing import Any
 
 from rectify.errors import InvalidValueError
 from rectify.reporting import charts as _charts
-from rectify.reporting.bulletin import PERIODS, Bulletin, Column, Table
+from rectify.reporting.bulletin import AUDIENCES, PERIODS, Bulletin, Column, Table
 
 __all__ = [
     "FORMATS",
@@ -36,12 +44,13 @@ __all__ = [
     "format_value",
     "to_html",
     "to_markdown",
+    "to_pdf",
     "to_xlsx",
     "write_bulletin",
 ]
 
 #: Output formats `write_bulletin()` knows, with their file suffixes.
-FORMATS = {"md": ".md", "html": ".html", "xlsx": ".xlsx"}
+FORMATS = {"md": ".md", "html": ".html", "xlsx": ".xlsx", "pdf": ".pdf"}
 
 #: Chinese sheet names of the tables (Excel allows 31 characters); English
 #: workbooks use the table names.
@@ -50,17 +59,27 @@ SHEET_NAMES = {
     "kinds": "按类型统计", "new_listings": "本期新认定", "overdue": "逾期对象",
     "overdue_trend": "逾期趋势", "failed_verifications": "验收不合格",
     "escalations": "问责", "dismissals": "免去书记职务", "support": "包扶覆盖",
+    "townships": "乡镇(街道)排名", "units": "直属党组织排名", "named": "点名通报",
+    "commended": "按期销号", "carried_over": "上年度未销号",
 }
+
+#: Tables the document shows in its body (the rest are attached as statistics).
+BODY_TABLES = ("townships", "units", "commended", "named")
 
 _WORDS = {
     "zh": {"on": "截至日期", "period": "通报周期", "county": "县(市、区)", "kind": "党建类型",
            "policy": "政策", "all": "全部", "none": "无", "charts": "图表",
            "no_charts": "图表需要安装 charts 扩展 (pip install 'rectify[charts]')。",
-           "info": "通报信息", "year": "整顿年度", "field": "项目", "value": "内容"},
+           "info": "通报信息", "year": "整顿年度", "field": "项目", "value": "内容",
+           "issued": "印发日期", "number": "文号", "issuer": "发文机关", "to": "主送",
+           "edition": "版本", "attachment": "附件: 统计表", "draft": "(草稿, 请审改后印发)",
+           "cc": "抄送"},
     "en": {"on": "as of", "period": "period", "county": "county", "kind": "kind",
            "policy": "policy", "all": "all", "none": "none", "charts": "Charts",
            "no_charts": "Charts need the charts extra (pip install 'rectify[charts]').",
-           "info": "Bulletin", "year": "listing year", "field": "field", "value": "value"},
+           "info": "Bulletin", "year": "listing year", "field": "field", "value": "value",
+           "issued": "issued", "number": "number", "issuer": "issuer", "to": "to",
+           "edition": "edition", "attachment": "Statistics", "draft": "(draft)", "cc": "cc"},
 }
 
 
@@ -77,9 +96,14 @@ def format_value(value: Any, column: Column | None = None, lang: str = "zh") -> 
     '25.0%'
     >>> format_value(82.0), format_value(None), format_value(date(2017, 3, 1))
     ('82', '', '2017-03-01')
+
+    A rate whose denominator is zero is ``None`` and shows as a dash:
+
+    >>> format_value(None, Column("r", "比率", "rate", fmt="percent"))
+    '—'
     """
     if value is None:
-        return ""
+        return "—" if column is not None and column.fmt == "percent" else ""
     if column is not None and column.fmt == "percent" and isinstance(value, int | float):
         return f"{value * 100:.1f}%"
     if isinstance(value, date):
@@ -95,7 +119,16 @@ def _info(bulletin: Bulletin, lang: str) -> list[tuple[str, str]]:
     w = _WORDS[lang]
     en, zh = PERIODS[bulletin.period]
     kind = bulletin.kind or w["all"]
-    return [
+    if lang == "zh" and bulletin.kind:
+        kind = bulletin._kind_zh
+    doc = bulletin.document
+    head: list[tuple[str, str]] = []
+    if doc is not None:
+        edition = AUDIENCES[bulletin.audience][0 if lang == "en" else 1]
+        head = [(w["issuer"], doc.issuer), (w["number"], doc.number),
+                (w["issued"], (bulletin.issued or bulletin.on).isoformat()),
+                (w["edition"], edition)]
+    return head + [
         (w["period"], f"{zh if lang == 'zh' else en}: {bulletin.period_label(lang)} "
                       f"({bulletin.start.isoformat()} – {bulletin.on.isoformat()})"),
         (w["on"], bulletin.on.isoformat()),
@@ -103,7 +136,7 @@ def _info(bulletin: Bulletin, lang: str) -> list[tuple[str, str]]:
         (w["county"], bulletin.county or "、".join(bulletin.counties) or w["all"]),
         (w["kind"], kind),
         (w["policy"], f"{bulletin.policy_name} ({bulletin.policy[:12]})"),
-    ]
+    ][: None if lang == "en" or bulletin.audience == "internal" else -1]
 
 
 def _shown(table: Table, lang: str) -> list[int]:
@@ -125,22 +158,74 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _md_table(table: Table, lang: str, level: str = "##") -> list[str]:
+    lines = ["", f"{level} {table.title(lang)}", ""]
+    if not table.rows:
+        lines.append(f"({_WORDS[lang]['none']})")
+        return lines
+    idx = _shown(table, lang)
+    lines.append("| " + " | ".join(table.columns[i].header(lang) for i in idx) + " |")
+    lines.append("| " + " | ".join("---" for _ in idx) + " |")
+    for row in table.rows:
+        lines.append("| " + " | ".join(_md_escape(_cell(table, row, i, lang))
+                                       for i in idx) + " |")
+    return lines
+
+
+#: The sections of the document, in order: (heading, paragraphs attribute, body tables).
+_SECTIONS = (
+    ("一、总体情况", "overview", ()),
+    ("二、各乡镇(街道)和单位整顿进展", "", ("townships", "units")),
+    ("三、通报表扬", "commendations", ("commended",)),
+    ("四、点名通报", "criticism", ("named",)),
+    ("五、存在问题", "problems", ()),
+    ("六、下步要求", "requirements", ()),
+)
+
+
+def _document_md(bulletin: Bulletin) -> list[str]:
+    doc = bulletin.document
+    assert doc is not None
+    w = _WORDS["zh"]
+    lines = [f"**{doc.issuer}**", "", doc.number, "", f"# {bulletin.title('zh')}", "",
+             f"{doc.addressees}:"]
+    for heading, attr, tables in _SECTIONS:
+        paragraphs = getattr(doc, attr) if attr else ()
+        draft = f" {w['draft']}" if doc.drafts and attr in ("problems", "requirements") else ""
+        lines += ["", f"## {heading}{draft}", ""]
+        lines += [p for text in paragraphs for p in (text, "")][:-1] or []
+        present = [bulletin.table(t) for t in tables
+                   if _has(bulletin, t) and bulletin.table(t).rows]
+        for table in present:
+            lines += _md_table(table, "zh", "###")
+        if not paragraphs and not present:
+            lines.append(f"({w['none']})")
+    lines += ["", f"{doc.signature}", "", doc.date_zh]
+    if doc.cc:
+        lines += ["", f"{w['cc']}: {doc.cc}"]
+    return lines
+
+
+def _has(bulletin: Bulletin, name: str) -> bool:
+    return any(t.name == name for t in bulletin.tables)
+
+
 def to_markdown(bulletin: Bulletin, lang: str = "zh") -> str:
-    """The bulletin as Markdown: a title, its header and one pipe table per table."""
+    """The bulletin as Markdown: in Chinese the document, then its statistics as pipe tables.
+
+    In English: the title, the header and the statistics.
+    """
     lang = _lang(lang)
-    lines = [f"# {bulletin.title(lang)}", ""]
+    body = lang == "zh" and bulletin.document is not None
+    if body:
+        lines = [*_document_md(bulletin), "", f"# {_WORDS[lang]['attachment']}", ""]
+    else:
+        lines = [f"# {bulletin.title(lang)}", ""]
     lines += [f"- {k}: {v}" for k, v in _info(bulletin, lang)]
     for table in bulletin.tables:
-        lines += ["", f"## {table.title(lang)}", ""]
-        if not table.rows:
-            lines.append(f"({_WORDS[lang]['none']})")
+        if body and table.name in BODY_TABLES:
             continue
-        idx = _shown(table, lang)
-        lines.append("| " + " | ".join(table.columns[i].header(lang) for i in idx) + " |")
-        lines.append("| " + " | ".join("---" for _ in idx) + " |")
-        for row in table.rows:
-            lines.append("| " + " | ".join(_md_escape(_cell(table, row, i, lang))
-                                           for i in idx) + " |")
+        lines += _md_table(table, lang)
     return "\n".join(lines) + "\n"
 
 
@@ -154,7 +239,8 @@ h1 { color: #b22222; font-size: 1.6em; border-bottom: 3px solid #b22222; padding
 h2 { font-size: 1.2em; margin-top: 1.6em; border-left: 5px solid #b22222; padding-left: .5em; }
 table { border-collapse: collapse; margin: .5em 0; font-size: .92em; }
 th, td { border: 1px solid #bbb; padding: .3em .6em; text-align: left; vertical-align: top; }
-th { background: #f4e3e3; }
+th { background: #f4e3e3; white-space: nowrap; }
+td { word-break: keep-all; overflow-wrap: anywhere; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr:nth-child(even) td { background: #fafafa; }
 dl.info { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }
@@ -164,6 +250,27 @@ dl.info dd { margin: 0; }
 figure { margin: 0; border: 1px solid #ddd; padding: .5em; background: #fff; }
 figure svg { width: 520px; height: auto; display: block; }
 p.empty { color: #777; }
+header.doc { text-align: center; margin-bottom: 1.5em; }
+header.doc .issuer { color: #c00; font-size: 2em; font-weight: bold; letter-spacing: .15em; }
+header.doc .number { margin-top: .6em; }
+header.doc hr { border: 0; border-top: 2px solid #c00; margin: .6em 0 1.2em; }
+header.doc h1 { border: 0; color: #222; font-size: 1.5em; }
+p.to { font-weight: bold; }
+section.doc p { text-indent: 2em; margin: .4em 0; }
+section.doc h2 { border: 0; padding: 0; font-size: 1.15em; }
+.draft { color: #b8860b; font-weight: normal; font-size: .85em; }
+footer.doc { text-align: right; margin: 2em 4em 1em 0; }
+p.cc { border-top: 1px solid #999; border-bottom: 1px solid #999; padding: .3em 0; }
+@page { size: A4; margin: 2.2cm 1.8cm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 10.5pt; }
+  h2 { break-after: avoid; }
+  table { break-inside: auto; font-size: 9pt; }
+  tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  figure svg { width: 100%; }
+  section.attachment { break-before: page; }
+}
 """
 
 
@@ -176,10 +283,10 @@ def _svg_inline(svg: str) -> str:
     return _METADATA.sub("", svg[start:] if start >= 0 else svg)
 
 
-def _html_table(table: Table, lang: str) -> list[str]:
+def _html_table(table: Table, lang: str, level: str = "h2") -> list[str]:
     idx = _shown(table, lang)
     out = [f'<section class="table" id="table-{table.name}">',
-           f"<h2>{html.escape(table.title(lang))}</h2>"]
+           f"<{level}>{html.escape(table.title(lang))}</{level}>"]
     if not table.rows:
         out += [f'<p class="empty">{html.escape(_WORDS[lang]["none"])}</p>', "</section>"]
         return out
@@ -199,19 +306,57 @@ def _html_table(table: Table, lang: str) -> list[str]:
     return out
 
 
-def to_html(bulletin: Bulletin, lang: str = "zh", charts: bool = True) -> str:
-    """The bulletin as one self-contained HTML page with inline SVG charts.
+def _document_html(bulletin: Bulletin) -> list[str]:
+    doc = bulletin.document
+    assert doc is not None
+    w = _WORDS["zh"]
+    esc = html.escape
+    out = ['<header class="doc">', f'<div class="issuer">{esc(doc.issuer)}</div>',
+           f'<div class="number">{esc(doc.number)}</div>', "<hr>",
+           f"<h1>{esc(bulletin.title('zh'))}</h1>", "</header>",
+           f'<p class="to">{esc(doc.addressees)}:</p>']
+    for heading, attr, tables in _SECTIONS:
+        paragraphs = getattr(doc, attr) if attr else ()
+        draft = (f' <span class="draft">{esc(w["draft"])}</span>'
+                 if doc.drafts and attr in ("problems", "requirements") else "")
+        out += [f'<section class="doc" id="doc-{attr or "league"}">',
+                f"<h2>{esc(heading)}{draft}</h2>"]
+        out += [f"<p>{esc(text)}</p>" for text in paragraphs]
+        present = [bulletin.table(t) for t in tables
+                   if _has(bulletin, t) and bulletin.table(t).rows]
+        for table in present:
+            out += _html_table(table, "zh", "h3")
+        if not paragraphs and not present:
+            out.append(f'<p class="empty">{esc(w["none"])}</p>')
+        out.append("</section>")
+    out += ['<footer class="doc">', f"<div>{esc(doc.signature)}</div>",
+            f"<div>{esc(doc.date_zh)}</div>", "</footer>"]
+    if doc.cc:
+        out.append(f'<p class="cc">{esc(w["cc"])}: {esc(doc.cc)}</p>')
+    return out
 
+
+def to_html(bulletin: Bulletin, lang: str = "zh", charts: bool = True) -> str:
+    """The bulletin as one self-contained HTML page with inline SVG charts, ready for A4 print.
+
+    In Chinese the page is the document followed by its statistics (附件);
     ``charts=False`` leaves the charts out; without matplotlib the page
     carries a note instead of them.
     """
     lang = _lang(lang)
     title = html.escape(bulletin.title(lang))
+    body = lang == "zh" and bulletin.document is not None
     out = ["<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', "<head>",
            '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{title}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-           f"<h1>{title}</h1>", '<dl class="info">']
+           f"<title>{title}</title>", f"<style>{_CSS}</style>", "</head>", "<body>"]
+    if body:
+        out += _document_html(bulletin)
+        out += ['<section class="attachment">',
+                f"<h1>{html.escape(_WORDS[lang]['attachment'])}</h1>"]
+    else:
+        out.append(f"<h1>{title}</h1>")
+    out.append('<dl class="info">')
     for key, value in _info(bulletin, lang):
         out.append(f"<dt>{html.escape(key)}</dt><dd>{html.escape(value)}</dd>")
     out.append("</dl>")
@@ -228,7 +373,11 @@ def to_html(bulletin: Bulletin, lang: str = "zh", charts: bool = True) -> str:
             out.append(f'<p class="empty">{html.escape(_WORDS[lang]["no_charts"])}</p>')
         out.append("</section>")
     for table in bulletin.tables:
+        if body and table.name in BODY_TABLES:
+            continue
         out += _html_table(table, lang)
+    if body:
+        out.append("</section>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
@@ -282,8 +431,10 @@ def to_xlsx(bulletin: Bulletin, path: str | Path | None = None, lang: str = "zh"
         sheet = book.create_sheet(_sheet_name(table, lang))
         sheet.append([c.header(lang) for c in table.columns])
         sheet.append([c.header(other) for c in table.columns])
+        percent = [c.fmt == "percent" or (table.name == "summary" and c.key == "value")
+                   for c in table.columns]
         for row in table.rows:
-            sheet.append(list(row))
+            sheet.append(["—" if v is None and percent[j] else v for j, v in enumerate(row)])
         for cell in (*sheet[1], *sheet[2]):
             cell.font, cell.fill = bold, fill
         for j, column in enumerate(table.columns, start=1):
@@ -344,9 +495,13 @@ def write_bulletin(bulletin: Bulletin, out_dir: str | Path,
     ``<stem>-<chart>.png``/``.svg`` (``stem`` defaults to
     `bulletin_stem()`); existing files are replaced.  Charts are written
     only when ``charts`` is true and matplotlib (the ``charts`` extra) is
-    installed.  Returns the paths written, in that order.  Raises
-    `InvalidValueError` for an unknown format or
-    language.
+    installed.  ``pdf`` prints the HTML with headless Chromium
+    (`to_pdf()`).  Returns the paths written, in that
+    order.
+
+    Raises:
+        InvalidValueError: an unknown format or language.
+        PrintError: ``pdf`` was asked for and no Chromium is installed, or it failed.
     """
     lang = _lang(lang)
     wanted = list(formats)
@@ -363,9 +518,24 @@ def write_bulletin(bulletin: Bulletin, out_dir: str | Path,
             path.write_text(to_markdown(bulletin, lang), encoding="utf-8")
         elif fmt == "html":
             path.write_text(to_html(bulletin, lang, charts=charts), encoding="utf-8")
+        elif fmt == "pdf":
+            to_pdf(bulletin, path, lang, charts=charts)
         else:
             to_xlsx(bulletin, path, lang, charts=charts)
         paths.append(path)
     if charts and _charts.available():
         paths += _charts.write_charts(bulletin, out, lang=lang, stem=stem)
     return paths
+
+
+def to_pdf(bulletin: Bulletin, path: str | Path, lang: str = "zh", *,
+           charts: bool = True, timeout: float = 120.0) -> Path:
+    """Print ``bulletin`` to an A4 PDF at ``path`` with headless Chromium; returns the path.
+
+    Raises:
+        PrintError: no Chromium is installed, it failed, or it wrote no PDF.
+        InvalidValueError: an unknown language.
+    """
+    from rectify.reporting.pdf import print_html
+
+    return print_html(to_html(bulletin, lang, charts=charts), path, timeout=timeout)

@@ -75,6 +75,10 @@ def reference_listed(population: Population, assessments: Iterable[Assessment],
         a = by_code[org.code]
         if meets(policy, org.kind, a):
             listed.add(org.code)
+        parent = population.get(org.parent) if org.parent else None
+        if ident.ranked.get(org.kind) is not None and ident.ranked[org.kind].value == "top" \
+                and parent is not None and parent.kind == org.kind:
+            continue  # outside the kind's unit of ranking: direct criteria only
         kinds.setdefault(org.kind, []).append((a.total, org.code))
     for kind, members in kinds.items():
         members.sort()

@@ -1,8 +1,10 @@
 """Readable Chinese and English renderings shared by the what-if modules.
 
 Kept apart so that comparison, simulation and the report speak alike: a
-reason reads "倒序排名在比例范围内 (得分65, 在80个同类组织中倒数第3, 划定线66)" in
-Chinese, with no rule identifier or fact name inside the Chinese text.
+reason reads "按倒序排名在比例范围内 (得分65, 在56个行政村中倒数第3, 分数线66分)"
+in Chinese, with no rule identifier or fact name inside the Chinese text.  The
+cut-off is 分数线 as in `rectify.identify`, and the rank counts the kind's
+unit of ranking (行政村, not every village branch) when that unit is given.
 """
 
 from __future__ import annotations
@@ -35,21 +37,21 @@ def level_zh(policy: Policy, level: str) -> str:
     return label.zh if label else level
 
 
-def _zh_facts(facts: Mapping[str, Any]) -> list[str]:
+def _zh_facts(facts: Mapping[str, Any], unit: str) -> list[str]:
     parts: list[str] = []
     if facts.get("score") is not None:
         parts.append(f"得分{num(facts['score'])}")
     if facts.get("rank") is not None and facts.get("kind_size") is not None:
-        parts.append(f"在{facts['kind_size']}个同类组织中倒数第{facts['rank']}")
+        parts.append(f"在{facts['kind_size']}个{unit or '同类组织'}中倒数第{facts['rank']}")
     elif facts.get("kind_size") is not None:
         parts.append(f"同类组织{facts['kind_size']}个")
     if facts.get("quota_count") is not None:
         parts.append(f"比例名额{facts['quota_count']}个")
     if facts.get("cutoff") is not None:
-        parts.append(f"划定线{num(facts['cutoff'])}分")
+        parts.append(f"分数线{num(facts['cutoff'])}分")
     margin = facts.get("margin")
     if isinstance(margin, int | float) and margin > 0:
-        parts.append(f"高出划定线{num(float(margin))}分")
+        parts.append(f"高出分数线{num(float(margin))}分")
     if facts.get("direct_count") is not None:
         parts.append(f"直接认定{facts['direct_count']}个")
     if "value" in facts and "threshold" in facts:
@@ -57,9 +59,13 @@ def _zh_facts(facts: Mapping[str, Any]) -> list[str]:
     return parts
 
 
-def reason_zh(reason: Reason) -> str:
-    """One reason in Chinese with its facts in words, no identifiers."""
-    parts = _zh_facts(reason.facts)
+def reason_zh(reason: Reason, unit: str = "") -> str:
+    """One reason in Chinese with its facts in words, no identifiers.
+
+    ``unit`` names what the kind ranks (the decision's `kind_zh`, e.g. 行政村);
+    without it the rank reads 在N个同类组织中.
+    """
+    parts = _zh_facts(reason.facts, unit)
     return f"{reason.zh} ({', '.join(parts)})" if parts else reason.zh
 
 

@@ -102,7 +102,7 @@ class VerdictChange:
         if lang == "zh":
             def side(label: str, d: Decision) -> str:
                 head = "列为整顿对象" if d.listed else "未列入"
-                return f"{label}{head}: " + "; ".join(reason_zh(r) for r in d.reasons)
+                return f"{label}{head}: " + "; ".join(reason_zh(r, d.kind_zh) for r in d.reasons)
             return f"{self.name}({self.org}): " + side("甲方案", self.a) + "; " \
                 + side("乙方案", self.b)
 
@@ -282,7 +282,7 @@ class Comparison:
             return {"listed": d.listed, "score": d.score, "rank": d.rank,
                     "kind_size": d.kind_size, "cutoff": d.cutoff, "margin": d.margin,
                     "reasons": [{"rule": r.rule, "en": r.en, "zh": r.zh,
-                                 "text_zh": reason_zh(r), "facts": dict(r.facts)}
+                                 "text_zh": reason_zh(r, d.kind_zh), "facts": dict(r.facts)}
                                 for r in d.reasons]}
 
         def groups(rows: Sequence[GroupCount]) -> list[dict[str, Any]]:

@@ -92,8 +92,8 @@ def comparison_tables(comparison: Comparison) -> list[Table]:
         "A reasons / 甲方案理由", "B reasons / 乙方案理由"), tuple(
         (c.org, c.name, f"{c.kind} / {kind_zh(pb, c.kind)}", c.township,
          f"{c.direction} / {change_zh[c.direction]}",
-         "; ".join(reason_zh(r) for r in c.a.reasons),
-         "; ".join(reason_zh(r) for r in c.b.reasons)) for c in comparison.changes)))
+         "; ".join(reason_zh(r, c.a.kind_zh) for r in c.a.reasons),
+         "; ".join(reason_zh(r, c.b.kind_zh) for r in c.b.reasons)) for c in comparison.changes)))
     head = ("A / 甲", "B / 乙", "added / 新增", "removed / 减少", "difference / 差值")
     tables.append(Table("kinds", "Listings by kind / 分类型", ("kind / 类型", *head), tuple(
         (f"{g.key} / {kind_zh(pb, g.key)}", g.listed_a, g.listed_b, g.added, g.removed,

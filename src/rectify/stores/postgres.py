@@ -123,17 +123,33 @@ class PostgresStore(SqlReads, SqlReadModels):
             raise LedgerUnavailable(self._where, f"cannot connect: {exc}".strip(),
                                     "check that the server runs and the DSN is right") from None
         self._local.conn = conn
-        self._local.depth = 0
+        if not hasattr(self._local, "depth"):
+            self._local.depth = 0
         with self._guard:
+            # Forget the connections that were lost, so that reconnecting leaks nothing.
+            self._opened = [c for c in self._opened if not c.closed]
             self._opened.append(conn)
         return conn
 
+    @staticmethod
+    def _lost(conn: psycopg.Connection[Any]) -> bool:
+        return conn.closed or conn.broken
+
     @property
     def _conn(self) -> psycopg.Connection[Any]:
-        """This thread's connection (opened on first use; reopened after it was lost)."""
+        """This thread's connection (opened on first use; reopened after it was lost).
+
+        Inside a transaction a lost connection is not replaced: what the
+        transaction did is gone with it, so the rest of it must not run on a new
+        connection outside any transaction.
+        """
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if conn is not None and not conn.closed and not conn.broken:
+        if conn is not None and not self._lost(conn):
             return conn
+        if conn is not None and self._local.depth:
+            raise LedgerUnavailable(self._where, "the connection was lost inside a transaction;"
+                                    " nothing of the transaction was recorded",
+                                    "retry the command")
         return self._connect()
 
     def _q(self, text: str) -> sql.Composed:
@@ -227,9 +243,9 @@ class PostgresStore(SqlReads, SqlReadModels):
             return []
         if payloads is None:
             payloads = [[encode(e) for e in item.events] for item in batch]
-        conn = self._conn
         try:
             with self.transaction():
+                conn = self._conn
                 head = conn.execute(self._q(
                     "SELECT position, hash FROM {s}.head WHERE id = 1 FOR UPDATE")).fetchone()
                 if head is None:
@@ -309,8 +325,17 @@ class PostgresStore(SqlReads, SqlReadModels):
         return str(value).encode()
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        conn = self._conn
         try:
-            return self._conn.execute(self._q(query), params).fetchall()
+            return conn.execute(self._q(query), params).fetchall()
+        except psycopg.Error as exc:
+            if not (self._lost(conn) and not self._local.depth):
+                raise self._error(exc) from None
+        # The server dropped the connection while it was idle (a restart, a failover, an
+        # idle timeout, pg_terminate_backend): a read outside a transaction is run again,
+        # once, on a new connection.
+        try:
+            return self._connect().execute(self._q(query), params).fetchall()
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
@@ -328,7 +353,16 @@ class PostgresStore(SqlReads, SqlReadModels):
             return
         self._local.depth = 1
         try:
-            with conn.transaction():
+            with contextlib.ExitStack() as stack:
+                try:
+                    stack.enter_context(conn.transaction())
+                except psycopg.OperationalError:
+                    if not self._lost(conn):
+                        raise
+                    # Lost while idle, found by BEGIN: nothing was sent in the transaction
+                    # yet, so it starts again, once, on a new connection.
+                    conn = self._connect()
+                    stack.enter_context(conn.transaction())
                 conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1 FOR UPDATE"))
                 yield
         except psycopg.Error as exc:

@@ -15,7 +15,8 @@ from rectify.sample import sample_assessments, sample_population
 from rectify.stores import SQLiteStore
 
 runner = CliRunner()
-CHANGED = ("C03-02", "V03-07", "V04-05", "V06-01", "V08", "V09", "V10")
+CHANGED = ("A02-12", "J02-01", "J02-02", "T02-03", "T03-07", "T04-02", "T04-05", "T06-04",
+           "T07-03", "T08-07")
 
 
 def test_compare_lists_every_changed_verdict_with_reasons_and_consequences() -> None:
@@ -30,7 +31,7 @@ def test_compare_lists_every_changed_verdict_with_reasons_and_consequences() -> 
     for measure in ("escalations", "问责", "dismissals", "免去书记职务", "first_secretaries",
                     "约谈"):
         assert measure in result.output
-    assert "7 verdict(s) differ" in result.output
+    assert "10 verdict(s) differ" in result.output
 
 
 def test_compare_json_and_report(tmp_path: Path) -> None:
@@ -41,7 +42,7 @@ def test_compare_json_and_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [c["org"] for c in data["changes"]] == list(CHANGED)
-    assert data["consequences"]["difference"]["escalations"] == -2
+    assert data["consequences"]["difference"]["escalations"] == -1
     text = report.read_text("utf-8")
     assert "认定结果变化" in text
     assert "compare-kinds.svg" in text
@@ -62,7 +63,7 @@ def test_compare_replays_a_ledger(tmp_path: Path) -> None:
     result = runner.invoke(app, ["compare", "northern-county", "national-practice", "--year",
                                  "2017", "--ledger", str(db)])
     assert result.exit_code == 0, result.output
-    assert "ledger / 台账: 23 listed, 6 escalations" in result.output
+    assert "ledger / 台账: 20 listed, 3 escalations" in result.output
     assert "yes / 一致" in result.output
 
 

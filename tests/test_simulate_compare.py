@@ -35,19 +35,20 @@ def sample_comparison() -> Comparison:
 
 def test_sample_lists_every_changed_verdict_with_both_reasons(
         sample_comparison: Comparison) -> None:
-    """northern-county vs national-practice in 2017: seven verdicts change, each explained."""
+    """northern-county vs national-practice in 2017: ten verdicts change, each explained."""
     result = sample_comparison
     a = set(identify(sample_population(), sample_assessments(), result.policy_a, 2017)
             .listed_codes)
     b = set(identify(sample_population(), sample_assessments(), result.policy_b, 2017)
             .listed_codes)
     assert [c.org for c in result.changes] == sorted(a ^ b)
-    assert [c.org for c in result.added] == ["V10"]
-    v10 = result.added[0]
-    assert v10.a.rules == ("above_cutoff",)
-    assert v10.b.rules == ("secretary_vacant",)
-    assert "书记职位空缺3个月以上" in v10.explain("zh")
-    assert "secretary_vacant" in v10.explain("en")
+    assert [c.org for c in result.added] == ["T02-03", "T04-02"]
+    t02_03, t04_02 = result.added
+    assert t02_03.a.rules == t04_02.a.rules == ("above_cutoff",)
+    assert t02_03.b.rules == ("mass_incident",)
+    assert t04_02.b.rules == ("secretary_vacant",)
+    assert "书记职位空缺3个月以上" in t04_02.explain("zh")
+    assert "secretary_vacant" in t04_02.explain("en")
     assert all(c.a.reasons and c.b.reasons for c in result.changes)
 
 
@@ -62,15 +63,15 @@ def test_chinese_explanations_carry_no_english_identifiers(sample_comparison: Co
 def test_sample_consequences_and_difference(sample_comparison: Comparison) -> None:
     """Escalations, dismissals with the cascade and first secretaries under each policy."""
     a, b = sample_comparison.consequences_a, sample_comparison.consequences_b
-    assert (len(a.escalations), len(b.escalations)) == (6, 4)
+    assert (len(a.escalations), len(b.escalations)) == (3, 2)
     assert any(d.role == "parent_secretary" for d in a.dismissals)
-    assert a.first_secretaries == a.need("first_secretary").cases == 12
+    assert a.first_secretaries == a.need("first_secretary").cases == 9
     diff = sample_comparison.difference()
-    assert diff["listed"] == b.listed - a.listed == -5
-    assert diff["escalations"] == -2
-    # Ten first secretaries in the sample cannot be stationed in twelve villages.
+    assert diff["listed"] == b.listed - a.listed == -6
+    assert diff["escalations"] == -1
+    # Twelve first secretaries in the sample can be stationed in the nine villages.
     need = a.need("first_secretary")
-    assert (need.available, need.over_cap, need.shortfall) == (10, True, 2)
+    assert (need.available, need.over_cap, need.shortfall) == (12, False, 0)
     with pytest.raises(InvalidValueError, match="support level"):
         a.need("no_such_level")
 
@@ -84,11 +85,11 @@ def test_counts_by_kind_township_and_rule_add_up(sample_comparison: Comparison) 
         assert sum(g.added for g in groups) == len(result.added)
         assert sum(g.removed for g in groups) == len(result.removed)
     rules = {g.key: g for g in result.by_rule}
-    assert rules["quota"].listed_a == 20
-    assert rules["quota"].removed == 6
+    assert rules["quota"].listed_a == 18
+    assert rules["quota"].removed == 8
     data = result.to_json()
-    assert len(data["changes"]) == 7
-    assert data["consequences"]["difference"]["listed"] == -5
+    assert len(data["changes"]) == 10
+    assert data["consequences"]["difference"]["listed"] == -6
 
 
 @given(scenarios())
@@ -171,7 +172,7 @@ def test_replay_takes_earlier_years_from_the_ledger() -> None:
     replayed = replay(campaign, load_policy("national-practice"), sample_assessments(), 2017)
     assert replayed.ledger is not None
     assert replayed.ledger.matches_identification
-    assert replayed.ledger.escalations == len(replayed.consequences_a.escalations) == 6
+    assert replayed.ledger.escalations == len(replayed.consequences_a.escalations) == 3
     ledger_2016 = campaign.listings()[2016]
     assert all(set(d.streak) >= {2016} and d.org in ledger_2016
                for d in replayed.consequences_b.escalations)

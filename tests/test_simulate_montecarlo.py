@@ -99,8 +99,8 @@ def test_the_first_year_escalates_on_the_assessed_history() -> None:
     """Starting from 2017 with 2016 assessed, the first year escalates as the ledger would."""
     result = simulate(load_policy(), sample_population(), sample_assessments(), years=1,
                       runs=3, seed=0)
-    assert result.values("escalations", 2017) == [6, 6, 6]
-    assert result.values("dismissals", 2017) == [10, 10, 10]
+    assert result.values("escalations", 2017) == [3, 3, 3]
+    assert result.values("dismissals", 2017) == [5, 5, 5]
     no_history = simulate(load_policy(), sample_population(), _latest(), years=1, runs=1)
     assert no_history.values("escalations", 2017) == [0]
 

@@ -1,22 +1,22 @@
 """What-if: compare two policies on one county, and simulate the years that follow.
 
-- :func:`compare` identifies one year under two policies and lists every
+- `compare` identifies one year under two policies and lists every
   changed verdict with both sets of reasons, counts by kind, township and
   rule, and the consequences under each policy (escalations and dismissals
   with the cascade, talks, support needed per level against the load cap,
-  first secretaries); :func:`replay` does it for a year already in a ledger.
-- :func:`simulate` runs seeded multi-year futures of a policy through the
-  real :class:`~rectify.Campaign` and :func:`~rectify.bulk.run_bulk`, with an
-  :class:`OutcomeModel` (TOML data, validated like a policy) saying how
+  first secretaries); `replay` does it for a year already in a ledger.
+- `simulate` runs seeded multi-year futures of a policy through the
+  real `Campaign` and `rectify.bulk.run_bulk`, with an
+  `OutcomeModel` (TOML data, validated like a policy) saying how
   likely verifications pass, relapses come and scores drift.
-- :func:`write_report` writes either as Markdown, HTML or XLSX with charts.
+- `write_report` writes either as Markdown, HTML or XLSX with charts.
 
 >>> from rectify import load_policy
 >>> from rectify.sample import sample_assessments, sample_population
 >>> ten = load_policy().evolve({"identification": {"quota": {"village": 0.10}}})
 >>> result = compare(load_policy(), ten, sample_population(), sample_assessments(), 2017)
 >>> len(result.removed), len(result.added)
-(4, 0)
+(3, 0)
 """
 
 from rectify.simulate.compare import (

@@ -44,7 +44,8 @@ def _zh_facts(facts: Mapping[str, Any], unit: str) -> list[str]:
     if facts.get("rank") is not None and facts.get("kind_size") is not None:
         parts.append(f"在{facts['kind_size']}个{unit or '同类组织'}中倒数第{facts['rank']}")
     elif facts.get("kind_size") is not None:
-        parts.append(f"同类组织{facts['kind_size']}个")
+        parts.append(f"参加排名的{unit}{facts['kind_size']}个" if unit
+                     else f"同类组织{facts['kind_size']}个")
     if facts.get("quota_count") is not None:
         parts.append(f"比例名额{facts['quota_count']}个")
     if facts.get("cutoff") is not None:

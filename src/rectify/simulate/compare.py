@@ -1,20 +1,20 @@
 """Compare two policies on one population and year: every changed verdict and its consequences.
 
-:func:`compare` identifies the year under both policies and reports, for
+`compare` identifies the year under both policies and reports, for
 every organization whose verdict differs, both decisions with both sets of
 reasons; listing counts by kind, township and rule; and what each policy
-entails (:class:`Consequences`): escalations and dismissals with the
+entails (`Consequences`): escalations and dismissals with the
 cascade, admonishment talks, the support each level needs against the load
-cap, and the first secretaries to station.  :func:`replay` does the same for
+cap, and the first secretaries to station.  `replay` does the same for
 a year already recorded in a campaign's ledger ("replay this year's cases
 under the other policy"), taking the earlier years from the ledger.
 
 Everything is pure: no clock, no I/O.
 
-Talks follow one stated convention, the same in :mod:`rectify.simulate.montecarlo`:
+Talks follow one stated convention, the same in `rectify.simulate.montecarlo`:
 an organization listed again the year after a listing, but whose streak has
 not reached the policy's escalation limit, calls for an admonishment talk
-(约谈) with its secretary.  Dismissals come from :func:`rectify.escalation.escalate`.
+(约谈) with its secretary.  Dismissals come from `rectify.escalation.escalate`.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class VerdictChange:
     ``direction`` is ``"added"`` when only policy B lists it and ``"removed"``
     when only policy A does.  The decision of the side that lists it comes
     with the comparison; the other side's is built on first access (as
-    :class:`~rectify.identify.Identification` builds decisions on demand).
+    `Identification` builds decisions on demand).
     """
 
     org: str
@@ -175,7 +175,7 @@ class Consequences:
     ``escalations`` holds the escalating decisions only; ``dismissals`` each
     dismissed post once (the cascade included); ``talks`` the organizations
     whose secretaries are called in for an admonishment talk (listed again
-    below the escalation limit); ``support`` one :class:`LevelNeed` per
+    below the escalation limit); ``support`` one `LevelNeed` per
     support level of the policy.
     """
 
@@ -225,7 +225,7 @@ class LedgerFacts:
 
 @attrs.frozen
 class Comparison:
-    """The outcome of :func:`compare`: both identifications, the changes and the consequences."""
+    """The outcome of `compare`: both identifications, the changes and the consequences."""
 
     year: int
     policy_a: Policy
@@ -256,7 +256,7 @@ class Comparison:
         return not self.changes
 
     def difference(self) -> dict[str, int]:
-        """Each consequence under B minus under A (keys of :meth:`Consequences.counts`)."""
+        """Each consequence under B minus under A (keys of `Consequences.counts`)."""
         a, b = self.consequences_a.counts(), self.consequences_b.counts()
         return {k: b.get(k, 0) - a.get(k, 0) for k in dict.fromkeys([*a, *b])}
 
@@ -336,9 +336,9 @@ def compare(policy_a: Policy, policy_b: Policy, population: Population,
     be set against the people holding each level's role
     (``policy.coverage.level_roles``).
 
-    Raises :class:`~rectify.errors.IdentificationError` as
-    :func:`~rectify.identify.identify` does, and
-    :class:`~rectify.errors.InvalidValueError` when ``history`` names
+    Raises `IdentificationError` as
+    `identify` does, and
+    `InvalidValueError` when ``history`` names
     organizations outside ``population``.
     """
     rows = assessments if isinstance(assessments, AssessmentColumns | Mapping) \
@@ -356,7 +356,7 @@ def replay(campaign: Campaign, policy_b: Policy, assessments: Assessments,
     """Replay a year recorded in ``campaign``'s ledger under ``policy_b``.
 
     Policy A is the campaign's policy; the earlier years' listings are those
-    the ledger recorded (history as it happened), and :attr:`Comparison.ledger`
+    the ledger recorded (history as it happened), and `Comparison.ledger`
     holds what the ledger recorded for ``year`` itself.  The campaign is only read.
     """
     listings = campaign.listings()

@@ -1,8 +1,8 @@
 """The outcome model (整顿成效模型): how likely rectifications pass, relapse, and scores drift.
 
-A policy says what the rules are; an :class:`OutcomeModel` says what tends
+A policy says what the rules are; an `OutcomeModel` says what tends
 to happen under them.  It is data, read from TOML like a policy, validated
-with every problem reported at once (:class:`OutcomeModelError`), and
+with every problem reported at once (`OutcomeModelError`), and
 fingerprinted.  The defaults ship as ``outcome-default.toml`` beside this
 module, each with its rationale; ``docs/whatif.md`` is the reference.
 
@@ -121,7 +121,7 @@ class PlanModel:
 
 @attrs.frozen
 class OutcomeModel:
-    """A validated outcome model; build one with :func:`load_outcome_model` or :meth:`from_dict`."""
+    """A validated outcome model; build one with `load_outcome_model` or `from_dict`."""
 
     meta: ModelMeta
     verification: VerificationModel = attrs.field(factory=VerificationModel)
@@ -226,7 +226,7 @@ class OutcomeModel:
         return problems
 
     def require(self, policy: Policy) -> None:
-        """Raise :class:`OutcomeModelError` with every problem of :meth:`check`."""
+        """Raise `OutcomeModelError` with every problem of `check`."""
         problems = self.check(policy)
         if problems:
             raise OutcomeModelError(f"outcome model {self.meta.name} does not fit policy "
@@ -252,7 +252,7 @@ def load_outcome_model(path: str | Path | None = None) -> OutcomeModel:
     """The default model (``None`` or ``"default"``), or one read from a TOML file.
 
     A file states only what differs from the defaults: its tables are merged
-    over the default model.  Raises :class:`OutcomeModelError` for a file that
+    over the default model.  Raises `OutcomeModelError` for a file that
     cannot be read or parsed and for every invalid setting.
     """
     if path is None or str(path) == "default":

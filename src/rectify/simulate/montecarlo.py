@@ -1,12 +1,12 @@
 """Seeded multi-year Monte Carlo of a policy through the real campaign and the bulk path.
 
-:func:`simulate` runs ``runs`` independent futures of ``years`` years.  Each
-run is a real :class:`~rectify.Campaign` on a fresh
-:class:`~rectify.stores.MemoryStore`: every year it identifies, opens the
+`simulate` runs ``runs`` independent futures of ``years`` years.  Each
+run is a real `Campaign` on a fresh
+`MemoryStore`: every year it identifies, opens the
 cases (recording escalations and dismissals as the policy says), holds the
-admonishment talks, and drives the cases with :func:`rectify.bulk.run_bulk`
+admonishment talks, and drives the cases with `rectify.bulk.run_bulk`
 batches: plans, the support package, progress reports, verification
-requests, verifications (passing or failing as the :class:`OutcomeModel`
+requests, verifications (passing or failing as the `OutcomeModel`
 draws), delisting, look-backs that reopen relapses, and finally
 ``close_year``, which carries the unfinished cases over.  The next year's
 scores drift as the model says.  Every guard of the workflow runs, so a
@@ -87,7 +87,7 @@ _RELAPSE_REASON = "回头看发现问题反弹"
 
 @attrs.frozen
 class YearStats:
-    """What happened in one simulated year of one run (keys of :data:`METRICS`)."""
+    """What happened in one simulated year of one run (keys of `METRICS`)."""
 
     year: int
     listings: int = 0
@@ -140,7 +140,7 @@ class Interval:
 
 @attrs.frozen
 class Simulation:
-    """The outcome of :func:`simulate`: every run's years, and their distributions."""
+    """The outcome of `simulate`: every run's years, and their distributions."""
 
     policy: Policy
     model: OutcomeModel
@@ -188,15 +188,15 @@ def simulate(policy: Policy, population: Population,
 
     ``start`` defaults to the latest year of ``assessments`` (the year of
     columns); its assessments are the first simulated year's, later years'
-    scores drift as ``model`` (default: :func:`default_outcome_model`) says.
+    scores drift as ``model`` (default: `default_outcome_model`) says.
     Listings of the earlier consecutive years found in ``assessments`` are
     opened and closed first, so that the first simulated year can escalate
     as it would in reality.
 
-    Raises :class:`~rectify.errors.InvalidValueError` for ``years`` or
-    ``runs`` below 1, :class:`~rectify.simulate.model.OutcomeModelError` when
+    Raises `InvalidValueError` for ``years`` or
+    ``runs`` below 1, `OutcomeModelError` when
     the model does not fit the policy, and
-    :class:`~rectify.errors.IdentificationError` for assessments that cannot
+    `IdentificationError` for assessments that cannot
     be identified.
     """
     for name, value in (("years", years), ("runs", runs)):

@@ -1,7 +1,7 @@
 """What-if reports: a comparison or a simulation as Markdown, HTML or an XLSX workbook.
 
-This is the only module of :mod:`rectify.simulate` that writes files.  The
-tables come from :func:`comparison_tables` and :func:`simulation_tables`
+This is the only module of `rectify.simulate` that writes files.  The
+tables come from `comparison_tables` and `simulation_tables`
 (plain rows, English with Chinese beside it); the charts are drawn with
 matplotlib (the ``charts`` extra) as SVG, whose text stays text so Chinese
 labels need no font here: listings per kind under A and B for a
@@ -276,8 +276,8 @@ def write_report(result: Comparison | Simulation, path: str | Path,
     ``fmt`` is ``md``, ``html`` or ``xlsx`` (default: from the suffix).  A
     Markdown report writes its charts as SVG files beside it
     (``<stem>-<chart>.svg``); HTML embeds them; the workbook has native
-    charts.  Raises :class:`~rectify.errors.InvalidValueError` for another
-    format, and :class:`OSError` when the file cannot be written.
+    charts.  Raises `InvalidValueError` for another
+    format, and `OSError` when the file cannot be written.
     """
     target = Path(path)
     chosen = (fmt or target.suffix.lstrip(".")).lower()

@@ -31,6 +31,7 @@ __all__ = [
     "Problem",
     "ProblemsError",
     "RectifyError",
+    "RendererMissing",
     "UnknownCaseError",
     "UnknownPresetError",
     "WorkflowDefinitionError",
@@ -226,3 +227,12 @@ class LedgerFull(LedgerError):
 
 class LedgerUnavailable(LedgerError, ConnectionError):
     """The database server could not be reached."""
+
+
+class RendererMissing(RectifyError, ImportError):
+    """An optional renderer is not installed (the graphviz package or its programs)."""
+
+    def __init__(self, renderer: str, fix: str) -> None:
+        self.renderer = renderer
+        self.fix = fix
+        super().__init__(f"{renderer} is not installed; {fix}")

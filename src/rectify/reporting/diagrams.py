@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rectify.coverage.graph import case_subgraph, county_subgraph
+from rectify.errors import RendererMissing
 from rectify.lifecycle.workflow import mermaid as _workflow_mermaid
 
 __all__ = [
@@ -153,16 +154,24 @@ def county_dot(graph: Any, county: str, *, open_only: bool = True) -> str:
 def render(dot: str, path: str | Path, *, format: str = "svg") -> Path:
     """Render DOT text to ``path`` (``format``: svg, png, pdf) with the ``graphviz`` package.
 
-    Raises ``ImportError`` when the optional package is missing (install
-    ``rectify[diagrams]``) and ``graphviz.ExecutableNotFound`` when the
-    graphviz programs are not installed.  Returns the written path.
+    Returns the written path.
+
+    Raises:
+        RendererMissing: the optional graphviz package is missing (install
+            ``rectify[diagrams]``) or the graphviz programs are not installed.
     """
     try:
         graphviz: Any = importlib.import_module("graphviz")
-    except ImportError as exc:
-        raise ImportError("rendering needs the optional graphviz package: "
-                          "pip install 'rectify[diagrams]' (and the graphviz programs)") from exc
+    except ImportError:
+        raise RendererMissing("the graphviz package", "rendering needs the optional graphviz "
+                              "package: pip install 'rectify[diagrams]' (and the graphviz "
+                              "programs)") from None
     target = Path(path)
-    data = graphviz.Source(dot).pipe(format=format)
+    try:
+        data = graphviz.Source(dot).pipe(format=format)
+    except graphviz.ExecutableNotFound:
+        raise RendererMissing("the graphviz programs (dot)", "install them (Debian: apt-get "
+                              "install graphviz), or write the .dot or mermaid text "
+                              "instead") from None
     target.write_bytes(data)
     return target

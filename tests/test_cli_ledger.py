@@ -98,6 +98,7 @@ def test_listing_due_and_accountability(db: str) -> None:
     assert people["P0185"]["dismissals"][0]["role"] == "parent_secretary"
 
 
+@pytest.mark.slow
 def test_demo_runs_and_is_safe_to_repeat(tmp_path: Path) -> None:
     """The demo writes its outputs; a second run on the same ledger adds nothing."""
     db = tmp_path / "demo.sqlite3"
@@ -112,6 +113,7 @@ def test_demo_runs_and_is_safe_to_repeat(tmp_path: Path) -> None:
     assert again.split("ledger / 台账:")[1].split("events")[0] == events
 
 
+@pytest.mark.slow
 def test_coverage_commands(tmp_path: Path) -> None:
     """coverage check/draw/export and diagram workflow work on the demo's ledger."""
     db = str(tmp_path / "demo.sqlite3")

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from rectify.cli import EXIT_BAD_INPUT, app
@@ -21,6 +22,7 @@ def _demo(tmp_path: Path) -> str:
     return db
 
 
+@pytest.mark.slow
 def test_verify_catches_an_edited_row(tmp_path: Path) -> None:
     """An entry edited behind the library's back is named; the intact ledger verifies."""
     db = _demo(tmp_path)
@@ -36,6 +38,7 @@ def test_verify_catches_an_edited_row(tmp_path: Path) -> None:
     assert "40" in bad.output
 
 
+@pytest.mark.slow
 def test_checkpoint_detects_a_truncated_tail(tmp_path: Path) -> None:
     """Deleting the last entries is caught against a checkpoint kept outside the ledger."""
     db = _demo(tmp_path)
@@ -51,6 +54,7 @@ def test_checkpoint_detects_a_truncated_tail(tmp_path: Path) -> None:
     assert cut.exit_code == EXIT_BAD_INPUT
 
 
+@pytest.mark.slow
 def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path) -> None:
     """The ledger exports to XLSX with the expected rows; JSON re-imports identically."""
     db = _demo(tmp_path)
@@ -78,6 +82,7 @@ def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path) -> None:
     assert "Traceback" not in missing.output
 
 
+@pytest.mark.slow
 def test_bulletin_command(tmp_path: Path) -> None:
     """The bulletin prints as Markdown or JSON and writes its files; bad options exit 3."""
     db = _demo(tmp_path)
@@ -98,6 +103,7 @@ def test_bulletin_command(tmp_path: Path) -> None:
     assert period.exit_code == EXIT_BAD_INPUT
 
 
+@pytest.mark.slow
 def test_verify_finds_commands_rows_changed_behind_the_ledgers_back(tmp_path: Path) -> None:
     """A deleted or a forged commands row is named; the chain alone would not see it."""
     db = _demo(tmp_path)
@@ -112,6 +118,7 @@ def test_verify_finds_commands_rows_changed_behind_the_ledgers_back(tmp_path: Pa
     assert "escalation:2018-V01-03" in problems
 
 
+@pytest.mark.slow
 def test_rebuild_repairs_read_models_edited_behind_the_ledgers_back(tmp_path: Path) -> None:
     """An edited read model fails verify; rebuild recomputes it from the events."""
     db = _demo(tmp_path)
@@ -124,6 +131,7 @@ def test_rebuild_repairs_read_models_edited_behind_the_ledgers_back(tmp_path: Pa
     assert runner.invoke(app, ["ledger", "verify", "--db", db]).exit_code == 0
 
 
+@pytest.mark.slow
 def test_backup_copies_a_ledger_in_use(tmp_path: Path) -> None:
     """The backup verifies, holds every entry, and an existing target is refused."""
     db = _demo(tmp_path)

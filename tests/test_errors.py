@@ -55,3 +55,25 @@ def test_problems_are_listed_with_a_summary_past_the_limit() -> None:
     assert text.endswith(f"... and {30 - errors.SHOWN_PROBLEMS} more (all are in the error's "
                          ".problems)")
     assert len(errors.InputError("x", problems).problems) == 30
+
+
+@pytest.mark.parametrize("error", [
+    errors.InvalidValueError("year", "a year", 3000, "fix it"),
+    errors.CommandRefused("2017-V1", "planned", "delist", ["no passing verification"]),
+    errors.PermissionDenied("P1", "delist", "needs org_department", "2017-V1"),
+    errors.ConcurrencyConflict("2017-V1", 1, 2),
+    errors.UnknownCaseError("2099-X", "see cases()"),
+    errors.LedgerError("l.db", "cannot write", "free space"),
+    errors.LedgerSchemaError("l.db", 2, 3),
+    errors.LotteryError(["A", "B"], "too few"),
+    errors.InputError("orgs.csv", [errors.Problem("row 2", "a code", "")]),
+    errors.RendererMissing("graphviz", "install it"),
+], ids=lambda e: type(e).__name__)
+def test_errors_cross_process_boundaries(error: errors.RectifyError) -> None:
+    """Every error pickles with its message and attributes (multiprocessing, task queues)."""
+    import pickle
+
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error)
+    assert str(again) == str(error)
+    assert again.__dict__ == error.__dict__

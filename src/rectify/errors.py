@@ -42,8 +42,25 @@ __all__ = [
 SHOWN_PROBLEMS = 20
 
 
+def _rebuild(cls: type[RectifyError], args: tuple[object, ...],
+             state: dict[str, object]) -> RectifyError:
+    """Recreate a pickled error without calling its ``__init__`` (see `RectifyError`)."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class RectifyError(Exception):
-    """Base class of every error raised by rectify."""
+    """Base class of every error raised by rectify.
+
+    Errors pickle with their attributes, so they cross process boundaries (a
+    `multiprocessing` pool, a task queue) intact, whatever their constructor's
+    arguments.
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 @attrs.frozen

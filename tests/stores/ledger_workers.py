@@ -211,8 +211,11 @@ def cap_setup(store: LedgerStore, already: int) -> list[str]:
     return cases[already:]
 
 
-def cap_racer(target: str, options: dict[str, Any], case: str, start_at: float) -> bool:
-    """Assign the racer to ``case`` at ``start_at`` (a wall-clock time); whether it was taken."""
+def cap_racer(target: str, options: dict[str, Any], case: str, start_at: float) -> bool | str:
+    """Assign the racer to ``case`` at ``start_at`` (a wall-clock time); whether it was taken.
+
+    Any other error comes back as its text, so a failing round names it.
+    """
     import time
 
     from rectify.errors import CommandRefused
@@ -226,6 +229,8 @@ def cap_racer(target: str, options: dict[str, Any], case: str, start_at: float) 
                              command_id=f"race-{case}")
         except CommandRefused:
             return False
+        except Exception as exc:  # reported to the test, which fails naming it
+            return f"{type(exc).__name__}: {exc}"
         return True
     finally:
         store.close()

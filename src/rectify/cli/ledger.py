@@ -61,7 +61,7 @@ def ledger_verify(
 
     key = _key(key_file)
     try:
-        head = Checkpoint.parse(checkpoint) if checkpoint else None
+        head = Checkpoint.parse(checkpoint) if checkpoint is not None else None
     except RectifyError as exc:
         raise fail(exc) from None
     store = open_store_or_fail(db, readonly=not db.startswith("postgres"))

@@ -53,6 +53,17 @@ def link(previous: bytes, payload: bytes) -> bytes:
     return hashlib.sha256(previous + payload).digest()
 
 
+def _hex64(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _nonempty(key: bytes) -> bytes:
+    if not key:
+        raise InvalidValueError("key", "a non-empty HMAC key", key,
+                                "use the key the checkpoints are signed with")
+    return key
+
+
 @attrs.frozen
 class Checkpoint:
     """The head of a ledger at some moment: position (= number of entries) and hash.
@@ -71,13 +82,21 @@ class Checkpoint:
         return f"rectify-ledger:{self.position}:{self.hash}".encode()
 
     def signed(self, key: bytes) -> Checkpoint:
-        """This checkpoint with an HMAC under ``key``."""
-        mac = hmac.new(key, self._message(), hashlib.sha256).hexdigest()
+        """This checkpoint with an HMAC under ``key``.
+
+        Raises:
+            InvalidValueError: ``key`` is empty (it would sign nothing).
+        """
+        mac = hmac.new(_nonempty(key), self._message(), hashlib.sha256).hexdigest()
         return attrs.evolve(self, mac=mac)
 
     def authentic(self, key: bytes) -> bool:
-        """Whether ``mac`` is the HMAC of this checkpoint under ``key``."""
-        expected = hmac.new(key, self._message(), hashlib.sha256).hexdigest()
+        """Whether ``mac`` is the HMAC of this checkpoint under ``key``.
+
+        Raises:
+            InvalidValueError: ``key`` is empty.
+        """
+        expected = hmac.new(_nonempty(key), self._message(), hashlib.sha256).hexdigest()
         return self.mac is not None and hmac.compare_digest(expected, self.mac)
 
     def __str__(self) -> str:
@@ -86,14 +105,25 @@ class Checkpoint:
 
     @classmethod
     def parse(cls, text: str) -> Checkpoint:
-        """Read a checkpoint printed by ``str()``."""
-        fields = dict(part.split("=", 1) for part in text.split()[1:] if "=" in part)
-        try:
-            return cls(int(fields["position"]), fields["sha256"], fields.get("hmac"))
-        except (KeyError, ValueError):
+        """Read a checkpoint printed by ``str()``.
+
+        Raises:
+            InvalidValueError: the line is not a checkpoint: a missing field, a
+                position that is not a whole number above 0, or a hash or HMAC
+                that is not 64 hexadecimal digits.
+        """
+        words = text.split()
+        fields = dict(part.split("=", 1) for part in words[1:] if "=" in part)
+        position, digest, mac = fields.get("position", ""), fields.get("sha256", ""), \
+            fields.get("hmac")
+        if (not words or words[0] != "rectify-ledger-head" or not position.isascii()
+                or not position.isdigit() or int(position) <= 0 or not _hex64(digest)
+                or (mac is not None and not _hex64(mac))):
             raise InvalidValueError(
-                "checkpoint", "'rectify-ledger-head position=N sha256=HEX [hmac=HEX]'", text,
-                "copy the whole line printed for the checkpoint") from None
+                "checkpoint", "'rectify-ledger-head position=N sha256=HEX [hmac=HEX]' with N "
+                "above 0 and 64 hexadecimal digits per hash", text,
+                "copy the whole line printed for the checkpoint")
+        return cls(int(position), digest, mac)
 
 
 @attrs.frozen
@@ -221,6 +251,10 @@ def verify(store: LedgerStore, head: Checkpoint | None = None, *,
     With ``key`` the checkpoint's HMAC is checked first; a forged checkpoint
     is an `InvalidValueError`.
     """
+    if head is not None and head.mac is not None and key is None:
+        raise InvalidValueError("key", "the HMAC key of a signed checkpoint", None,
+                                "pass the key (rectify ledger verify --key-file) or a "
+                                "checkpoint without hmac=")
     if head is not None and key is not None and not head.authentic(key):
         raise InvalidValueError("checkpoint.mac", "an HMAC made with the given key",
                                 head.mac, "use the checkpoint and key the ledger was signed "

@@ -360,13 +360,17 @@ class Campaign:
         """
         with self.store.transaction():
             before = self.case(command.case)
-            prepared = self.prepare(command, actor=actor, on=on,
-                                    command_id=command_id or _new_id())
-            if prepared is not None:
-                self._commit([prepared])
-            after = self.case(command.case)
-        if prepared is not None:
-            self._log_transition(prepared, before, after)
+            prepared = self._prepare(command, before, actor, on, command_id or _new_id(),
+                                     self.store.load)
+            if prepared is None:
+                return before
+            self._commit([prepared])
+        # The case after the command is its events projected onto the record read
+        # under the lock: the store was not changed by anyone else meanwhile.
+        after = before
+        for event in prepared.events:
+            after = apply_event(after, event, self._table)
+        self._log_transition(prepared, before, after)
         return after
 
     def file_plan(self, case: str, plan: Plan, *, actor: Actor, on: date,

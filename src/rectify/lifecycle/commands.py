@@ -32,7 +32,14 @@ from rectify.events import (
 )
 from rectify.forest import Population
 from rectify.lifecycle.case import CaseRecord, Plan
-from rectify.lifecycle.guards import GuardInput, Votes, run_guards, vote_problems
+from rectify.lifecycle.guards import (
+    GuardInput,
+    Votes,
+    acceptance,
+    run_guards,
+    support_reasons,
+    vote_problems,
+)
 from rectify.policy import Policy
 
 __all__ = [
@@ -167,8 +174,6 @@ class AssignSupport(CaseCommand):
 
     def build(self, ctx: Context, case: CaseRecord) -> Built | list[str]:
         """Refused for an unknown level, a closed case, or a conflict of the person."""
-        from rectify.lifecycle.guards import support_reasons
-
         unmet: list[str] = []
         if self.level not in ctx.policy.support.levels:
             unmet.append(f"unknown support level {self.level!r} (expected one of "
@@ -272,8 +277,6 @@ class RecordVerification(CaseCommand):
 
     def build(self, ctx: Context, case: CaseRecord) -> Built | list[str]:
         """Failing sends the case back with a new deadline; the team must be independent."""
-        from rectify.lifecycle.guards import acceptance
-
         unmet = vote_problems(self.score, self.votes, ctx.policy)
         failed = acceptance(self.score, self.votes, ctx.policy)
         trigger = "fail_verification" if failed else "pass_verification"

@@ -260,7 +260,9 @@ def test_two_campaigns_share_one_store_and_unknown_cases_are_typed() -> None:
     first.file_plan("2017-V1", PLAN, actor=DEPT, on=DAY)
     assert second.case("2017-V1").state == "planned"
     with pytest.raises(CommandRefused, match="file_plan is not possible in state planned"):
-        second.file_plan("2017-V1", PLAN, actor=DEPT, on=DAY)
+        second.file_plan("2017-V1", PLAN, actor=DEPT, on=DAY, command_id="again")
+    # The same plan by the same actor on the same day is the same command: a retry.
+    assert second.file_plan("2017-V1", PLAN, actor=DEPT, on=DAY).version == 2
     with pytest.raises(UnknownCaseError, match="2099-X"):
         first.case("2099-X")
     with pytest.raises(ConcurrencyConflict) as info:

@@ -69,6 +69,17 @@ from rectify.events import (
 from rectify.forest import Population
 from rectify.identify import Identification
 from rectify.lifecycle.case import CaseRecord, Plan, case_id, person_stream
+from rectify.lifecycle.dates import (
+    EARLIEST,
+    LATEST,
+    calendar_problems,
+    case_date_problems,
+    order_problems,
+    person_date_problems,
+    window_problems,
+    year_start_problems,
+)
+from rectify.lifecycle.ids import content_id
 from rectify.lifecycle.commands import (
     AssignSupport,
     CaseCommand,
@@ -238,11 +249,24 @@ class Campaign:
         return holder.state
 
     def accountability(self, person: str, on: date) -> AccountabilityRecord:
-        """Talks, appraisals and dismissals of ``person``; restrictions active on ``on``."""
+        """Talks, appraisals and dismissals of ``person``; restrictions active on ``on``.
+
+        Raises `rectify.errors.InvalidValueError` for a date outside the calendar
+        the ledger accepts (`rectify.lifecycle.dates.EARLIEST` … ``LATEST``).
+        """
+        _check_as_of(on)
         return record_of(person, on, self.store.records(), self.policy)
 
     def due(self, on: date, within_days: int = 7) -> list[DueItem]:
-        """What falls due on ``on``: cadence, case deadlines, first secretaries' reports."""
+        """What falls due on ``on``: cadence, case deadlines, first secretaries' reports.
+
+        Raises `rectify.errors.InvalidValueError` for a date outside the calendar
+        the ledger accepts, or a negative or over-long ``within_days``.
+        """
+        _check_as_of(on)
+        if not 0 <= within_days <= 3660:
+            raise InvalidValueError("within_days", "a whole number of days in [0, 3660]",
+                                    within_days, "look ahead at most ten years")
         return due(on, self.policy, self.cases(open_only=True), self.store.reports_filed(),
                    within_days)
 
@@ -327,8 +351,14 @@ class Campaign:
         recorded in the ledger.
         """
         person = self._actor(actor, "open_cases", None)
-        command = command_id or _new_id()
         year = identification.year
+        dated = calendar_problems(on) + window_problems(on, self.policy, year,
+                                                        f"identification for {year}")
+        if dated:
+            raise CommandRefused(f"identification {year}", "-", "open_cases", dated)
+        command = command_id or content_id(
+            "open_cases", str(year), {"listed": sorted(identification.listed_codes)},
+            actor=person.id, on=on, policy=self.policy.fingerprint())
         batch: list[Append] = []
         opened: list[str] = []
         existing: list[str] = []
@@ -360,8 +390,7 @@ class Campaign:
         """
         with self.store.transaction():
             before = self.case(command.case)
-            prepared = self._prepare(command, before, actor, on, command_id or _new_id(),
-                                     self.store.load)
+            prepared = self._prepare(command, before, actor, on, command_id, self.store.load)
             if prepared is None:
                 return before
             self._commit([prepared])
@@ -429,10 +458,19 @@ class Campaign:
                    command_id: str | None = None) -> list[str]:
         """Close a year: every case of it still open is carried over (结转). Returns their ids."""
         person = self._actor(actor, "close_year", None)
-        command = command_id or _new_id()
+        command = command_id or content_id("close_year", str(year), {}, actor=person.id,
+                                           on=on, policy=self.policy.fingerprint())
         batch = []
         with self.store.transaction():
-            for case in self.cases(year=year, open_only=True):
+            open_cases = self.cases(year=year, open_only=True)
+            dated = (calendar_problems(on) + year_start_problems(on, year, "closing it")
+                     + window_problems(on, self.policy, year, f"the year {year}"))
+            for case in open_cases:
+                dated += order_problems(on, case.last_on or case.opened_on,
+                                        case.last_event or "CaseOpened", f"the case {case.id}")
+            if dated:
+                raise CommandRefused(f"year {year}", "-", "close_year", dated)
+            for case in open_cases:
                 event = CaseCarriedOver(stream=case.id, version=case.version + 1,
                                         actor=person.id, on=on,
                                         policy=self.policy.fingerprint(),
@@ -450,10 +488,11 @@ class Campaign:
         if not reason.strip():
             raise CommandRefused(person_stream(person), "-", "record_talk",
                                  ["a reason for the talk is required"])
-        if case is not None:
-            self.case(case)
+        year = self.case(case).year if case is not None else None
         self._person_event(actor, "record_talk", person, on, command_id, TalkRecorded,
-                           person=person, kind=talk.kind.value, reason=reason, case=case)
+                           campaign_year=year, person=person, kind=talk.kind.value,
+                           reason=reason,
+                           case=case)
         return talk
 
     def record_appraisal(self, person: str, year: int, grade: AppraisalGrade | str, *,
@@ -461,8 +500,11 @@ class Campaign:
                          command_id: str | None = None) -> AppraisalOutcome:
         """Record a secretary's appraisal grade (述职评议考核); returns what it entails."""
         appraisal = Appraisal(person, year, grade)
+        if isinstance(year, int) and not isinstance(year, bool) and on.year < year:
+            raise CommandRefused(person_stream(person), "-", "record_appraisal",
+                                 year_start_problems(on, year, f"the appraisal of {year}"))
         self._person_event(actor, "record_appraisal", person, on, command_id,
-                           AppraisalRecorded, person=person, year=year,
+                           AppraisalRecorded, campaign_year=year, year=year, person=person,
                            grade=appraisal.grade.value)
         return appraisal_outcome(appraisal, self.policy, on)
 
@@ -529,18 +571,32 @@ class Campaign:
         return self._prepare(command, self.case(command.case), actor, on, command_id,
                              self.store.load)
 
+    def command_id(self, command: CaseCommand, *, actor: Actor, on: date) -> str:
+        """The id a case command gets when none is given: a hash of its content.
+
+        See `rectify.lifecycle.ids.content_id`: the command's name, case and
+        arguments, the actor's id, the date and the policy's fingerprint.
+        """
+        return content_id(command.name, command.case, command.arguments(),
+                          actor=_actor_id(actor), on=on, policy=self.policy.fingerprint())
+
     def _prepare(self, command: CaseCommand, record: CaseRecord, actor: Actor, on: date,
-                 command_id: str, loads: Callable[[str], int]) -> Append | None:
+                 command_id: str | None, loads: Callable[[str], int]) -> Append | None:
+        if command_id is None:
+            command_id = self.command_id(command, actor=actor, on=on)
         if self.store.has_command(command_id):
             return None
         person = self._actor(actor, command.name, record)
         context = Context(self.policy, on, self.population, self.fire, loads, self._roles)
-        built = command.build(context, record)
-        if isinstance(built, list):
+        dated = case_date_problems(record, on, self.policy)
+        # A date outside the calendar is refused before any rule computes a deadline from it.
+        built = [] if calendar_problems(on) else command.build(context, record)
+        if isinstance(built, list) or dated:
+            unmet = dated + (built if isinstance(built, list) else [])
             if _stdlog.isEnabledFor(logging.WARNING):
                 _log.warning("command.refused", command=command.name, case=command.case,
-                             state=record.state, actor=person.id, unmet=built)
-            raise CommandRefused(command.case, record.state, command.name, built)
+                             state=record.state, actor=person.id, unmet=unmet)
+            raise CommandRefused(command.case, record.state, command.name, unmet)
         event = built.event(stream=command.case, version=record.version + 1, actor=person.id,
                             on=on, policy=self.policy.fingerprint(), command=command_id,
                             transitions=built.triggers, **built.fields)
@@ -588,14 +644,25 @@ class Campaign:
         return decisions
 
     def _person_event(self, actor: Actor, command: str, subject: str, on: date,
-                      command_id: str | None, build: type[Event], **fields: Any) -> None:
+                      command_id: str | None, build: type[Event], *,
+                      campaign_year: int | None, **fields: Any) -> None:
         who = self._actor(actor, command, None)
-        command_id = command_id or _new_id()
+        command_id = command_id or content_id(command, person_stream(subject), fields,
+                                              actor=who.id, on=on,
+                                              policy=self.policy.fingerprint())
         with self.store.transaction():
             if self.store.has_command(command_id):
                 return
             stream = person_stream(subject)
             version = self.store.version(stream)
+            last = None
+            if version:
+                latest = list(self.store.read(stream))[-1]
+                last = (latest.on, type(latest).__name__)
+            dated = person_date_problems(on, self.policy, subject, last=last,
+                                         year=campaign_year)
+            if dated:
+                raise CommandRefused(stream, "-", command, dated)
             event = build(stream=stream, version=version + 1, actor=who.id, on=on,
                           policy=self.policy.fingerprint(), command=command_id, **fields)
             self._commit([Append(stream, version, (event,), command_id)])
@@ -613,6 +680,18 @@ class Campaign:
                 _log.info("case.transition", case=event.stream, triggers=list(event.transitions),
                           source=before.state, dest=after.state, actor=event.actor,
                           on=event.on.isoformat(), command=event.command)
+
+
+def _check_as_of(on: date) -> None:
+    """Refuse an as-of date outside the calendar the ledger accepts."""
+    if calendar_problems(on):
+        raise InvalidValueError("on", f"a date from {EARLIEST.isoformat()} to "
+                                f"{LATEST.isoformat()}", on.isoformat(), "correct the date")
+
+
+def _actor_id(actor: Actor) -> str:
+    """The id of an actor given as a `Person` or an id."""
+    return actor.id if isinstance(actor, Person) else str(actor)
 
 
 def _count_load(loads: Counter[str], before: CaseRecord, after: CaseRecord) -> None:

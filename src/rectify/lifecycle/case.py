@@ -90,6 +90,9 @@ class CaseRecord:
     replaced: they may not verify the case);
     ``attempts`` counts verifications; ``verifiers`` is the team of the
     latest verification and ``passed`` its outcome.
+    ``last_on`` and ``last_event`` are the date and the event type of the
+    case's latest event (``None`` in records stored before they were kept:
+    `rectify.lifecycle.dates` then falls back to ``opened_on``).
     """
 
     id: str
@@ -108,6 +111,8 @@ class CaseRecord:
     passed: bool | None = None
     verifiers: tuple[str, ...] = ()
     delisted_on: date | None = None
+    last_on: date | None = None
+    last_event: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -34,7 +34,8 @@ Table = Mapping[tuple[str, str], str]
 
 def _opened(event: CaseOpened) -> CaseRecord:
     return CaseRecord(id=event.stream, org=event.org, year=event.year, kind=event.kind,
-                      state="identified", version=event.version, opened_on=event.on)
+                      state="identified", version=event.version, opened_on=event.on,
+                      last_on=event.on, last_event="CaseOpened")
 
 
 Changes = dict[str, Any]
@@ -158,4 +159,6 @@ def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRe
         state = dest
     values["state"] = state
     values["version"] = event.version
+    values["last_on"] = event.on
+    values["last_event"] = type(event).__name__
     return CaseRecord(**values)

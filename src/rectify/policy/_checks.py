@@ -59,6 +59,7 @@ def policy_problems(policy: Policy) -> list[Problem]:
                                 policy.escalation.consecutive_years))
     problems += _lifecycle(policy)
     problems += _roles(policy)
+    problems += _calendar(policy)
     return problems
 
 
@@ -287,3 +288,42 @@ def _unknown_kind(where: str, kind: str, policy: Policy) -> Problem:
 
 def _names(keys: Iterable[str]) -> str:
     return ", ".join(keys)
+
+
+#: The largest day count a policy may set (ten years) and the largest month count.
+MAX_DAYS = 3660
+MAX_MONTHS = 120
+MAX_WINDOW_YEARS = 50
+
+
+def _calendar(policy: Policy) -> list[Problem]:
+    """Upper bounds of day and month counts, the date window, and invariants set aside.
+
+    Lower bounds are checked with their tables; an unbounded count would put
+    deadlines beyond any real calendar (and past the year 9999).
+    """
+    problems: list[Problem] = []
+    counts = (("plan.max_deadline_days", policy.plan.max_deadline_days, MAX_DAYS, "days"),
+              ("plan.retry_deadline_days", policy.plan.retry_deadline_days, MAX_DAYS, "days"),
+              ("plan.follow_up_months", policy.plan.follow_up_months, MAX_MONTHS, "months"),
+              ("accountability.cautionary_months", policy.accountability.cautionary_months,
+               MAX_MONTHS, "months"),
+              ("accountability.correction_days", policy.accountability.correction_days,
+               MAX_DAYS, "days"))
+    for where, value, high, unit in counts:
+        if value > high:
+            problems.append(Problem(where, f"a whole number of {unit} ≤ {high}", value,
+                                    f"write the period in {unit}, at most ten years"))
+    for key in ("years_before", "years_after"):
+        value = getattr(policy.dates, key)
+        if not 0 <= value <= MAX_WINDOW_YEARS:
+            problems.append(Problem(f"dates.{key}",
+                                    f"a whole number of years in [0, {MAX_WINDOW_YEARS}]", value,
+                                    "the years a command may lie before or after its "
+                                    "campaign year"))
+    for name, reason in policy.invariants.not_applicable.items():
+        if not reason.strip():
+            problems.append(Problem(f"invariants.not_applicable.{name}",
+                                    "the reason the invariant does not apply", reason,
+                                    "say why, e.g. \"rounds to nearest: may list fewer\""))
+    return problems

@@ -32,9 +32,11 @@ __all__ = [
     "AccountabilityPolicy",
     "Comparison",
     "CoveragePolicy",
+    "DatesPolicy",
     "DirectCriterion",
     "EscalationPolicy",
     "IdentificationPolicy",
+    "InvariantsPolicy",
     "Label",
     "Meta",
     "PermissionsPolicy",
@@ -207,6 +209,34 @@ class EscalationPolicy:
 
 
 @attrs.frozen
+class DatesPolicy:
+    """The date window (日期范围): how far from its campaign year a command may be dated.
+
+    A command about a case of year *Y* (or an appraisal of year *Y*, or
+    identification for year *Y*) may be dated from 1 January of
+    *Y* − ``years_before`` to 31 December of *Y* + ``years_after``.  The
+    defaults allow identification late in the year before and a case that
+    runs on, with follow-up and look-backs, for five years.
+    """
+
+    years_before: int = 1
+    years_after: int = 5
+
+
+@attrs.frozen
+class InvariantsPolicy:
+    """Invariants of the testing kit that do not apply to this policy, each with the reason.
+
+    ``not_applicable`` maps an invariant's name (``rectify check-policy
+    --list``) to the reason it does not hold by design; ``check-policy``
+    reports it as not applicable instead of checking it.
+    """
+
+    not_applicable: Mapping[str, str] = attrs.field(default=MappingProxyType({}),
+                                                    converter=_frozen)
+
+
+@attrs.frozen
 class Policy:
     """The complete, validated rules of one locality.
 
@@ -229,6 +259,8 @@ class Policy:
     schedule: SchedulePolicy = attrs.field(factory=SchedulePolicy)
     permissions: PermissionsPolicy = attrs.field(factory=PermissionsPolicy)
     coverage: CoveragePolicy = attrs.field(factory=CoveragePolicy)
+    dates: DatesPolicy = attrs.field(factory=DatesPolicy)
+    invariants: InvariantsPolicy = attrs.field(factory=InvariantsPolicy)
     _fingerprint: str = attrs.field(init=False, repr=False, eq=False, default="")
 
     @classmethod

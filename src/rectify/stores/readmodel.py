@@ -52,7 +52,7 @@ __all__ = [
     "verify_read_models",
 ]
 
-_DATES = ("opened_on", "deadline", "delisted_on")
+_DATES = ("opened_on", "deadline", "delisted_on", "last_on")
 
 
 def case_to_json(record: CaseRecord) -> bytes:
@@ -69,7 +69,7 @@ def case_from_json(payload: bytes | str) -> CaseRecord:
     """The case record that `case_to_json()` wrote."""
     data: dict[str, Any] = orjson.loads(payload)
     for name in _DATES:
-        value = data[name]
+        value = data.get(name)  # records stored before last_on was kept lack it
         data[name] = date.fromisoformat(value) if value is not None else None
     data["resolved"] = frozenset(data["resolved"])
     data["problems"] = tuple(data["problems"])

@@ -3,6 +3,8 @@ outside the policy's date window, day and month counts bounded, no crash from an
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from datetime import date, timedelta
 
 import pytest
@@ -164,7 +166,8 @@ def test_records_stored_without_the_latest_event_still_load_and_fall_back() -> N
     loaded = case_from_json(text)
     assert loaded == record
     problems = case_date_problems(loaded, date(2016, 1, 1), load_policy())
-    assert any("case opened" in p and "2016-02-15" in p for p in problems)
+    assert any("case opened" in p for p in problems)
+    assert any("2016-02-15 or later" in p for p in problems)
 
 
 @given(st.dates(), st.integers(0, 50), st.integers(0, 50), st.integers(1800, 9999))
@@ -185,7 +188,8 @@ def test_order_problems_name_both_dates(on: date, last: date | None) -> None:
     problems = order_problems(on, last, "PlanFiled", "the case")
     assert bool(problems) == (last is not None and on < last)
     if problems and last is not None:
-        assert on.isoformat() in problems[0] and last.isoformat() in problems[0]
+        assert on.isoformat() in problems[0]
+        assert last.isoformat() in problems[0]
 
 
 _COMMANDS = ("plan", "assign", "report", "request", "verify", "delist", "reopen", "talk",
@@ -226,11 +230,10 @@ def test_no_date_and_no_bounded_count_crashes_a_command(
         "close": lambda on: campaign.close_year(2016, actor=DEPT, on=on),
     }
     for name, on in steps:
-        try:
+        with contextlib.suppress(RectifyError):
             calls[name](on)
-        except RectifyError:
-            pass
-        for query in (lambda: campaign.accountability("P-V1", on), lambda: campaign.due(on)):
+        for query in (functools.partial(campaign.accountability, "P-V1", on),
+                      functools.partial(campaign.due, on)):
             try:
                 query()
             except RectifyError:

@@ -69,17 +69,6 @@ from rectify.events import (
 from rectify.forest import Population
 from rectify.identify import Identification
 from rectify.lifecycle.case import CaseRecord, Plan, case_id, person_stream
-from rectify.lifecycle.dates import (
-    EARLIEST,
-    LATEST,
-    calendar_problems,
-    case_date_problems,
-    order_problems,
-    person_date_problems,
-    window_problems,
-    year_start_problems,
-)
-from rectify.lifecycle.ids import content_id
 from rectify.lifecycle.commands import (
     AssignSupport,
     CaseCommand,
@@ -93,7 +82,18 @@ from rectify.lifecycle.commands import (
     RequestVerification,
     ReturnPlan,
 )
+from rectify.lifecycle.dates import (
+    EARLIEST,
+    LATEST,
+    calendar_problems,
+    case_date_problems,
+    order_problems,
+    person_date_problems,
+    window_problems,
+    year_start_problems,
+)
 from rectify.lifecycle.guards import Votes, support_reasons, team_reasons
+from rectify.lifecycle.ids import content_id
 from rectify.lifecycle.permissions import missing_right
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_machine, default_table
@@ -363,7 +363,9 @@ class Campaign:
         opened: list[str] = []
         existing: list[str] = []
         with self.store.transaction():
-            for decision in identification.listed():
+            # In organization order, so that the ledger does not depend on the order of the
+            # input files' rows.
+            for decision in sorted(identification.listed(), key=lambda d: d.org):
                 cid = case_id(year, decision.org)
                 if self.store.version(cid):
                     existing.append(cid)
@@ -509,7 +511,7 @@ class Campaign:
         return appraisal_outcome(appraisal, self.policy, on)
 
     def run_bulk(self, commands: Iterable[tuple[CaseCommand, str]], *, actor: Actor,
-                 on: date) -> BulkResult:
+                 on: date, atomic: bool = False) -> BulkResult:
         """Carry out many ``(command, command_id)`` pairs as one all-or-nothing batch.
 
         Each command is checked against the cases as the earlier ones leave
@@ -518,6 +520,8 @@ class Campaign:
         one append.  Refused commands do not stop the batch: they come back in
         `BulkResult.refused`.  Nothing is recorded if the store refuses the
         batch (for example on a concurrent change); the cases are then as before.
+        With ``atomic=True`` a single refusal records nothing at all: the result
+        then lists the refusals, and ``accepted`` is empty.
         """
         batch: list[Append] = []
         accepted: list[str] = []
@@ -555,6 +559,8 @@ class Campaign:
                 staged[command.case] = record
                 batch.append(prepared)
                 accepted.append(command_id)
+            if atomic and refused:
+                return BulkResult((), refused, tuple(repeated))
             self._commit(batch)
         return BulkResult(tuple(accepted), refused, tuple(repeated))
 
@@ -626,8 +632,8 @@ class Campaign:
         listings = self.listings()
         if year not in listings:
             return []
-        decisions = [d for d in escalate(self.population, listings, year, self.policy)
-                     if d.escalates]
+        decisions = sorted((d for d in escalate(self.population, listings, year, self.policy)
+                            if d.escalates), key=lambda d: d.org)
         versions: dict[str, int] = {}
         batch: list[Append] = []
         fingerprint = self.policy.fingerprint()

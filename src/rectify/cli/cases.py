@@ -22,18 +22,23 @@ from rectify.cli._ledger import (
 )
 from rectify.cli._output import FormatOption, OutOption, write_table_or_fail
 from rectify.errors import InputError, Problem, RectifyError
+from rectify.events import VerificationRecorded
 from rectify.identify import identify
 from rectify.lifecycle.case import CaseRecord, Plan
+from rectify.lifecycle.commands import FilePlan
 from rectify.lifecycle.guards import Votes
 from rectify.lifecycle.workflow import WORKFLOW
 from rectify.reporting.labels import event_zh, level_zh, status_zh
 
-__all__ = ["case_app", "case_json"]
+__all__ = ["case_app", "case_json", "verification_json"]
 
 case_app = typer.Typer(help="List and show cases (整顿对象).", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 
 CaseArg = Annotated[str, typer.Option("--case", help="The case id, YEAR-ORGCODE.")]
+CommandIdOption = Annotated[str | None, typer.Option(
+    "--command-id", help="The command's id (default: a hash of its content, so a rerun "
+    "records nothing twice); give one to record a deliberate repeat.")]
 
 
 def case_json(case: CaseRecord) -> dict[str, Any]:
@@ -48,6 +53,38 @@ def case_json(case: CaseRecord) -> dict[str, Any]:
         "verifiers": list(case.verifiers),
         "delisted_on": case.delisted_on.isoformat() if case.delisted_on else None,
     }
+
+
+def verification_json(event: VerificationRecorded) -> dict[str, Any]:
+    """A verification's result as JSON-ready data: score, votes, outcome and each unmet rule."""
+    return {"score": event.score, "votes": {"satisfied": event.satisfied,
+                                            "basically_satisfied": event.basically_satisfied,
+                                            "dissatisfied": event.dissatisfied},
+            "team": list(event.team), "passed": event.passed, "reasons": list(event.reasons),
+            "attempt": event.attempt,
+            "new_deadline": event.new_deadline.isoformat() if event.new_deadline else None}
+
+
+def _verification_lines(event: VerificationRecorded) -> list[str]:
+    """Why a verification passed or failed, in English and Chinese."""
+    votes = (f"votes / 测评票: {event.satisfied} satisfied / 满意, {event.basically_satisfied} "
+             f"basically / 基本满意, {event.dissatisfied} dissatisfied / 不满意")
+    head = (f"verification {event.attempt} / 第{event.attempt}次验收: score / 得分 "
+            f"{event.score:g}; {votes}: "
+            + ("passed / 合格" if event.passed else "failed / 不合格"))
+    lines = [head]
+    lines += [f"    unmet / 未达标: {reason}" for reason in event.reasons]
+    if event.new_deadline is not None:
+        lines.append(f"    new deadline / 重新整顿期限: {event.new_deadline.isoformat()}")
+    return lines
+
+
+def _last_verification(campaign: Campaign, case: str) -> VerificationRecorded | None:
+    found = None
+    for event in campaign.history(case):
+        if isinstance(event, VerificationRecorded):
+            found = event
+    return found
 
 
 def _show(campaign: Campaign, case: CaseRecord, json_out: bool) -> None:
@@ -76,7 +113,7 @@ def open_command(
     assessments: Annotated[str | None, typer.Option(
         "--assessments", help="Assessments file (default: from --population).")] = None,
     encoding: EncodingOption = None, columns: ColumnsOption = None,
-    json_out: JsonOption = False,
+    json_out: JsonOption = False, command_id: CommandIdOption = None,
 ) -> None:
     """Identify the year and open a case for each listed organization (escalations included)."""
     day = parse_date(on)
@@ -85,7 +122,7 @@ def open_command(
     try:
         rows = sources.assessments(campaign.population, assessments)
         result = identify(campaign.population, rows, campaign.policy, year)
-        opened = campaign.open_cases(result, actor=actor, on=day)
+        opened = campaign.open_cases(result, actor=actor, on=day, command_id=command_id)
     except RectifyError as exc:
         raise fail(exc) from None
     data = {"opened": list(opened.opened), "existing": list(opened.existing),
@@ -194,9 +231,14 @@ def plan_command(
     deadline: Annotated[str | None, typer.Option("--deadline")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Plans as a JSON list.")] = None,
     policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
-    json_out: JsonOption = False,
+    json_out: JsonOption = False, command_id: CommandIdOption = None,
 ) -> None:
-    """File rectification plans (报备整顿方案): one from options, or many from --file."""
+    """File rectification plans (报备整顿方案): one from options, or many from --file.
+
+    A plans file is all or nothing: every plan is checked first and each
+    refusal reported; only when all pass are they filed, in one transaction.
+    Running the same file again files nothing twice.
+    """
     day = parse_date(on)
     if file is not None:
         plans = _plans_from(file)
@@ -210,9 +252,51 @@ def plan_command(
             "--case/--file", "a case with --problem/--measure/--responsible/--deadline, or "
             "--file", None, "see rectify plan --help")]))
     campaign = open_campaign(db, policy, population)
-    for case_id, plan in plans:
-        _act(campaign, json_out, lambda c=case_id, p=plan: campaign.file_plan(
-            c, p, actor=actor, on=day))
+    if file is None:
+        only, plan = plans[0]
+        _act(campaign, json_out, lambda: campaign.file_plan(only, plan, actor=actor, on=day,
+                                                            command_id=command_id))
+        return
+    _file_plans(campaign, plans, actor, day, command_id, json_out)
+
+
+def _file_plans(campaign: Campaign, plans: list[tuple[str, Plan]], actor: str, day: date,
+                command_id: str | None, json_out: bool) -> None:
+    """File every plan of a file in one transaction, or none, reporting each plan."""
+    commands = []
+    # In case order (stable within a case), so that the ledger does not depend on the order
+    # of the file's plans.
+    for n, (case, plan) in sorted(enumerate(plans), key=lambda item: item[1][0]):
+        command = FilePlan(case, plan)
+        cid = (f"{command_id}:{n}:{case}" if command_id is not None
+               else campaign.command_id(command, actor=actor, on=day))
+        commands.append((command, cid))
+    try:
+        result = campaign.run_bulk(commands, actor=actor, on=day, atomic=True)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    repeated = set(result.repeated)
+    rows: list[dict[str, Any]] = []
+    for command, cid in commands:
+        error = result.refused.get(cid)
+        status = ("refused" if error is not None else "already_filed" if cid in repeated
+                  else "filed" if not result.refused else "not_filed")
+        rows.append({"case": command.case, "command_id": cid, "status": status,
+                     "error": str(error) if error is not None else None})
+    if json_out:
+        print_json({"filed": not result.refused, "plans": rows})
+    else:
+        words = {"filed": "filed / 已报备", "already_filed": "already filed / 此前已报备",
+                 "refused": "refused / 不予报备", "not_filed": "not filed / 未报备"}
+        for row in rows:
+            tail = f": {row['error']}" if row["error"] else ""
+            out.print(f"{row['case']}: {words[row['status']]}{tail}", markup=False)
+    if result.refused:
+        first = next(iter(result.refused.values()))
+        raise fail(first if len(result.refused) == 1 else InputError(
+            f"{len(result.refused)} of {len(plans)} plans refused; nothing was filed",
+            [Problem(f"plan for {row['case']}", "a plan the case accepts", row["status"],
+                     str(row["error"])) for row in rows if row["error"]]))
 
 
 @app.command("assign")
@@ -222,7 +306,7 @@ def assign_command(
     person: Annotated[str | None, typer.Option("--person")] = None,
     release: Annotated[bool, typer.Option("--release", help="Release the level.")] = False,
     policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
-    json_out: JsonOption = False,
+    json_out: JsonOption = False, command_id: CommandIdOption = None,
 ) -> None:
     """Assign (or with --release, release) a support level (五级包扶)."""
     day = parse_date(on)
@@ -231,12 +315,12 @@ def assign_command(
                                                     "pass --person ID, or --release")]))
     campaign = open_campaign(db, policy, population)
     if release:
-        _act(campaign, json_out, lambda: campaign.release_support(case, level, actor=actor,
-                                                                  on=day))
+        _act(campaign, json_out, lambda: campaign.release_support(
+            case, level, actor=actor, on=day, command_id=command_id))
         return
     assert person is not None  # checked above
-    _act(campaign, json_out, lambda: campaign.assign_support(case, level, person, actor=actor,
-                                                             on=day))
+    _act(campaign, json_out, lambda: campaign.assign_support(
+        case, level, person, actor=actor, on=day, command_id=command_id))
 
 
 @app.command("report")
@@ -247,24 +331,26 @@ def report_command(
     on: OnOption, resolved: Annotated[list[str] | None, typer.Option("--resolved")] = None,
     note: Annotated[str, typer.Option("--note")] = "",
     policy: PolicyOption = "northern-county", population: PopulationOption = "sample",
-    json_out: JsonOption = False,
+    json_out: JsonOption = False, command_id: CommandIdOption = None,
 ) -> None:
     """Record a monthly work plan, duty ledger or progress report (月初计划, 月末台账)."""
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     _act(campaign, json_out, lambda: campaign.record_report(
-        case, kind, month, actor=actor, on=day, resolved=resolved or (), note=note))
+        case, kind, month, actor=actor, on=day, resolved=resolved or (), note=note,
+        command_id=command_id))
 
 
 @app.command("request-verification")
 def request_command(db: DbOption, case: CaseArg, actor: ActorOption, on: OnOption,
                     policy: PolicyOption = "northern-county",
                     population: PopulationOption = "sample",
-                    json_out: JsonOption = False) -> None:
+                    json_out: JsonOption = False, command_id: CommandIdOption = None) -> None:
     """Ask for verification once every problem is resolved (申请考核验收)."""
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
-    _act(campaign, json_out, lambda: campaign.request_verification(case, actor=actor, on=day))
+    _act(campaign, json_out, lambda: campaign.request_verification(
+        case, actor=actor, on=day, command_id=command_id))
 
 
 @app.command("verify")
@@ -276,23 +362,52 @@ def verify_command(
     team: Annotated[str, typer.Option("--team", help="Verifier ids, comma-separated.")],
     actor: ActorOption, on: OnOption, policy: PolicyOption = "northern-county",
     population: PopulationOption = "sample", json_out: JsonOption = False,
+    command_id: CommandIdOption = None,
 ) -> None:
-    """Record a verification (考核验收): accepted, or back to rectification."""
+    """Record a verification (考核验收): accepted, or back to rectification, saying why."""
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     members = [m.strip() for m in team.split(",") if m.strip()]
-    _act(campaign, json_out, lambda: campaign.record_verification(
-        case, score, Votes(satisfied, basically, dissatisfied), members, actor=actor, on=day))
+    try:
+        record = campaign.record_verification(
+            case, score, Votes(satisfied, basically, dissatisfied), members, actor=actor,
+            on=day, command_id=command_id)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    event = _last_verification(campaign, case)
+    if json_out:
+        data = case_json(record)
+        data["verification"] = verification_json(event) if event is not None else None
+        print_json(data)
+        return
+    _show(campaign, record, False)
+    for line in _verification_lines(event) if event is not None else []:
+        out.print(f"  {line}", markup=False)
 
 
 @app.command("delist")
 def delist_command(db: DbOption, case: CaseArg, actor: ActorOption, on: OnOption,
                    policy: PolicyOption = "northern-county",
-                   population: PopulationOption = "sample", json_out: JsonOption = False) -> None:
+                   population: PopulationOption = "sample", json_out: JsonOption = False,
+                   command_id: CommandIdOption = None) -> None:
     """Delist a case after a passing, independent verification (销号)."""
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
-    _act(campaign, json_out, lambda: campaign.delist(case, actor=actor, on=day))
+    _act(campaign, json_out, lambda: campaign.delist(case, actor=actor, on=day,
+                                                     command_id=command_id))
+
+
+@app.command("reopen")
+def reopen_command(db: DbOption, case: CaseArg,
+                   reason: Annotated[str, typer.Option("--reason", help="The relapse found.")],
+                   actor: ActorOption, on: OnOption, policy: PolicyOption = "northern-county",
+                   population: PopulationOption = "sample", json_out: JsonOption = False,
+                   command_id: CommandIdOption = None) -> None:
+    """Reopen a delisted case for a relapse found in follow-up (回头看发现反弹, 重新整顿)."""
+    day = parse_date(on)
+    campaign = open_campaign(db, policy, population)
+    _act(campaign, json_out, lambda: campaign.reopen(case, reason, actor=actor, on=day,
+                                                     command_id=command_id))
 
 
 @app.command("close-year")
@@ -300,12 +415,12 @@ def close_year_command(db: DbOption, year: Annotated[int, typer.Option("--year")
                        actor: ActorOption, on: OnOption,
                        policy: PolicyOption = "northern-county",
                        population: PopulationOption = "sample",
-                       json_out: JsonOption = False) -> None:
+                       json_out: JsonOption = False, command_id: CommandIdOption = None) -> None:
     """Close a year: carry over every case still open (结转)."""
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     try:
-        carried = campaign.close_year(year, actor=actor, on=day)
+        carried = campaign.close_year(year, actor=actor, on=day, command_id=command_id)
     except RectifyError as exc:
         raise fail(exc) from None
     if json_out:
@@ -363,7 +478,10 @@ def case_show(case: Annotated[str, typer.Argument(help="The case id, YEAR-ORGCOD
         data = case_json(record)
         data["history"] = [{"version": e.version, "type": type(e).__name__,
                             "on": e.on.isoformat(), "actor": e.actor,
-                            "transitions": list(e.transitions)} for e in history]
+                            "transitions": list(e.transitions),
+                            **({"verification": verification_json(e)}
+                               if isinstance(e, VerificationRecorded) else {})}
+                           for e in history]
         print_json(data)
         return
     _show(campaign, record, False)
@@ -375,3 +493,6 @@ def case_show(case: Annotated[str, typer.Argument(help="The case id, YEAR-ORGCOD
         moved = f" → {', '.join(e.transitions)}" if e.transitions else ""
         out.print(f"  v{e.version} {e.on} {type(e).__name__} / {event_zh(type(e).__name__)}"
                   f" by {e.actor}{moved}")
+        if isinstance(e, VerificationRecorded):
+            for line in _verification_lines(e):
+                out.print(f"      {line}", markup=False)

@@ -23,8 +23,11 @@ event and its date, and the fix.
 >>> policy = load_policy()
 >>> window(policy, 2017)
 (datetime.date(2016, 1, 1), datetime.date(2022, 12, 31))
->>> order_problems(date(2017, 1, 5), date(2017, 2, 1), "PlanFiled", "the case")
-['date 2017-01-05 is before the latest event of the case (plan filed, PlanFiled, on 2017-02-01): date the command 2017-02-01 or later']
+>>> for problem in order_problems(date(2017, 1, 5), date(2017, 2, 1), "PlanFiled",
+...                               "the case"):
+...     print(problem)  # doctest: +NORMALIZE_WHITESPACE
+date 2017-01-05 is before the latest event of the case (plan filed, PlanFiled,
+on 2017-02-01): date the command 2017-02-01 or later
 >>> window_problems(date(2017, 3, 1), policy, 2017, "the case 2017-V01-03")
 []
 """

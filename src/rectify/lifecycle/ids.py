@@ -39,19 +39,20 @@ def canonical(value: Any) -> Any:
     attrs records become tables of their fields, dates ISO text, enums their
     values, sets sorted lists, tuples lists.
     """
+    result: Any = value
     if attrs.has(type(value)):
-        return {a.name: canonical(getattr(value, a.name)) for a in attrs.fields(type(value))}
-    if isinstance(value, enum.Enum):
-        return canonical(value.value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): canonical(v) for k, v in value.items()}
-    if isinstance(value, frozenset | set):
-        return sorted((canonical(v) for v in value), key=lambda v: orjson.dumps(v))
-    if isinstance(value, list | tuple):
-        return [canonical(v) for v in value]
-    return value
+        result = {a.name: canonical(getattr(value, a.name)) for a in attrs.fields(type(value))}
+    elif isinstance(value, enum.Enum):
+        result = canonical(value.value)
+    elif isinstance(value, date):
+        result = value.isoformat()
+    elif isinstance(value, Mapping):
+        result = {str(k): canonical(v) for k, v in value.items()}
+    elif isinstance(value, frozenset | set):
+        result = sorted((canonical(v) for v in value), key=orjson.dumps)
+    elif isinstance(value, list | tuple):
+        result = [canonical(v) for v in value]
+    return result
 
 
 def content_id(name: str, subject: str, fields: Mapping[str, Any], *, actor: str, on: date,

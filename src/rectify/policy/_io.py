@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from rectify.policy._model import Policy
 
 __all__ = [
+    "checked_policy",
     "converter",
     "deep_merge",
     "dump_toml",
@@ -149,6 +150,74 @@ def structure_policy(data: Mapping[str, Any], source: str) -> Any:
         raise PolicyError(f"{source} has invalid settings", _problems(exc, [], data)) from None
 
 
+def checked_policy(data: Mapping[str, Any], source: str) -> Policy:
+    """A structured and validated `Policy`, or one PolicyError naming every problem.
+
+    A value of the wrong type does not hide an inconsistency elsewhere: the
+    settings that fail to structure are set aside, the rest is structured
+    and validated, and both kinds of problem are reported together.
+    """
+    try:
+        policy: Policy = structure_policy(data, source)
+    except PolicyError as exc:
+        problems = list(exc.problems)
+        bad = [p.location for p in problems]
+        try:
+            rest = structure_policy(_without(data, bad), source).validate()
+        except PolicyError:
+            rest = []  # what is left does not structure either (a required setting was bad)
+        problems += [p for p in rest if not any(_within(p.location, b) for b in bad)]
+        raise PolicyError(f"{source} has invalid settings", problems) from None
+    found = policy.validate()
+    if found:
+        raise PolicyError(f"{source} is inconsistent", found)
+    return policy
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _steps(location: str) -> list[str | int]:
+    return [int(index) if index else key for key, index in _STEP.findall(location)]
+
+
+def _within(location: str, prefix: str) -> bool:
+    """Whether ``location`` is ``prefix`` or a setting inside it."""
+    return location == prefix or location.startswith((f"{prefix}.", f"{prefix}["))
+
+
+def _without(data: Mapping[str, Any], locations: list[str]) -> dict[str, Any]:
+    """``data`` without the table keys at ``locations`` (list items are left in place)."""
+    result: dict[str, Any] = _copy(data)
+    for location in locations:
+        steps = _steps(location)
+        if not steps or not isinstance(steps[-1], str):
+            continue
+        node: Any = result
+        for step in steps[:-1]:
+            node = _child(node, step)
+        if isinstance(node, dict):
+            node.pop(steps[-1], None)
+    return result
+
+
+def _child(node: Any, step: str | int) -> Any:
+    """The table or array at ``step`` inside ``node`` (``None`` when there is none)."""
+    if isinstance(node, dict) and isinstance(node.get(step), dict | list):
+        return node[step]
+    if isinstance(node, list) and isinstance(step, int) and step < len(node):
+        return node[step]
+    return None
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy(v) for v in value]
+    return value
+
+
 def unstructure_policy(policy: Any) -> dict[str, Any]:
     """Plain, JSON- and TOML-ready data for a policy: no ``None`` values, lists not tuples."""
     plain: dict[str, Any] = _plain(converter().unstructure(policy))
@@ -265,6 +334,10 @@ def load_policy(name_or_path: str | Path = "northern-county", *overlays: str | P
     """
     text, source = _read_policy_text(name_or_path)
     data = _parse_toml(text, source)
+    if overlays:
+        # Overlays merge into the complete policy, defaults included, as Policy.evolve does:
+        # an overlay's [permissions.commands] changes the commands it names, not the table.
+        data = unstructure_policy(structure_policy(data, source))
     for overlay in overlays:
         overlay_text, overlay_source = _read_policy_text(overlay)
         data = deep_merge(data, _parse_toml(overlay_text, overlay_source))

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from rectify.errors import PolicyError, Problem
+from rectify.errors import Problem
 from rectify.model import Grade
 from rectify.policy._lifecycle import (
     AccountabilityPolicy,
@@ -266,13 +266,9 @@ class Policy:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "policy") -> Policy:
         """Build and validate a policy from plain data, as read from TOML."""
-        from rectify.policy._io import structure_policy
+        from rectify.policy._io import checked_policy
 
-        policy: Policy = structure_policy(data, source)
-        problems = policy.validate()
-        if problems:
-            raise PolicyError(f"{source} is inconsistent", problems)
-        return policy
+        return checked_policy(data, source)
 
     def to_dict(self) -> dict[str, Any]:
         """The policy as plain data (the TOML tables), canonical and complete."""

@@ -168,16 +168,17 @@ class InvariantResult:
     description: str
     zh: str
     counterexample: Counterexample | None = None
+    not_applicable: str | None = None
 
     @property
     def held(self) -> bool:
-        """Whether no example violated the invariant."""
+        """Whether no example violated the invariant (true of one the policy sets aside)."""
         return self.counterexample is None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data."""
         return {"name": self.name, "scope": self.scope, "description": self.description,
-                "zh": self.zh, "held": self.held,
+                "zh": self.zh, "held": self.held, "not_applicable": self.not_applicable,
                 "counterexample": None if self.counterexample is None
                 else self.counterexample.to_json()}
 
@@ -224,6 +225,10 @@ class PolicyReport:
         lines = [f"policy {self.policy.meta.name} ({self.policy.fingerprint()[:12]}): "
                  f"{held} of {len(self.results)} invariants held"]
         for r in self.results:
+            if r.not_applicable is not None:
+                lines.append(f"{'n/a':>8}  {r.name}: not applicable to this policy: "
+                             f"{r.not_applicable}")
+                continue
             lines.append(f"{'held' if r.held else 'VIOLATED':>8}  {r.name}: {r.description}")
             if r.counterexample is not None:
                 lines.append(r.counterexample.render())
@@ -280,8 +285,14 @@ def check_policy(policy: Policy, invariants: Iterable[str | Invariant] | None = 
 
     Each invariant gets up to ``max_examples`` generated examples; ``seed``
     makes the run reproducible.  Returns a `PolicyReport`; a violated
-    invariant carries its shrunk `Counterexample`.
+    invariant carries its shrunk `Counterexample`.  An invariant the policy
+    declares not applicable (``[invariants.not_applicable]``, with the reason)
+    is not checked: its result carries the reason.
     """
     chosen: Sequence[Invariant] = select(invariants)
-    results = tuple(_check_one(inv, policy, max_examples, seed) for inv in chosen)
+    aside = policy.invariants.not_applicable
+    results = tuple(
+        InvariantResult(inv.name, inv.scope, inv.description, inv.zh,
+                        not_applicable=aside[inv.name]) if inv.name in aside
+        else _check_one(inv, policy, max_examples, seed) for inv in chosen)
     return PolicyReport(policy, results, max_examples, seed)

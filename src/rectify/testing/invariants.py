@@ -36,7 +36,7 @@ from rectify.events import (
     VerificationRecorded,
 )
 from rectify.forest import Population
-from rectify.identify import identify
+from rectify.identify import identify, ranked_indices
 from rectify.model import Assessment, Organization, Tier
 from rectify.policy import Policy
 from rectify.stores.chain import verify
@@ -165,24 +165,29 @@ def _identified(policy: Policy, example: IdentificationExample,
 
 
 @_invariant("quota_met", "identification",
-            "each kind lists at least its quota fraction of its organizations: "
-            "listed ≥ fraction × size, exactly",
-            "各类别整顿对象不低于规定比例 (列入数 ≥ 比例 × 总数)")
+            "each kind lists at least its quota of the organizations it ranks: listed ≥ the "
+            "quota fraction × the number ranked, rounded as the policy says",
+            "各类别整顿对象不低于规定比例 (列入数 ≥ 比例 × 参与排名数, 按政策规定取整)")
 def _quota_met(policy: Policy, example: IdentificationExample) -> list[str]:
     listed = _identified(policy, example)
     ident = policy.identification
+    population = Population(list(example.organizations))
+    ranked = ranked_indices(population, policy)
     sizes: dict[str, list[str]] = {}
-    for o in example.organizations:
-        sizes.setdefault(o.kind, []).append(o.code)
+    for org, in_unit in zip(population.organizations, ranked, strict=True):
+        if in_unit:  # the kind's unit of ranking (排名单位): the quota counts only these
+            sizes.setdefault(org.kind, []).append(org.code)
     messages = []
     for kind, codes in sorted(sizes.items()):
         if len(codes) < ident.min_group_size:
             continue
-        needed = Fraction(repr(ident.quota[kind])) * len(codes)
+        needed = ident.rounding.apply(ident.quota[kind], len(codes))
         got = sum(1 for c in codes if c in listed)
         if got < needed:
-            messages.append(f"kind {kind}: {got} of {len(codes)} listed, below the quota "
-                            f"{ident.quota[kind]:g} × {len(codes)} = {float(needed):g}")
+            exact = Fraction(repr(ident.quota[kind])) * len(codes)
+            messages.append(f"kind {kind}: {got} of {len(codes)} ranked listed, below the quota "
+                            f"{ident.quota[kind]:g} × {len(codes)} = {float(exact):g}, rounded "
+                            f"{ident.rounding.value} to {needed}")
     return messages
 
 

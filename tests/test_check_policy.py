@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from rectify import Organization, OrgForm, Tier, load_policy
+from rectify.cli import app
+from rectify.cli.check import EXIT_VIOLATED
 from rectify.errors import PolicyError
 from rectify.model import Assessment
 from rectify.policy import preset_names
-from rectify.cli import app
-from rectify.cli.check import EXIT_VIOLATED
 from rectify.testing.check import check_policy, evaluate
 from rectify.testing.invariants import IdentificationExample, get, names
 from rectify.testing.replay import replay
@@ -93,7 +93,7 @@ def test_a_policy_may_declare_an_invariant_not_applicable_with_a_reason() -> Non
     assert report["quota_met"].not_applicable == "本县按实际情况认定, 不设比例下限"
     assert "n/a  quota_met: not applicable" in report.render()
     assert report.to_json()["invariants"][0]["not_applicable"]
-    with pytest.raises(PolicyError, match="invariants.not_applicable.quota_met"):
+    with pytest.raises(PolicyError, match=r"invariants\.not_applicable\.quota_met"):
         load_policy().evolve({"invariants": {"not_applicable": {"quota_met": " "}}})
 
 

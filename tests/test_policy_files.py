@@ -23,7 +23,8 @@ def test_an_overlay_merges_a_nested_table_it_does_not_replace_it(tmp_path: Path)
     merged = load_policy("northern-county", overlay)
     assert merged.permissions.commands["file_plan"] == ("secretary", "org_department")
     assert merged.permissions.commands["delist"] == base.permissions.commands["delist"]
-    evolved = base.evolve({"permissions": {"commands": {"file_plan": ["secretary", "org_department"]}}})
+    evolved = base.evolve(
+        {"permissions": {"commands": {"file_plan": ["secretary", "org_department"]}}})
     assert merged.to_dict() == evolved.to_dict()
 
 

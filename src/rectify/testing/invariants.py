@@ -37,6 +37,7 @@ from rectify.events import (
 )
 from rectify.forest import Population
 from rectify.identify import identify, ranked_indices
+from rectify.lifecycle.dates import window
 from rectify.model import Assessment, Organization, Tier
 from rectify.policy import Policy
 from rectify.stores.chain import verify
@@ -55,6 +56,7 @@ __all__ = [
     "Invariant",
     "Scope",
     "Step",
+    "date_order_problems",
     "get",
     "names",
     "register",
@@ -374,3 +376,38 @@ def _ledger_rules(policy: Policy, run: CampaignRun) -> list[str]:
     except AssertionError as exc:
         return [str(exc) or "check_ledger failed"]
     return []
+
+
+def date_order_problems(events: Iterable[Event], policy: Policy) -> list[str]:
+    """Where ``events`` break "dates run forward" (empty: nowhere).
+
+    Each stream's events (a case's, a person's) are in date order, and each
+    case's events lie within the policy's date window around the case's year
+    (`rectify.lifecycle.dates.window`).
+    """
+    last: dict[str, Event] = {}
+    years: dict[str, int] = {}
+    messages = []
+    for e in events:
+        before = last.get(e.stream)
+        if before is not None and e.on < before.on:
+            messages.append(f"{e.stream}: {type(e).__name__} v{e.version} on {e.on} comes "
+                            f"after {type(before).__name__} v{before.version} on {before.on}")
+        last[e.stream] = e
+        if isinstance(e, CaseOpened):
+            years[e.stream] = e.year
+        year = years.get(e.stream)
+        if year is not None:
+            first, end = window(policy, year)
+            if not first <= e.on <= end:
+                messages.append(f"{e.stream}: {type(e).__name__} v{e.version} on {e.on} lies "
+                                f"outside the date window {first} to {end} of {year}")
+    return messages
+
+
+@_invariant("events_in_date_order", "campaign",
+            "a case's (and a person's) events are in date order, within the policy's date "
+            "window around the case's year",
+            "整顿案件和个人记录的日期先后有序, 且不超出政策规定的年度日期范围")
+def _events_in_date_order(policy: Policy, run: CampaignRun) -> list[str]:
+    return date_order_problems(run.events, policy)

@@ -69,6 +69,7 @@ from rectify.testing.county import (
     campaign_forest,
     campaign_people,
 )
+from rectify.testing.invariants import date_order_problems
 from rectify.testing.ledger_rules import COMMAND_OF, LedgerFacts, check_ledger
 from rectify.testing.strategies import plans, verification_results
 
@@ -580,6 +581,12 @@ class CampaignMachine(RuleBasedStateMachine):
             self._count("cascade reached during the steps")
 
     @invariant()
+    def dates_run_forward(self) -> None:
+        """Every stream's events are in date order and within the policy's date window."""
+        problems = date_order_problems(self.store.replay(), self.policy)
+        assert not problems, problems
+
+    @invariant()
     def replay_gives_the_same_cases(self) -> None:
         """A fresh campaign over the same store has the same cases and records."""
         fresh = Campaign(self.policy, self.store, population=self.population,
@@ -626,6 +633,7 @@ class CampaignMachine(RuleBasedStateMachine):
             driven, "回头看发现反弹", actor="OD-1", on=self.today,
             command_id=self._id("reopen")), True, "supported")
         self.ledger_keeps_the_rules()
+        self.dates_run_forward()
         self.replay_gives_the_same_cases()
         missing = {s.name for s in WORKFLOW.states} - self.reached
         assert not missing, f"states never reached: {sorted(missing)}"

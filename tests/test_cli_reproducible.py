@@ -170,7 +170,9 @@ def test_verify_and_case_show_say_why_a_verification_failed_and_reopen(opened: P
     assert verification["votes"] == {"satisfied": 5, "basically_satisfied": 2,
                                      "dissatisfied": 8}
     assert len(verification["reasons"]) == 2
-    assert "unmet / 未达标" in _ok("case", "show", CASE, "--db", str(opened))
+    shown_text = _ok("case", "show", CASE, "--db", str(opened))
+    assert "unmet: score 66 below the pass mark 70" in shown_text
+    assert "未达标: 得分66分, 低于70分合格线" in shown_text
     _ok("report", *resolve, "--month", "2016-07", "--on", "2016-07-01")
     _ok("request-verification", *case, "--actor", "P0260", "--on", "2016-07-02")
     _ok("verify", *case, "--score", "86", "--satisfied", "11", "--basically-satisfied", "3",

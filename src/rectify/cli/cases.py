@@ -28,7 +28,8 @@ from rectify.lifecycle.case import CaseRecord, Plan
 from rectify.lifecycle.commands import FilePlan
 from rectify.lifecycle.guards import Votes
 from rectify.lifecycle.workflow import WORKFLOW
-from rectify.reporting.labels import event_zh, level_zh, status_zh
+from rectify.policy import Policy
+from rectify.reporting.labels import event_zh, failure_reasons_zh, level_zh, status_zh
 
 __all__ = ["case_app", "case_json", "verification_json"]
 
@@ -65,7 +66,7 @@ def verification_json(event: VerificationRecorded) -> dict[str, Any]:
             "new_deadline": event.new_deadline.isoformat() if event.new_deadline else None}
 
 
-def _verification_lines(event: VerificationRecorded) -> list[str]:
+def _verification_lines(event: VerificationRecorded, policy: Policy) -> list[str]:
     """Why a verification passed or failed, in English and Chinese."""
     votes = (f"votes / 测评票: {event.satisfied} satisfied / 满意, {event.basically_satisfied} "
              f"basically / 基本满意, {event.dissatisfied} dissatisfied / 不满意")
@@ -73,7 +74,12 @@ def _verification_lines(event: VerificationRecorded) -> list[str]:
             f"{event.score:g}; {votes}: "
             + ("passed / 合格" if event.passed else "failed / 不合格"))
     lines = [head]
-    lines += [f"    unmet / 未达标: {reason}" for reason in event.reasons]
+    lines += [f"    unmet: {reason}" for reason in event.reasons]
+    if not event.passed:
+        zh = failure_reasons_zh(event.score, event.satisfied, event.basically_satisfied,
+                                event.dissatisfied, policy)
+        if zh:
+            lines.append(f"    未达标: {zh}")
     if event.new_deadline is not None:
         lines.append(f"    new deadline / 重新整顿期限: {event.new_deadline.isoformat()}")
     return lines
@@ -381,7 +387,7 @@ def verify_command(
         print_json(data)
         return
     _show(campaign, record, False)
-    for line in _verification_lines(event) if event is not None else []:
+    for line in _verification_lines(event, campaign.policy) if event is not None else []:
         out.print(f"  {line}", markup=False)
 
 
@@ -494,5 +500,5 @@ def case_show(case: Annotated[str, typer.Argument(help="The case id, YEAR-ORGCOD
         out.print(f"  v{e.version} {e.on} {type(e).__name__} / {event_zh(type(e).__name__)}"
                   f" by {e.actor}{moved}")
         if isinstance(e, VerificationRecorded):
-            for line in _verification_lines(e):
+            for line in _verification_lines(e, campaign.policy):
                 out.print(f"      {line}", markup=False)

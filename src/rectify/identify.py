@@ -513,16 +513,16 @@ def _identify(
     kinds = list(map(_KIND, orgs))
     first_seen = dict.fromkeys(kinds)  # kinds in order of first occurrence
     unranked = _unranked(population, policy)
-    # The array core ranks whole kinds; a unit of ranking that leaves organizations out
-    # (group branches under their village) takes the pure-Python path.
-    core = None if unranked else _array_core(engine, len(orgs))
+    # The array core ranks each kind's unit of ranking too: organizations outside it (group
+    # branches under their village) are masked out of their kind's segment.
+    core = _array_core(engine, len(orgs))
     if isinstance(assessments, AssessmentColumns):
         if core is not None and all(k in policy.kinds for k in first_seen):
             totals = _checked_totals(core, assessments, len(orgs), year)
             if totals is not None:
                 facts = assessments.facts
                 return _with_arrays(core, population, policy, year, kinds, first_seen, totals,
-                                    assessments.grades, facts.get)
+                                    assessments.grades, facts.get, unranked)
         scores, given, fact_column = assessments.checked(population, policy, year)
         unknown = [k for k in first_seen if k not in policy.kinds]
         if unknown:
@@ -551,7 +551,7 @@ def _identify(
             totals = core.float_column(scores)
             if totals is not None:
                 return _with_arrays(core, population, policy, year, kinds, first_seen, totals,
-                                    given, fact_column)
+                                    given, fact_column, unranked)
 
     grades = _grades(given, scores, policy)
     direct = _direct(policy.identification.direct, fact_column, kinds, scores, grades)
@@ -743,8 +743,13 @@ def _with_arrays(
     totals: Any,
     given: Sequence[Grade | None] | None,
     fact_column: Callable[[str], Sequence[Any] | None],
+    unranked: frozenset[int] = frozenset(),
 ) -> Identification:
-    """`identify` over NumPy arrays: the same results as the pure-Python path below."""
+    """`identify` over NumPy arrays: the same results as the pure-Python path below.
+
+    ``unranked`` are the organizations outside their kind's unit of ranking:
+    they are screened by the direct criteria but take no part in the ranking.
+    """
     ident = policy.identification
     codes = {k: n for n, k in enumerate(first_seen)}
     kind_code = core.kind_codes(kinds, codes)
@@ -760,7 +765,18 @@ def _with_arrays(
 
     direct, direct_mask = _direct_arrays(core, ident.direct, grade_code, kind_code, codes,
                                          totals, fact_column)
-    direct_kinds = core.np.bincount(kind_code[direct_mask], minlength=len(codes)).tolist()
+    np = core.np
+    outside_mask = None
+    ranked_direct = direct_mask
+    outside = outside_direct = [0] * len(codes)
+    if unranked:
+        outside_mask = np.zeros(len(kind_code), dtype=bool)
+        outside_mask[np.fromiter(unranked, dtype=np.int64, count=len(unranked))] = True
+        ranked_direct = direct_mask & ~outside_mask
+        outside = np.bincount(kind_code[outside_mask], minlength=len(codes)).tolist()
+        outside_direct = np.bincount(kind_code[direct_mask & outside_mask],
+                                     minlength=len(codes)).tolist()
+    direct_kinds = np.bincount(kind_code[ranked_direct], minlength=len(codes)).tolist()
 
     order, bounds = core.group_by_kind(kind_code, len(codes))
     listed_by_quota: set[int] = set()
@@ -769,13 +785,16 @@ def _with_arrays(
     direct_index = core.np.flatnonzero(direct_mask)
     for kind, n in codes.items():
         segment = order[bounds[n]:bounds[n + 1]]
+        if outside_mask is not None:
+            segment = segment[~outside_mask[segment]]
         fraction, quota, needed, reason = _quota(kind, len(segment), direct_kinds[n], policy)
         ranked = core.rank_kind(segment, totals, direct_mask, needed,
                                 ident.ties is TieRule.INCLUDE_ALL, ident.near_miss_ranks)
         cutoff = None if ranked.last < 0 else float(totals[ranked.last])
         listed_by_quota.update(ranked.quota.tolist())
         summary = KindSummary(kind, len(segment), fraction, quota, direct_kinds[n],
-                              len(ranked.quota) + direct_kinds[n], cutoff)
+                              len(ranked.quota) + direct_kinds[n] + outside_direct[n], cutoff,
+                              unranked=outside[n])
         # Ranks of everyone whose decision a report reads: listed and near misses.
         mine = core.np.concatenate([ranked.quota, ranked.after_last,
                                     direct_index[kind_code[direct_index] == n]])
@@ -789,7 +808,7 @@ def _with_arrays(
     return Identification(population=population, policy=policy, year=year,
                           scores=cast(list[float], scores), grades=cast(list[Grade], grades),
                           direct=direct, listed_by_quota=listed_by_quota, kinds=results,
-                          ranks=ranks)
+                          ranks=ranks, unranked=unranked)
 
 
 def _direct_arrays(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -37,7 +38,7 @@ from rectify.lifecycle.dates import (
 )
 from rectify.model import Assessment
 from rectify.stores import MemoryStore
-from rectify.stores.readmodel import case_from_json, case_to_json
+from rectify.stores.readmodel import case_from_json, case_to_json, verify_read_models
 
 OPENED = date(2016, 2, 15)
 DEPT = Person("D1", "组织部干部", roles={"org_department"})
@@ -242,3 +243,45 @@ def test_no_date_and_no_bounded_count_crashes_a_command(
     assert days == sorted(days)
     first, last = window(campaign.policy, 2016)
     assert all(first <= d <= last for d in days[1:])
+
+
+def test_a_sqlite_ledger_written_before_last_on_loads_verifies_and_falls_back(
+        tmp_path: Path) -> None:
+    """Case records stored without last_on (an older ledger) load, pass the read-model check,
+    and the date rules use the opening date; the next command fills last_on in."""
+    import sqlite3
+
+    from rectify.stores import SQLiteStore
+
+    path = tmp_path / "old.sqlite3"
+    store = SQLiteStore(path)
+    campaign = Campaign(load_policy(), store, population=_campaign().population,
+                        people=[DEPT, FS, SUP, VER])
+    rows = [Assessment("V0", 2016, 95.0), Assessment("V1", 2016, 40.0)]
+    campaign.open_cases(identify(campaign.population, rows, campaign.policy, 2016), actor=DEPT,
+                        on=OPENED)
+    store.close()
+    with sqlite3.connect(path) as db:
+        (record,) = db.execute('SELECT record FROM cases WHERE "case" = ?', (CASE,)).fetchone()
+        old = bytes(record) if not isinstance(record, str) else record.encode()
+        old = old.replace(b',"last_event":"CaseOpened"', b"").replace(
+            b',"last_on":"2016-02-15"', b"")
+        assert b"last_on" not in old
+        db.execute('UPDATE cases SET record = ? WHERE "case" = ?',
+                   (old if not isinstance(record, str) else old.decode(), CASE))
+    store = SQLiteStore(path)
+    campaign = Campaign(load_policy(), store, population=campaign.population,
+                        people=[DEPT, FS, SUP, VER])
+    assert campaign.case(CASE).last_on is None
+    assert verify_read_models(store) == []
+    _refused(campaign, lambda: campaign.file_plan(CASE, PLAN, actor=DEPT, on=date(2016, 1, 1)),
+             "before the case 2016-V1 was opened", "2016-02-15 or later")
+    assert campaign.file_plan(CASE, PLAN, actor=DEPT, on=OPENED).last_on == OPENED
+    store.close()
+    with sqlite3.connect(path) as db:  # an old record that also differs is still reported
+        tampered = old.replace(b'"state":"identified"', b'"state":"delisted"')
+        db.execute('UPDATE cases SET record = ? WHERE "case" = ?',
+                   (tampered if not isinstance(record, str) else tampered.decode(), CASE))
+    store = SQLiteStore(path)
+    assert any(CASE in problem for problem in verify_read_models(store))
+    store.close()

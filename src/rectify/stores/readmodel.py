@@ -207,9 +207,28 @@ def verify_read_models(store: _Kept, *, limit: int = 10) -> list[str]:
             continue
         if isinstance(expected, dict) and isinstance(actual, dict):
             keys = sorted({*expected, *actual}, key=str)
-            wrong = [k for k in keys if expected.get(k) != actual.get(k)][:limit]
+            wrong = [k for k in keys if expected.get(k) != actual.get(k)
+                     and not (name == "cases" and _before_last_on(actual.get(k),
+                                                                  expected.get(k)))][:limit]
+            if not wrong:
+                continue
             problems += [f"read model {name}: {k!r} is {actual.get(k)!r}, a replay gives "
                          f"{expected.get(k)!r}" for k in wrong]
         else:
             problems.append(f"read model {name} differs from a replay of the events")
     return problems
+
+
+def _before_last_on(kept: object, replayed: object) -> bool:
+    """Whether ``kept`` is a case record stored before ``last_on`` was kept, else equal.
+
+    Such records load with ``last_on`` and ``last_event`` ``None`` (and the
+    date rules fall back to the opening date); ``rectify ledger rebuild``
+    fills them in.
+    """
+    if not isinstance(kept, bytes) or not isinstance(replayed, bytes):
+        return False
+    old = case_from_json(kept)
+    if old.last_on is not None:
+        return False
+    return old == attrs.evolve(case_from_json(replayed), last_on=None, last_event=None)

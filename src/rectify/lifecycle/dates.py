@@ -34,6 +34,7 @@ on 2017-02-01): date the command 2017-02-01 or later
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -72,8 +73,13 @@ def window(policy: Policy, year: int) -> tuple[date, date]:
 
     Clipped to `EARLIEST` … `LATEST`.
     """
-    first = max(year - policy.dates.years_before, EARLIEST.year)
-    last = min(year + policy.dates.years_after, LATEST.year)
+    return _window(policy.dates.years_before, policy.dates.years_after, year)
+
+
+@functools.lru_cache(maxsize=256)
+def _window(before: int, after: int, year: int) -> tuple[date, date]:
+    first = max(year - before, EARLIEST.year)
+    last = min(year + after, LATEST.year)
     if first > LATEST.year or last < EARLIEST.year:
         return EARLIEST, EARLIEST  # a year outside the calendar: nothing fits but its start
     return date(first, 1, 1), date(last, 12, 31)
@@ -124,6 +130,9 @@ def case_date_problems(record: CaseRecord, on: date, policy: Policy) -> list[str
     record stored before that was kept, the opening date) nor outside the
     date window of the case's year.
     """
+    first, last = window(policy, record.year)
+    if first <= on <= last and on >= (record.last_on or record.opened_on):
+        return []  # the common case, decided without building any message
     problems = calendar_problems(on)
     if record.last_on is not None:
         problems += order_problems(on, record.last_on, record.last_event,

@@ -55,13 +55,28 @@ def canonical(value: Any) -> Any:
     return result
 
 
+def _default(value: Any) -> Any:
+    """What orjson cannot write itself: attrs records, sets, mappings that are not dicts."""
+    if attrs.has(type(value)):
+        return {a.name: getattr(value, a.name) for a in attrs.fields(type(value))}
+    if isinstance(value, frozenset | set):
+        return canonical(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"cannot write {type(value).__name__} in a command id")
+
+
+_OPTIONS = orjson.OPT_SORT_KEYS
+
+
 def content_id(name: str, subject: str, fields: Mapping[str, Any], *, actor: str, on: date,
                policy: str) -> str:
     """The id of the command ``name`` on ``subject`` with ``fields``, by ``actor`` on ``on``.
 
-    ``policy`` is the policy's fingerprint.  32 hex digits (128 bits of SHA-256).
+    ``policy`` is the policy's fingerprint.  32 hex digits (128 bits of SHA-256
+    over the canonical JSON of all of it, as `canonical()` writes it).
     """
-    payload = {"command": name, "subject": subject, "fields": canonical(fields),
-               "actor": actor, "on": on.isoformat(), "policy": policy}
-    text = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    payload = {"command": name, "subject": subject, "fields": fields, "actor": actor,
+               "on": on, "policy": policy}
+    text = orjson.dumps(payload, default=_default, option=_OPTIONS)
     return hashlib.sha256(text).hexdigest()[:32]

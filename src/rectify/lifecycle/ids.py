@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -78,5 +79,9 @@ def content_id(name: str, subject: str, fields: Mapping[str, Any], *, actor: str
     """
     payload = {"command": name, "subject": subject, "fields": fields, "actor": actor,
                "on": on, "policy": policy}
-    text = orjson.dumps(payload, default=_default, option=_OPTIONS)
+    try:
+        text = orjson.dumps(payload, default=_default, option=_OPTIONS)
+    except TypeError:  # what orjson cannot write (an integer beyond 64 bits, say)
+        text = json.dumps(canonical(payload), sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"), default=repr).encode("utf-8")
     return hashlib.sha256(text).hexdigest()[:32]

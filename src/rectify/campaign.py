@@ -53,15 +53,18 @@ from rectify.errors import (
     CommandRefused,
     InvalidValueError,
     PermissionDenied,
+    PolicyConflict,
     RectifyError,
     UnknownCaseError,
 )
 from rectify.escalation import EscalationDecision, consequences, escalate
 from rectify.events import (
+    POLICY_STREAM,
     AppraisalRecorded,
     CaseCarriedOver,
     CaseOpened,
     Event,
+    PolicyChanged,
     SupportAssigned,
     TalkRecorded,
     VerificationRecorded,
@@ -603,6 +606,7 @@ class Campaign:
     def _commit(self, batch: Sequence[Append]) -> list[bool]:
         if not batch:
             return []
+        self._check_policy()
         return self.store.append(batch)
 
     def _log_transition(self, prepared: Append, before: CaseRecord, after: CaseRecord) -> None:
@@ -613,6 +617,81 @@ class Campaign:
                 _log.info("case.transition", case=event.stream, triggers=list(event.transitions),
                           source=before.state, dest=after.state, actor=event.actor,
                           on=event.on.isoformat(), command=event.command)
+
+
+    # -- one policy per ledger ----------------------------------------------------
+
+    def change_policy(self, new_policy: Policy, *, actor: Actor, on: date, reason: str,
+                      command_id: str | None = None) -> Campaign:
+        """Adopt ``new_policy`` for the ledger on purpose (政策调整); returns a campaign under it.
+
+        A ledger is recorded under one policy at a time: its first writer's,
+        until a change like this one records a `rectify.events.PolicyChanged`
+        event (on the ledger's stream `rectify.events.POLICY_STREAM`, naming
+        both fingerprints, the actor, the date and the reason).  From then on
+        commands under the old policy are refused with
+        `rectify.errors.PolicyConflict`; reading under either stays possible.
+        This campaign keeps its policy: use the one returned.
+
+        The right is the organization department's (``org_department``, see
+        `rectify.lifecycle.permissions.LEDGER_RIGHTS`), checked under this
+        campaign's policy.  Raises `rectify.errors.PermissionDenied`, and
+        `rectify.errors.CommandRefused` for a blank reason, an empty ledger (its
+        first command records its policy) or a policy the ledger already keeps.
+        A ``command_id`` already recorded is an idempotent retry.
+        """
+        who = self._actor(actor, "change_policy", None)
+        fingerprint = new_policy.fingerprint()
+        command = command_id or _new_id()
+        with self.store.transaction():
+            if self.store.has_command(command):
+                return self._under(new_policy)
+            current = self.store.current_policy()
+            unmet = []
+            if not reason.strip():
+                unmet.append("a reason for the policy change is required (--reason)")
+            if current is None:
+                unmet.append("the ledger is empty: its first command records the policy it "
+                             "runs under, no change is needed")
+            elif current == fingerprint:
+                unmet.append(f"the ledger is already kept under this policy ({fingerprint[:12]})")
+            if unmet or current is None:
+                raise CommandRefused(POLICY_STREAM, (current or "-")[:12], "change_policy",
+                                     unmet)
+            version = self.store.version(POLICY_STREAM)
+            event = PolicyChanged(stream=POLICY_STREAM, version=version + 1, actor=who.id,
+                                  on=on, policy=fingerprint, command=command,
+                                  previous=current, name=new_policy.meta.name, reason=reason)
+            self.store.append([Append(POLICY_STREAM, version, (event,), command)])
+        return self._under(new_policy)
+
+    def _under(self, policy: Policy) -> Campaign:
+        """This campaign's store, population and people under ``policy``."""
+        return Campaign(policy, self.store, population=self.population,
+                        people=self.people.values(), engine=self._engine)
+
+    def _check_policy(self) -> None:
+        """Refuse to record under another policy than the ledger's (call inside the write
+        transaction, where no one else can change it)."""
+        current = self.store.current_policy()
+        fingerprint = self.policy.fingerprint()
+        if current is None or current == fingerprint:
+            return
+        raise PolicyConflict(current, fingerprint, ledger_name=self.policy_name(current),
+                             name=self.policy.meta.name)
+
+    def policy_name(self, fingerprint: str) -> str:
+        """The name of the policy with ``fingerprint``: from the ledger's change that adopted
+        it, or a bundled preset's; '' when unknown."""
+        for event in self.store.read(POLICY_STREAM):
+            if isinstance(event, PolicyChanged) and event.policy == fingerprint:
+                return event.name
+        from rectify.policy import load_policy, preset_names
+
+        for preset in preset_names():
+            if load_policy(preset).fingerprint() == fingerprint:
+                return preset
+        return ""
 
 
 def _count_load(loads: Counter[str], before: CaseRecord, after: CaseRecord) -> None:

@@ -24,6 +24,7 @@ __all__ = [
 
 _PERSON = "person:"
 _ORG = "org:"
+_LEDGER = "ledger:"  # ledger-level streams (rectify.events.POLICY_STREAM)
 
 
 def case_id(year: int, org: str) -> str:
@@ -55,8 +56,9 @@ def org_stream(org: str) -> str:
 
 
 def is_case_stream(stream: str) -> bool:
-    """Whether ``stream`` holds a case's events (not a person's or an organization's)."""
-    return not stream.startswith((_PERSON, _ORG))
+    """Whether ``stream`` holds a case's events (not a person's, an organization's or the
+    ledger's own)."""
+    return not stream.startswith((_PERSON, _ORG, _LEDGER))
 
 
 def _pairs(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

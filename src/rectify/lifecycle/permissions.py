@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rectify.forest import Population
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import Person
 from rectify.policy import Policy
 
-__all__ = ["missing_right"]
+__all__ = ["LEDGER_RIGHTS", "missing_right"]
+
+#: Roles allowed to issue the ledger-level commands that a policy does not list
+#: (a policy's ``[permissions.commands]`` names the case commands only).
+LEDGER_RIGHTS: Mapping[str, tuple[str, ...]] = {"change_policy": ("org_department",)}
 
 
 def missing_right(actor: Person, command: str, case: CaseRecord | None, population: Population,
@@ -19,7 +25,7 @@ def missing_right(actor: Person, command: str, case: CaseRecord | None, populati
     support level named like the role on this case); ``own_organization``
     (the actor is the secretary of the case's organization).
     """
-    allowed = policy.permissions.commands.get(command, ())
+    allowed = policy.permissions.commands.get(command, LEDGER_RIGHTS.get(command, ()))
     held = [role for role in allowed if role in actor.roles]
     if not held:
         return f"needs one of the roles {', '.join(allowed) or '(none)'}; has " \

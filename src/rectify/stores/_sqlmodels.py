@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from rectify.events import Event
+from rectify.events import POLICY_STREAM, Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.stores.base import Append
 from rectify.stores.codec import Upcasters, decode
@@ -110,6 +110,8 @@ class SqlReadModels:
         for position, event in events:
             policies.add(event.policy)
             change = changes_of(event)
+            if change.policy:
+                continue
             if change.record:
                 records.append((position,))
                 continue
@@ -235,6 +237,17 @@ class SqlReadModels:
         return frozenset(r[0] for r in self._select(
             f"SELECT fingerprint FROM {self._PREFIX}policies"))
 
+    def current_policy(self) -> str | None:
+        """See `rectify.stores.base.ReadModels.current_policy()`."""
+        p, m = self._PREFIX, self._MARK
+        rows = self._select(f"SELECT payload FROM {p}events WHERE stream = {m}"
+                            " ORDER BY version DESC LIMIT 1", (POLICY_STREAM,))
+        if not rows:
+            rows = self._select(f"SELECT payload FROM {p}events ORDER BY position LIMIT 1")
+        if not rows:
+            return None
+        return decode(self._payload_text(rows[0][0]), self.upcasters).policy
+
     def records(self) -> list[Event]:
         """See `rectify.stores.base.ReadModels.records()`."""
         rows = self._select(f"SELECT e.payload FROM {self._PREFIX}events e JOIN "
@@ -264,6 +277,7 @@ class SqlReadModels:
         state.listings = {y: set(o) for y, o in self.listings().items()}
         state.reports = set(self.reports_filed())
         state.policies = set(self.policies())
+        state.current_policy = self.current_policy()
         state.records = [int(r[0]) for r in self._select(
             f"SELECT position FROM {self._PREFIX}records ORDER BY position")]
         return state

@@ -177,6 +177,15 @@ class ReadModels(Protocol):
         """Fingerprints of every policy the ledger's events were recorded under."""
         ...
 
+    def current_policy(self) -> str | None:
+        """The fingerprint of the ledger's current policy (``None`` for an empty ledger).
+
+        It is the policy of the ledger's first event until a
+        `rectify.events.PolicyChanged` event (on `rectify.events.POLICY_STREAM`)
+        adopts another; commands are recorded under it only.
+        """
+        ...
+
     def records(self) -> list[Event]:
         """The accountability events (escalations, dismissals, talks, appraisals), in order."""
         ...

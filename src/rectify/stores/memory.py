@@ -138,6 +138,10 @@ class MemoryStore:
         """See `rectify.stores.base.ReadModels.policies()`."""
         return frozenset(self._state.policies)
 
+    def current_policy(self) -> str | None:
+        """See `rectify.stores.base.ReadModels.current_policy()`."""
+        return self._state.current_policy
+
     def records(self) -> list[Event]:
         """See `rectify.stores.base.ReadModels.records()`."""
         return [self._events[position - 1] for position in self._state.records]

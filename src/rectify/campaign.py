@@ -336,6 +336,7 @@ class Campaign:
         opened: list[str] = []
         existing: list[str] = []
         with self.store.transaction():
+            self._check_policy()  # also when every case exists already: nothing to append
             for decision in identification.listed():
                 cid = case_id(year, decision.org)
                 if self.store.version(cid):
@@ -435,6 +436,7 @@ class Campaign:
         command = command_id or _new_id()
         batch = []
         with self.store.transaction():
+            self._check_policy()
             for case in self.cases(year=year, open_only=True):
                 event = CaseCarriedOver(stream=case.id, version=case.version + 1,
                                         actor=person.id, on=on,

@@ -42,7 +42,7 @@ from rectify.policy import Policy
 from rectify.stores.chain import verify
 from rectify.testing.driver import CampaignRun, run_campaign
 from rectify.testing.examples import ACTIONS, CampaignExample, IdentificationExample, Step
-from rectify.testing.ledger_rules import check_ledger
+from rectify.testing.ledger_rules import check_ledger, policy_breaches
 from rectify.testing.reference import meets
 
 __all__ = [
@@ -369,3 +369,11 @@ def _ledger_rules(policy: Policy, run: CampaignRun) -> list[str]:
     except AssertionError as exc:
         return [str(exc) or "check_ledger failed"]
     return []
+
+
+@_invariant("one_policy_per_ledger", "ledger",
+            "every event carries the ledger's current policy: the first event's, or after a "
+            "recorded policy change the new one's",
+            "同一台账只执行一套政策, 调整政策须留痕, 调整后的记录均按新政策")
+def _one_policy(policy: Policy, run: CampaignRun) -> list[str]:
+    return policy_breaches(run.store.replay(), run.store.current_policy())

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from rectify.events import (
+    POLICY_STREAM,
     AppraisalRecorded,
     CaseCarriedOver,
     CaseDelisted,
@@ -41,6 +42,7 @@ __all__ = [
     "COMMAND_OF",
     "LedgerFacts",
     "check_ledger",
+    "policy_breaches",
 ]
 
 
@@ -216,3 +218,36 @@ def _check_escalations(population: Population, policy: Policy,
             f"(justified: {sorted(causes.get((org, year), ()))})")
         assert person == population[org].secretary, f"{person} is not {org}'s secretary"
     assert seen == set(causes), f"dismissals missing for {sorted(set(causes) - seen)}"
+
+
+def policy_breaches(events: Iterable[Event], current: str | None = None) -> list[str]:
+    """Where a ledger's events break "one policy per ledger" (empty: nowhere).
+
+    The ledger's policy is its first event's until a `rectify.events.PolicyChanged`
+    on `rectify.events.POLICY_STREAM` adopts another; every other event must
+    carry the policy current when it was recorded, and each change must name
+    the policy it replaces.  ``current`` is what the store says the ledger's
+    policy is now (checked against the events when given).
+    """
+    messages: list[str] = []
+    policy: str | None = None
+    for event in events:
+        if event.stream == POLICY_STREAM:
+            previous = getattr(event, "previous", None)
+            if not isinstance(event, PolicyChanged) or previous != policy:
+                messages.append(f"{event.stream} v{event.version}: a policy change must name "
+                                f"the policy it replaces ({str(policy)[:12]}), names "
+                                f"{str(previous)[:12]}")
+            policy = event.policy
+            continue
+        if policy is None:
+            policy = event.policy
+        elif event.policy != policy:
+            messages.append(f"{event.stream} v{event.version} ({type(event).__name__}) was "
+                            f"recorded under the policy {event.policy[:12]} while the ledger "
+                            f"kept {policy[:12]}")
+    if current is not None and current != policy:
+        messages.append(f"the store names {current[:12]} as the ledger's policy, its events "
+                        f"{str(policy)[:12]}")
+    return messages
+

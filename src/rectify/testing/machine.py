@@ -69,7 +69,12 @@ from rectify.testing.county import (
     campaign_forest,
     campaign_people,
 )
-from rectify.testing.ledger_rules import COMMAND_OF, LedgerFacts, check_ledger
+from rectify.testing.ledger_rules import (
+    COMMAND_OF,
+    LedgerFacts,
+    check_ledger,
+    policy_breaches,
+)
 from rectify.testing.strategies import plans, verification_results
 
 __all__ = [
@@ -588,6 +593,11 @@ class CampaignMachine(RuleBasedStateMachine):
         assert fresh.records() == self.campaign.records()
         assert fresh.listings() == self.campaign.listings()
         assert fresh.reports_filed() == self.campaign.reports_filed()
+
+    @invariant()
+    def one_policy_per_ledger(self) -> None:
+        """Every event carries the ledger's policy, and the store names it."""
+        assert not policy_breaches(self.store.replay(), self.store.current_policy())
 
     def teardown(self) -> None:
         """Finish the campaign so that escalation, its cascade and every state are reached.

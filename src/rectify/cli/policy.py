@@ -83,7 +83,8 @@ def policy_validate(
 def policy_adopt(
     db: DbOption, actor: ActorOption, on: OnOption,
     policy: Annotated[str, typer.Option(
-        "--policy", "-p", help="The policy to adopt: a preset name or a TOML file.")],
+        "--policy", "-p", envvar="RECTIFY_POLICY",
+        help="The policy to adopt: a preset name or a TOML file.")],
     reason: Annotated[str, typer.Option(
         "--reason", help="Why the ledger changes policy (recorded; required).")],
     population: PopulationOption = "sample",

@@ -86,10 +86,10 @@ from rectify.lifecycle.commands import (
     ReturnPlan,
 )
 from rectify.lifecycle.guards import Votes, support_reasons, team_reasons
-from rectify.lifecycle.permissions import missing_right
+from rectify.lifecycle.permissions import missing_right, scope_denial
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_machine, default_table
-from rectify.model import Person
+from rectify.model import Person, in_scope
 from rectify.policy import Policy
 from rectify.schedule import DueItem, due
 from rectify.stores.base import Append, LedgerStore, ReadModels, Store
@@ -189,15 +189,20 @@ class Campaign:
     def cases(self, *, year: int | None = None, state: str | None = None,
               open_only: bool = False, kind: str | None = None, township: str | None = None,
               overdue_on: date | None = None, after: str | None = None,
-              limit: int | None = None) -> list[CaseRecord]:
+              limit: int | None = None, scope: str | None = None) -> list[CaseRecord]:
         """Cases in id order, optionally filtered by year, state, openness, kind, township
-        (of the organization, from the population) or being overdue on a date.
+        (of the organization, from the population), being overdue on a date or lying
+        within a scope (a county, or a province and its counties: `rectify.model.in_scope`).
 
         ``after`` (a case id) and ``limit`` page through them: pass the last id
         of one page as ``after`` for the next.  Every filter runs in the store.
         """
         orgs = None if township is None else [
             o.code for o in self.population if o.township == township]
+        if scope:
+            return self.store.cases(year=year, state=state, open_only=open_only, kind=kind,
+                                    orgs=orgs, overdue_on=overdue_on, after=after, limit=limit,
+                                    scope=scope)
         return self.store.cases(year=year, state=state, open_only=open_only, kind=kind,
                                 orgs=orgs, overdue_on=overdue_on, after=after, limit=limit)
 
@@ -330,6 +335,7 @@ class Campaign:
         recorded in the ledger.
         """
         person = self._actor(actor, "open_cases", None)
+        self._check_scope(person, "open_cases", [d.org for d in identification.listed()])
         command = command_id or _new_id()
         year = identification.year
         batch: list[Append] = []
@@ -345,7 +351,8 @@ class Campaign:
                 event = CaseOpened(stream=cid, version=1, actor=person.id, on=on,
                                    policy=self.policy.fingerprint(), command=f"{command}:{cid}",
                                    org=decision.org, year=year, kind=decision.kind,
-                                   rules=decision.rules, score=decision.score)
+                                   rules=decision.rules, score=decision.score,
+                                   scope=self._scope_of(decision.org))
                 batch.append(Append(cid, 0, (event,), event.command))
                 opened.append(cid)
             appended = self._commit(batch)
@@ -437,7 +444,8 @@ class Campaign:
         batch = []
         with self.store.transaction():
             self._check_policy()
-            for case in self.cases(year=year, open_only=True):
+            # A scoped actor closes the year of its own scope only.
+            for case in self.cases(year=year, open_only=True, scope=person.scope or None):
                 event = CaseCarriedOver(stream=case.id, version=case.version + 1,
                                         actor=person.id, on=on,
                                         policy=self.policy.fingerprint(),
@@ -576,7 +584,7 @@ class Campaign:
         if year not in listings:
             return []
         decisions = [d for d in escalate(self.population, listings, year, self.policy)
-                     if d.escalates]
+                     if d.escalates and in_scope(self._scope_of(d.org), actor.scope)]
         versions: dict[str, int] = {}
         batch: list[Append] = []
         fingerprint = self.policy.fingerprint()
@@ -694,6 +702,27 @@ class Campaign:
             if load_policy(preset).fingerprint() == fingerprint:
                 return preset
         return ""
+
+
+    # -- scopes -----------------------------------------------------------------------
+
+    def _scope_of(self, org: str) -> str:
+        """The scope of organization ``org`` (``""`` when unknown or unscoped)."""
+        found = self.population.get(org)
+        return found.scope if found is not None else ""
+
+    def _check_scope(self, person: Person, command: str, orgs: Iterable[str]) -> None:
+        """Refuse ``command`` when a scoped ``person`` would act on organizations outside
+        its scope."""
+        if not person.scope:
+            return
+        outside = sorted({(self._scope_of(org) or "(none)", org) for org in orgs
+                          if not in_scope(self._scope_of(org), person.scope)})
+        if outside:
+            shown = ", ".join(f"{org} ({scope})" for scope, org in outside[:5])
+            more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
+            raise PermissionDenied(person.id, command, scope_denial(person.scope, [
+                scope for scope, _ in outside]) + f": {shown}{more}")
 
 
 def _count_load(loads: Counter[str], before: CaseRecord, after: CaseRecord) -> None:

@@ -64,13 +64,18 @@ class Event:
 
 @attrs.frozen(kw_only=True, slots=True)
 class CaseOpened(Event):
-    """A listed organization became a case (已认定)."""
+    """A listed organization became a case (已认定).
+
+    ``scope`` is the organization's place (`rectify.model.Organization.scope`)
+    in a ledger of many counties; ``""`` for a ledger of one.
+    """
 
     org: str
     year: int
     kind: str
     rules: tuple[str, ...]
     score: float
+    scope: str = ""
 
 
 @attrs.frozen(kw_only=True, slots=True)

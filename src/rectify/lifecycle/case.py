@@ -91,7 +91,8 @@ class CaseRecord:
     ``past_support`` each level with the people who held it before (released or
     replaced: they may not verify the case);
     ``attempts`` counts verifications; ``verifiers`` is the team of the
-    latest verification and ``passed`` its outcome.
+    latest verification and ``passed`` its outcome.  ``scope`` is where the case
+    lies (its organization's `rectify.model.Organization.scope`; ``""``: unscoped).
     """
 
     id: str
@@ -110,6 +111,7 @@ class CaseRecord:
     passed: bool | None = None
     verifiers: tuple[str, ...] = ()
     delisted_on: date | None = None
+    scope: str = ""
 
     @property
     def is_open(self) -> bool:

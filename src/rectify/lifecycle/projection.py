@@ -34,7 +34,8 @@ Table = Mapping[tuple[str, str], str]
 
 def _opened(event: CaseOpened) -> CaseRecord:
     return CaseRecord(id=event.stream, org=event.org, year=event.year, kind=event.kind,
-                      state="identified", version=event.version, opened_on=event.on)
+                      state="identified", version=event.version, opened_on=event.on,
+                      scope=event.scope)
 
 
 Changes = dict[str, Any]

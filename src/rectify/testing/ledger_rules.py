@@ -35,7 +35,7 @@ from rectify.lifecycle.case import CaseRecord, case_id
 from rectify.lifecycle.permissions import missing_right
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW
-from rectify.model import Person, Tier
+from rectify.model import Person, Tier, in_scope
 from rectify.policy import Policy
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "LedgerFacts",
     "check_ledger",
     "policy_breaches",
+    "scope_breaches",
 ]
 
 
@@ -251,3 +252,26 @@ def policy_breaches(events: Iterable[Event], current: str | None = None) -> list
                         f"{str(policy)[:12]}")
     return messages
 
+
+
+def scope_breaches(events: Iterable[Event], people: Mapping[str, Person]) -> list[str]:
+    """Where an actor changed a case outside its scope (empty: nowhere).
+
+    A case's scope is the one its `CaseOpened` event recorded; every event of
+    the case (its opening included) must be by an actor whose
+    `rectify.model.Person.scope` covers it (`rectify.model.in_scope`).  Actors
+    missing from ``people`` are left to `check_ledger`.
+    """
+    scopes: dict[str, str] = {}
+    messages: list[str] = []
+    for event in events:
+        if isinstance(event, CaseOpened):
+            scopes[event.stream] = event.scope
+        if event.stream not in scopes:
+            continue
+        actor = people.get(event.actor)
+        if actor is not None and not in_scope(scopes[event.stream], actor.scope):
+            messages.append(f"{event.stream} v{event.version} ({type(event).__name__}) by "
+                            f"{actor.id} of the scope {actor.scope}, the case lies in "
+                            f"{scopes[event.stream] or 'no scope'}")
+    return messages

@@ -74,6 +74,7 @@ from rectify.testing.ledger_rules import (
     LedgerFacts,
     check_ledger,
     policy_breaches,
+    scope_breaches,
 )
 from rectify.testing.strategies import plans, verification_results
 
@@ -598,6 +599,11 @@ class CampaignMachine(RuleBasedStateMachine):
     def one_policy_per_ledger(self) -> None:
         """Every event carries the ledger's policy, and the store names it."""
         assert not policy_breaches(self.store.replay(), self.store.current_policy())
+
+    @invariant()
+    def no_change_outside_scope(self) -> None:
+        """No case was changed by an actor of another scope."""
+        assert not scope_breaches(self.store.replay(), self.people)
 
     def teardown(self) -> None:
         """Finish the campaign so that escalation, its cascade and every state are reached.

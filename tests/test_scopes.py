@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import attrs
 import pytest
@@ -181,3 +182,30 @@ def test_scope_breaches_finds_a_change_from_outside() -> None:
     found = scope_breaches(forged, c.people)
     assert len(found) == 1
     assert SOUTH in found[0]
+
+
+def test_people_and_organization_files_carry_scopes(tmp_path: Path) -> None:
+    """A people file's scope column (辖区) and an organization file's province column load and
+    write back; a malformed scope is an input error naming the row."""
+    from rectify.errors import InputError
+    from rectify.inputs.records import (
+        load_organizations,
+        load_people,
+        write_organizations,
+        write_people,
+    )
+
+    people = tmp_path / "people.csv"
+    people.write_text("编号,姓名,角色,辖区\nOD-N,北岭县干部,组织部门,河北省/北岭县\n"
+                      "OD-0,市里干部,组织部门,\n", encoding="utf-8")
+    loaded = load_people(people)
+    assert [p.scope for p in loaded] == [NORTH, ""]
+    write_people(loaded, tmp_path / "again.csv")
+    assert load_people(tmp_path / "again.csv") == loaded
+    population, _, _ = two_counties()
+    orgs = list(population)[:3]
+    write_organizations(orgs, tmp_path / "orgs.csv")
+    assert [o.scope for o in load_organizations(tmp_path / "orgs.csv")] == [NORTH] * 3
+    people.write_text("id,name,scope\nX1,某人,河北省//北岭县\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 2:scope"):
+        load_people(people)

@@ -537,8 +537,10 @@ class Campaign:
         retry).  Raises `rectify.errors.PermissionDenied`,
         `rectify.errors.CommandRefused` or `rectify.errors.UnknownCaseError`.
         Call it inside `store.transaction()` so that nothing changes between the
-        check and the append.
+        check and the append.  Raises `rectify.errors.PolicyConflict` when the
+        ledger is kept under another policy.
         """
+        self._check_policy()
         return self._prepare(command, self.case(command.case), actor, on, command_id,
                              self.store.load)
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import attrs
+import orjson
 
 from rectify.events import POLICY_STREAM, Event
 from rectify.lifecycle.case import CaseRecord
@@ -275,13 +276,16 @@ class SqlReadModels:
     def current_policy(self) -> str | None:
         """See `rectify.stores.base.ReadModels.current_policy()`."""
         p, m = self._PREFIX, self._MARK
-        rows = self._select(f"SELECT payload FROM {p}events WHERE stream = {m}"
-                            " ORDER BY version DESC LIMIT 1", (POLICY_STREAM,))
-        if not rows:
-            rows = self._select(f"SELECT payload FROM {p}events ORDER BY position LIMIT 1")
+        # One round trip: the latest policy change, else the first event.
+        rows = self._select(
+            f"SELECT payload FROM (SELECT payload, 0 AS k FROM (SELECT payload FROM {p}events"
+            f" WHERE stream = {m} ORDER BY version DESC LIMIT 1) changed UNION ALL"
+            f" SELECT payload, 1 FROM (SELECT payload FROM {p}events ORDER BY position"
+            " LIMIT 1) opening) either ORDER BY k LIMIT 1", (POLICY_STREAM,))
         if not rows:
             return None
-        return decode(self._payload_text(rows[0][0]), self.upcasters).policy
+        # Every event has the field ``policy``: read it without building the event.
+        return str(orjson.loads(self._payload_text(rows[0][0]))["policy"])
 
     def records(self) -> list[Event]:
         """See `rectify.stores.base.ReadModels.records()`."""

@@ -53,15 +53,18 @@ from rectify.errors import (
     CommandRefused,
     InvalidValueError,
     PermissionDenied,
+    PolicyConflict,
     RectifyError,
     UnknownCaseError,
 )
 from rectify.escalation import EscalationDecision, consequences, escalate
 from rectify.events import (
+    POLICY_STREAM,
     AppraisalRecorded,
     CaseCarriedOver,
     CaseOpened,
     Event,
+    PolicyChanged,
     SupportAssigned,
     TalkRecorded,
     VerificationRecorded,
@@ -94,10 +97,10 @@ from rectify.lifecycle.dates import (
 )
 from rectify.lifecycle.guards import Votes, support_reasons, team_reasons
 from rectify.lifecycle.ids import content_id
-from rectify.lifecycle.permissions import missing_right
+from rectify.lifecycle.permissions import missing_right, scope_denial
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_machine, default_table
-from rectify.model import Person
+from rectify.model import Person, in_scope
 from rectify.policy import Policy
 from rectify.schedule import DueItem, due
 from rectify.stores.base import Append, LedgerStore, ReadModels, Store
@@ -197,15 +200,20 @@ class Campaign:
     def cases(self, *, year: int | None = None, state: str | None = None,
               open_only: bool = False, kind: str | None = None, township: str | None = None,
               overdue_on: date | None = None, after: str | None = None,
-              limit: int | None = None) -> list[CaseRecord]:
+              limit: int | None = None, scope: str | None = None) -> list[CaseRecord]:
         """Cases in id order, optionally filtered by year, state, openness, kind, township
-        (of the organization, from the population) or being overdue on a date.
+        (of the organization, from the population), being overdue on a date or lying
+        within a scope (a county, or a province and its counties: `rectify.model.in_scope`).
 
         ``after`` (a case id) and ``limit`` page through them: pass the last id
         of one page as ``after`` for the next.  Every filter runs in the store.
         """
         orgs = None if township is None else [
             o.code for o in self.population if o.township == township]
+        if scope:
+            return self.store.cases(year=year, state=state, open_only=open_only, kind=kind,
+                                    orgs=orgs, overdue_on=overdue_on, after=after, limit=limit,
+                                    scope=scope)
         return self.store.cases(year=year, state=state, open_only=open_only, kind=kind,
                                 orgs=orgs, overdue_on=overdue_on, after=after, limit=limit)
 
@@ -351,6 +359,7 @@ class Campaign:
         recorded in the ledger.
         """
         person = self._actor(actor, "open_cases", None)
+        self._check_scope(person, "open_cases", [d.org for d in identification.listed()])
         year = identification.year
         dated = calendar_problems(on) + window_problems(on, self.policy, year,
                                                         f"identification for {year}")
@@ -363,6 +372,7 @@ class Campaign:
         opened: list[str] = []
         existing: list[str] = []
         with self.store.transaction():
+            self._check_policy()  # also when every case exists already: nothing to append
             # In organization order, so that the ledger does not depend on the order of the
             # input files' rows.
             for decision in sorted(identification.listed(), key=lambda d: d.org):
@@ -373,7 +383,8 @@ class Campaign:
                 event = CaseOpened(stream=cid, version=1, actor=person.id, on=on,
                                    policy=self.policy.fingerprint(), command=f"{command}:{cid}",
                                    org=decision.org, year=year, kind=decision.kind,
-                                   rules=decision.rules, score=decision.score)
+                                   rules=decision.rules, score=decision.score,
+                                   scope=self._scope_of(decision.org))
                 batch.append(Append(cid, 0, (event,), event.command))
                 opened.append(cid)
             appended = self._commit(batch)
@@ -464,7 +475,9 @@ class Campaign:
                                            on=on, policy=self.policy.fingerprint())
         batch = []
         with self.store.transaction():
-            open_cases = self.cases(year=year, open_only=True)
+            self._check_policy()
+            # A scoped actor closes the year of its own scope only.
+            open_cases = self.cases(year=year, open_only=True, scope=person.scope or None)
             dated = (calendar_problems(on) + year_start_problems(on, year, "closing it")
                      + window_problems(on, self.policy, year, f"the year {year}"))
             for case in open_cases:
@@ -572,8 +585,10 @@ class Campaign:
         retry).  Raises `rectify.errors.PermissionDenied`,
         `rectify.errors.CommandRefused` or `rectify.errors.UnknownCaseError`.
         Call it inside `store.transaction()` so that nothing changes between the
-        check and the append.
+        check and the append.  Raises `rectify.errors.PolicyConflict` when the
+        ledger is kept under another policy.
         """
+        self._check_policy()
         return self._prepare(command, self.case(command.case), actor, on, command_id,
                              self.store.load)
 
@@ -633,7 +648,8 @@ class Campaign:
         if year not in listings:
             return []
         decisions = sorted((d for d in escalate(self.population, listings, year, self.policy)
-                            if d.escalates), key=lambda d: d.org)
+                            if d.escalates and in_scope(self._scope_of(d.org), actor.scope)),
+                           key=lambda d: d.org)
         versions: dict[str, int] = {}
         batch: list[Append] = []
         fingerprint = self.policy.fingerprint()
@@ -676,6 +692,7 @@ class Campaign:
     def _commit(self, batch: Sequence[Append]) -> list[bool]:
         if not batch:
             return []
+        self._check_policy()
         return self.store.append(batch)
 
     def _log_transition(self, prepared: Append, before: CaseRecord, after: CaseRecord) -> None:
@@ -686,6 +703,104 @@ class Campaign:
                 _log.info("case.transition", case=event.stream, triggers=list(event.transitions),
                           source=before.state, dest=after.state, actor=event.actor,
                           on=event.on.isoformat(), command=event.command)
+
+
+    # -- one policy per ledger ----------------------------------------------------
+
+    def change_policy(self, new_policy: Policy, *, actor: Actor, on: date, reason: str,
+                      command_id: str | None = None) -> Campaign:
+        """Adopt ``new_policy`` for the ledger on purpose (政策调整); returns a campaign under it.
+
+        A ledger is recorded under one policy at a time: its first writer's,
+        until a change like this one records a `rectify.events.PolicyChanged`
+        event (on the ledger's stream `rectify.events.POLICY_STREAM`, naming
+        both fingerprints, the actor, the date and the reason).  From then on
+        commands under the old policy are refused with
+        `rectify.errors.PolicyConflict`; reading under either stays possible.
+        This campaign keeps its policy: use the one returned.
+
+        The right is the organization department's (``org_department``, see
+        `rectify.lifecycle.permissions.LEDGER_RIGHTS`), checked under this
+        campaign's policy.  Raises `rectify.errors.PermissionDenied`, and
+        `rectify.errors.CommandRefused` for a blank reason, an empty ledger (its
+        first command records its policy) or a policy the ledger already keeps.
+        A ``command_id`` already recorded is an idempotent retry.
+        """
+        who = self._actor(actor, "change_policy", None)
+        fingerprint = new_policy.fingerprint()
+        command = command_id or content_id("change_policy", POLICY_STREAM,
+                                           {"policy": fingerprint, "reason": reason},
+                                           actor=who.id, on=on, policy=fingerprint)
+        with self.store.transaction():
+            if self.store.has_command(command):
+                return self._under(new_policy)
+            current = self.store.current_policy()
+            unmet = []
+            if not reason.strip():
+                unmet.append("a reason for the policy change is required (--reason)")
+            if current is None:
+                unmet.append("the ledger is empty: its first command records the policy it "
+                             "runs under, no change is needed")
+            elif current == fingerprint:
+                unmet.append(f"the ledger is already kept under this policy ({fingerprint[:12]})")
+            if unmet or current is None:
+                raise CommandRefused(POLICY_STREAM, (current or "-")[:12], "change_policy",
+                                     unmet)
+            version = self.store.version(POLICY_STREAM)
+            event = PolicyChanged(stream=POLICY_STREAM, version=version + 1, actor=who.id,
+                                  on=on, policy=fingerprint, command=command,
+                                  previous=current, name=new_policy.meta.name, reason=reason)
+            self.store.append([Append(POLICY_STREAM, version, (event,), command)])
+        return self._under(new_policy)
+
+    def _under(self, policy: Policy) -> Campaign:
+        """This campaign's store, population and people under ``policy``."""
+        return Campaign(policy, self.store, population=self.population,
+                        people=self.people.values(), engine=self._engine)
+
+    def _check_policy(self) -> None:
+        """Refuse to record under another policy than the ledger's (call inside the write
+        transaction, where no one else can change it)."""
+        current = self.store.current_policy()
+        fingerprint = self.policy.fingerprint()
+        if current is None or current == fingerprint:
+            return
+        raise PolicyConflict(current, fingerprint, ledger_name=self.policy_name(current),
+                             name=self.policy.meta.name)
+
+    def policy_name(self, fingerprint: str) -> str:
+        """The name of the policy with ``fingerprint``: from the ledger's change that adopted
+        it, or a bundled preset's; '' when unknown."""
+        for event in self.store.read(POLICY_STREAM):
+            if isinstance(event, PolicyChanged) and event.policy == fingerprint:
+                return event.name
+        from rectify.policy import load_policy, preset_names
+
+        for preset in preset_names():
+            if load_policy(preset).fingerprint() == fingerprint:
+                return preset
+        return ""
+
+
+    # -- scopes -----------------------------------------------------------------------
+
+    def _scope_of(self, org: str) -> str:
+        """The scope of organization ``org`` (``""`` when unknown or unscoped)."""
+        found = self.population.get(org)
+        return found.scope if found is not None else ""
+
+    def _check_scope(self, person: Person, command: str, orgs: Iterable[str]) -> None:
+        """Refuse ``command`` when a scoped ``person`` would act on organizations outside
+        its scope."""
+        if not person.scope:
+            return
+        outside = sorted({(self._scope_of(org) or "(none)", org) for org in orgs
+                          if not in_scope(self._scope_of(org), person.scope)})
+        if outside:
+            shown = ", ".join(f"{org} ({scope})" for scope, org in outside[:5])
+            more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
+            raise PermissionDenied(person.id, command, scope_denial(person.scope, [
+                scope for scope, _ in outside]) + f": {shown}{more}")
 
 
 def _check_as_of(on: date) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "LedgerUnavailable",
     "LotteryError",
     "PermissionDenied",
+    "PolicyConflict",
     "PolicyError",
     "Problem",
     "ProblemsError",
@@ -253,3 +254,26 @@ class RendererMissing(RectifyError, ImportError):
         self.renderer = renderer
         self.fix = fix
         super().__init__(f"{renderer} is not installed; {fix}")
+
+
+class PolicyConflict(RectifyError, ValueError):
+    """A command under one policy was refused because the ledger keeps another; nothing changed.
+
+    A ledger is recorded under one policy at a time (its first writer's, or the
+    one a recorded policy change adopted).  ``ledger_policy`` and ``policy`` are
+    the two fingerprints, ``ledger_name`` and ``name`` their names where known.
+    """
+
+    def __init__(self, ledger_policy: str, policy: str, *, ledger_name: str = "",
+                 name: str = "", fix: str = "") -> None:
+        self.ledger_policy = ledger_policy
+        self.policy = policy
+        self.ledger_name = ledger_name
+        self.name = name
+        fix = fix or ("run the command under the ledger's policy, or adopt the new one on "
+                      "purpose first (Campaign.change_policy, or rectify policy adopt with "
+                      "--reason), which records the change in the ledger")
+        ours = f"{name} ({policy[:12]})" if name else policy[:12]
+        theirs = f"{ledger_name} ({ledger_policy[:12]})" if ledger_name else ledger_policy[:12]
+        super().__init__(f"the ledger is kept under the policy {theirs}; this command runs "
+                         f"under {ours}; {fix}")

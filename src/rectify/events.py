@@ -22,6 +22,7 @@ from rectify.errors import InvalidValueError
 
 __all__ = [
     "EVENT_TYPES",
+    "POLICY_STREAM",
     "SCHEMA_VERSION",
     "AppraisalRecorded",
     "CaseCarriedOver",
@@ -32,6 +33,7 @@ __all__ = [
     "Event",
     "PlanFiled",
     "PlanReturned",
+    "PolicyChanged",
     "ReportRecorded",
     "SecretaryDismissed",
     "SupportAssigned",
@@ -62,13 +64,18 @@ class Event:
 
 @attrs.frozen(kw_only=True, slots=True)
 class CaseOpened(Event):
-    """A listed organization became a case (已认定)."""
+    """A listed organization became a case (已认定).
+
+    ``scope`` is the organization's place (`rectify.model.Organization.scope`)
+    in a ledger of many counties; ``""`` for a ledger of one.
+    """
 
     org: str
     year: int
     kind: str
     rules: tuple[str, ...]
     score: float
+    scope: str = ""
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -191,12 +198,30 @@ class AppraisalRecorded(Event):
     grade: str
 
 
+#: The ledger-level stream of `PolicyChanged` events (not a case, a person or an organization).
+POLICY_STREAM = "ledger:policy"
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class PolicyChanged(Event):
+    """The ledger adopted another policy on purpose (政策调整).
+
+    ``policy`` (as on every event) is the fingerprint of the policy adopted,
+    ``name`` its name; ``previous`` is the fingerprint it replaces.  From this
+    event on, commands are recorded under the new policy only.
+    """
+
+    previous: str
+    name: str
+    reason: str
+
+
 EVENT_TYPES: Mapping[str, type[Event]] = {
     cls.__name__: cls
     for cls in (CaseOpened, PlanFiled, PlanReturned, SupportAssigned, SupportReleased,
                 ReportRecorded, VerificationRequested, VerificationRecorded, CaseDelisted,
                 CaseReopened, CaseCarriedOver, EscalationRecorded, SecretaryDismissed,
-                TalkRecorded, AppraisalRecorded)
+                TalkRecorded, AppraisalRecorded, PolicyChanged)
 }
 
 

@@ -27,6 +27,8 @@ __all__ = [
     "Person",
     "Tier",
     "describe_character",
+    "in_scope",
+    "scope_key",
     "unsafe_character",
 ]
 
@@ -199,6 +201,13 @@ class Organization:
     secretary: str | None = attrs.field(default=None, validator=_optional_code)
     county: str = ""
     township: str = ""
+    province: str = ""
+
+    @property
+    def scope(self) -> str:
+        """The organization's place in a ledger of many counties: `scope_key()` of its
+        province and county (its cases carry it)."""
+        return scope_key(self.province, self.county)
 
 
 @attrs.frozen(slots=True)
@@ -210,6 +219,9 @@ class Person:
     roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles,
                                         validator=lambda _i, _a, v: _safe_roles(v))
     unit: str = ""
+    #: Where the person may act: ``""`` (the whole ledger, the default), a province
+    #: (``"河北省"``) or a county (``"北岭县"``, or ``"河北省/北岭县"``); see `in_scope()`.
+    scope: str = attrs.field(default="", validator=lambda _i, _a, v: _check_scope(v))
 
 
 def _score(_inst: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -234,3 +246,40 @@ class Assessment:
     grade: Grade | None = None
     aspects: Mapping[str, float] = attrs.field(default=_EMPTY, converter=_frozen_mapping)
     facts: Mapping[str, float] = attrs.field(default=_EMPTY, converter=_frozen_mapping)
+
+
+def scope_key(province: str, county: str) -> str:
+    """The scope of a place: ``"province/county"``, leaving out an empty part.
+
+    >>> scope_key("河北省", "北岭县"), scope_key("", "北岭县"), scope_key("", "")
+    ('河北省/北岭县', '北岭县', '')
+    """
+    return "/".join(part for part in (province, county) if part)
+
+
+def in_scope(key: str, scope: str) -> bool:
+    """Whether a case whose scope is ``key`` lies within ``scope``.
+
+    The empty scope is the whole ledger; a scope covers itself and what lies
+    under it (a province its counties).
+
+    >>> in_scope("河北省/北岭县", ""), in_scope("河北省/北岭县", "河北省")
+    (True, True)
+    >>> in_scope("河北省/北岭县", "河北省/南山县"), in_scope("", "河北省")
+    (False, False)
+    """
+    return not scope or key == scope or key.startswith(scope + "/")
+
+
+def _check_scope(value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidValueError("scope", "a text: '', a province, a county or "
+                                "'province/county'", value)
+    if not value:
+        return
+    parts = value.split("/")
+    if len(parts) > 2 or any(not part.strip() or part != part.strip() for part in parts):
+        raise InvalidValueError("scope", "'', a province, a county or 'province/county' "
+                                "(no empty parts, no spaces around them)", value,
+                                "write e.g. '河北省/北岭县' or '北岭县'")
+    _safe_code("scope", value)

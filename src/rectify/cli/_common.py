@@ -137,6 +137,7 @@ def _root(
 def _exit_code(error: RectifyError) -> int:
     from rectify.errors import CommandRefused, ConcurrencyConflict, PermissionDenied
 
+    # A PolicyConflict (the ledger keeps another policy) is a wrong --policy: exit 3.
     if isinstance(error, CommandRefused | PermissionDenied):
         return EXIT_REFUSED
     if isinstance(error, ConcurrencyConflict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ import typer
 from rectify.campaign import Campaign
 from rectify.cli._common import bad_value, fail, load_policy_or_fail
 from rectify.cli._inputs import PopulationOption, Sources
-from rectify.errors import RectifyError
+from rectify.errors import PolicyConflict, RectifyError
 from rectify.stores.base import LedgerStore
 
 __all__ = [
@@ -23,11 +24,13 @@ __all__ = [
     "open_campaign",
     "open_store_or_fail",
     "parse_date",
+    "split_schema",
 ]
 
 DbOption = Annotated[str, typer.Option(
     "--db", envvar="RECTIFY_DB",
-    help="The ledger: a SQLite file (created if missing) or a postgresql:// DSN.")]
+    help="The ledger: a SQLite file (created if missing) or a postgresql:// DSN; "
+    "add ?schema=NAME to the DSN to choose the PostgreSQL schema (default rectify).")]
 ActorOption = Annotated[str, typer.Option(
     "--actor", help="Id of the person issuing the command (from the people file).")]
 OnOption = Annotated[str, typer.Option("--on", help="The date of the command, YYYY-MM-DD.")]
@@ -41,6 +44,35 @@ def parse_date(text: str, option: str = "--on") -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise bad_value(option, "a date written YYYY-MM-DD", text, "e.g. 2017-03-01") from None
+
+
+_SCHEMA_PARAM = re.compile(r"([?&])schema=([^&]*)&?")
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def split_schema(dsn: str) -> tuple[str, str | None]:
+    """A PostgreSQL DSN without its ``schema=NAME`` query parameter, and that name.
+
+    ``postgresql://host/db?schema=county_a`` keeps the ledger in the schema
+    ``county_a`` (so several ledgers share a database); without it the store's
+    default (``rectify``) is used.  Exits 3 for a name that is not a plain
+    lower-case SQL identifier.
+
+    >>> split_schema("postgresql://u@127.0.0.1/test?schema=county_a&sslmode=disable")
+    ('postgresql://u@127.0.0.1/test?sslmode=disable', 'county_a')
+    >>> split_schema("postgresql://u@127.0.0.1/test")
+    ('postgresql://u@127.0.0.1/test', None)
+    """
+    found = _SCHEMA_PARAM.search(dsn)
+    if found is None:
+        return dsn, None
+    name = found.group(2)
+    if not _SCHEMA_NAME.fullmatch(name):
+        raise bad_value("--db", "schema=NAME with a lower-case SQL name (letters, digits, _; "
+                        "at most 63)", name, "e.g. ?schema=county_a")
+    rest = dsn[:found.start()] + (found.group(1) if found.end() < len(dsn)
+                                  and dsn[found.end() - 1] == "&" else "") + dsn[found.end():]
+    return rest, name
 
 
 def open_store_or_fail(db: str, *, create: bool = True, readonly: bool = False) -> LedgerStore:
@@ -64,6 +96,9 @@ def open_store_or_fail(db: str, *, create: bool = True, readonly: bool = False) 
             raise bad_value("--db", "a file in an existing folder", db,
                             f"create the folder {path.parent} first")
     try:
+        if db.startswith(("postgresql://", "postgres://")):
+            dsn, schema = split_schema(db)
+            return open_store(dsn) if schema is None else open_store(dsn, schema=schema)
         return open_store(db, readonly=True) if readonly else open_store(db)
     except RectifyError as exc:
         raise fail(exc) from None
@@ -74,13 +109,19 @@ def open_store_or_fail(db: str, *, create: bool = True, readonly: bool = False) 
 
 
 def open_campaign(db: str, policy: str, population: str, *, encoding: str | None = None,
-                  columns: Path | None = None, create: bool = True) -> Campaign:
+                  columns: Path | None = None, create: bool = True,
+                  check_policy: bool = True) -> Campaign:
     """The campaign recorded in ``db``, under ``policy``, over ``population``.
 
     The inputs are checked before the ledger is opened, so a refusal leaves no
     new ledger file behind; ``create=False`` (commands that only read) refuses a
-    missing ledger file.  Refuses (exit 3) a ledger written under another
-    policy: mixing rules in one ledger would make its decisions unexplainable.
+    missing ledger file.  Refuses (exit 3, `rectify.errors.PolicyConflict`) a
+    ledger that was never kept under ``policy``: mixing rules in one ledger
+    would make its decisions unexplainable.  A ledger's earlier policy (before
+    a recorded change) still reads; a command that records is checked again by
+    the campaign inside the store's write transaction, where no other process
+    can change the ledger's policy meanwhile.  ``check_policy=False`` skips
+    this check (``rectify policy adopt``).
     """
     chosen = load_policy_or_fail(policy)
     sources = Sources(population, chosen, encoding=encoding, columns=columns)
@@ -96,10 +137,18 @@ def open_campaign(db: str, policy: str, population: str, *, encoding: str | None
         raise fail(exc) from None
     except (sqlite3.Error, OSError) as exc:
         raise bad_value("--db", "a readable rectify ledger", db, str(exc)) from None
-    others = campaign.policies_seen() - {chosen.fingerprint()}
-    if others:
-        raise bad_value(
-            "--policy", f"the policy the ledger {db} was written under "
-            f"({', '.join(sorted(p[:12] for p in others))})", chosen.fingerprint()[:12],
-            "pass the same --policy as when the ledger was created")
+    if not check_policy:
+        return campaign
+    try:
+        seen = campaign.policies_seen()
+        current = campaign.store.current_policy()
+        if seen and current is not None and chosen.fingerprint() not in seen:
+            raise PolicyConflict(current, chosen.fingerprint(),
+                                 ledger_name=campaign.policy_name(current),
+                                 name=chosen.meta.name,
+                                 fix="pass the same --policy as the ledger's, or adopt this one "
+                                 "on purpose first: rectify policy adopt --db ... --policy ... "
+                                 "--reason ...")
+    except RectifyError as exc:
+        raise fail(exc) from None
     return campaign

@@ -17,10 +17,12 @@ from rectify.cli._common import (
     problem_json,
     table,
 )
+from rectify.cli._inputs import PopulationOption
+from rectify.cli._ledger import ActorOption, DbOption, OnOption, open_campaign, parse_date
 from rectify.errors import RectifyError
 from rectify.policy import load_policy, preset_names, preset_text
 
-__all__ = ["policy_list", "policy_show", "policy_validate"]
+__all__ = ["policy_adopt", "policy_list", "policy_show", "policy_validate"]
 
 
 @policy_app.command("list")
@@ -75,3 +77,42 @@ def policy_validate(
                      "fingerprint": policy.fingerprint()})
     else:
         out.print(f"{name}: valid (fingerprint {policy.fingerprint()[:12]})")
+
+
+@policy_app.command("adopt")
+def policy_adopt(
+    db: DbOption, actor: ActorOption, on: OnOption,
+    policy: Annotated[str, typer.Option(
+        "--policy", "-p", envvar="RECTIFY_POLICY",
+        help="The policy to adopt: a preset name or a TOML file.")],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Why the ledger changes policy (recorded; required).")],
+    population: PopulationOption = "sample",
+    command_id: Annotated[str | None, typer.Option(
+        "--command-id", help="Id of this change; repeating it records nothing twice.")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Change the ledger's policy on purpose (政策调整), recording who, when and why.
+
+    From then on commands run under the adopted policy only (the old one is
+    refused for recording, and still reads).  Exits 4 without the right
+    (org_department), with a blank reason or when the ledger already keeps it.
+    """
+    day = parse_date(on)
+    campaign = open_campaign(db, policy, population, create=False, check_policy=False)
+    try:
+        previous = campaign.store.current_policy()
+        campaign.change_policy(campaign.policy, actor=actor, on=day, reason=reason,
+                               command_id=command_id)
+    except RectifyError as exc:
+        raise fail(exc) from None
+    data = {"policy": campaign.policy.meta.name,
+            "fingerprint": campaign.policy.fingerprint(),
+            "previous": previous, "previous_name": campaign.policy_name(previous or ""),
+            "reason": reason}
+    if json_out:
+        print_json(data)
+        return
+    out.print(f"the ledger now runs under {campaign.policy.meta.name} "
+              f"({campaign.policy.fingerprint()[:12]}), "
+              f"replacing {data['previous_name'] or (previous or '')[:12]} / 已调整政策")

@@ -67,12 +67,14 @@ __all__ = [
 ORGANIZATION_COLUMNS: Mapping[str, bool] = {
     "code": True, "name": True, "kind": True, "tier": True, "form": False,
     "parent": False, "secretary": False, "county": False, "township": False,
+    "province": False,
 }
 #: Assessment columns besides ``aspect:<name>`` and ``fact:<name>``.
 ASSESSMENT_COLUMNS: Mapping[str, bool] = {"org": True, "year": True, "total": True,
                                           "grade": False}
 #: People columns.
-PERSON_COLUMNS: Mapping[str, bool] = {"id": True, "name": True, "roles": False, "unit": False}
+PERSON_COLUMNS: Mapping[str, bool] = {"id": True, "name": True, "roles": False, "unit": False,
+                                      "scope": False}
 
 #: The facts every loader knows, with their Chinese names: what the documented direct
 #: criteria test.  A policy's own criteria add the facts they name.
@@ -107,6 +109,7 @@ COLUMN_NAMES_ZH: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "secretary": ("书记", "书记编号"),
         "county": ("县", "县区", "县(区)", "所属县"),
         "township": ("乡镇", "乡镇(街道)", "乡镇街道", "所属乡镇"),
+        "province": ("省", "省份", "所属省"),
     },
     "assessments": {
         "org": ("组织编码", "组织代码", "党组织编码", "党组织代码", "编码", "代码", "code"),
@@ -119,6 +122,7 @@ COLUMN_NAMES_ZH: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "name": ("姓名",),
         "roles": ("角色", "职责", "role"),
         "unit": ("单位", "工作单位"),
+        "scope": ("辖区", "管辖范围"),
     },
 }
 
@@ -224,7 +228,7 @@ def load_organizations(
         tier = row.choice("tier", Tier)
         form = row.choice("form", OrgForm, OrgForm.BRANCH, required=False)
         fields = {c: row.text(c, code=c in ("parent", "secretary"))
-                  for c in ("parent", "secretary", "county", "township")}
+                  for c in ("parent", "secretary", "county", "township", "province")}
         if not row.ok or tier is None or form is None:
             if code not in valid:
                 invalid.add(code)
@@ -232,7 +236,7 @@ def load_organizations(
         built = _build(row, Organization, code=code, name=name, kind=kind, tier=tier,
                        form=form, parent=fields["parent"] or None,
                        secretary=fields["secretary"] or None, county=fields["county"],
-                       township=fields["township"])
+                       township=fields["township"], province=fields["province"])
         if built:
             valid.add(code)
             orgs.extend(built)
@@ -395,9 +399,10 @@ def load_people(
                          f"did you mean {near!r}?" if near else
                          "correct the role, or grant it something in the policy")
         unit = row.text("unit")
+        scope = row.text("scope")
         if not row.ok:
             return None
-        built = _build(row, Person, id=pid, name=name, roles=held, unit=unit)
+        built = _build(row, Person, id=pid, name=name, roles=held, unit=unit, scope=scope)
         return built[0] if built else None
 
     renames, value_maps = _mapping(columns, "people")
@@ -411,7 +416,8 @@ def write_organizations(organizations: Iterable[Organization], path: str | Path,
     """Write organizations to a .csv or .json file that `load_organizations()` reads."""
     rows = [{"code": o.code, "name": o.name, "kind": o.kind, "tier": o.tier.value,
              "form": o.form.value, "parent": o.parent, "secretary": o.secretary,
-             "county": o.county, "township": o.township} for o in organizations]
+             "county": o.county, "township": o.township, "province": o.province}
+            for o in organizations]
     write_table(Path(path), list(ORGANIZATION_COLUMNS), rows, {}, bom=bom)
 
 
@@ -437,6 +443,6 @@ def write_assessments(assessments: Iterable[Assessment], path: str | Path, *,
 
 def write_people(people: Iterable[Person], path: str | Path, *, bom: bool = False) -> None:
     """Write people to a .csv or .json file that `load_people()` reads (roles sorted)."""
-    rows = [{"id": p.id, "name": p.name, "roles": ";".join(sorted(p.roles)), "unit": p.unit}
-            for p in people]
+    rows = [{"id": p.id, "name": p.name, "roles": ";".join(sorted(p.roles)), "unit": p.unit,
+             "scope": p.scope} for p in people]
     write_table(Path(path), list(PERSON_COLUMNS), rows, {}, bom=bom)

@@ -24,6 +24,7 @@ __all__ = [
 
 _PERSON = "person:"
 _ORG = "org:"
+_LEDGER = "ledger:"  # ledger-level streams (rectify.events.POLICY_STREAM)
 
 
 def case_id(year: int, org: str) -> str:
@@ -55,8 +56,9 @@ def org_stream(org: str) -> str:
 
 
 def is_case_stream(stream: str) -> bool:
-    """Whether ``stream`` holds a case's events (not a person's or an organization's)."""
-    return not stream.startswith((_PERSON, _ORG))
+    """Whether ``stream`` holds a case's events (not a person's, an organization's or the
+    ledger's own)."""
+    return not stream.startswith((_PERSON, _ORG, _LEDGER))
 
 
 def _pairs(values: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -92,7 +94,8 @@ class CaseRecord:
     latest verification and ``passed`` its outcome.
     ``last_on`` and ``last_event`` are the date and the event type of the
     case's latest event (``None`` in records stored before they were kept:
-    `rectify.lifecycle.dates` then falls back to ``opened_on``).
+    `rectify.lifecycle.dates` then falls back to ``opened_on``).  ``scope`` is where the case
+    lies (its organization's `rectify.model.Organization.scope`; ``""``: unscoped).
     """
 
     id: str
@@ -113,6 +116,7 @@ class CaseRecord:
     delisted_on: date | None = None
     last_on: date | None = None
     last_event: str | None = None
+    scope: str = ""
 
     @property
     def is_open(self) -> bool:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from rectify.forest import Population
 from rectify.lifecycle.case import CaseRecord
-from rectify.model import Person
+from rectify.model import Person, in_scope
 from rectify.policy import Policy
 
-__all__ = ["missing_right"]
+__all__ = ["LEDGER_RIGHTS", "missing_right", "scope_denial"]
+
+#: Roles allowed to issue the ledger-level commands that a policy does not list
+#: (a policy's ``[permissions.commands]`` names the case commands only).
+LEDGER_RIGHTS: Mapping[str, tuple[str, ...]] = {"change_policy": ("org_department",)}
 
 
 def missing_right(actor: Person, command: str, case: CaseRecord | None, population: Population,
@@ -17,13 +23,17 @@ def missing_right(actor: Person, command: str, case: CaseRecord | None, populati
     A role grants the right when the policy lists it for the command and the
     role's scope covers the case: ``any``; ``assigned`` (the actor holds the
     support level named like the role on this case); ``own_organization``
-    (the actor is the secretary of the case's organization).
+    (the actor is the secretary of the case's organization).  An actor with a
+    scope of its own (`rectify.model.Person.scope`, a county or a province)
+    acts only on cases within it, whatever its roles.
     """
-    allowed = policy.permissions.commands.get(command, ())
+    allowed = policy.permissions.commands.get(command, LEDGER_RIGHTS.get(command, ()))
     held = [role for role in allowed if role in actor.roles]
     if not held:
         return f"needs one of the roles {', '.join(allowed) or '(none)'}; has " \
                f"{', '.join(sorted(actor.roles)) or 'no role'}"
+    if case is not None and not in_scope(case.scope, actor.scope):
+        return scope_denial(actor.scope, [case.scope])
     out_of_scope: list[str] = []
     for role in held:
         scope = policy.permissions.scopes.get(role, "any")
@@ -38,3 +48,10 @@ def missing_right(actor: Person, command: str, case: CaseRecord | None, populati
         out_of_scope.append(f"{role} only for cases where the actor is "
                             f"{'assigned as ' + role if scope == 'assigned' else 'the secretary'}")
     return "; ".join(out_of_scope)
+
+
+def scope_denial(scope: str, outside: Iterable[str]) -> str:
+    """Why an actor of ``scope`` may not act on cases lying in the ``outside`` scopes."""
+    places = ", ".join(sorted({place or "no scope (the whole ledger)" for place in outside}))
+    return (f"works in the scope {scope}, the case lies in {places}; a cadre of that scope "
+            "(or one without a scope) must do it")

@@ -35,7 +35,7 @@ Table = Mapping[tuple[str, str], str]
 def _opened(event: CaseOpened) -> CaseRecord:
     return CaseRecord(id=event.stream, org=event.org, year=event.year, kind=event.kind,
                       state="identified", version=event.version, opened_on=event.on,
-                      last_on=event.on, last_event="CaseOpened")
+                      last_on=event.on, last_event="CaseOpened", scope=event.scope)
 
 
 Changes = dict[str, Any]

@@ -75,6 +75,7 @@ import attrs
 from rectify.errors import InvalidValueError
 from rectify.escalation import ROLE_LABELS
 from rectify.events import (
+    POLICY_STREAM,
     CaseOpened,
     EscalationRecorded,
     Event,
@@ -550,6 +551,8 @@ def _replay(events: Iterable[Event], start: date, checkpoints: list[date]) -> _R
     table = _table()
     out = _Replay()
     for event in events:
+        if event.stream == POLICY_STREAM:
+            continue
         if event.stream.startswith(("person:", "org:")):
             if start <= event.on <= on:
                 out.records.append(event)

@@ -51,7 +51,7 @@ import orjson
 
 from rectify.errors import InvalidValueError
 from rectify.events import SCHEMA_VERSION, Event
-from rectify.lifecycle.case import CaseRecord
+from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW, build_machine, compile_table
 from rectify.reporting.labels import (
@@ -198,6 +198,8 @@ def _summary_zh(  # noqa: PLR0911 - one return per event type reads best
         return f"退回原因: {data.get('reason')}"
     if kind == "CaseReopened":
         return f"重新整顿原因: {data.get('reason')}; 新期限{data.get('new_deadline')}"
+    if kind == "PolicyChanged":
+        return f"调整执行政策, 原因: {data.get('reason')}"
     if kind == "EscalationRecorded":
         years = "、".join(str(y) for y in data.get("streak") or ())
         return f"{years}年连续被列为整顿对象"
@@ -215,7 +217,7 @@ def _project(events: Iterable[Event]) -> list[CaseRecord]:
     table = compile_table(build_machine(WORKFLOW))
     cases: dict[str, CaseRecord] = {}
     for event in events:
-        if event.stream.startswith(("person:", "org:")):
+        if not is_case_stream(event.stream):
             continue
         cases[event.stream] = apply_event(cases.get(event.stream), event, table)
     return [cases[k] for k in sorted(cases)]

@@ -86,6 +86,7 @@ EVENT_ZH: Mapping[str, str] = {
     "SecretaryDismissed": "免去书记职务",
     "TalkRecorded": "约谈",
     "AppraisalRecorded": "述职评议考核",
+    "PolicyChanged": "调整执行政策",
 }
 
 #: The identification rules the engine itself names (direct criteria bring

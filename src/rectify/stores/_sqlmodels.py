@@ -13,8 +13,9 @@ from datetime import date
 from typing import Any
 
 import attrs
+import orjson
 
-from rectify.events import Event
+from rectify.events import POLICY_STREAM, Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.stores.base import Append
 from rectify.stores.codec import Upcasters, decode
@@ -26,10 +27,15 @@ from rectify.stores.readmodel import (
     project,
 )
 
-__all__ = ["READ_MODEL_TABLES", "SqlReadModels", "read_model_ddl"]
+__all__ = ["READ_MODEL_TABLES", "SCHEMA_WITHOUT_SCOPE", "SqlReadModels", "read_model_ddl",
+           "scope_upgrade_ddl"]
 
 #: The read-model tables, in the order they are created.
 READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "records")
+
+#: The storage schema whose cases had no ``scope`` column; upgraded in place (every
+#: existing case unscoped, as its events say) when opened for writing.
+SCHEMA_WITHOUT_SCOPE = 2
 
 _CHUNK = 500
 
@@ -40,8 +46,10 @@ def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
     return (
         f'CREATE TABLE {p}cases ("case" TEXT PRIMARY KEY, year INTEGER NOT NULL,'
         f" state TEXT NOT NULL, is_open INTEGER NOT NULL, kind TEXT NOT NULL,"
-        f" org TEXT NOT NULL, deadline TEXT, record {blob} NOT NULL)",
+        f" org TEXT NOT NULL, deadline TEXT, record {blob} NOT NULL,"
+        " scope TEXT NOT NULL DEFAULT '')",
         f'CREATE INDEX cases_year ON {p}cases (year, "case")',
+        f'CREATE INDEX cases_scope ON {p}cases (scope, "case")',
         f'CREATE TABLE {p}support (person TEXT NOT NULL, "case" TEXT NOT NULL,'
         f' level TEXT NOT NULL, PRIMARY KEY (person, "case", level))',
         f'CREATE INDEX support_case ON {p}support ("case")',
@@ -52,6 +60,12 @@ def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
         f"CREATE TABLE {p}policies (fingerprint TEXT PRIMARY KEY)",
         f"CREATE TABLE {p}records (position BIGINT PRIMARY KEY)",
     )
+
+
+def scope_upgrade_ddl(prefix: str) -> tuple[str, ...]:
+    """The statements that add the cases' scope column to a schema-2 ledger."""
+    return (f"ALTER TABLE {prefix}cases ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
+            f'CREATE INDEX cases_scope ON {prefix}cases (scope, "case")')
 
 
 class SqlReadModels:
@@ -110,6 +124,8 @@ class SqlReadModels:
         for position, event in events:
             policies.add(event.policy)
             change = changes_of(event)
+            if change.policy:
+                continue
             if change.record:
                 records.append((position,))
                 continue
@@ -135,7 +151,7 @@ class SqlReadModels:
         self._execute_many(self._UPSERT_CASE.format(p=self._PREFIX, m=self._MARK), [
             (r.id, r.year, r.state, int(r.is_open), r.kind, r.org,
              r.deadline.isoformat() if r.deadline is not None else None,
-             self._record_value(case_to_json(r)))
+             self._record_value(case_to_json(r)), r.scope)
             for r in records])
         ids = [(r.id,) for r in records]
         self._execute_many(f'DELETE FROM {self._PREFIX}support WHERE "case" = {self._MARK}',
@@ -153,6 +169,24 @@ class SqlReadModels:
             marks = ", ".join([self._MARK] * len(rows[0]))
             self._execute_many(self._INSERT_NEW.format(table=f"{self._PREFIX}{table}",
                                                        columns=columns, marks=marks), rows)
+
+    def _upgrade_scope(self) -> None:
+        """Add the cases' scope column to a schema-2 ledger in place, inside the write
+        transaction (another process may have done it meanwhile: then nothing happens).
+
+        Cases of a schema-2 ledger were opened without a scope, so the column's
+        default (``''``) is what a replay of their events gives.
+        """
+        from rectify.stores.base import STORAGE_SCHEMA
+
+        p = self._PREFIX
+        with self.transaction():  # type: ignore[attr-defined]
+            rows = self._select(f"SELECT max(version) FROM {p}ledger_schema")
+            if rows and rows[0][0] == SCHEMA_WITHOUT_SCOPE:
+                for statement in scope_upgrade_ddl(p):
+                    self._execute_many(statement, [()])
+                self._execute_many(f"UPDATE {p}ledger_schema SET version = {self._MARK}",
+                                   [(STORAGE_SCHEMA,)])
 
     def _clear_read_models(self) -> None:
         for table in READ_MODEL_TABLES:
@@ -181,11 +215,15 @@ class SqlReadModels:
     def cases(self, *, year: int | None = None, state: str | None = None,
               open_only: bool = False, kind: str | None = None,
               orgs: Collection[str] | None = None, overdue_on: date | None = None,
-              after: str | None = None, limit: int | None = None) -> list[CaseRecord]:
+              after: str | None = None, limit: int | None = None,
+              scope: str | None = None) -> list[CaseRecord]:
         """See `rectify.stores.base.ReadModels.cases()`."""
         where: list[str] = []
         params: list[Any] = []
         m = self._MARK
+        if scope:
+            where.append(f"(scope = {m} OR substr(scope, 1, {m}) = {m})")
+            params += [scope, len(scope) + 1, scope + "/"]
         for clause, value in (("year = ", year), ("state = ", state), ("kind = ", kind),
                               ('"case" > ', after)):
             if value is not None:
@@ -235,6 +273,20 @@ class SqlReadModels:
         return frozenset(r[0] for r in self._select(
             f"SELECT fingerprint FROM {self._PREFIX}policies"))
 
+    def current_policy(self) -> str | None:
+        """See `rectify.stores.base.ReadModels.current_policy()`."""
+        p, m = self._PREFIX, self._MARK
+        # One round trip: the latest policy change, else the first event.
+        rows = self._select(
+            f"SELECT payload FROM (SELECT payload, 0 AS k FROM (SELECT payload FROM {p}events"
+            f" WHERE stream = {m} ORDER BY version DESC LIMIT 1) changed UNION ALL"
+            f" SELECT payload, 1 FROM (SELECT payload FROM {p}events ORDER BY position"
+            " LIMIT 1) opening) either ORDER BY k LIMIT 1", (POLICY_STREAM,))
+        if not rows:
+            return None
+        # Every event has the field ``policy``: read it without building the event.
+        return str(orjson.loads(self._payload_text(rows[0][0]))["policy"])
+
     def records(self) -> list[Event]:
         """See `rectify.stores.base.ReadModels.records()`."""
         rows = self._select(f"SELECT e.payload FROM {self._PREFIX}events e JOIN "
@@ -248,15 +300,17 @@ class SqlReadModels:
     def read_state(self) -> ReadState:
         """The read models as stored, gathered into a `ReadState` (to compare with a replay)."""
         state = ReadState()
-        for key, year, current, is_open, kind, org, deadline, record in self._select(
-                f'SELECT "case", year, state, is_open, kind, org, deadline, record FROM '
+        for key, year, current, is_open, kind, org, deadline, record, scope in self._select(
+                f'SELECT "case", year, state, is_open, kind, org, deadline, record, scope FROM '
                 f"{self._PREFIX}cases"):
             case = case_from_json(self._record_bytes(record))
             due = case.deadline.isoformat() if case.deadline is not None else None
-            if (key, year, current, bool(is_open), kind, org, deadline) != (
-                    case.id, case.year, case.state, case.is_open, case.kind, case.org, due):
+            if (key, year, current, bool(is_open), kind, org, deadline, scope) != (
+                    case.id, case.year, case.state, case.is_open, case.kind, case.org, due,
+                    case.scope):
                 # The columns queries filter on disagree with the record: show it as changed.
-                case = attrs.evolve(case, id=key, year=int(year), state=str(current))
+                case = attrs.evolve(case, id=key, year=int(year), state=str(current),
+                                    scope=str(scope))
             state.cases[key] = case
         for person, case, _level in self._select(
                 f'SELECT person, "case", level FROM {self._PREFIX}support'):
@@ -264,6 +318,7 @@ class SqlReadModels:
         state.listings = {y: set(o) for y, o in self.listings().items()}
         state.reports = set(self.reports_filed())
         state.policies = set(self.policies())
+        state.current_policy = self.current_policy()
         state.records = [int(r[0]) for r in self._select(
             f"SELECT position FROM {self._PREFIX}records ORDER BY position")]
         return state

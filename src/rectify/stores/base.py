@@ -35,9 +35,9 @@ __all__ = [
 ]
 
 #: The storage schema the SQL stores write and read: 2 adds the read models
-#: (`rectify.stores.readmodel`) to 1's events and commands; a schema-1 ledger is
-#: upgraded in place when opened for writing.
-STORAGE_SCHEMA = 2
+#: (`rectify.stores.readmodel`) to 1's events and commands, 3 the cases' scope
+#: column; a schema-1 or schema-2 ledger is upgraded in place when opened for writing.
+STORAGE_SCHEMA = 3
 
 #: The ``previous`` hash of the first entry of every ledger.
 GENESIS = bytes(32)
@@ -153,11 +153,13 @@ class ReadModels(Protocol):
     def cases(self, *, year: int | None = None, state: str | None = None,
               open_only: bool = False, kind: str | None = None,
               orgs: Collection[str] | None = None, overdue_on: date | None = None,
-              after: str | None = None, limit: int | None = None) -> list[CaseRecord]:
+              after: str | None = None, limit: int | None = None,
+              scope: str | None = None) -> list[CaseRecord]:
         """Case records in id order, filtered; ``after`` and ``limit`` page through them.
 
         ``orgs`` keeps the cases of those organizations; ``overdue_on`` the open
-        cases whose deadline lies before that date.
+        cases whose deadline lies before that date; ``scope`` the cases within a
+        scope (`rectify.model.in_scope()`: a county, or a province and its counties).
         """
         ...
 
@@ -175,6 +177,15 @@ class ReadModels(Protocol):
 
     def policies(self) -> frozenset[str]:
         """Fingerprints of every policy the ledger's events were recorded under."""
+        ...
+
+    def current_policy(self) -> str | None:
+        """The fingerprint of the ledger's current policy (``None`` for an empty ledger).
+
+        It is the policy of the ledger's first event until a
+        `rectify.events.PolicyChanged` event (on `rectify.events.POLICY_STREAM`)
+        adopts another; commands are recorded under it only.
+        """
         ...
 
     def records(self) -> list[Event]:

@@ -10,6 +10,7 @@ from datetime import date
 
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
+from rectify.model import in_scope
 from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch
 from rectify.stores.codec import Upcasters, decode, encode
 from rectify.stores.readmodel import ReadState
@@ -104,7 +105,8 @@ class MemoryStore:
     def cases(self, *, year: int | None = None, state: str | None = None,
               open_only: bool = False, kind: str | None = None,
               orgs: Collection[str] | None = None, overdue_on: date | None = None,
-              after: str | None = None, limit: int | None = None) -> list[CaseRecord]:
+              after: str | None = None, limit: int | None = None,
+              scope: str | None = None) -> list[CaseRecord]:
         """See `rectify.stores.base.ReadModels.cases()`."""
         found: list[CaseRecord] = []
         wanted = None if orgs is None else set(orgs)
@@ -115,6 +117,7 @@ class MemoryStore:
             if (year is None or c.year == year) and (state is None or c.state == state) \
                     and (not open_only or c.is_open) and (kind is None or c.kind == kind) \
                     and (wanted is None or c.org in wanted) \
+                    and (not scope or in_scope(c.scope, scope)) \
                     and (overdue_on is None or (c.is_open and c.deadline is not None
                                                 and c.deadline < overdue_on)):
                 found.append(c)
@@ -137,6 +140,10 @@ class MemoryStore:
     def policies(self) -> frozenset[str]:
         """See `rectify.stores.base.ReadModels.policies()`."""
         return frozenset(self._state.policies)
+
+    def current_policy(self) -> str | None:
+        """See `rectify.stores.base.ReadModels.current_policy()`."""
+        return self._state.current_policy
 
     def records(self) -> list[Event]:
         """See `rectify.stores.base.ReadModels.records()`."""

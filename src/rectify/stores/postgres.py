@@ -27,7 +27,12 @@ from psycopg import sql
 
 from rectify.errors import ConcurrencyConflict
 from rectify.stores._sql import SqlReads
-from rectify.stores._sqlmodels import READ_MODEL_TABLES, SqlReadModels, read_model_ddl
+from rectify.stores._sqlmodels import (
+    READ_MODEL_TABLES,
+    SCHEMA_WITHOUT_SCOPE,
+    SqlReadModels,
+    read_model_ddl,
+)
 from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
@@ -90,11 +95,11 @@ class PostgresStore(SqlReads, SqlReadModels):
     _COMMANDS = "{s}.commands"
     _PAGE_SIZE = _PAGE
     _PREFIX = "{s}."
-    _UPSERT_CASE = ("INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
+    _UPSERT_CASE = ("INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
                     ' ON CONFLICT ("case") DO UPDATE SET year = EXCLUDED.year,'
                     " state = EXCLUDED.state, is_open = EXCLUDED.is_open, kind = EXCLUDED.kind,"
                     " org = EXCLUDED.org, deadline = EXCLUDED.deadline,"
-                    " record = EXCLUDED.record")
+                    " record = EXCLUDED.record, scope = EXCLUDED.scope")
     _INSERT_NEW = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
 
     def __init__(self, dsn: str, *, schema: str = "rectify",
@@ -201,6 +206,8 @@ class PostgresStore(SqlReads, SqlReadModels):
         version = row[0] if row and row[0] is not None else 0
         if version == _SCHEMA_WITHOUT_READ_MODELS:
             self._upgrade()
+        elif version == SCHEMA_WITHOUT_SCOPE:
+            self._upgrade_scope()
         elif version != STORAGE_SCHEMA:
             raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
         else:

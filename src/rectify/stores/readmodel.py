@@ -15,7 +15,9 @@ The read models:
 - listings: the organizations listed per year;
 - reports: ``(case, kind, month)`` of every report filed;
 - policies: the fingerprint of every policy the ledger's events were recorded
-  under;
+  under, and the ledger's current policy: the one of the latest event of the
+  ledger's policy stream (`rectify.events.POLICY_STREAM`, where
+  `rectify.events.PolicyChanged` events go), or else of its first event;
 - records: the positions of the accountability events (the ``person:`` and
   ``org:`` streams).
 
@@ -36,7 +38,7 @@ import attrs
 import orjson
 
 from rectify.errors import LedgerCorrupt
-from rectify.events import CaseOpened, Event
+from rectify.events import POLICY_STREAM, CaseOpened, Event, PolicyChanged
 from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.projection import apply_event
@@ -86,10 +88,13 @@ class CaseChange:
     listing: tuple[int, str] | None = None
     report: tuple[str, str, str] | None = None
     record: bool = False
+    policy: bool = False
 
 
 def changes_of(event: Event) -> CaseChange:
-    """The listing, report or accountability record that ``event`` adds."""
+    """The listing, report, accountability record or policy change that ``event`` adds."""
+    if isinstance(event, PolicyChanged) or event.stream == POLICY_STREAM:
+        return CaseChange(policy=True)
     if not is_case_stream(event.stream):
         return CaseChange(record=True)
     if isinstance(event, CaseOpened):
@@ -118,6 +123,7 @@ class ReadState:
     reports: set[tuple[str, str, str]] = attrs.field(factory=set)
     policies: set[str] = attrs.field(factory=set)
     records: list[int] = attrs.field(factory=list)
+    current_policy: str | None = None
 
     @classmethod
     def rebuild(cls, events: Iterable[tuple[int, Event]]) -> ReadState:
@@ -130,7 +136,11 @@ class ReadState:
     def apply(self, position: int, event: Event) -> CaseRecord | None:
         """Apply one stored event; returns the case record it produced (``None`` for others)."""
         self.policies.add(event.policy)
+        if self.current_policy is None or event.stream == POLICY_STREAM:
+            self.current_policy = event.policy
         change = changes_of(event)
+        if change.policy:
+            return None
         if change.record:
             self.records.append(position)
             return None
@@ -170,6 +180,7 @@ class ReadState:
             "reports": sorted(self.reports),
             "policies": sorted(self.policies),
             "records": list(self.records),
+            "current_policy": self.current_policy,
         }
 
 

@@ -49,7 +49,12 @@ from pathlib import Path
 from typing import Any
 
 from rectify.stores._sql import SqlReads
-from rectify.stores._sqlmodels import READ_MODEL_TABLES, SqlReadModels, read_model_ddl
+from rectify.stores._sqlmodels import (
+    READ_MODEL_TABLES,
+    SCHEMA_WITHOUT_SCOPE,
+    SqlReadModels,
+    read_model_ddl,
+)
 from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
@@ -127,7 +132,7 @@ class SQLiteStore(SqlReads, SqlReadModels):
     _PAGE_SIZE = _PAGE
     _PREFIX = ""
     _UPSERT_CASE = ("INSERT OR REPLACE INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m},"
-                    " {m})")
+                    " {m}, {m})")
     _INSERT_NEW = "INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})"
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False,
@@ -251,6 +256,13 @@ class SQLiteStore(SqlReads, SqlReadModels):
                 self._where, STORAGE_SCHEMA, int(version),
                 "open it once for writing (rectify ledger rebuild --db PATH) to add the read "
                 "models in place")
+        elif version == SCHEMA_WITHOUT_SCOPE and not self.readonly:
+            self._upgrade_scope()
+        elif version == SCHEMA_WITHOUT_SCOPE:
+            raise LedgerSchemaError(
+                self._where, STORAGE_SCHEMA, int(version),
+                "open it once for writing (rectify ledger rebuild --db PATH) to add the cases' "
+                "scope in place")
         elif version != STORAGE_SCHEMA:
             raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
 

@@ -43,7 +43,7 @@ from rectify.policy import Policy
 from rectify.stores.chain import verify
 from rectify.testing.driver import CampaignRun, run_campaign
 from rectify.testing.examples import ACTIONS, CampaignExample, IdentificationExample, Step
-from rectify.testing.ledger_rules import check_ledger
+from rectify.testing.ledger_rules import check_ledger, policy_breaches, scope_breaches
 from rectify.testing.reference import meets
 
 __all__ = [
@@ -411,3 +411,17 @@ def date_order_problems(events: Iterable[Event], policy: Policy) -> list[str]:
             "整顿案件和个人记录的日期先后有序, 且不超出政策规定的年度日期范围")
 def _events_in_date_order(policy: Policy, run: CampaignRun) -> list[str]:
     return date_order_problems(run.events, policy)
+@_invariant("one_policy_per_ledger", "ledger",
+            "every event carries the ledger's current policy: the first event's, or after a "
+            "recorded policy change the new one's",
+            "同一台账只执行一套政策, 调整政策须留痕, 调整后的记录均按新政策")
+def _one_policy(policy: Policy, run: CampaignRun) -> list[str]:
+    return policy_breaches(run.store.replay(), run.store.current_policy())
+
+
+@_invariant("no_change_outside_scope", "ledger",
+            "no case is changed by an actor whose scope (a county or a province) does not "
+            "cover the case's",
+            "干部只能办理本辖区的整顿案件")
+def _in_scope(policy: Policy, run: CampaignRun) -> list[str]:
+    return scope_breaches(run.store.replay(), {p.id: p for p in run.people})

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from rectify.events import (
+    POLICY_STREAM,
     AppraisalRecorded,
     CaseCarriedOver,
     CaseDelisted,
@@ -20,6 +21,7 @@ from rectify.events import (
     Event,
     PlanFiled,
     PlanReturned,
+    PolicyChanged,
     ReportRecorded,
     SecretaryDismissed,
     SupportAssigned,
@@ -33,13 +35,15 @@ from rectify.lifecycle.case import CaseRecord, case_id
 from rectify.lifecycle.permissions import missing_right
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW
-from rectify.model import Person, Tier
+from rectify.model import Person, Tier, in_scope
 from rectify.policy import Policy
 
 __all__ = [
     "COMMAND_OF",
     "LedgerFacts",
     "check_ledger",
+    "policy_breaches",
+    "scope_breaches",
 ]
 
 
@@ -60,6 +64,7 @@ COMMAND_OF: Mapping[type[Event], str] = {
     CaseCarriedOver: "close_year",
     TalkRecorded: "record_talk",
     AppraisalRecorded: "record_appraisal",
+    PolicyChanged: "change_policy",
 }
 
 
@@ -111,6 +116,8 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
         before = records.get(e.stream)
         missing = missing_right(actor, command, before, population, policy)
         assert missing is None, f"{e!r} recorded although {e.actor} lacks the right: {missing}"
+        if isinstance(e, PolicyChanged):
+            continue
         if isinstance(e, EscalationRecorded):
             assert e.stream == f"org:{e.org}"
             assert (e.org, e.year) not in escalations, f"escalation recorded twice: {e!r}"
@@ -212,3 +219,59 @@ def _check_escalations(population: Population, policy: Policy,
             f"(justified: {sorted(causes.get((org, year), ()))})")
         assert person == population[org].secretary, f"{person} is not {org}'s secretary"
     assert seen == set(causes), f"dismissals missing for {sorted(set(causes) - seen)}"
+
+
+def policy_breaches(events: Iterable[Event], current: str | None = None) -> list[str]:
+    """Where a ledger's events break "one policy per ledger" (empty: nowhere).
+
+    The ledger's policy is its first event's until a `rectify.events.PolicyChanged`
+    on `rectify.events.POLICY_STREAM` adopts another; every other event must
+    carry the policy current when it was recorded, and each change must name
+    the policy it replaces.  ``current`` is what the store says the ledger's
+    policy is now (checked against the events when given).
+    """
+    messages: list[str] = []
+    policy: str | None = None
+    for event in events:
+        if event.stream == POLICY_STREAM:
+            previous = getattr(event, "previous", None)
+            if not isinstance(event, PolicyChanged) or previous != policy:
+                messages.append(f"{event.stream} v{event.version}: a policy change must name "
+                                f"the policy it replaces ({str(policy)[:12]}), names "
+                                f"{str(previous)[:12]}")
+            policy = event.policy
+            continue
+        if policy is None:
+            policy = event.policy
+        elif event.policy != policy:
+            messages.append(f"{event.stream} v{event.version} ({type(event).__name__}) was "
+                            f"recorded under the policy {event.policy[:12]} while the ledger "
+                            f"kept {policy[:12]}")
+    if current is not None and current != policy:
+        messages.append(f"the store names {current[:12]} as the ledger's policy, its events "
+                        f"{str(policy)[:12]}")
+    return messages
+
+
+
+def scope_breaches(events: Iterable[Event], people: Mapping[str, Person]) -> list[str]:
+    """Where an actor changed a case outside its scope (empty: nowhere).
+
+    A case's scope is the one its `CaseOpened` event recorded; every event of
+    the case (its opening included) must be by an actor whose
+    `rectify.model.Person.scope` covers it (`rectify.model.in_scope`).  Actors
+    missing from ``people`` are left to `check_ledger`.
+    """
+    scopes: dict[str, str] = {}
+    messages: list[str] = []
+    for event in events:
+        if isinstance(event, CaseOpened):
+            scopes[event.stream] = event.scope
+        if event.stream not in scopes:
+            continue
+        actor = people.get(event.actor)
+        if actor is not None and not in_scope(scopes[event.stream], actor.scope):
+            messages.append(f"{event.stream} v{event.version} ({type(event).__name__}) by "
+                            f"{actor.id} of the scope {actor.scope}, the case lies in "
+                            f"{scopes[event.stream] or 'no scope'}")
+    return messages

@@ -70,7 +70,13 @@ from rectify.testing.county import (
     campaign_people,
 )
 from rectify.testing.invariants import date_order_problems
-from rectify.testing.ledger_rules import COMMAND_OF, LedgerFacts, check_ledger
+from rectify.testing.ledger_rules import (
+    COMMAND_OF,
+    LedgerFacts,
+    check_ledger,
+    policy_breaches,
+    scope_breaches,
+)
 from rectify.testing.strategies import plans, verification_results
 
 __all__ = [
@@ -595,6 +601,16 @@ class CampaignMachine(RuleBasedStateMachine):
         assert fresh.records() == self.campaign.records()
         assert fresh.listings() == self.campaign.listings()
         assert fresh.reports_filed() == self.campaign.reports_filed()
+
+    @invariant()
+    def one_policy_per_ledger(self) -> None:
+        """Every event carries the ledger's policy, and the store names it."""
+        assert not policy_breaches(self.store.replay(), self.store.current_policy())
+
+    @invariant()
+    def no_change_outside_scope(self) -> None:
+        """No case was changed by an actor of another scope."""
+        assert not scope_breaches(self.store.replay(), self.people)
 
     def teardown(self) -> None:
         """Finish the campaign so that escalation, its cascade and every state are reached.

@@ -418,7 +418,7 @@ def write_organizations(organizations: Iterable[Organization], path: str | Path,
              "form": o.form.value, "parent": o.parent, "secretary": o.secretary,
              "county": o.county, "township": o.township, "province": o.province}
             for o in organizations]
-    write_table(Path(path), list(ORGANIZATION_COLUMNS), rows, {}, bom=bom)
+    write_table(Path(path), _used(ORGANIZATION_COLUMNS, rows, "province"), rows, {}, bom=bom)
 
 
 def write_assessments(assessments: Iterable[Assessment], path: str | Path, *,
@@ -445,4 +445,12 @@ def write_people(people: Iterable[Person], path: str | Path, *, bom: bool = Fals
     """Write people to a .csv or .json file that `load_people()` reads (roles sorted)."""
     rows = [{"id": p.id, "name": p.name, "roles": ";".join(sorted(p.roles)), "unit": p.unit,
              "scope": p.scope} for p in people]
-    write_table(Path(path), list(PERSON_COLUMNS), rows, {}, bom=bom)
+    write_table(Path(path), _used(PERSON_COLUMNS, rows, "scope"), rows, {}, bom=bom)
+
+
+def _used(columns: Iterable[str], rows: list[dict[str, Any]], optional: str) -> list[str]:
+    """``columns`` without ``optional`` when no row has a value for it, so files of one
+    county keep the columns they always had."""
+    if any(row.get(optional) for row in rows):
+        return list(columns)
+    return [c for c in columns if c != optional]

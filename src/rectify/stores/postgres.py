@@ -17,7 +17,6 @@ are created on first use.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -28,7 +27,7 @@ from psycopg import sql
 from rectify.errors import ConcurrencyConflict
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import READ_MODEL_TABLES, SqlReadModels, read_model_ddl
-from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
+from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, entry_hash
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -46,7 +45,7 @@ _TABLES = ("commands", "events", "head", "ledger_schema")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _DDL = (
     "CREATE TABLE {s}.ledger_schema (version integer NOT NULL,"
-    " created timestamptz NOT NULL DEFAULT now())",
+    " created timestamptz NOT NULL DEFAULT now(), hashed_from bigint NOT NULL DEFAULT 1)",
     "CREATE TABLE {s}.events (position bigint PRIMARY KEY, stream text NOT NULL,"
     " version integer NOT NULL, command text NOT NULL, payload text NOT NULL,"
     " previous bytea NOT NULL, hash bytea NOT NULL, UNIQUE (stream, version))",
@@ -58,6 +57,9 @@ _READ_MODEL_DDL = read_model_ddl("{s}.", "BYTEA")
 _LOCK_KEY = 0x52435446  # advisory lock taken while creating or upgrading the tables
 #: The storage schema that had no read models; upgraded in place when opened.
 _SCHEMA_WITHOUT_READ_MODELS = 1
+#: The storage schema whose hashes covered the payload only; upgraded in place (no
+#: re-hashing: ``ledger_schema.hashed_from`` records where the new rule starts).
+_SCHEMA_PAYLOAD_HASHES = 2
 
 
 def _hide(dsn: str) -> str:
@@ -90,6 +92,9 @@ class PostgresStore(SqlReads, SqlReadModels):
     _COMMANDS = "{s}.commands"
     _PAGE_SIZE = _PAGE
     _PREFIX = "{s}."
+    _TAIL = ("convert_to(payload, 'UTF8') || '\\x00'::bytea || convert_to(stream, 'UTF8')"
+             " || '\\x00'::bytea || convert_to(version::text, 'UTF8') || '\\x00'::bytea"
+             " || convert_to(command, 'UTF8')")
     _UPSERT_CASE = ("INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
                     ' ON CONFLICT ("case") DO UPDATE SET year = EXCLUDED.year,'
                     " state = EXCLUDED.state, is_open = EXCLUDED.is_open, kind = EXCLUDED.kind,"
@@ -201,6 +206,9 @@ class PostgresStore(SqlReads, SqlReadModels):
         version = row[0] if row and row[0] is not None else 0
         if version == _SCHEMA_WITHOUT_READ_MODELS:
             self._upgrade()
+            self._upgrade_hashes()
+        elif version == _SCHEMA_PAYLOAD_HASHES:
+            self._upgrade_hashes()
         elif version != STORAGE_SCHEMA:
             raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
         else:
@@ -222,9 +230,35 @@ class PostgresStore(SqlReads, SqlReadModels):
                         self._conn.execute(self._q(ddl))
                     self._rebuild_from(self._positions())
                     self._conn.execute(self._q("UPDATE {s}.ledger_schema SET version = %s"),
-                                       (STORAGE_SCHEMA,))
+                                       (_SCHEMA_PAYLOAD_HASHES,))
         except psycopg.Error as exc:
             raise self._error(exc) from None
+
+    def _upgrade_hashes(self) -> None:
+        """Schema 2 to 3 in place: entries from the next one on hash their columns too."""
+        try:
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                row = self._conn.execute(self._q("SELECT max(version) FROM {s}.ledger_schema")
+                                         ).fetchone()
+                if row is not None and row[0] == _SCHEMA_PAYLOAD_HASHES:
+                    # The head row lock keeps writers of an older rectify out meanwhile.
+                    self._conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1"
+                                               " FOR UPDATE"))
+                    self._conn.execute(self._q(
+                        "ALTER TABLE {s}.ledger_schema ADD COLUMN hashed_from bigint NOT NULL"
+                        " DEFAULT 1"))
+                    self._conn.execute(self._q(
+                        "UPDATE {s}.ledger_schema SET version = %s, hashed_from = (SELECT"
+                        " position + 1 FROM {s}.head WHERE id = 1)"), (STORAGE_SCHEMA,))
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
+
+    def hashed_columns_from(self) -> int:
+        """The position from which entries hash their columns too (`rectify.stores.chain`):
+        1 for a ledger created with storage schema 3, the position after the last entry
+        at the upgrade for an older one."""
+        return int(self._rows("SELECT hashed_from FROM {s}.ledger_schema")[0][0])
 
     # -- writing -------------------------------------------------------------------
 
@@ -262,13 +296,13 @@ class PostgresStore(SqlReads, SqlReadModels):
                     ([item.command for item in batch],))}
                 accepted = check_batch(batch, versions, recorded)
                 rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
-                sha = hashlib.sha256
                 for index, item in enumerate(batch):
                     if not accepted[index]:
                         continue
                     version = item.expected
                     for payload in payloads[index]:
-                        digest = sha(previous + payload).digest()
+                        digest = entry_hash(previous, payload, item.stream, version + 1,
+                                            item.command)
                         position += 1
                         version += 1
                         rows.append((position, item.stream, version, item.command, payload,

@@ -33,6 +33,7 @@ __all__ = [
     "ReadModels",
     "Store",
     "check_batch",
+    "check_ids",
     "entry_hash",
 ]
 
@@ -209,6 +210,19 @@ class Store(LedgerStore, ReadModels, Protocol):
     """A ledger store with read models: what `rectify.Campaign` runs on (every rectify store)."""
 
 
+def check_ids(batch: Sequence[Append]) -> None:
+    """Refuse stream and command ids holding a zero byte (`entry_hash` separates with it).
+
+    Raises:
+        InvalidValueError: naming the first such id.
+    """
+    for item in batch:
+        for name, value in (("stream", item.stream), ("command", item.command)):
+            if "\x00" in value:
+                raise InvalidValueError(name, "text without zero bytes", value,
+                                        "remove the NUL character from the id")
+
+
 def check_batch(batch: Sequence[Append], versions: Mapping[str, int],
                 recorded: Container[str]) -> list[bool]:
     """Which items of ``batch`` to append, given the streams' versions and known commands.
@@ -224,13 +238,8 @@ def check_batch(batch: Sequence[Append], versions: Mapping[str, int],
     current: dict[str, int] = {}
     seen: set[str] = set()
     accepted: list[bool] = []
+    check_ids(batch)
     for item in batch:
-        if "\x00" in item.command or "\x00" in item.stream:
-            raise InvalidValueError(
-                "command" if "\x00" in item.command else "stream",
-                "text without zero bytes", item.command if "\x00" in item.command
-                else item.stream, "remove the NUL character (the hash chain separates the "
-                "columns with it)")
         if item.command in seen or item.command in recorded:
             accepted.append(False)
             continue

@@ -165,18 +165,27 @@ class BadEntry:
 
 @attrs.frozen
 class VerifyReport:
-    """What `verify()` found: ``ok``, how many entries were checked, the first bad one."""
+    """What `verify()` found: ``ok``, how many entries were checked, the first bad one.
+
+    ``unanchored`` counts the entries after the checkpoint verified against.
+    """
 
     ok: bool
     checked: int
     head: Checkpoint
     first_bad: BadEntry | None = None
     checkpoint_checked: bool = False
+    #: Entries after the checkpoint: valid links, but nothing outside the database
+    #: vouches for them yet (a forged tail looks the same until the next checkpoint).
+    unanchored: int = 0
 
     def __str__(self) -> str:
         if self.ok:
             against = " and matches the checkpoint" if self.checkpoint_checked else ""
-            return f"ledger ok: {self.checked} entries verified{against}; head {self.head}"
+            after = (f" ({self.unanchored} entries after the checkpoint are not anchored yet)"
+                     if self.unanchored else "")
+            return (f"ledger ok: {self.checked} entries verified{against}{after}; "
+                    f"head {self.head}")
         return f"ledger BAD: {self.first_bad}"
 
 
@@ -343,4 +352,5 @@ def verify(store: LedgerStore, head: Checkpoint | None = None, *,
     if bad is not None:
         return VerifyReport(False, count - 1 if bad.problem != "truncated" else count, found,
                             bad, head is not None)
-    return VerifyReport(True, count, found, None, head is not None)
+    return VerifyReport(True, count, found, None, head is not None,
+                        count - head.position if head is not None else 0)

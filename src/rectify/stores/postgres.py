@@ -27,7 +27,7 @@ from psycopg import sql
 from rectify.errors import ConcurrencyConflict
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import READ_MODEL_TABLES, SqlReadModels, read_model_ddl
-from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, entry_hash
+from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, check_ids, entry_hash
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -275,6 +275,7 @@ class PostgresStore(SqlReads, SqlReadModels):
         """
         if not batch:
             return []
+        check_ids(batch)  # before any query: PostgreSQL text cannot hold them at all
         if payloads is None:
             payloads = [[encode(e) for e in item.events] for item in batch]
         try:

@@ -17,14 +17,17 @@ are created on first use.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from rectify.errors import ConcurrencyConflict
+from rectify.errors import ConcurrencyConflict, InvalidValueError
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import READ_MODEL_TABLES, SqlReadModels, read_model_ddl
 from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, check_ids, entry_hash
@@ -103,38 +106,97 @@ class PostgresStore(SqlReads, SqlReadModels):
     _INSERT_NEW = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
 
     def __init__(self, dsn: str, *, schema: str = "rectify",
-                 upcasters: Upcasters | None = None, connect_timeout: int = 10) -> None:
+                 upcasters: Upcasters | None = None, connect_timeout: int = 10,
+                 pool_size: int = 4, retry_for: float = 10.0) -> None:
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+            raise InvalidValueError("pool_size", "a whole number of connections, at least 1",
+                                    pool_size, "pass e.g. pool_size=4 (one per busy thread)")
+        if isinstance(retry_for, bool) or not isinstance(retry_for, int | float) \
+                or not retry_for >= 0:
+            raise InvalidValueError("retry_for", "seconds, 0 or more", retry_for,
+                                    "pass e.g. retry_for=10.0, or 0 never to retry")
         self.schema = schema
         self.upcasters = upcasters
         self._dsn = dsn
         self._timeout = connect_timeout
+        self._pool_size = pool_size
+        self._retry_for = float(retry_for)
         self._where = f"{_hide(dsn)} schema {schema}"
         self._local = threading.local()
-        self._opened: list[psycopg.Connection[Any]] = []
-        self._guard = threading.Lock()
-        conn = self._connect()
         self._s = sql.Identifier(schema)
         self._channel = f"rectify_{schema}"
+        self._inherited: list[ConnectionPool[Any]] = []
+        self._pid = os.getpid()
+        self._pool = self._new_pool()
         try:
             self._setup()
         except BaseException:
-            conn.close()
+            self._pool.close()
             raise
 
-    def _connect(self) -> psycopg.Connection[Any]:
+    # -- connections: a pool per process, one connection per thread at a time -----------
+
+    def _new_pool(self) -> ConnectionPool[Any]:
+        pool: ConnectionPool[Any] = ConnectionPool(
+            self._dsn, min_size=1, max_size=self._pool_size, open=False,
+            kwargs={"autocommit": True, "connect_timeout": self._timeout},
+            check=ConnectionPool.check_connection, timeout=max(self._timeout, 1),
+            reconnect_timeout=max(self._retry_for, self._timeout, 1),
+            name=f"rectify-{self.schema}")
         try:
-            conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=self._timeout)
+            # The first connection before any use: a waiting client would make the pool grow.
+            pool.open(wait=True, timeout=max(self._timeout, 1))
+        except PoolTimeout:
+            pool.close()
+            raise self._unreachable() from None
+        return pool
+
+    def _process_pool(self) -> ConnectionPool[Any]:
+        """This process's pool: a child forked after the store was opened gets its own (the
+        parent's connections are kept, unused and unclosed, so the parent's sessions live)."""
+        if os.getpid() != self._pid:
+            self._inherited.append(self._pool)
+            self._local = threading.local()
+            self._pid = os.getpid()
+            self._pool = self._new_pool()
+        return self._pool
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[psycopg.Connection[Any]]:
+        """The connection this thread works on: the one of its open session (a transaction
+        or a read inside one), else one borrowed from the pool until the block ends."""
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        try:
+            borrowed = self._process_pool().connection(timeout=max(self._timeout, 1))
+            conn = borrowed.__enter__()
+        except PoolTimeout:
+            raise self._unreachable() from None
         except psycopg.Error as exc:
-            raise LedgerUnavailable(self._where, f"cannot connect: {exc}".strip(),
-                                    "check that the server runs and the DSN is right") from None
+            raise self._error(exc) from None
         self._local.conn = conn
-        if not hasattr(self._local, "depth"):
-            self._local.depth = 0
-        with self._guard:
-            # Forget the connections that were lost, so that reconnecting leaks nothing.
-            self._opened = [c for c in self._opened if not c.closed]
-            self._opened.append(conn)
-        return conn
+        try:
+            yield conn
+        except BaseException as exc:
+            self._local.conn = None
+            if not borrowed.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            self._local.conn = None
+            borrowed.__exit__(None, None, None)
+
+    def _unreachable(self) -> LedgerUnavailable:
+        """Why no connection could be had: one direct attempt names the cause."""
+        try:
+            psycopg.connect(self._dsn, connect_timeout=min(self._timeout, 3)).close()
+        except psycopg.Error as exc:
+            return LedgerUnavailable(self._where, f"cannot connect: {exc}".strip(),
+                                     "check that the server runs and the DSN is right")
+        return LedgerUnavailable(self._where, f"no free connection within {self._timeout} s "
+                                 f"(pool_size={self._pool_size})",
+                                 "raise pool_size or shorten the transactions")
 
     @staticmethod
     def _lost(conn: psycopg.Connection[Any]) -> bool:
@@ -142,20 +204,40 @@ class PostgresStore(SqlReads, SqlReadModels):
 
     @property
     def _conn(self) -> psycopg.Connection[Any]:
-        """This thread's connection (opened on first use; reopened after it was lost).
+        """The connection of this thread's open session (see `_session`).
 
         Inside a transaction a lost connection is not replaced: what the
         transaction did is gone with it, so the rest of it must not run on a new
         connection outside any transaction.
         """
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if conn is not None and not self._lost(conn):
-            return conn
-        if conn is not None and self._local.depth:
-            raise LedgerUnavailable(self._where, "the connection was lost inside a transaction;"
-                                    " nothing of the transaction was recorded",
-                                    "retry the command")
-        return self._connect()
+        if conn is None:
+            raise RuntimeError("PostgresStore._conn outside a session")
+        if self._lost(conn) and getattr(self._local, "depth", 0):
+            raise self._lost_inside()
+        return conn
+
+    def _lost_inside(self) -> LedgerUnavailable:
+        return LedgerUnavailable(self._where, "the connection was lost inside a transaction;"
+                                 " nothing of the transaction was recorded",
+                                 "retry the command (with the same command id)")
+
+    def _retrying(self) -> Iterator[int]:
+        """Attempts of an operation that is safe to repeat, for up to ``retry_for`` seconds;
+        none but the first inside a transaction (its earlier work went with the connection)."""
+        if getattr(self._local, "depth", 0) or getattr(self._local, "conn", None) is not None:
+            yield 0
+            return
+        deadline = time.monotonic() + self._retry_for
+        pause = 0.05
+        attempt = 0
+        while True:
+            yield attempt
+            attempt += 1
+            if time.monotonic() + pause > deadline:
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def _q(self, text: str) -> sql.Composed:
         return sql.SQL(text).format(s=self._s)
@@ -180,6 +262,10 @@ class PostgresStore(SqlReads, SqlReadModels):
         return {r[0] for r in rows}
 
     def _setup(self) -> None:
+        with self._session():
+            self._setup_tables()
+
+    def _setup_tables(self) -> None:
         try:
             tables = self._tables()
             if not tables:
@@ -278,6 +364,19 @@ class PostgresStore(SqlReads, SqlReadModels):
         check_ids(batch)  # before any query: PostgreSQL text cannot hold them at all
         if payloads is None:
             payloads = [[encode(e) for e in item.events] for item in batch]
+        failure: LedgerUnavailable | None = None
+        for _ in self._retrying():
+            # Safe to repeat: had a lost attempt committed after all, its command ids are
+            # recorded and the repeat appends nothing (it answers False for them).
+            try:
+                return self._append_once(batch, payloads)
+            except LedgerUnavailable as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    def _append_once(self, batch: Sequence[Append],
+                     payloads: Sequence[Sequence[bytes]]) -> list[bool]:
         try:
             with self.transaction():
                 conn = self._conn
@@ -360,50 +459,54 @@ class PostgresStore(SqlReads, SqlReadModels):
         return str(value).encode()
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
-        conn = self._conn
-        try:
-            return conn.execute(self._q(query), params).fetchall()
-        except psycopg.Error as exc:
-            if not (self._lost(conn) and not self._local.depth):
-                raise self._error(exc) from None
-        # The server dropped the connection while it was idle (a restart, a failover, an
-        # idle timeout, pg_terminate_backend): a read outside a transaction is run again,
-        # once, on a new connection.
-        try:
-            return self._connect().execute(self._q(query), params).fetchall()
-        except psycopg.Error as exc:
-            raise self._error(exc) from None
+        failure: LedgerError | None = None
+        for _ in self._retrying():
+            # A read is always safe to repeat; outside a transaction a connection the server
+            # dropped (a restart, a failover, an idle timeout, pg_terminate_backend) is
+            # replaced and the read runs again.
+            try:
+                with self._session():
+                    conn = self._conn
+                    try:
+                        return conn.execute(self._q(query), params).fetchall()
+                    except psycopg.Error as exc:
+                        if self._lost(conn) and getattr(self._local, "depth", 0):
+                            raise self._lost_inside() from None
+                        raise self._error(exc) from None
+            except LedgerUnavailable as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """See `rectify.stores.base.ReadModels.transaction()`: a transaction on this thread's
-        connection holding the ledger head's row lock, so writers queue one behind another."""
-        conn = self._conn
-        if self._local.depth:
+        """See `rectify.stores.base.ReadModels.transaction()`: a transaction on one pooled
+        connection holding the ledger head's row lock, so writers queue one behind another.
+
+        The thread keeps that connection until the transaction ends; every read
+        and append inside it runs on it.  A connection lost inside it is a
+        `LedgerUnavailable` and nothing of the transaction is kept.
+        """
+        if getattr(self._local, "depth", 0):
             self._local.depth += 1
             try:
                 yield
             finally:
                 self._local.depth -= 1
             return
-        self._local.depth = 1
-        try:
-            with contextlib.ExitStack() as stack:
-                try:
-                    stack.enter_context(conn.transaction())
-                except psycopg.OperationalError:
-                    if not self._lost(conn):
-                        raise
-                    # Lost while idle, found by BEGIN: nothing was sent in the transaction
-                    # yet, so it starts again, once, on a new connection.
-                    conn = self._connect()
-                    stack.enter_context(conn.transaction())
-                conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1 FOR UPDATE"))
-                yield
-        except psycopg.Error as exc:
-            raise self._error(exc) from None
-        finally:
-            self._local.depth = 0
+        with self._session() as conn:
+            self._local.depth = 1
+            try:
+                with conn.transaction():
+                    conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1"
+                                         " FOR UPDATE"))
+                    yield
+            except psycopg.Error as exc:
+                if self._lost(conn):
+                    raise self._lost_inside() from None
+                raise self._error(exc) from None
+            finally:
+                self._local.depth = 0
 
     def wait(self, after: int, timeout: float) -> bool:
         """Block until the ledger holds an entry past position ``after``, or ``timeout`` seconds.
@@ -431,7 +534,7 @@ class PostgresStore(SqlReads, SqlReadModels):
 
     def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
         try:
-            with self._conn.cursor() as cur:
+            with self._session(), self._conn.cursor() as cur:
                 cur.executemany(self._q(query), rows)
         except psycopg.Error as exc:
             raise self._error(exc) from None
@@ -442,17 +545,20 @@ class PostgresStore(SqlReads, SqlReadModels):
     def drop(self) -> None:
         """Delete the whole ledger schema (tests and tear-down only)."""
         try:
-            self._conn.execute(self._q("DROP SCHEMA IF EXISTS {s} CASCADE"))
+            with self._session():
+                self._conn.execute(self._q("DROP SCHEMA IF EXISTS {s} CASCADE"))
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
     def close(self) -> None:
-        """Close every thread's connection."""
-        with self._guard:
-            opened, self._opened = self._opened, []
-        for conn in opened:
-            conn.close()
+        """Close the pool's connections (this process's; a forked parent's are left to it)."""
+        if os.getpid() == self._pid:
+            self._pool.close()
         self._local = threading.local()
+
+    def pool_stats(self) -> dict[str, int]:
+        """The connection pool's counters (``pool_size``, ``pool_available``, ...)."""
+        return dict(self._process_pool().get_stats())
 
     def __enter__(self) -> PostgresStore:
         return self

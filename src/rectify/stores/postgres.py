@@ -79,15 +79,21 @@ def _hide(dsn: str) -> str:
 class PostgresStore(SqlReads, SqlReadModels):
     """The ledger in PostgreSQL at ``dsn``, in ``schema`` (created if missing).
 
-    Safe for many processes and hosts writing at once, and for threads: each
-    thread uses a connection of its own, and writers queue for the head row's
-    lock inside `transaction()`.  ``upcasters`` bring
+    Safe for many processes and hosts writing at once, and for threads: the
+    store keeps a pool of up to ``pool_size`` connections (``psycopg_pool``);
+    a read borrows one for its statement, a `transaction()` keeps one to its
+    end, and writers queue for the head row's lock inside it.  Reads and
+    appends outside a transaction whose connection is lost (a server
+    restart, a failover) run again on a new one for up to ``retry_for``
+    seconds: an append is safe to repeat because its command ids make a
+    repeat append nothing.  ``upcasters`` bring
     events stored with an older event schema up to date.  Raises
     `LedgerUnavailable` when the server cannot
     be reached, `LedgerCorrupt` when the schema
     holds other tables or misses one, and
     `LedgerSchemaError` for an unknown storage
-    schema version.
+    schema version, and `InvalidValueError` for a ``pool_size`` below 1 or a
+    negative ``retry_for``.
     """
 
     _MARK = "%s"

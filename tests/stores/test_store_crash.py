@@ -17,9 +17,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import Backend
 from ledger_workers import crash_batch, crash_writer
 
+from conftest import Backend
 from rectify.stores import open_store
 from rectify.stores.chain import verify
 from rectify.stores.readmodel import verify_read_models

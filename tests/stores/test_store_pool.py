@@ -75,7 +75,8 @@ def test_threads_share_one_store(ledger: tuple[str, str, str]) -> None:
         for s in range(4):
             assert [e.version for e in store.read(f"2017-S{s}")] == \
                 list(range(1, store.version(f"2017-S{s}") + 1))
-        assert verify(store).ok and verify_read_models(store) == []
+        assert verify(store).ok
+        assert verify_read_models(store) == []
         assert store.pool_stats()["pool_size"] <= 3
     finally:
         store.close()
@@ -86,7 +87,7 @@ def _terminate_while_waiting(dsn: str, schema: str, name: str, append: Any) -> A
     waits for the lock, then release it.  What ``append`` returned or raised."""
     import psycopg
 
-    plain = dsn.split("?")[0]
+    plain = dsn.split("?", maxsplit=1)[0]
     outcome: list[Any] = []
 
     def run() -> None:

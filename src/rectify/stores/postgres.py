@@ -219,9 +219,13 @@ class PostgresStore(SqlReads, SqlReadModels):
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
         if conn is None:
             raise RuntimeError("PostgresStore._conn outside a session")
-        if self._lost(conn) and getattr(self._local, "depth", 0):
+        if self._lost(conn) and self._depth():
             raise self._lost_inside()
         return conn
+
+    def _depth(self) -> int:
+        """How deep this thread is in `transaction()` (0: outside)."""
+        return int(getattr(self._local, "depth", 0))
 
     def _lost_inside(self) -> LedgerUnavailable:
         return LedgerUnavailable(self._where, "the connection was lost inside a transaction;"
@@ -476,7 +480,7 @@ class PostgresStore(SqlReads, SqlReadModels):
                     try:
                         return conn.execute(self._q(query), params).fetchall()
                     except psycopg.Error as exc:
-                        if self._lost(conn) and getattr(self._local, "depth", 0):
+                        if self._lost(conn) and self._depth():
                             raise self._lost_inside() from None
                         raise self._error(exc) from None
             except LedgerUnavailable as exc:

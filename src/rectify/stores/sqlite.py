@@ -3,8 +3,10 @@
 The file holds three tables:
 
 ``ledger_schema``
-    one row: the storage schema version (`STORAGE_SCHEMA`) and the
-    date the ledger was created;
+    one row: the storage schema version (`STORAGE_SCHEMA`), the
+    date the ledger was created and ``hashed_from``, the first position whose
+    hash covers its columns too (1 unless upgraded from schema 2, see
+    `rectify.stores.chain`);
 ``events``
     one row per event: ``position`` (the integer primary key, 1, 2, 3... in
     append order), ``stream``, ``version`` (unique together: optimistic
@@ -107,7 +109,9 @@ def _translate(where: str, exc: sqlite3.Error) -> LedgerError:
 class SQLiteStore(SqlReads, SqlReadModels):
     """The ledger in one SQLite file at ``path`` (created if missing).
 
-    ``readonly`` opens an existing ledger for reading and verifying only.
+    ``readonly`` opens an existing ledger for reading and verifying only; it
+    creates and changes nothing (``immutable=1`` unless a writer has the file
+    open, see `_readonly_mode`).
     ``synchronous`` is SQLite's setting: ``"FULL"`` (the default) makes every
     committed batch survive a power cut; ``"NORMAL"`` survives a killed
     process but may lose the last batches on a power cut, and is faster.

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import hashlib
 import os
 import platform
 import sqlite3
@@ -55,6 +54,7 @@ from rectify.events import Event
 from rectify.identify import identify
 from rectify.model import Assessment
 from rectify.stores import Append, MemoryStore, SQLiteStore
+from rectify.stores.base import entry_hash
 from rectify.stores.chain import verify
 from rectify.stores.codec import encode
 
@@ -127,7 +127,7 @@ def raw_rows(evs: list[Event]) -> list[tuple[int, str, int, str, bytes, bytes, b
     rows = []
     for i, e in enumerate(evs, start=1):
         payload = encode(e)
-        digest = hashlib.sha256(previous + payload).digest()
+        digest = entry_hash(previous, payload, e.stream, e.version, e.command)
         rows.append((i, e.stream, e.version, e.command, payload, previous, digest))
         previous = digest
     return rows

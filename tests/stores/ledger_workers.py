@@ -26,7 +26,7 @@ from rectify import (
     load_policy,
 )
 from rectify.errors import ConcurrencyConflict
-from rectify.events import EVENT_TYPES, Event, PlanReturned
+from rectify.events import EVENT_TYPES, CaseOpened, Event, PlanReturned
 from rectify.identify import identify
 from rectify.model import Assessment
 from rectify.stores import Append, LedgerStore, open_store
@@ -161,24 +161,36 @@ def concurrent_writer(target: str, options: dict[str, Any], worker: int, command
 
 
 def crash_batch(batch: int, items: int) -> list[Append]:
-    """Batch number ``batch`` of the crash test: ``items`` streams, one or two events each."""
+    """Batch number ``batch`` of the crash test: ``items`` appends of one or two events.
+
+    Even items open a case (so the read models have cases, listings and
+    policies to keep); odd ones return a plan twice on a stream of their own.
+    """
     out = []
     for k in range(items):
-        stream = f"B{batch}-S{k}"
         command = f"b{batch}-{k}"
-        events = tuple(returned(stream, v, command, "重做" * 20) for v in (1, 2)[: 1 + k % 2])
+        if k % 2 == 0:
+            org = f"B{batch}K{k}"
+            stream = f"2017-{org}"
+            events: tuple[Event, ...] = (CaseOpened(
+                stream=stream, version=1, actor="D1", on=DAY, policy="p", command=command,
+                org=org, year=2017, kind="village", rules=("grade_d",), score=40.0 + k),)
+        else:
+            stream = f"B{batch}-S{k}"
+            events = tuple(returned(stream, v, command, "重做" * 20) for v in (1, 2))
         out.append(Append(stream, 0, events, command))
     return out
 
 
-def crash_writer(path: str, start: int, batches: int, items: int, announce: Any) -> None:
+def crash_writer(target: str, options: dict[str, Any], start: int, batches: int, items: int,
+                 announce: Any) -> None:
     """Append batches ``start``.. of :func:`crash_batch`, announcing each commit.
 
     ``announce`` is a ``multiprocessing`` connection.  The parent kills the
     writer with SIGKILL at a random moment; the next writer starts again
     from the last batch announced + 1, which may have committed already.
     """
-    store = open_store(path)
+    store = open_store(target, **options)
     announce.send("ready")
     for b in range(start, start + batches):
         store.append(crash_batch(b, items))

@@ -190,7 +190,7 @@ def test_postgres_wrong_schema_version() -> None:
     schema = f"rectify_test_{uuid.uuid4().hex[:12]}"
     store = PostgresStore(dsn, schema=schema)
     try:
-        store._conn.execute(f"UPDATE {schema}.ledger_schema SET version = 9")  # type: ignore[arg-type]
+        store._rows(f"UPDATE {schema}.ledger_schema SET version = 9 RETURNING version")
         with pytest.raises(LedgerSchemaError):
             PostgresStore(dsn, schema=schema)
     finally:

@@ -55,12 +55,16 @@ def test_a_connection_lost_while_idle_is_replaced_on_next_use(
     store, admin, name = tagged
     assert store.append([one("2017-X1", 0, "c1")]) == [True]
     for round_ in range(3):
-        assert _kill(admin, name) == 1
+        assert _kill(admin, name) >= 1
         assert store.version("2017-X1") == round_ + 1  # a read outside a transaction
-        assert _kill(admin, name) == 1
+        assert _kill(admin, name) >= 1
         assert store.append([one("2017-X1", round_ + 1, f"c{round_ + 2}")]) == [True]
     assert [e.command for e in store.entries()] == ["c1", "c2", "c3", "c4"]
-    assert len(store._opened) == 1  # the lost connections are forgotten, not hoarded
+    # the pool replaced the lost connections (it may have grown by one while a read
+    # waited for the replacement) and keeps no dead one
+    live = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                         (name,)).fetchone()[0]
+    assert live == store.pool_stats()["pool_size"] <= 2
 
 
 def test_a_connection_lost_inside_a_transaction_fails_it_whole(

@@ -130,7 +130,10 @@ def open_campaign(db: str, policy: str, population: str, *, encoding: str | None
         people = sources.people()
     except RectifyError as exc:
         raise fail(exc) from None
-    store = open_store_or_fail(db, create=create)
+    # Commands that only read (create=False) open a SQLite file read-only: they write nothing.
+    readonly = not create and not db.startswith(("postgresql://", "postgres://")) \
+        and db != ":memory:"
+    store = open_store_or_fail(db, create=create, readonly=readonly)
     try:
         campaign = Campaign(chosen, store, population=orgs, people=people)
     except RectifyError as exc:

@@ -130,7 +130,7 @@ def ledger_checkpoint(db: DbOption, key_file: KeyFileOption = None,
     from rectify.stores.chain import checkpoint
 
     key = _key(key_file)
-    store = open_store_or_fail(db, create=False)
+    store = open_store_or_fail(db, create=False, readonly=_is_file(db))
     try:
         head = checkpoint(store, key=key)
     except RectifyError as exc:
@@ -232,7 +232,7 @@ def export_command(
         pop = Sources(population, load_policy_or_fail("northern-county")).population()
     except RectifyError as exc:
         raise fail(exc) from None
-    store = open_store_or_fail(db, create=False)
+    store = open_store_or_fail(db, create=False, readonly=_is_file(db))
     try:
         written = _export(store, output, fmt, pop)
     except RectifyError as exc:
@@ -268,3 +268,8 @@ def _export(store: LedgerStore, output: Path, fmt: str, population: Population) 
     pq.write_table(ledger_table(store), written[0])
     pq.write_table(cases_table(cases, names), written[1])
     return written
+
+
+def _is_file(db: str) -> bool:
+    """Whether ``db`` names a SQLite file (which read-only commands open read-only)."""
+    return not db.startswith(("postgresql://", "postgres://")) and db != ":memory:"

@@ -25,6 +25,9 @@ class SqlReads:
     _EVENTS: str
     _COMMANDS: str
     _PAGE_SIZE: int
+    #: The SQL expression of the bytes an entry's hash covers after ``previous``
+    #: (`rectify.stores.base.entry_hash`), built by the database.
+    _TAIL: str
 
     def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
         raise NotImplementedError
@@ -78,6 +81,26 @@ class SqlReads:
             for row in rows:
                 yield Entry(row[0], row[1], row[2], row[3], self._payload_bytes(row[4]),
                             bytes(row[5]), bytes(row[6]))
+
+    def chain_pages(self, after: int = 0) -> Iterator[tuple[int, int, list[Any]]]:
+        """The ledger past ``after`` for the verifier: ``(after, last, rows)`` per page.
+
+        ``rows`` hold ``(tail, hash)`` for positions ``after + 1`` to ``last``
+        (fewer rows means positions are missing), with ``tail`` what
+        `rectify.stores.base.entry_hash` hashes after the previous hash,
+        concatenated by the database: `rectify.stores.chain.verify` checks an
+        entry with one hash call and no object of its own.  Pages end at the head
+        as it was when the first page was read.
+        """
+        end = self.head().position
+        size = self._PAGE_SIZE * 4
+        while after < end:
+            last = min(after + size, end)
+            rows = self._select(f"SELECT {self._TAIL}, hash FROM {self._EVENTS} WHERE position"
+                                f" > {self._MARK} AND position <= {self._MARK} ORDER BY"
+                                " position", (after, last))
+            yield after, last, rows
+            after = last
 
     def head(self) -> Head:
         """See `rectify.stores.base.LedgerStore.head()`."""

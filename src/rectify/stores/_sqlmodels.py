@@ -27,15 +27,11 @@ from rectify.stores.readmodel import (
     project,
 )
 
-__all__ = ["READ_MODEL_TABLES", "SCHEMA_WITHOUT_SCOPE", "SqlReadModels", "read_model_ddl",
+__all__ = ["READ_MODEL_TABLES", "SqlReadModels", "read_model_ddl",
            "scope_upgrade_ddl"]
 
 #: The read-model tables, in the order they are created.
 READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "records")
-
-#: The storage schema whose cases had no ``scope`` column; upgraded in place (every
-#: existing case unscoped, as its events say) when opened for writing.
-SCHEMA_WITHOUT_SCOPE = 2
 
 _CHUNK = 500
 
@@ -169,24 +165,6 @@ class SqlReadModels:
             marks = ", ".join([self._MARK] * len(rows[0]))
             self._execute_many(self._INSERT_NEW.format(table=f"{self._PREFIX}{table}",
                                                        columns=columns, marks=marks), rows)
-
-    def _upgrade_scope(self) -> None:
-        """Add the cases' scope column to a schema-2 ledger in place, inside the write
-        transaction (another process may have done it meanwhile: then nothing happens).
-
-        Cases of a schema-2 ledger were opened without a scope, so the column's
-        default (``''``) is what a replay of their events gives.
-        """
-        from rectify.stores.base import STORAGE_SCHEMA
-
-        p = self._PREFIX
-        with self.transaction():  # type: ignore[attr-defined]
-            rows = self._select(f"SELECT max(version) FROM {p}ledger_schema")
-            if rows and rows[0][0] == SCHEMA_WITHOUT_SCOPE:
-                for statement in scope_upgrade_ddl(p):
-                    self._execute_many(statement, [()])
-                self._execute_many(f"UPDATE {p}ledger_schema SET version = {self._MARK}",
-                                   [(STORAGE_SCHEMA,)])
 
     def _clear_read_models(self) -> None:
         for table in READ_MODEL_TABLES:

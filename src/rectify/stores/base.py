@@ -3,11 +3,12 @@
 A store keeps *entries*: each event as its canonical JSON (see
 `rectify.stores.codec`) at a position (1, 2, 3... in append order),
 with the id of the command that appended it and its link in the SHA-256
-hash chain (``hash = sha256(previous + payload)``, see `rectify.stores.chain`).
+hash chain (`entry_hash`, see `rectify.stores.chain`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Container, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
@@ -32,15 +33,33 @@ __all__ = [
     "ReadModels",
     "Store",
     "check_batch",
+    "check_ids",
+    "entry_hash",
 ]
 
 #: The storage schema the SQL stores write and read: 2 adds the read models
-#: (`rectify.stores.readmodel`) to 1's events and commands, 3 the cases' scope
-#: column; a schema-1 or schema-2 ledger is upgraded in place when opened for writing.
+#: (`rectify.stores.readmodel`) to 1's events and commands; 3 puts each entry's
+#: stream, version and command id under its hash (`entry_hash`) and gives the
+#: cases' read model its scope column.  Older ledgers are upgraded in place when
+#: opened for writing, without re-hashing: their entries keep the rule they were
+#: written with (see `rectify.stores.chain`).
 STORAGE_SCHEMA = 3
 
 #: The ``previous`` hash of the first entry of every ledger.
 GENESIS = bytes(32)
+
+
+def entry_hash(previous: bytes, payload: bytes, stream: str, version: int,
+               command: str) -> bytes:
+    """The hash of an entry (storage schema 3 on): everything that decides behaviour.
+
+    ``sha256(previous ‖ payload ‖ 0 ‖ stream ‖ 0 ‖ version ‖ 0 ‖ command)``, with
+    ``0`` a zero byte, ``version`` in decimal digits and the texts in UTF-8.
+    The payload is JSON (never a raw zero byte) and stores refuse zero bytes in
+    streams and command ids, so the parts cannot be shifted into one another.
+    """
+    return hashlib.sha256(b"%b\x00%b\x00%d\x00%b" % (
+        previous + payload, stream.encode(), version, command.encode())).digest()
 
 
 @attrs.frozen(slots=True)
@@ -62,7 +81,7 @@ class Entry:
     """One stored event as the ledger keeps it.
 
     ``payload`` is the event's canonical JSON; ``hash`` is
-    ``sha256(previous + payload)`` and ``previous`` the hash of the entry
+    `entry_hash` of it, its columns and ``previous``, the hash of the entry
     before it (`GENESIS` for the first).  ``command`` is the id of the
     `Append` that recorded it.
     """
@@ -203,6 +222,19 @@ class Store(LedgerStore, ReadModels, Protocol):
     """A ledger store with read models: what `rectify.Campaign` runs on (every rectify store)."""
 
 
+def check_ids(batch: Sequence[Append]) -> None:
+    """Refuse stream and command ids holding a zero byte (`entry_hash` separates with it).
+
+    Raises:
+        InvalidValueError: naming the first such id.
+    """
+    for item in batch:
+        for name, value in (("stream", item.stream), ("command", item.command)):
+            if "\x00" in value:
+                raise InvalidValueError(name, "text without zero bytes", value,
+                                        "remove the NUL character from the id")
+
+
 def check_batch(batch: Sequence[Append], versions: Mapping[str, int],
                 recorded: Container[str]) -> list[bool]:
     """Which items of ``batch`` to append, given the streams' versions and known commands.
@@ -218,6 +250,7 @@ def check_batch(batch: Sequence[Append], versions: Mapping[str, int],
     current: dict[str, int] = {}
     seen: set[str] = set()
     accepted: list[bool] = []
+    check_ids(batch)
     for item in batch:
         if item.command in seen or item.command in recorded:
             accepted.append(False)

@@ -1,11 +1,19 @@
 """Tamper evidence for the ledger: the SHA-256 hash chain and its verifier.
 
-Every stored entry carries ``hash = sha256(previous + payload)``, where
-``payload`` is the event's canonical JSON (sorted keys, see
-`rectify.stores.codec`) and ``previous`` the hash of the entry before
-it (32 zero bytes for the first).  Changing, deleting or moving any entry
-breaks the chain from that entry on; `verify()` walks the ledger once
-(streamed, constant memory) and names the first bad entry.
+Every stored entry carries ``hash = entry_hash(previous, payload, stream,
+version, command)``: SHA-256 over the hash of the entry before it (32 zero
+bytes for the first), the event's canonical JSON (sorted keys, see
+`rectify.stores.codec`) and the columns that decide how it is read and
+retried (its stream, version and command id).  Changing, deleting or moving
+any entry, or editing one of its columns, breaks the chain from that entry
+on; `verify()` walks the ledger once (streamed, constant memory) and names
+the first bad entry.
+
+Ledgers written before storage schema 3 hashed the payload alone
+(`link`); upgrading one does not re-hash it: its old entries keep their
+rule (their columns are checked against the JSON instead) and every entry
+from the upgrade on uses the new one.  `hashed_columns_from()` is where
+the new rule starts; moving that mark either way makes entries fail.
 
 Dropping the *last* entries leaves a shorter chain that is still valid, so
 the caller keeps a `Checkpoint` of the head somewhere else (printed
@@ -34,22 +42,27 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import attrs
 import orjson
 
 from rectify.errors import InvalidValueError
-from rectify.stores.base import GENESIS, Entry, Head, LedgerStore
+from rectify.stores.base import GENESIS, Entry, Head, LedgerStore, entry_hash
 
-__all__ = ["GENESIS", "BadEntry", "Checkpoint", "VerifyReport", "checkpoint", "link", "verify"]
+__all__ = ["GENESIS", "BadEntry", "Checkpoint", "VerifyReport", "checkpoint", "entry_hash",
+           "hashed_columns_from", "link", "verify"]
 
 #: How far ahead `verify()` looks for an entry that was moved.
 LOOKAHEAD = 1000
 
 
 def link(previous: bytes, payload: bytes) -> bytes:
-    """The hash of an entry: ``sha256(previous + payload)``."""
+    """The hash of an entry written before storage schema 3: ``sha256(previous + payload)``.
+
+    Entries written since hash their columns too: see `entry_hash`.
+    """
     return hashlib.sha256(previous + payload).digest()
 
 
@@ -152,18 +165,27 @@ class BadEntry:
 
 @attrs.frozen
 class VerifyReport:
-    """What `verify()` found: ``ok``, how many entries were checked, the first bad one."""
+    """What `verify()` found: ``ok``, how many entries were checked, the first bad one.
+
+    ``unanchored`` counts the entries after the checkpoint verified against.
+    """
 
     ok: bool
     checked: int
     head: Checkpoint
     first_bad: BadEntry | None = None
     checkpoint_checked: bool = False
+    #: Entries after the checkpoint: valid links, but nothing outside the database
+    #: vouches for them yet (a forged tail looks the same until the next checkpoint).
+    unanchored: int = 0
 
     def __str__(self) -> str:
         if self.ok:
             against = " and matches the checkpoint" if self.checkpoint_checked else ""
-            return f"ledger ok: {self.checked} entries verified{against}; head {self.head}"
+            after = (f" ({self.unanchored} entries after the checkpoint are not anchored yet)"
+                     if self.unanchored else "")
+            return (f"ledger ok: {self.checked} entries verified{against}{after}; "
+                    f"head {self.head}")
         return f"ledger BAD: {self.first_bad}"
 
 
@@ -195,10 +217,26 @@ def _moved(store: LedgerStore, position: int, previous: bytes) -> int | None:
     return None
 
 
-def _check(store: LedgerStore, entries: Iterator[Entry],
-           head: Checkpoint | None) -> tuple[int, Head, BadEntry | None]:
-    previous = GENESIS
-    count = 0
+def hashed_columns_from(store: LedgerStore) -> int:
+    """The position from which ``store``'s entries hash their columns too (see the module).
+
+    1 for every ledger created with storage schema 3 or later; for a ledger
+    upgraded from an older schema, the position its first new entry got.
+    """
+    rule: Callable[[], int] | None = getattr(store, "hashed_columns_from", None)
+    return 1 if rule is None else rule()
+
+
+def _expected(entry: Entry, previous: bytes, full_from: int) -> bytes:
+    if entry.position >= full_from:
+        return entry_hash(previous, entry.payload, entry.stream, entry.version, entry.command)
+    return link(previous, entry.payload)
+
+
+def _check(store: LedgerStore, entries: Iterator[Entry], head: Checkpoint | None,
+           full_from: int, previous: bytes = GENESIS, count: int = 0
+           ) -> tuple[int, Head, BadEntry | None]:
+    """Entry by entry (one object each), naming exactly what is wrong with the first bad one."""
     bad: BadEntry | None = None
     for entry in entries:
         count += 1
@@ -223,8 +261,10 @@ def _check(store: LedgerStore, entries: Iterator[Entry],
                                "the entry this one was chained to is gone (deleted or "
                                "replaced)", entry.stream, entry.version)
             break
-        if link(previous, entry.payload) != entry.hash:
-            bad = BadEntry(count, "edited", "its content no longer matches its hash "
+        if _expected(entry, previous, full_from) != entry.hash:
+            what = ("its content, stream, version or command id" if count >= full_from
+                    else "its content")
+            bad = BadEntry(count, "edited", f"{what} no longer matches its hash "
                            f"(stored {entry.hash.hex()[:16]}…)", entry.stream, entry.version)
             break
         problem = _columns(entry)
@@ -240,6 +280,50 @@ def _check(store: LedgerStore, entries: Iterator[Entry],
             break
         previous = entry.hash
     return count, Head(count, previous), bad
+
+
+def _fast(store: LedgerStore, pages: Iterator[tuple[int, int, list[Any]]],
+          head: Checkpoint | None, full_from: int, previous: bytes, count: int
+          ) -> tuple[int, Head, BadEntry | None]:
+    """The entries from ``full_from`` on, as raw rows of the store: no object per entry.
+
+    ``pages`` yields ``(after, last, rows)``: the rows of positions ``after + 1``
+    to ``last``, each ``(tail, hash)`` with ``tail`` the bytes the hash covers
+    after the previous hash.  Whatever looks wrong (a missing position, a hash
+    that does not follow) is handed to `_check` from that entry on, which names
+    the problem.
+    """
+    sha = hashlib.sha256
+    for after, last, rows in pages:
+        if after != count or len(rows) != last - after:
+            return _check(store, store.entries(count), head, full_from, previous, count)
+        for tail, digest in rows:
+            if sha(previous + tail).digest() != digest:
+                return _check(store, store.entries(count), head, full_from, previous, count)
+            previous = digest
+            count += 1
+    if head is not None and full_from <= head.position <= count:
+        entry = next(store.entries(head.position - 1))
+        if entry.hash.hex() != head.hash:
+            return head.position, Head(entry.position, entry.hash), BadEntry(
+                head.position, "rewritten", f"the checkpoint says hash {head.hash[:16]}…, the "
+                f"ledger has {entry.hash.hex()[:16]}…: entries up to here were rewritten",
+                entry.stream, entry.version)
+    return count, Head(count, previous), None
+
+
+def _walk(store: LedgerStore, head: Checkpoint | None) -> tuple[int, Head, BadEntry | None]:
+    full_from = hashed_columns_from(store)
+    pages: Callable[[int], Iterator[tuple[int, int, list[Any]]]] | None = getattr(
+        store, "chain_pages", None)
+    if pages is None:
+        return _check(store, store.entries(), head, full_from)
+    # Entries of an older schema, one by one (their columns are checked against the JSON).
+    count, last, bad = _check(store, itertools.takewhile(
+        lambda e: e.position < full_from, store.entries()), head, full_from)
+    if bad is not None:
+        return count, last, bad
+    return _fast(store, pages(count), head, full_from, last.hash, count)
 
 
 def verify(store: LedgerStore, head: Checkpoint | None = None, *,
@@ -259,7 +343,7 @@ def verify(store: LedgerStore, head: Checkpoint | None = None, *,
         raise InvalidValueError("checkpoint.mac", "an HMAC made with the given key",
                                 head.mac, "use the checkpoint and key the ledger was signed "
                                 "with; this checkpoint may be forged")
-    count, last, bad = _check(store, store.entries(), head)
+    count, last, bad = _walk(store, head)
     found = Checkpoint(last.position, last.hash.hex())
     if bad is None and head is not None and count < head.position:
         bad = BadEntry(count + 1, "truncated",
@@ -268,4 +352,5 @@ def verify(store: LedgerStore, head: Checkpoint | None = None, *,
     if bad is not None:
         return VerifyReport(False, count - 1 if bad.problem != "truncated" else count, found,
                             bad, head is not None)
-    return VerifyReport(True, count, found, None, head is not None)
+    return VerifyReport(True, count, found, None, head is not None,
+                        count - head.position if head is not None else 0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
@@ -11,7 +10,7 @@ from datetime import date
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import in_scope
-from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch
+from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch, entry_hash
 from rectify.stores.codec import Upcasters, decode, encode
 from rectify.stores.readmodel import ReadState
 
@@ -79,7 +78,8 @@ class MemoryStore:
                 # A copy: orjson's result keeps a large buffer alive (~4 KB per payload).
                 payload = (memoryview(encode(event)).tobytes() if payloads is None
                            else bytes(payloads[index][k]))
-                digest = hashlib.sha256(previous + payload).digest()
+                digest = entry_hash(previous, payload, item.stream, event.version,
+                                    item.command)
                 positions.append(len(self._events))
                 stored = event if payloads is None else decode(payload, self.upcasters)
                 self._events.append(stored)
@@ -184,6 +184,10 @@ class MemoryStore:
     def head(self) -> Head:
         """See `rectify.stores.base.LedgerStore.head()`."""
         return Head(len(self._entries), self._entries[-1].hash if self._entries else GENESIS)
+
+    def hashed_columns_from(self) -> int:
+        """Every entry's hash covers its columns (see `rectify.stores.chain`): 1."""
+        return 1
 
     def close(self) -> None:
         """Nothing to release (present so every store can be closed alike)."""

@@ -17,23 +17,25 @@ are created on first use.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from rectify.errors import ConcurrencyConflict
+from rectify.errors import ConcurrencyConflict, InvalidValueError
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import (
     READ_MODEL_TABLES,
-    SCHEMA_WITHOUT_SCOPE,
     SqlReadModels,
     read_model_ddl,
+    scope_upgrade_ddl,
 )
-from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
+from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, check_ids, entry_hash
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -51,7 +53,7 @@ _TABLES = ("commands", "events", "head", "ledger_schema")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _DDL = (
     "CREATE TABLE {s}.ledger_schema (version integer NOT NULL,"
-    " created timestamptz NOT NULL DEFAULT now())",
+    " created timestamptz NOT NULL DEFAULT now(), hashed_from bigint NOT NULL DEFAULT 1)",
     "CREATE TABLE {s}.events (position bigint PRIMARY KEY, stream text NOT NULL,"
     " version integer NOT NULL, command text NOT NULL, payload text NOT NULL,"
     " previous bytea NOT NULL, hash bytea NOT NULL, UNIQUE (stream, version))",
@@ -63,6 +65,9 @@ _READ_MODEL_DDL = read_model_ddl("{s}.", "BYTEA")
 _LOCK_KEY = 0x52435446  # advisory lock taken while creating or upgrading the tables
 #: The storage schema that had no read models; upgraded in place when opened.
 _SCHEMA_WITHOUT_READ_MODELS = 1
+#: The storage schema whose hashes covered the payload only; upgraded in place (no
+#: re-hashing: ``ledger_schema.hashed_from`` records where the new rule starts).
+_SCHEMA_PAYLOAD_HASHES = 2
 
 
 def _hide(dsn: str) -> str:
@@ -79,15 +84,21 @@ def _hide(dsn: str) -> str:
 class PostgresStore(SqlReads, SqlReadModels):
     """The ledger in PostgreSQL at ``dsn``, in ``schema`` (created if missing).
 
-    Safe for many processes and hosts writing at once, and for threads: each
-    thread uses a connection of its own, and writers queue for the head row's
-    lock inside `transaction()`.  ``upcasters`` bring
+    Safe for many processes and hosts writing at once, and for threads: the
+    store keeps a pool of up to ``pool_size`` connections (``psycopg_pool``);
+    a read borrows one for its statement, a `transaction()` keeps one to its
+    end, and writers queue for the head row's lock inside it.  Reads and
+    appends outside a transaction whose connection is lost (a server
+    restart, a failover) run again on a new one for up to ``retry_for``
+    seconds: an append is safe to repeat because its command ids make a
+    repeat append nothing.  ``upcasters`` bring
     events stored with an older event schema up to date.  Raises
     `LedgerUnavailable` when the server cannot
     be reached, `LedgerCorrupt` when the schema
     holds other tables or misses one, and
     `LedgerSchemaError` for an unknown storage
-    schema version.
+    schema version, and `InvalidValueError` for a ``pool_size`` below 1 or a
+    negative ``retry_for``.
     """
 
     _MARK = "%s"
@@ -95,6 +106,9 @@ class PostgresStore(SqlReads, SqlReadModels):
     _COMMANDS = "{s}.commands"
     _PAGE_SIZE = _PAGE
     _PREFIX = "{s}."
+    _TAIL = ("convert_to(payload, 'UTF8') || '\\x00'::bytea || convert_to(stream, 'UTF8')"
+             " || '\\x00'::bytea || convert_to(version::text, 'UTF8') || '\\x00'::bytea"
+             " || convert_to(command, 'UTF8')")
     _UPSERT_CASE = ("INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
                     ' ON CONFLICT ("case") DO UPDATE SET year = EXCLUDED.year,'
                     " state = EXCLUDED.state, is_open = EXCLUDED.is_open, kind = EXCLUDED.kind,"
@@ -103,38 +117,97 @@ class PostgresStore(SqlReads, SqlReadModels):
     _INSERT_NEW = "INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
 
     def __init__(self, dsn: str, *, schema: str = "rectify",
-                 upcasters: Upcasters | None = None, connect_timeout: int = 10) -> None:
+                 upcasters: Upcasters | None = None, connect_timeout: int = 10,
+                 pool_size: int = 4, retry_for: float = 10.0) -> None:
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+            raise InvalidValueError("pool_size", "a whole number of connections, at least 1",
+                                    pool_size, "pass e.g. pool_size=4 (one per busy thread)")
+        if isinstance(retry_for, bool) or not isinstance(retry_for, int | float) \
+                or not retry_for >= 0:
+            raise InvalidValueError("retry_for", "seconds, 0 or more", retry_for,
+                                    "pass e.g. retry_for=10.0, or 0 never to retry")
         self.schema = schema
         self.upcasters = upcasters
         self._dsn = dsn
         self._timeout = connect_timeout
+        self._pool_size = pool_size
+        self._retry_for = float(retry_for)
         self._where = f"{_hide(dsn)} schema {schema}"
         self._local = threading.local()
-        self._opened: list[psycopg.Connection[Any]] = []
-        self._guard = threading.Lock()
-        conn = self._connect()
         self._s = sql.Identifier(schema)
         self._channel = f"rectify_{schema}"
+        self._inherited: list[ConnectionPool[Any]] = []
+        self._pid = os.getpid()
+        self._pool = self._new_pool()
         try:
             self._setup()
         except BaseException:
-            conn.close()
+            self._pool.close()
             raise
 
-    def _connect(self) -> psycopg.Connection[Any]:
+    # -- connections: a pool per process, one connection per thread at a time -----------
+
+    def _new_pool(self) -> ConnectionPool[Any]:
+        pool: ConnectionPool[Any] = ConnectionPool(
+            self._dsn, min_size=1, max_size=self._pool_size, open=False,
+            kwargs={"autocommit": True, "connect_timeout": self._timeout},
+            check=ConnectionPool.check_connection, timeout=max(self._timeout, 1),
+            reconnect_timeout=max(self._retry_for, self._timeout, 1),
+            name=f"rectify-{self.schema}")
         try:
-            conn = psycopg.connect(self._dsn, autocommit=True, connect_timeout=self._timeout)
+            # The first connection before any use: a waiting client would make the pool grow.
+            pool.open(wait=True, timeout=max(self._timeout, 1))
+        except PoolTimeout:
+            pool.close()
+            raise self._unreachable() from None
+        return pool
+
+    def _process_pool(self) -> ConnectionPool[Any]:
+        """This process's pool: a child forked after the store was opened gets its own (the
+        parent's connections are kept, unused and unclosed, so the parent's sessions live)."""
+        if os.getpid() != self._pid:
+            self._inherited.append(self._pool)
+            self._local = threading.local()
+            self._pid = os.getpid()
+            self._pool = self._new_pool()
+        return self._pool
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[psycopg.Connection[Any]]:
+        """The connection this thread works on: the one of its open session (a transaction
+        or a read inside one), else one borrowed from the pool until the block ends."""
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        try:
+            borrowed = self._process_pool().connection(timeout=max(self._timeout, 1))
+            conn = borrowed.__enter__()
+        except PoolTimeout:
+            raise self._unreachable() from None
         except psycopg.Error as exc:
-            raise LedgerUnavailable(self._where, f"cannot connect: {exc}".strip(),
-                                    "check that the server runs and the DSN is right") from None
+            raise self._error(exc) from None
         self._local.conn = conn
-        if not hasattr(self._local, "depth"):
-            self._local.depth = 0
-        with self._guard:
-            # Forget the connections that were lost, so that reconnecting leaks nothing.
-            self._opened = [c for c in self._opened if not c.closed]
-            self._opened.append(conn)
-        return conn
+        try:
+            yield conn
+        except BaseException as exc:
+            self._local.conn = None
+            if not borrowed.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            self._local.conn = None
+            borrowed.__exit__(None, None, None)
+
+    def _unreachable(self) -> LedgerUnavailable:
+        """Why no connection could be had: one direct attempt names the cause."""
+        try:
+            psycopg.connect(self._dsn, connect_timeout=min(self._timeout, 3)).close()
+        except psycopg.Error as exc:
+            return LedgerUnavailable(self._where, f"cannot connect: {exc}".strip(),
+                                     "check that the server runs and the DSN is right")
+        return LedgerUnavailable(self._where, f"no free connection within {self._timeout} s "
+                                 f"(pool_size={self._pool_size})",
+                                 "raise pool_size or shorten the transactions")
 
     @staticmethod
     def _lost(conn: psycopg.Connection[Any]) -> bool:
@@ -142,20 +215,44 @@ class PostgresStore(SqlReads, SqlReadModels):
 
     @property
     def _conn(self) -> psycopg.Connection[Any]:
-        """This thread's connection (opened on first use; reopened after it was lost).
+        """The connection of this thread's open session (see `_session`).
 
         Inside a transaction a lost connection is not replaced: what the
         transaction did is gone with it, so the rest of it must not run on a new
         connection outside any transaction.
         """
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
-        if conn is not None and not self._lost(conn):
-            return conn
-        if conn is not None and self._local.depth:
-            raise LedgerUnavailable(self._where, "the connection was lost inside a transaction;"
-                                    " nothing of the transaction was recorded",
-                                    "retry the command")
-        return self._connect()
+        if conn is None:
+            raise RuntimeError("PostgresStore._conn outside a session")
+        if self._lost(conn) and self._depth():
+            raise self._lost_inside()
+        return conn
+
+    def _depth(self) -> int:
+        """How deep this thread is in `transaction()` (0: outside)."""
+        return int(getattr(self._local, "depth", 0))
+
+    def _lost_inside(self) -> LedgerUnavailable:
+        return LedgerUnavailable(self._where, "the connection was lost inside a transaction;"
+                                 " nothing of the transaction was recorded",
+                                 "retry the command (with the same command id)")
+
+    def _retrying(self) -> Iterator[int]:
+        """Attempts of an operation that is safe to repeat, for up to ``retry_for`` seconds;
+        none but the first inside a transaction (its earlier work went with the connection)."""
+        if getattr(self._local, "depth", 0) or getattr(self._local, "conn", None) is not None:
+            yield 0
+            return
+        deadline = time.monotonic() + self._retry_for
+        pause = 0.05
+        attempt = 0
+        while True:
+            yield attempt
+            attempt += 1
+            if time.monotonic() + pause > deadline:
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     def _q(self, text: str) -> sql.Composed:
         return sql.SQL(text).format(s=self._s)
@@ -180,6 +277,10 @@ class PostgresStore(SqlReads, SqlReadModels):
         return {r[0] for r in rows}
 
     def _setup(self) -> None:
+        with self._session():
+            self._setup_tables()
+
+    def _setup_tables(self) -> None:
         try:
             tables = self._tables()
             if not tables:
@@ -206,8 +307,9 @@ class PostgresStore(SqlReads, SqlReadModels):
         version = row[0] if row and row[0] is not None else 0
         if version == _SCHEMA_WITHOUT_READ_MODELS:
             self._upgrade()
-        elif version == SCHEMA_WITHOUT_SCOPE:
-            self._upgrade_scope()
+            self._upgrade_hashes()
+        elif version == _SCHEMA_PAYLOAD_HASHES:
+            self._upgrade_hashes()
         elif version != STORAGE_SCHEMA:
             raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
         else:
@@ -229,9 +331,43 @@ class PostgresStore(SqlReads, SqlReadModels):
                         self._conn.execute(self._q(ddl))
                     self._rebuild_from(self._positions())
                     self._conn.execute(self._q("UPDATE {s}.ledger_schema SET version = %s"),
-                                       (STORAGE_SCHEMA,))
+                                       (_SCHEMA_PAYLOAD_HASHES,))
         except psycopg.Error as exc:
             raise self._error(exc) from None
+
+    def _upgrade_hashes(self) -> None:
+        """Schema 2 to 3 in place: entries from the next one on hash their columns too, and
+        the cases get their scope column."""
+        try:
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                row = self._conn.execute(self._q("SELECT max(version) FROM {s}.ledger_schema")
+                                         ).fetchone()
+                if row is not None and row[0] == _SCHEMA_PAYLOAD_HASHES:
+                    # The head row lock keeps writers of an older rectify out meanwhile.
+                    self._conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1"
+                                               " FOR UPDATE"))
+                    scoped = self._conn.execute(
+                        "SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
+                        " AND table_name = 'cases' AND column_name = 'scope'",
+                        (self.schema,)).fetchone()
+                    if scoped is None:  # schema 2's cases had no scope: all unscoped
+                        for statement in scope_upgrade_ddl("{s}."):
+                            self._conn.execute(self._q(statement))
+                    self._conn.execute(self._q(
+                        "ALTER TABLE {s}.ledger_schema ADD COLUMN hashed_from bigint NOT NULL"
+                        " DEFAULT 1"))
+                    self._conn.execute(self._q(
+                        "UPDATE {s}.ledger_schema SET version = %s, hashed_from = (SELECT"
+                        " position + 1 FROM {s}.head WHERE id = 1)"), (STORAGE_SCHEMA,))
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
+
+    def hashed_columns_from(self) -> int:
+        """The position from which entries hash their columns too (`rectify.stores.chain`):
+        1 for a ledger created with storage schema 3, the position after the last entry
+        at the upgrade for an older one."""
+        return int(self._rows("SELECT hashed_from FROM {s}.ledger_schema")[0][0])
 
     # -- writing -------------------------------------------------------------------
 
@@ -248,8 +384,22 @@ class PostgresStore(SqlReads, SqlReadModels):
         """
         if not batch:
             return []
+        check_ids(batch)  # before any query: PostgreSQL text cannot hold them at all
         if payloads is None:
             payloads = [[encode(e) for e in item.events] for item in batch]
+        failure: LedgerUnavailable | None = None
+        for _ in self._retrying():
+            # Safe to repeat: had a lost attempt committed after all, its command ids are
+            # recorded and the repeat appends nothing (it answers False for them).
+            try:
+                return self._append_once(batch, payloads)
+            except LedgerUnavailable as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    def _append_once(self, batch: Sequence[Append],
+                     payloads: Sequence[Sequence[bytes]]) -> list[bool]:
         try:
             with self.transaction():
                 conn = self._conn
@@ -269,13 +419,13 @@ class PostgresStore(SqlReads, SqlReadModels):
                     ([item.command for item in batch],))}
                 accepted = check_batch(batch, versions, recorded)
                 rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
-                sha = hashlib.sha256
                 for index, item in enumerate(batch):
                     if not accepted[index]:
                         continue
                     version = item.expected
                     for payload in payloads[index]:
-                        digest = sha(previous + payload).digest()
+                        digest = entry_hash(previous, payload, item.stream, version + 1,
+                                            item.command)
                         position += 1
                         version += 1
                         rows.append((position, item.stream, version, item.command, payload,
@@ -332,50 +482,54 @@ class PostgresStore(SqlReads, SqlReadModels):
         return str(value).encode()
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
-        conn = self._conn
-        try:
-            return conn.execute(self._q(query), params).fetchall()
-        except psycopg.Error as exc:
-            if not (self._lost(conn) and not self._local.depth):
-                raise self._error(exc) from None
-        # The server dropped the connection while it was idle (a restart, a failover, an
-        # idle timeout, pg_terminate_backend): a read outside a transaction is run again,
-        # once, on a new connection.
-        try:
-            return self._connect().execute(self._q(query), params).fetchall()
-        except psycopg.Error as exc:
-            raise self._error(exc) from None
+        failure: LedgerError | None = None
+        for _ in self._retrying():
+            # A read is always safe to repeat; outside a transaction a connection the server
+            # dropped (a restart, a failover, an idle timeout, pg_terminate_backend) is
+            # replaced and the read runs again.
+            try:
+                with self._session():
+                    conn = self._conn
+                    try:
+                        return conn.execute(self._q(query), params).fetchall()
+                    except psycopg.Error as exc:
+                        if self._lost(conn) and self._depth():
+                            raise self._lost_inside() from None
+                        raise self._error(exc) from None
+            except LedgerUnavailable as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """See `rectify.stores.base.ReadModels.transaction()`: a transaction on this thread's
-        connection holding the ledger head's row lock, so writers queue one behind another."""
-        conn = self._conn
-        if self._local.depth:
+        """See `rectify.stores.base.ReadModels.transaction()`: a transaction on one pooled
+        connection holding the ledger head's row lock, so writers queue one behind another.
+
+        The thread keeps that connection until the transaction ends; every read
+        and append inside it runs on it.  A connection lost inside it is a
+        `LedgerUnavailable` and nothing of the transaction is kept.
+        """
+        if getattr(self._local, "depth", 0):
             self._local.depth += 1
             try:
                 yield
             finally:
                 self._local.depth -= 1
             return
-        self._local.depth = 1
-        try:
-            with contextlib.ExitStack() as stack:
-                try:
-                    stack.enter_context(conn.transaction())
-                except psycopg.OperationalError:
-                    if not self._lost(conn):
-                        raise
-                    # Lost while idle, found by BEGIN: nothing was sent in the transaction
-                    # yet, so it starts again, once, on a new connection.
-                    conn = self._connect()
-                    stack.enter_context(conn.transaction())
-                conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1 FOR UPDATE"))
-                yield
-        except psycopg.Error as exc:
-            raise self._error(exc) from None
-        finally:
-            self._local.depth = 0
+        with self._session() as conn:
+            self._local.depth = 1
+            try:
+                with conn.transaction():
+                    conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1"
+                                         " FOR UPDATE"))
+                    yield
+            except psycopg.Error as exc:
+                if self._lost(conn):
+                    raise self._lost_inside() from None
+                raise self._error(exc) from None
+            finally:
+                self._local.depth = 0
 
     def wait(self, after: int, timeout: float) -> bool:
         """Block until the ledger holds an entry past position ``after``, or ``timeout`` seconds.
@@ -403,7 +557,7 @@ class PostgresStore(SqlReads, SqlReadModels):
 
     def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
         try:
-            with self._conn.cursor() as cur:
+            with self._session(), self._conn.cursor() as cur:
                 cur.executemany(self._q(query), rows)
         except psycopg.Error as exc:
             raise self._error(exc) from None
@@ -414,17 +568,20 @@ class PostgresStore(SqlReads, SqlReadModels):
     def drop(self) -> None:
         """Delete the whole ledger schema (tests and tear-down only)."""
         try:
-            self._conn.execute(self._q("DROP SCHEMA IF EXISTS {s} CASCADE"))
+            with self._session():
+                self._conn.execute(self._q("DROP SCHEMA IF EXISTS {s} CASCADE"))
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
     def close(self) -> None:
-        """Close every thread's connection."""
-        with self._guard:
-            opened, self._opened = self._opened, []
-        for conn in opened:
-            conn.close()
+        """Close the pool's connections (this process's; a forked parent's are left to it)."""
+        if os.getpid() == self._pid:
+            self._pool.close()
         self._local = threading.local()
+
+    def pool_stats(self) -> dict[str, int]:
+        """The connection pool's counters (``pool_size``, ``pool_available``, ...)."""
+        return dict(self._process_pool().get_stats())
 
     def __enter__(self) -> PostgresStore:
         return self

@@ -3,8 +3,10 @@
 The file holds three tables:
 
 ``ledger_schema``
-    one row: the storage schema version (`STORAGE_SCHEMA`) and the
-    date the ledger was created;
+    one row: the storage schema version (`STORAGE_SCHEMA`), the
+    date the ledger was created and ``hashed_from``, the first position whose
+    hash covers its columns too (1 unless upgraded from schema 2, see
+    `rectify.stores.chain`);
 ``events``
     one row per event: ``position`` (the integer primary key, 1, 2, 3... in
     append order), ``stream``, ``version`` (unique together: optimistic
@@ -38,7 +40,6 @@ uses constant memory.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 import threading
@@ -51,11 +52,11 @@ from typing import Any
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import (
     READ_MODEL_TABLES,
-    SCHEMA_WITHOUT_SCOPE,
     SqlReadModels,
     read_model_ddl,
+    scope_upgrade_ddl,
 )
-from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch
+from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, entry_hash
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -75,7 +76,8 @@ _PARAMS = 500  # bound parameters per IN (...) query
 _MAGIC = b"SQLite format 3\x00"
 
 _DDL = (
-    "CREATE TABLE ledger_schema (version INTEGER NOT NULL, created TEXT NOT NULL)",
+    "CREATE TABLE ledger_schema (version INTEGER NOT NULL, created TEXT NOT NULL,"
+    " hashed_from INTEGER NOT NULL DEFAULT 1)",
     "CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL,"
     " version INTEGER NOT NULL, command TEXT NOT NULL, payload BLOB NOT NULL,"
     " previous BLOB NOT NULL, hash BLOB NOT NULL, UNIQUE (stream, version))",
@@ -85,6 +87,9 @@ _READ_MODEL_DDL = read_model_ddl("", "BLOB")
 _TABLES = ("commands", "events", "ledger_schema")
 #: The storage schema that had no read models; upgraded in place when opened for writing.
 _SCHEMA_WITHOUT_READ_MODELS = 1
+#: The storage schema whose hashes covered the payload only; upgraded in place (no
+#: re-hashing: ``ledger_schema.hashed_from`` records where the new rule starts).
+_SCHEMA_PAYLOAD_HASHES = 2
 
 
 def _translate(where: str, exc: sqlite3.Error) -> LedgerError:
@@ -109,7 +114,9 @@ def _translate(where: str, exc: sqlite3.Error) -> LedgerError:
 class SQLiteStore(SqlReads, SqlReadModels):
     """The ledger in one SQLite file at ``path`` (created if missing).
 
-    ``readonly`` opens an existing ledger for reading and verifying only.
+    ``readonly`` opens an existing ledger for reading and verifying only; it
+    creates and changes nothing (``immutable=1`` unless a writer has the file
+    open, see `_readonly_mode`).
     ``synchronous`` is SQLite's setting: ``"FULL"`` (the default) makes every
     committed batch survive a power cut; ``"NORMAL"`` survives a killed
     process but may lose the last batches on a power cut, and is faster.
@@ -131,6 +138,8 @@ class SQLiteStore(SqlReads, SqlReadModels):
     _COMMANDS = "commands"
     _PAGE_SIZE = _PAGE
     _PREFIX = ""
+    _TAIL = ("CAST(payload || x'00' || stream || x'00' || version || x'00' || command"
+             " AS BLOB)")
     _UPSERT_CASE = ("INSERT OR REPLACE INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m},"
                     " {m}, {m})")
     _INSERT_NEW = "INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})"
@@ -165,7 +174,7 @@ class SQLiteStore(SqlReads, SqlReadModels):
     def _connect(self) -> sqlite3.Connection:
         try:
             if self.readonly:
-                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                uri = f"{self.path.resolve().as_uri()}?{self._readonly_mode()}"
                 conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=60.0,
                                        check_same_thread=False)
             else:
@@ -178,6 +187,21 @@ class SQLiteStore(SqlReads, SqlReadModels):
         with self._guard:
             self._opened.append(conn)
         return conn
+
+    def _readonly_mode(self) -> str:
+        """``immutable=1`` when no ``-wal`` or ``-journal`` file is beside the ledger, else
+        ``mode=ro``.
+
+        SQLite's ``mode=ro`` still creates (and leaves) the ``-wal`` and ``-shm``
+        files of a WAL ledger, so a ledger no one has open, in a read-only folder
+        or on read-only media, is opened ``immutable``: nothing is created or
+        changed.  A ``-wal`` or ``-journal`` file means a writer has it open (or
+        died with it open): then ``mode=ro`` reads its latest transactions too.
+        """
+        for suffix in ("-wal", "-journal"):
+            if Path(f"{self.path}{suffix}").exists():
+                return "mode=ro"
+        return "immutable=1"
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -251,18 +275,16 @@ class SQLiteStore(SqlReads, SqlReadModels):
         version = row[0] if row and row[0] is not None else 0
         if version == _SCHEMA_WITHOUT_READ_MODELS and not self.readonly:
             self._upgrade()
+            self._upgrade_hashes()
+        elif version == _SCHEMA_PAYLOAD_HASHES and not self.readonly:
+            self._upgrade_hashes()
+        elif version == _SCHEMA_PAYLOAD_HASHES:
+            pass  # read and verified as it is: every entry has the payload-only rule
         elif version == _SCHEMA_WITHOUT_READ_MODELS:
             raise LedgerSchemaError(
                 self._where, STORAGE_SCHEMA, int(version),
                 "open it once for writing (rectify ledger rebuild --db PATH) to add the read "
                 "models in place")
-        elif version == SCHEMA_WITHOUT_SCOPE and not self.readonly:
-            self._upgrade_scope()
-        elif version == SCHEMA_WITHOUT_SCOPE:
-            raise LedgerSchemaError(
-                self._where, STORAGE_SCHEMA, int(version),
-                "open it once for writing (rectify ledger rebuild --db PATH) to add the cases' "
-                "scope in place")
         elif version != STORAGE_SCHEMA:
             raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
 
@@ -276,7 +298,31 @@ class SQLiteStore(SqlReads, SqlReadModels):
                 for ddl in _READ_MODEL_DDL:
                     conn.execute(ddl)
                 self._rebuild_from(self._positions())
-                conn.execute("UPDATE ledger_schema SET version = ?", (STORAGE_SCHEMA,))
+                conn.execute("UPDATE ledger_schema SET version = ?", (_SCHEMA_PAYLOAD_HASHES,))
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _translate(self._where, exc) from None
+            raise
+
+    def _upgrade_hashes(self) -> None:
+        """Schema 2 to 3 in place: entries from the next one on hash their columns too, and
+        the cases get their scope column."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            version = conn.execute("SELECT max(version) FROM ledger_schema").fetchone()[0]
+            if version == _SCHEMA_PAYLOAD_HASHES:  # not upgraded meanwhile by another
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(cases)")}
+                if "scope" not in columns:  # schema 2's cases had no scope: all unscoped
+                    for statement in scope_upgrade_ddl(""):
+                        conn.execute(statement)
+                conn.execute("ALTER TABLE ledger_schema ADD COLUMN hashed_from INTEGER NOT NULL"
+                             " DEFAULT 1")
+                conn.execute("UPDATE ledger_schema SET version = ?, hashed_from = (SELECT"
+                             " coalesce(max(position), 0) + 1 FROM events)", (STORAGE_SCHEMA,))
             conn.execute("COMMIT")
         except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -302,7 +348,7 @@ class SQLiteStore(SqlReads, SqlReadModels):
                 return False
             for ddl in (*_DDL, *_READ_MODEL_DDL):
                 conn.execute(ddl)
-            conn.execute("INSERT INTO ledger_schema VALUES (?, ?)",
+            conn.execute("INSERT INTO ledger_schema (version, created) VALUES (?, ?)",
                          (STORAGE_SCHEMA, datetime.now(UTC).isoformat(timespec="seconds")))
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute("COMMIT")
@@ -344,14 +390,13 @@ class SQLiteStore(SqlReads, SqlReadModels):
         position, previous = (last[0], last[1]) if last else (0, GENESIS)
         first = position + 1
         rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
-        sha = hashlib.sha256
         for index, item in enumerate(batch):
             if not accepted[index]:
                 continue
             stream, command = item.stream, item.command
             version = item.expected
             for payload in payloads[index]:
-                digest = sha(previous + payload).digest()
+                digest = entry_hash(previous, payload, stream, version + 1, command)
                 position += 1
                 version += 1
                 rows.append((position, stream, version, command, payload, previous, digest))
@@ -438,6 +483,18 @@ class SQLiteStore(SqlReads, SqlReadModels):
             if left <= 0:
                 return False
             time.sleep(min(poll, left))
+
+    def hashed_columns_from(self) -> int:
+        """The position from which entries hash their columns too (`rectify.stores.chain`).
+
+        1 for a ledger created with storage schema 3; for an upgraded one the
+        position after its last entry at the upgrade; a ledger still at schema 2
+        (opened read-only) has no entry with the new rule.
+        """
+        try:
+            return int(self._query("SELECT hashed_from FROM ledger_schema")[0][0])
+        except LedgerError:
+            return self.head().position + 1
 
     def rebuild_read_models(self) -> None:
         """Recompute every read model from the events (`rectify ledger rebuild`)."""

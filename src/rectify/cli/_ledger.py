@@ -110,7 +110,7 @@ def open_store_or_fail(db: str, *, create: bool = True, readonly: bool = False) 
 
 def open_campaign(db: str, policy: str, population: str, *, encoding: str | None = None,
                   columns: Path | None = None, create: bool = True,
-                  check_policy: bool = True) -> Campaign:
+                  check_policy: bool = True, readonly: bool | None = None) -> Campaign:
     """The campaign recorded in ``db``, under ``policy``, over ``population``.
 
     The inputs are checked before the ledger is opened, so a refusal leaves no
@@ -121,7 +121,8 @@ def open_campaign(db: str, policy: str, population: str, *, encoding: str | None
     a recorded change) still reads; a command that records is checked again by
     the campaign inside the store's write transaction, where no other process
     can change the ledger's policy meanwhile.  ``check_policy=False`` skips
-    this check (``rectify policy adopt``).
+    this check (``rectify policy adopt``).  ``readonly`` defaults to ``not create``:
+    a command that records into an existing ledger passes ``readonly=False``.
     """
     chosen = load_policy_or_fail(policy)
     sources = Sources(population, chosen, encoding=encoding, columns=columns)
@@ -131,7 +132,9 @@ def open_campaign(db: str, policy: str, population: str, *, encoding: str | None
     except RectifyError as exc:
         raise fail(exc) from None
     # Commands that only read (create=False) open a SQLite file read-only: they write nothing.
-    readonly = not create and not db.startswith(("postgresql://", "postgres://")) \
+    if readonly is None:
+        readonly = not create
+    readonly = readonly and not db.startswith(("postgresql://", "postgres://")) \
         and db != ":memory:"
     store = open_store_or_fail(db, create=create, readonly=readonly)
     try:

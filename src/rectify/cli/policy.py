@@ -99,7 +99,8 @@ def policy_adopt(
     (org_department), with a blank reason or when the ledger already keeps it.
     """
     day = parse_date(on)
-    campaign = open_campaign(db, policy, population, create=False, check_policy=False)
+    campaign = open_campaign(db, policy, population, create=False, check_policy=False,
+                             readonly=False)
     try:
         previous = campaign.store.current_policy()
         campaign.change_policy(campaign.policy, actor=actor, on=day, reason=reason,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rectify.campaign import Campaign
 from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json, table
 from rectify.cli._inputs import ColumnsOption, EncodingOption, Sources
 from rectify.cli._ledger import (
@@ -22,11 +21,11 @@ from rectify.cli._ledger import (
 )
 from rectify.cli._output import FormatOption, OutOption, write_table_or_fail
 from rectify.errors import InputError, Problem, RectifyError
-from rectify.identify import identify
-from rectify.lifecycle.case import CaseRecord, Plan
-from rectify.lifecycle.guards import Votes
-from rectify.lifecycle.workflow import WORKFLOW
 from rectify.reporting.labels import event_zh, level_zh, status_zh
+
+if TYPE_CHECKING:  # the library is imported by the commands: `rectify --help` needs none
+    from rectify.campaign import Campaign
+    from rectify.lifecycle.case import CaseRecord, Plan
 
 __all__ = ["case_app", "case_json"]
 
@@ -38,6 +37,8 @@ CaseArg = Annotated[str, typer.Option("--case", help="The case id, YEAR-ORGCODE.
 
 def case_json(case: CaseRecord) -> dict[str, Any]:
     """A case record as JSON-ready data, with the state's Chinese label."""
+    from rectify.lifecycle.workflow import WORKFLOW
+
     return {
         "id": case.id, "org": case.org, "year": case.year, "kind": case.kind,
         "state": case.state, "state_zh": WORKFLOW.state(case.state).zh,
@@ -79,6 +80,8 @@ def open_command(
     json_out: JsonOption = False,
 ) -> None:
     """Identify the year and open a case for each listed organization (escalations included)."""
+    from rectify.identify import identify
+
     day = parse_date(on)
     campaign = open_campaign(db, policy, population, encoding=encoding, columns=columns)
     sources = Sources(population, campaign.policy, encoding=encoding, columns=columns)
@@ -137,6 +140,8 @@ def _problem_pairs(where: str, value: Any, problems: list[Problem]) -> list[tupl
 
 def _plans_from(path: Path) -> list[tuple[str, Plan]]:
     """Every plan of a plans file, or exit 3 listing every problem (nothing is filed)."""
+    from rectify.lifecycle.case import Plan
+
     try:
         rows = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (OSError, ValueError, RecursionError) as exc:
@@ -197,6 +202,8 @@ def plan_command(
     json_out: JsonOption = False,
 ) -> None:
     """File rectification plans (报备整顿方案): one from options, or many from --file."""
+    from rectify.lifecycle.case import Plan
+
     day = parse_date(on)
     if file is not None:
         plans = _plans_from(file)
@@ -278,6 +285,8 @@ def verify_command(
     population: PopulationOption = "sample", json_out: JsonOption = False,
 ) -> None:
     """Record a verification (考核验收): accepted, or back to rectification."""
+    from rectify.lifecycle.guards import Votes
+
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     members = [m.strip() for m in team.split(",") if m.strip()]
@@ -321,6 +330,8 @@ def case_list(db: DbOption, year: Annotated[int | None, typer.Option("--year")] 
               fmt: FormatOption = None, output: OutOption = None,
               json_out: JsonOption = False) -> None:
     """List cases, optionally by year and state; --format/--out write the case register."""
+    from rectify.lifecycle.workflow import WORKFLOW
+
     states = [s.name for s in WORKFLOW.states]
     if state is not None and state not in states:
         raise fail(InputError("unknown state", [Problem(

@@ -144,3 +144,5 @@ def test_output_console_is_made_on_first_use() -> None:
         console.print("倒数第1 [x]", markup=False)
     assert captured.get() == "倒数第1 [x]\n"
     assert _common.escape("[bold]") == "\\[bold]"
+    assert _common.rich_console(console) is object.__getattribute__(console, "_console")
+    assert _common.rich_console(_common.rich_console(console)) is _common.rich_console(console)

@@ -34,6 +34,7 @@ __all__ = [
     "policy_app",
     "print_json",
     "problem_json",
+    "rich_console",
     "table",
     "version",
 ]
@@ -130,6 +131,13 @@ class _LazyConsole:
 out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True, markup=False, emoji=False))
 err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False,
                                    emoji=False))
+
+
+def rich_console(console: Console) -> Console:
+    """The rich `Console` behind `out` or `err`, for rich objects that take one (`Progress`)."""
+    if isinstance(console, _LazyConsole):
+        return console._get()
+    return console
 
 
 def escape(text: str) -> str:

@@ -19,6 +19,7 @@ from rectify.cli._common import (
     load_policy_or_fail,
     out,
     print_json,
+    rich_console,
 )
 from rectify.errors import InvalidValueError, RectifyError
 
@@ -56,7 +57,7 @@ def demo_command(
     try:
         store = SQLiteStore(db)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
-                "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err,
+                "{task.completed}/{task.total}"), TimeElapsedColumn(), console=rich_console(err),
                 transient=True) as bar:
             tasks: dict[str, TaskID] = {}
 

@@ -209,3 +209,27 @@ def test_shared_reasons_render_like_fresh_ones(
             fresh = Reason(r.rule, r.en, r.zh, dict(r.facts))
             assert (r.render(), r.render("zh")) == (fresh.render(), fresh.render("zh"))
         assert d.explain("zh") == result.decision(d.org).explain("zh")
+
+
+def test_bulletin_units_of_ranking_match_ranked_indices() -> None:
+    """The bulletin's units of ranking, read from the kept columns, are `ranked_indices`'."""
+    from rectify.identify import ARRAY_MIN_SIZE, ranked_indices
+    from rectify.model import Organization, OrgForm, Tier
+    from rectify.reporting.bulletin import _outside_units
+
+    orgs = []
+    for n in range(ARRAY_MIN_SIZE // 2 + 1):
+        kind = ("village", "community", "agency")[n % 3]
+        orgs.append(Organization(f"V{n:05d}", f"第{n}党总支", kind, Tier.DIRECT,
+                                 OrgForm.GENERAL_BRANCH))
+        orgs.append(Organization(f"V{n:05d}-01", f"第{n}党总支第一支部", kind,
+                                 Tier.SECOND_TIER, parent=f"V{n:05d}"))
+    population = Population(orgs)
+    assert len(population) >= ARRAY_MIN_SIZE
+    policy = load_policy("northern-county")
+    units = ranked_indices(population, policy)
+    outside = _outside_units(population, policy)
+    assert outside == [i for i, unit in enumerate(units) if not unit]
+    assert len(outside) == 2 * (len(population) // 6) + 2  # the villages' and communities'
+    flat = policy.evolve({"identification": {"ranked": {"village": "all", "community": "all"}}})
+    assert _outside_units(population, flat) == []

@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import Measurement, measure, status
 from national import NATIONAL_SIZE, National, national
 from rectify import Policy, _identify_arrays, load_policy
+from rectify._gc import gc_paused
 from rectify.identify import AssessmentColumns, _identify, identify, ranked_indices
 
 TARGET_SECONDS = 3.0
@@ -62,8 +63,13 @@ TARGET_VS_POLARS = 1.2
 
 
 def with_reasons(nat: National, policy: Policy, data: Any, engine: str = "auto") -> list[str]:
-    """Identify, then every listed decision with its reasons rendered, then the near misses."""
-    result = _identify(nat.population, data, policy, nat.year, engine)
+    """Identify, then every listed decision with its reasons rendered, then the near misses.
+
+    The cyclic collector is paused as `identify` pauses it (``_identify`` is
+    called to choose the engine).
+    """
+    with gc_paused():
+        result = _identify(nat.population, data, policy, nat.year, engine)
     listed = result.listed()
     rendered = sum(len(r.render()) for d in listed for r in d.reasons)
     near = result.near_misses()

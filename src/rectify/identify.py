@@ -397,9 +397,11 @@ class Identification:
                 map(grades.__getitem__, indices))
         kinds, ranks, build, unranked = self._kinds, self._ranks.get, self._build, self._unranked
         direct, quota, near = self._direct.get, self._quota, self._near
-        shared: dict[tuple[Any, ...], Decision] = {}
+        # The fields of the first decision of each key, but for code, name and kind label.
+        shared: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
         decisions: list[Decision] = []
         append = decisions.append
+        make: Callable[..., Decision] = Decision  # positional: the fields in their order
         for i, org, score, grade in zip(indices, map(orgs.__getitem__, indices), score_of,
                                         grade_of, strict=True):
             if i in unranked:  # its reasons name its parent: built on its own
@@ -408,18 +410,18 @@ class Identification:
             fired = direct(i)
             key = (org.kind, score, id(grade), i in quota, i in near,
                    tuple([(id(c), v) for c, v in fired]) if fired else ())
-            like = shared.get(key)
-            if like is None:
+            found = shared.get(key)
+            if found is None:
                 result = kinds[org.kind]
                 like = build(i, org, result, score, grade,
                              ranks(i) or _rank(result.sorted_scores, score))
-                shared[key] = like
+                shared[key] = ((like.kind, like.year, like.listed, like.reasons, like.score,
+                                like.grade, like.rank, like.kind_size, like.cutoff, like.margin,
+                                like.near_miss, like.policy), like.kind_zh)
                 append(like)
             else:
-                append(Decision(org.code, like.kind, like.year, like.listed, like.reasons,
-                                like.score, like.grade, like.rank, like.kind_size, like.cutoff,
-                                like.margin, like.near_miss, like.policy, org.name,
-                                like.kind_zh))
+                fields, kind_zh = found
+                append(make(org.code, *fields, org.name, kind_zh))
         return decisions
 
     def _decision(self, i: int) -> Decision:

@@ -11,8 +11,13 @@ a. ``identify`` from columns (`AssessmentColumns` with the totals as a NumPy
    misses: what an official's report needs;
 b. ``identify`` alone from the same columns (the ranking, quotas, cut-offs
    and direct criteria; no decision built);
+   ``(a1)`` is (a) with the population's columns (kind codes, grouping, the
+   organizations outside their kind's unit of ranking) dropped first, as on
+   the first identification of a population: (a) and (b) reuse them, as the
+   anchors reuse the columnar copies built in their setup;
 c. the same ranking written the way an analyst would, each from its own
-   columnar copy of the data (built in setup, not timed): polars
+   columnar copy of the data (built in setup, not timed, with a ``ranked``
+   flag for the organizations in their kind's unit of ranking): polars
    expressions, DuckDB window-function SQL, and a per-kind NumPy sort.  Each
    must list exactly the organizations ``identify`` lists, or the run fails;
 d. optionally (``--python``) (a) on the pure-Python path, and (``--records``)
@@ -49,22 +54,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _measure import Measurement, measure, status
 from national import NATIONAL_SIZE, National, national
-from rectify import Policy, load_policy
-from rectify.identify import AssessmentColumns, _identify, identify
+from rectify import Policy, _identify_arrays, load_policy
+from rectify._gc import gc_paused
+from rectify.identify import AssessmentColumns, _identify, identify, ranked_indices
 
 TARGET_SECONDS = 3.0
 TARGET_VS_POLARS = 1.2
 
 
 def with_reasons(nat: National, policy: Policy, data: Any, engine: str = "auto") -> list[str]:
-    """Identify, then every listed decision with its reasons rendered, then the near misses."""
-    result = _identify(nat.population, data, policy, nat.year, engine)
+    """Identify, then every listed decision with its reasons rendered, then the near misses.
+
+    The cyclic collector is paused as `identify` pauses it (``_identify`` is
+    called to choose the engine).
+    """
+    with gc_paused():
+        result = _identify(nat.population, data, policy, nat.year, engine)
     listed = result.listed()
     rendered = sum(len(r.render()) for d in listed for r in d.reasons)
     near = result.near_misses()
     assert rendered
     with_reasons.near = len(near)  # type: ignore[attr-defined]
     return [d.org for d in listed]
+
+
+def first_time(nat: National, policy: Policy, data: Any) -> list[str]:
+    """(a) with the population's columns dropped first, as on its first identification."""
+    _identify_arrays._LAST.clear()
+    return with_reasons(nat, policy, data)
 
 
 def identify_only(nat: National, policy: Policy, columns: AssessmentColumns) -> list[str]:
@@ -90,17 +107,22 @@ def _rules(policy: Policy) -> tuple[dict[str, int], float]:
 
 
 def anchor_polars(frame: Any, percent: dict[str, int], bound: float) -> Any:
-    """Direct listings, then per kind the lowest non-direct scores up to the quota, ties in."""
+    """Direct listings, then per kind the lowest non-direct scores up to the quota, ties in.
+
+    Only organizations in their kind's unit of ranking (``ranked``) are ranked
+    and counted in the quota; every organization can be listed directly.
+    """
     import polars as pl
 
     direct = pl.col("score") < bound
-    sizes = frame.group_by("kind").agg(pl.len().alias("n"), direct.sum().alias("d"))
+    sizes = frame.filter("ranked").group_by("kind").agg(pl.len().alias("n"),
+                                                         direct.sum().alias("d"))
     quotas = pl.DataFrame({"kind": pl.Series(list(percent), dtype=frame.schema["kind"]),
                            "pct": list(percent.values())})
     sizes = sizes.join(quotas, on="kind")
     need = sizes.select("kind", ((pl.col("pct") * pl.col("n") + 99) // 100 - pl.col("d"))
                         .clip(lower_bound=0).alias("need"))
-    ranked = (frame.filter(~direct).join(need, on="kind")
+    ranked = (frame.filter(~direct & pl.col("ranked")).join(need, on="kind")
               .with_columns(pl.col("score").rank("ordinal").over("kind").alias("rn")))
     cutoff = ranked.filter(pl.col("rn") <= pl.col("need")).group_by("kind").agg(
         pl.col("score").max().alias("cutoff"))
@@ -111,13 +133,13 @@ def anchor_polars(frame: Any, percent: dict[str, int], bound: float) -> Any:
 DUCKDB_SQL = """
 WITH sizes AS (
     SELECT kind, count(*) AS n, count(*) FILTER (WHERE score < {bound}) AS d
-    FROM orgs GROUP BY kind),
+    FROM orgs WHERE ranked GROUP BY kind),
 need AS (
     SELECT kind, greatest(0, (pct * n + 99) // 100 - d) AS need
     FROM sizes JOIN quotas USING (kind)),
 ranked AS (
     SELECT idx, kind, score, row_number() OVER (PARTITION BY kind ORDER BY score, idx) AS rn
-    FROM orgs WHERE score >= {bound}),
+    FROM orgs WHERE score >= {bound} AND ranked),
 cutoff AS (
     SELECT kind, max(score) AS cutoff
     FROM ranked JOIN need USING (kind) WHERE rn <= need GROUP BY kind)
@@ -132,13 +154,13 @@ def anchor_duckdb(con: Any, bound: float) -> Any:
     return con.execute(DUCKDB_SQL.format(bound=bound)).fetchnumpy()["idx"]
 
 
-def anchor_numpy(kinds: Any, scores: Any, names: list[str], percent: dict[str, int],
-                 bound: float) -> Any:
-    """The same ranking with one NumPy sort per kind."""
+def anchor_numpy(kinds: Any, scores: Any, ranked: Any, names: list[str],
+                 percent: dict[str, int], bound: float) -> Any:
+    """The same ranking with one NumPy partition per kind."""
     direct = scores < bound
     out = [np.flatnonzero(direct)]
     for code, kind in enumerate(names):
-        members = np.flatnonzero(kinds == code)
+        members = np.flatnonzero((kinds == code) & ranked)
         d = int(direct[members].sum())
         need = max(0, (percent[kind] * len(members) + 99) // 100 - d)
         free = members[~direct[members]]
@@ -196,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - a script's st
     kind_codes = np.fromiter((code_of[o.kind] for o in nat.population), dtype=np.int16,
                              count=args.size)
     scores = columns.totals
-    frame = pl.DataFrame({"idx": np.arange(args.size),
+    ranked = np.asarray(ranked_indices(nat.population, policy), dtype=bool)
+    frame = pl.DataFrame({"idx": np.arange(args.size), "ranked": ranked,
                           "kind": pl.Series([o.kind for o in nat.population],
                                             dtype=pl.Categorical),
                           "score": scores})
@@ -211,9 +234,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - a script's st
         "(a) identify + listed reasons + near misses": lambda: with_reasons(nat, policy,
                                                                             columns),
         "(b) identify alone (listed codes)": lambda: identify_only(nat, policy, columns),
+        "(a1) (a), the population's columns not kept": lambda: first_time(nat, policy,
+                                                                           columns),
         "(c) polars": lambda: anchor_polars(frame, percent, bound),
         "(c) DuckDB SQL": lambda: anchor_duckdb(con, bound),
-        "(c) NumPy, one sort per kind": lambda: anchor_numpy(kind_codes, scores, names,
+        "(c) NumPy, one sort per kind": lambda: anchor_numpy(kind_codes, scores, ranked, names,
                                                              percent, bound),
     }
     if args.python:

@@ -154,3 +154,82 @@ def test_without_numpy_the_python_path_runs() -> None:
     assert result.returncode == 0, result.stderr
     # 15% of 5,010 villages rounded up (752), plus ties at the cut-off score of 57.
     assert int(result.stdout) >= 752
+
+
+@given(scenarios())
+def test_population_columns_match_the_python_reading(
+    case: tuple[Policy, Population, list[Assessment]],
+) -> None:
+    """Kind codes, grouping and the organizations outside their unit match `_unranked`."""
+    from rectify._identify_arrays import PopulationColumns
+    from rectify.identify import _unranked
+    from rectify.policy import RankedUnit
+
+    policy, population, _ = case
+    cols = PopulationColumns(population)
+    orgs = population.organizations
+    assert cols.kinds == list(dict.fromkeys(o.kind for o in orgs))
+    assert [cols.kinds[c] for c in cols.kind_code.tolist()] == [o.kind for o in orgs]
+    grouped = cols.grouped.tolist()
+    for n, kind in enumerate(cols.kinds):
+        members = grouped[cols.bounds[n]:cols.bounds[n + 1]]
+        assert members == [i for i, o in enumerate(orgs) if o.kind == kind]  # code order
+    top = frozenset(k for k, u in policy.identification.ranked.items() if u is RankedUnit.TOP)
+    assert set(cols.unranked(population, top).tolist()) == _unranked(population, policy)
+    assert cols.unranked(population, top) is cols.unranked(population, top)  # kept
+
+
+def test_population_columns_follow_the_population() -> None:
+    """Columns are kept for the last population only, and never reused for another."""
+    from rectify._identify_arrays import population_columns
+    from rectify.model import Organization, Tier
+
+    first = Population([Organization(f"O{i}", f"第{i}党组织", "village", Tier.DIRECT)
+                        for i in range(3)])
+    second = Population([Organization(f"O{i}", f"第{i}党组织", "agency", Tier.DIRECT)
+                         for i in range(3)])
+    cols = population_columns(first)
+    assert population_columns(first) is cols
+    assert population_columns(second).kinds == ["agency"]
+    assert population_columns(first) is not cols
+    assert population_columns(first).kinds == ["village"]
+
+
+@given(scenarios())
+def test_shared_reasons_render_like_fresh_ones(
+    case: tuple[Policy, Population, list[Assessment]],
+) -> None:
+    """A decision built in a batch (reasons shared) explains itself as one built alone."""
+    from rectify.identify import Reason
+
+    policy, population, rows = case
+    result = _identify(population, rows, policy, 2017, "arrays")
+    for d in result.listed() + result.near_misses():
+        for r in d.reasons:
+            fresh = Reason(r.rule, r.en, r.zh, dict(r.facts))
+            assert (r.render(), r.render("zh")) == (fresh.render(), fresh.render("zh"))
+        assert d.explain("zh") == result.decision(d.org).explain("zh")
+
+
+def test_bulletin_units_of_ranking_match_ranked_indices() -> None:
+    """The bulletin's units of ranking, read from the kept columns, are `ranked_indices`'."""
+    from rectify.identify import ARRAY_MIN_SIZE, ranked_indices
+    from rectify.model import Organization, OrgForm, Tier
+    from rectify.reporting.bulletin import _outside_units
+
+    orgs = []
+    for n in range(ARRAY_MIN_SIZE // 2 + 1):
+        kind = ("village", "community", "agency")[n % 3]
+        orgs.append(Organization(f"V{n:05d}", f"第{n}党总支", kind, Tier.DIRECT,
+                                 OrgForm.GENERAL_BRANCH))
+        orgs.append(Organization(f"V{n:05d}-01", f"第{n}党总支第一支部", kind,
+                                 Tier.SECOND_TIER, parent=f"V{n:05d}"))
+    population = Population(orgs)
+    assert len(population) >= ARRAY_MIN_SIZE
+    policy = load_policy("northern-county")
+    units = ranked_indices(population, policy)
+    outside = _outside_units(population, policy)
+    assert outside == [i for i, unit in enumerate(units) if not unit]
+    assert len(outside) == 2 * (len(population) // 6) + 2  # the villages' and communities'
+    flat = policy.evolve({"identification": {"ranked": {"village": "all", "community": "all"}}})
+    assert _outside_units(population, flat) == []

@@ -94,3 +94,55 @@ def test_unknown_name_raises_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = rectify.Nope  # type: ignore[attr-defined]
     assert sorted(rectify._WHERE) == rectify.__all__
+
+
+def _modules_after_help(argv: list[str]) -> set[str]:
+    """The modules loaded in a fresh interpreter after ``rectify <argv>`` exits."""
+    probe = textwrap.dedent(f"""
+        import contextlib, io, sys
+        sys.argv = ["rectify", *{argv!r}]
+        from rectify.cli import main
+        with contextlib.redirect_stdout(io.StringIO()) as shown:
+            try:
+                main()
+            except SystemExit as exc:
+                assert exc.code in (0, None), exc.code
+        assert "Usage" in shown.getvalue(), shown.getvalue()
+        sys.stdout.write(" ".join(sorted(sys.modules)))
+    """)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+#: What `rectify --help` must not import: rich (the output consoles are made on first
+#: print) and the library behind the commands (each command imports what it runs).
+NOT_FOR_HELP = ("rich", "rectify.campaign", "rectify.policy", "rectify.identify",
+                "rectify.events", "rectify.lifecycle", "rectify.stores", "rectify.inputs",
+                "rectify.sample", "cattrs", *HEAVY)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["case", "--help"], ["identify", "--help"]])
+def test_help_loads_neither_rich_nor_the_library(argv: list[str]) -> None:
+    """`rectify --help` (and a command's help) lists the commands without importing them."""
+    loaded = _modules_after_help(argv)
+    assert sorted(m for m in loaded
+                  if any(m == p or m.startswith(f"{p}.") for p in NOT_FOR_HELP)) == []
+
+
+def test_output_console_is_made_on_first_use() -> None:
+    """The lazy console forwards reads and writes to a rich `Console` made on first use."""
+    from rectify.cli import _common
+
+    console = _common._LazyConsole(width=33, highlight=False)
+    assert object.__getattribute__(console, "_console") is None
+    assert console.width == 33
+    console.width = 41
+    assert console.width == 41
+    with console.capture() as captured:
+        console.print("倒数第1 [x]", markup=False)
+    assert captured.get() == "倒数第1 [x]\n"
+    assert _common.escape("[bold]") == "\\[bold]"
+    assert _common.rich_console(console) is object.__getattribute__(console, "_console")
+    assert _common.rich_console(_common.rich_console(console)) is _common.rich_console(console)

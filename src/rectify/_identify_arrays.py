@@ -16,13 +16,17 @@ indices is stable over indices in code order.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Ranked", "band_codes", "compare", "float_column", "group_by_kind", "kind_codes",
-           "rank_kind"]
+if TYPE_CHECKING:
+    from rectify.forest import Population
+
+__all__ = ["PopulationColumns", "Ranked", "band_codes", "compare", "float_column",
+           "group_by_kind", "kind_codes", "population_columns", "rank_kind"]
 
 Indices = NDArray[np.intp]
 Floats = NDArray[np.float64]
@@ -130,3 +134,61 @@ def rank_kind(members: Indices, scores: Floats, direct: NDArray[np.bool_], neede
     last = int(positions[-1])
     after = head[last + 1:last + 1 + max(0, near_miss_ranks)]
     return Ranked(head[positions], int(head[last]), after, ranked)
+
+
+class PopulationColumns:
+    """What identification reads of a population, as columns computed once per population.
+
+    ``kinds`` are the kinds in order of first occurrence (code order),
+    ``codes`` their codes, ``kind_code`` each organization's kind code, and
+    ``grouped``/``bounds`` the indices grouped by kind (`group_by_kind`).
+    Reading the kind of millions of `Organization` objects is most of the
+    Python work of a national identification; a population does not change,
+    so `population_columns` keeps the columns of the last population seen
+    (the analysts' anchors likewise build their columnar copy once).
+    """
+
+    __slots__ = ("_unranked", "bounds", "codes", "grouped", "kind_code", "kinds")
+
+    def __init__(self, population: Population) -> None:
+        kinds = list(map(attrgetter("kind"), population.organizations))
+        self.kinds: list[str] = list(dict.fromkeys(kinds))
+        self.codes: dict[str, int] = {k: n for n, k in enumerate(self.kinds)}
+        self.kind_code = kind_codes(kinds, self.codes)
+        del kinds
+        self.grouped, self.bounds = group_by_kind(self.kind_code, len(self.kinds))
+        self._unranked: dict[frozenset[str], Indices] = {}
+
+    def unranked(self, population: Population, top: frozenset[str]) -> Indices:
+        """Indices (ascending) of the organizations under a parent of their own kind.
+
+        Only kinds in ``top`` (ranked by their top units, `RankedUnit.TOP`) are
+        looked at; the same organizations as `rectify.identify._unranked`.
+        """
+        found = self._unranked.get(top)
+        if found is None:
+            wanted = [self.codes[k] for k in top if k in self.codes]
+            orgs, get = population.organizations, population.get
+            out = []
+            for i in np.flatnonzero(np.isin(self.kind_code, wanted)).tolist():
+                org = orgs[i]
+                if org.parent is not None:
+                    parent = get(org.parent)
+                    if parent is not None and parent.kind == org.kind:
+                        out.append(i)
+            found = self._unranked[top] = np.asarray(out, dtype=np.intp)
+        return found
+
+
+# The columns of the last population identified with arrays (a strong reference: one
+# population at a time, which is what a national run holds anyway).
+_LAST: list[tuple[Population, PopulationColumns]] = []
+
+
+def population_columns(population: Population) -> PopulationColumns:
+    """The `PopulationColumns` of ``population``, computed on its first identification."""
+    if _LAST and _LAST[0][0] is population:
+        return _LAST[0][1]
+    columns = PopulationColumns(population)
+    _LAST[:] = [(population, columns)]
+    return columns

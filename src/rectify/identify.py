@@ -8,6 +8,7 @@ built on demand, so a national population costs little memory.
 
 from __future__ import annotations
 
+import functools
 import operator
 from bisect import bisect_left
 from collections import Counter
@@ -145,14 +146,22 @@ class Reason:
 
         The English line starts with the rule id and lists the facts as
         ``key=value``; the Chinese line is a sentence with no identifier in it
-        (得分66.9, 倒数第12名, 分数线66.9, ...).
+        (得分66.9, 倒数第12名, 分数线66.9, ...).  Each line is built once per
+        reason and kept (reasons are immutable, and identification shares one
+        reason among the organizations it applies to alike).
         """
-        if lang == "zh":
-            facts_zh = _facts_zh(self.rule, self.facts)
-            return f"{self.zh}({facts_zh})" if facts_zh else self.zh
+        return self._zh_line if lang == "zh" else self._en_line
+
+    @functools.cached_property
+    def _en_line(self) -> str:
         facts = ", ".join(f"{k}={_fmt(v)}" for k, v in self.facts.items())
         text = self.en
         return f"{self.rule}: {text} ({facts})" if facts else f"{self.rule}: {text}"
+
+    @functools.cached_property
+    def _zh_line(self) -> str:
+        facts_zh = _facts_zh(self.rule, self.facts)
+        return f"{self.zh}({facts_zh})" if facts_zh else self.zh
 
 
 def rank_phrase(rank: int, size: int, unit: str = "") -> str:
@@ -371,7 +380,14 @@ class Identification:
         return sorted(self._near)
 
     def _decisions(self, indices: list[int]) -> list[Decision]:
-        """The decisions of many organizations: their inputs fetched column-wise, then built."""
+        """The decisions of many organizations: their inputs fetched column-wise, then built.
+
+        Organizations of one kind with the same score, grade, direct criteria
+        met and outcome get the same decision but for their code and name, so
+        the first one is built in full (`_build`) and the others share its
+        reasons (the same `Reason` objects, rendered once) and its numbers.
+        The result equals building each decision on its own.
+        """
         orgs = self.population.organizations
         scores, grades = self._scores, self._grades
         if isinstance(scores, _Floats) and isinstance(grades, _Coded):
@@ -380,12 +396,32 @@ class Identification:
             score_of, grade_of = list(map(scores.__getitem__, indices)), list(
                 map(grades.__getitem__, indices))
         kinds, ranks, build, unranked = self._kinds, self._ranks.get, self._build, self._unranked
-        decisions = []
+        direct, quota, near = self._direct.get, self._quota, self._near
+        # The fields of the first decision of each key, but for code, name and kind label.
+        shared: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+        decisions: list[Decision] = []
+        append = decisions.append
+        make: Callable[..., Decision] = Decision  # positional: the fields in their order
         for i, org, score, grade in zip(indices, map(orgs.__getitem__, indices), score_of,
                                         grade_of, strict=True):
-            result = kinds[org.kind]
-            rank = 0 if i in unranked else (ranks(i) or _rank(result.sorted_scores, score))
-            decisions.append(build(i, org, result, score, grade, rank))
+            if i in unranked:  # its reasons name its parent: built on its own
+                append(build(i, org, kinds[org.kind], score, grade, 0))
+                continue
+            fired = direct(i)
+            key = (org.kind, score, id(grade), i in quota, i in near,
+                   tuple([(id(c), v) for c, v in fired]) if fired else ())
+            found = shared.get(key)
+            if found is None:
+                result = kinds[org.kind]
+                like = build(i, org, result, score, grade,
+                             ranks(i) or _rank(result.sorted_scores, score))
+                shared[key] = ((like.kind, like.year, like.listed, like.reasons, like.score,
+                                like.grade, like.rank, like.kind_size, like.cutoff, like.margin,
+                                like.near_miss, like.policy), like.kind_zh)
+                append(like)
+            else:
+                fields, kind_zh = found
+                append(make(org.code, *fields, org.name, kind_zh))
         return decisions
 
     def _decision(self, i: int) -> Decision:
@@ -510,19 +546,19 @@ def _identify(
     # Work column by column (map, zip, comprehensions) rather than organization
     # by organization: at national scale per-organization Python work dominates.
     orgs = population.organizations
+    core = _array_core(engine, len(orgs))
+    # The array core reads the kinds as columns kept per population (see PopulationColumns).
+    cols = None if core is None else core.population_columns(population)
+    known = cols is not None and all(k in policy.kinds for k in cols.kinds)
+    if isinstance(assessments, AssessmentColumns) and core is not None and known:
+        totals = _checked_totals(core, assessments, len(orgs), year)
+        if totals is not None:
+            return _with_arrays(core, cols, population, policy, year, totals,
+                                assessments.grades, assessments.facts.get)
     kinds = list(map(_KIND, orgs))
     first_seen = dict.fromkeys(kinds)  # kinds in order of first occurrence
     unranked = _unranked(population, policy)
-    # The array core ranks each kind's unit of ranking too: organizations outside it (group
-    # branches under their village) are masked out of their kind's segment.
-    core = _array_core(engine, len(orgs))
     if isinstance(assessments, AssessmentColumns):
-        if core is not None and all(k in policy.kinds for k in first_seen):
-            totals = _checked_totals(core, assessments, len(orgs), year)
-            if totals is not None:
-                facts = assessments.facts
-                return _with_arrays(core, population, policy, year, kinds, first_seen, totals,
-                                    assessments.grades, facts.get, unranked)
         scores, given, fact_column = assessments.checked(population, policy, year)
         unknown = [k for k in first_seen if k not in policy.kinds]
         if unknown:
@@ -547,11 +583,11 @@ def _identify(
         def fact_column(fact: str) -> list[Any]:
             return [a.facts.get(fact) for a in present]
 
-        if core is not None:
+        if core is not None and known:
             totals = core.float_column(scores)
             if totals is not None:
-                return _with_arrays(core, population, policy, year, kinds, first_seen, totals,
-                                    given, fact_column, unranked)
+                return _with_arrays(core, cols, population, policy, year, totals, given,
+                                    fact_column)
 
     grades = _grades(given, scores, policy)
     direct = _direct(policy.identification.direct, fact_column, kinds, scores, grades)
@@ -735,11 +771,10 @@ _GRADE_ORDER = (Grade.A, Grade.B, Grade.C, Grade.D)
 
 def _with_arrays(
     core: ModuleType,
+    cols: Any,
     population: Population,
     policy: Policy,
     year: int,
-    kinds: list[str],
-    first_seen: dict[str, None],
     totals: Any,
     given: Sequence[Grade | None] | None,
     fact_column: Callable[[str], Sequence[Any] | None],
@@ -747,13 +782,14 @@ def _with_arrays(
 ) -> Identification:
     """`identify` over NumPy arrays: the same results as the pure-Python path below.
 
-    ``unranked`` are the organizations outside their kind's unit of ranking:
-    they are screened by the direct criteria but take no part in the ranking.
+    ``cols`` are the population's `PopulationColumns` (kind codes, grouping,
+    organizations outside their kind's unit of ranking).
     """
     ident = policy.identification
-    codes = {k: n for n, k in enumerate(first_seen)}
-    kind_code = core.kind_codes(kinds, codes)
-    del kinds
+    np = core.np
+    codes, kind_code = cols.codes, cols.kind_code
+    top = frozenset(k for k, u in ident.ranked.items() if u is RankedUnit.TOP)
+    outside = cols.unranked(population, top) if top else kind_code[:0]
     grade_code = core.band_codes(totals, [policy.grades[g.value] for g in _GRADE_ORDER[:3]])
     if given and given.count(None) != len(given):
         by_id = {id(g): n for n, g in enumerate(_GRADE_ORDER)}
@@ -765,28 +801,28 @@ def _with_arrays(
 
     direct, direct_mask = _direct_arrays(core, ident.direct, grade_code, kind_code, codes,
                                          totals, fact_column)
-    np = core.np
-    outside_mask = None
+    kinds = len(codes)
+    in_unit = None  # where organizations are in their kind's unit of ranking, if not all
     ranked_direct = direct_mask
-    outside = outside_direct = [0] * len(codes)
-    if unranked:
-        outside_mask = np.zeros(len(kind_code), dtype=bool)
-        outside_mask[np.fromiter(unranked, dtype=np.int64, count=len(unranked))] = True
-        ranked_direct = direct_mask & ~outside_mask
-        outside = np.bincount(kind_code[outside_mask], minlength=len(codes)).tolist()
-        outside_direct = np.bincount(kind_code[direct_mask & outside_mask],
-                                     minlength=len(codes)).tolist()
-    direct_kinds = np.bincount(kind_code[ranked_direct], minlength=len(codes)).tolist()
+    outside_kinds = outside_direct = [0] * kinds
+    if len(outside):
+        in_unit = np.ones(len(kind_code), dtype=bool)
+        in_unit[outside] = False
+        ranked_direct = direct_mask & in_unit
+        outside_kinds = np.bincount(kind_code[outside], minlength=kinds).tolist()
+        outside_direct = np.bincount(kind_code[outside[direct_mask[outside]]],
+                                     minlength=kinds).tolist()
+    direct_kinds = np.bincount(kind_code[ranked_direct], minlength=kinds).tolist()
 
-    order, bounds = core.group_by_kind(kind_code, len(codes))
+    order, bounds = cols.grouped, cols.bounds
     listed_by_quota: set[int] = set()
     ranks: dict[int, int] = {}
     results: dict[str, _KindResult] = {}
-    direct_index = core.np.flatnonzero(direct_mask)
+    direct_index = np.flatnonzero(ranked_direct)
     for kind, n in codes.items():
         segment = order[bounds[n]:bounds[n + 1]]
-        if outside_mask is not None:
-            segment = segment[~outside_mask[segment]]
+        if in_unit is not None:
+            segment = segment[in_unit[segment]]
         fraction, quota, needed, reason = _quota(kind, len(segment), direct_kinds[n], policy)
         ranked = core.rank_kind(segment, totals, direct_mask, needed,
                                 ident.ties is TieRule.INCLUDE_ALL, ident.near_miss_ranks)
@@ -794,10 +830,10 @@ def _with_arrays(
         listed_by_quota.update(ranked.quota.tolist())
         summary = KindSummary(kind, len(segment), fraction, quota, direct_kinds[n],
                               len(ranked.quota) + direct_kinds[n] + outside_direct[n], cutoff,
-                              unranked=outside[n])
+                              outside_kinds[n])
         # Ranks of everyone whose decision a report reads: listed and near misses.
-        mine = core.np.concatenate([ranked.quota, ranked.after_last,
-                                    direct_index[kind_code[direct_index] == n]])
+        mine = np.concatenate([ranked.quota, ranked.after_last,
+                               direct_index[kind_code[direct_index] == n]])
         ranks.update(zip(mine.tolist(), ranked.ranks(totals[mine]).tolist(), strict=True))
         results[kind] = _KindResult(summary, ranked.after_last.tolist(),
                                     ranked.sorted_scores, reason)
@@ -808,7 +844,7 @@ def _with_arrays(
     return Identification(population=population, policy=policy, year=year,
                           scores=cast(list[float], scores), grades=cast(list[Grade], grades),
                           direct=direct, listed_by_quota=listed_by_quota, kinds=results,
-                          ranks=ranks, unranked=unranked)
+                          ranks=ranks, unranked=frozenset(outside.tolist()))
 
 
 def _direct_arrays(

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 from typer.core import TyperGroup
 
 from rectify.errors import InvalidValueError, RectifyError
-from rectify.policy import Policy, load_policy
+
+if TYPE_CHECKING:  # loaded by the commands that use them, not by `rectify --help`
+    from rich.console import Console
+    from rich.table import Table
+
+    from rectify.policy import Policy
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -24,6 +26,7 @@ __all__ = [
     "PolicyOption",
     "app",
     "err",
+    "escape",
     "fail",
     "load_policy_or_fail",
     "main",
@@ -31,6 +34,7 @@ __all__ = [
     "policy_app",
     "print_json",
     "problem_json",
+    "rich_console",
     "table",
     "version",
 ]
@@ -95,8 +99,52 @@ policy_app = typer.Typer(help="List, show and validate policies (政策).", no_a
 app.add_typer(policy_app, name="policy")
 
 _state: dict[str, bool] = {"debug": False, "json": False}
-out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+class _LazyConsole:
+    """A rich `Console` made on first use: `rectify --help` prints without importing rich.
+
+    Reading or setting an attribute (``out.print``, ``out.width = 100``) makes
+    the console and forwards to it.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_console", None)
+
+    def _get(self) -> Console:
+        console: Console | None = object.__getattribute__(self, "_console")
+        if console is None:
+            from rich.console import Console
+
+            console = Console(**object.__getattribute__(self, "_options"))
+            object.__setattr__(self, "_console", console)
+        return console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._get(), name, value)
+
+
+out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True, markup=False, emoji=False))
+err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False,
+                                   emoji=False))
+
+
+def rich_console(console: Console) -> Console:
+    """The rich `Console` behind `out` or `err`, for rich objects that take one (`Progress`)."""
+    if isinstance(console, _LazyConsole):
+        return console._get()
+    return console
+
+
+def escape(text: str) -> str:
+    """``text`` with rich markup escaped (rich's `escape`, imported when first needed)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def _json_mode(value: bool) -> bool:
@@ -174,6 +222,8 @@ def bad_value(option: str, expected: str, got: object, fix: str = "") -> typer.E
 
 def load_policy_or_fail(name: str) -> Policy:
     """The policy ``name``, or exit with the error printed."""
+    from rectify.policy import load_policy
+
     try:
         return load_policy(name)
     except RectifyError as exc:
@@ -195,6 +245,8 @@ def table(*headers: str, title: str | None = None) -> Table:
 
     Cells are shown literally: text in square brackets is not read as markup.
     """
+    from rich.table import Table
+
     grid = Table(title=title)
     for header in headers:
         grid.add_column(header, overflow="fold")

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rectify.cli._common import fail
 from rectify.errors import RectifyError
-from rectify.forest import Population
-from rectify.inputs import ColumnMapping, find_table, load_mapping
-from rectify.inputs import load_assessments as _load_assessments
-from rectify.inputs import load_organizations as _load_organizations
-from rectify.inputs import load_people as _load_people
-from rectify.model import Assessment, Person
-from rectify.policy import Policy
+
+if TYPE_CHECKING:  # the loaders are imported where used: `rectify --help` needs none
+    from rectify.forest import Population
+    from rectify.inputs import ColumnMapping
+    from rectify.model import Assessment, Person
+    from rectify.policy import Policy
 
 __all__ = [
     "ColumnsOption",
@@ -39,6 +38,8 @@ def mapping_or_fail(path: Path | None) -> ColumnMapping | None:
     """The column mapping in ``path`` (``None`` without one), or exit 3."""
     if path is None:
         return None
+    from rectify.inputs import load_mapping
+
     try:
         return load_mapping(path)
     except RectifyError as exc:
@@ -71,6 +72,9 @@ class Sources:
             from rectify.sample import sample_population
 
             return sample_population()
+        from rectify.inputs import find_table
+        from rectify.inputs import load_organizations as _load_organizations
+
         path, sheet = find_table(self.source, "organizations")
         return _load_organizations(path, policy=self.policy, encoding=self.encoding,
                                    columns=self.columns, sheet=sheet)
@@ -83,6 +87,9 @@ class Sources:
             from rectify.sample import assessments_from
 
             return assessments_from("sample", population)
+        from rectify.inputs import find_table
+        from rectify.inputs import load_assessments as _load_assessments
+
         path, sheet = find_table(where, "assessments")
         return _load_assessments(path, population=population, policy=self.policy,
                                  encoding=self.encoding, columns=self.columns, sheet=sheet)
@@ -93,6 +100,9 @@ class Sources:
             from rectify.sample import sample_people
 
             return sample_people()
+        from rectify.inputs import find_table
+        from rectify.inputs import load_people as _load_people
+
         path, sheet = find_table(self.source, "people")
         return _load_people(path, policy=self.policy, encoding=self.encoding,
                             columns=self.columns, sheet=sheet)

@@ -6,15 +6,17 @@ import re
 import sqlite3
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rectify.campaign import Campaign
 from rectify.cli._common import bad_value, fail, load_policy_or_fail
 from rectify.cli._inputs import PopulationOption, Sources
 from rectify.errors import PolicyConflict, RectifyError
-from rectify.stores.base import LedgerStore
+
+if TYPE_CHECKING:  # imported where used: `rectify --help` needs neither
+    from rectify.campaign import Campaign
+    from rectify.stores.base import LedgerStore
 
 __all__ = [
     "ActorOption",
@@ -137,6 +139,8 @@ def open_campaign(db: str, policy: str, population: str, *, encoding: str | None
     readonly = readonly and not db.startswith(("postgresql://", "postgres://")) \
         and db != ":memory:"
     store = open_store_or_fail(db, create=create, readonly=readonly)
+    from rectify.campaign import Campaign
+
     try:
         campaign = Campaign(chosen, store, population=orgs, people=people)
     except RectifyError as exc:

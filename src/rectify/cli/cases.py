@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rectify.campaign import Campaign
 from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json, table
 from rectify.cli._inputs import ColumnsOption, EncodingOption, Sources
 from rectify.cli._ledger import (
@@ -22,14 +21,13 @@ from rectify.cli._ledger import (
 )
 from rectify.cli._output import FormatOption, OutOption, write_table_or_fail
 from rectify.errors import InputError, Problem, RectifyError
-from rectify.events import VerificationRecorded
-from rectify.identify import identify
-from rectify.lifecycle.case import CaseRecord, Plan
-from rectify.lifecycle.commands import FilePlan
-from rectify.lifecycle.guards import Votes
-from rectify.lifecycle.workflow import WORKFLOW
-from rectify.policy import Policy
 from rectify.reporting.labels import event_zh, failure_reasons_zh, level_zh, status_zh
+
+if TYPE_CHECKING:  # the library is imported by the commands: `rectify --help` needs none
+    from rectify.campaign import Campaign
+    from rectify.events import VerificationRecorded
+    from rectify.lifecycle.case import CaseRecord, Plan
+    from rectify.policy import Policy
 
 __all__ = ["case_app", "case_json", "verification_json"]
 
@@ -44,6 +42,8 @@ CommandIdOption = Annotated[str | None, typer.Option(
 
 def case_json(case: CaseRecord) -> dict[str, Any]:
     """A case record as JSON-ready data, with the state's Chinese label."""
+    from rectify.lifecycle.workflow import WORKFLOW
+
     return {
         "id": case.id, "org": case.org, "year": case.year, "kind": case.kind,
         "state": case.state, "state_zh": WORKFLOW.state(case.state).zh,
@@ -86,6 +86,8 @@ def _verification_lines(event: VerificationRecorded, policy: Policy) -> list[str
 
 
 def _last_verification(campaign: Campaign, case: str) -> VerificationRecorded | None:
+    from rectify.events import VerificationRecorded
+
     found = None
     for event in campaign.history(case):
         if isinstance(event, VerificationRecorded):
@@ -122,6 +124,8 @@ def open_command(
     json_out: JsonOption = False, command_id: CommandIdOption = None,
 ) -> None:
     """Identify the year and open a case for each listed organization (escalations included)."""
+    from rectify.identify import identify
+
     day = parse_date(on)
     campaign = open_campaign(db, policy, population, encoding=encoding, columns=columns)
     sources = Sources(population, campaign.policy, encoding=encoding, columns=columns)
@@ -180,6 +184,8 @@ def _problem_pairs(where: str, value: Any, problems: list[Problem]) -> list[tupl
 
 def _plans_from(path: Path) -> list[tuple[str, Plan]]:
     """Every plan of a plans file, or exit 3 listing every problem (nothing is filed)."""
+    from rectify.lifecycle.case import Plan
+
     try:
         rows = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (OSError, ValueError, RecursionError) as exc:
@@ -245,6 +251,8 @@ def plan_command(
     refusal reported; only when all pass are they filed, in one transaction.
     Running the same file again files nothing twice.
     """
+    from rectify.lifecycle.case import Plan
+
     day = parse_date(on)
     if file is not None:
         plans = _plans_from(file)
@@ -269,6 +277,8 @@ def plan_command(
 def _file_plans(campaign: Campaign, plans: list[tuple[str, Plan]], actor: str, day: date,
                 command_id: str | None, json_out: bool) -> None:
     """File every plan of a file in one transaction, or none, reporting each plan."""
+    from rectify.lifecycle.commands import FilePlan
+
     commands = []
     # In case order (stable within a case), so that the ledger does not depend on the order
     # of the file's plans.
@@ -371,6 +381,8 @@ def verify_command(
     command_id: CommandIdOption = None,
 ) -> None:
     """Record a verification (考核验收): accepted, or back to rectification, saying why."""
+    from rectify.lifecycle.guards import Votes
+
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     members = [m.strip() for m in team.split(",") if m.strip()]
@@ -442,6 +454,8 @@ def case_list(db: DbOption, year: Annotated[int | None, typer.Option("--year")] 
               fmt: FormatOption = None, output: OutOption = None,
               json_out: JsonOption = False) -> None:
     """List cases, optionally by year and state; --format/--out write the case register."""
+    from rectify.lifecycle.workflow import WORKFLOW
+
     states = [s.name for s in WORKFLOW.states]
     if state is not None and state not in states:
         raise fail(InputError("unknown state", [Problem(
@@ -474,6 +488,8 @@ def case_show(case: Annotated[str, typer.Argument(help="The case id, YEAR-ORGCOD
               db: DbOption, policy: PolicyOption = "northern-county",
               population: PopulationOption = "sample", json_out: JsonOption = False) -> None:
     """Show a case: state, support, problems and its history."""
+    from rectify.events import VerificationRecorded
+
     campaign = open_campaign(db, policy, population, create=False)
     try:
         record = campaign.case(case)

@@ -8,25 +8,26 @@ from typing import TYPE_CHECKING, Annotated
 
 import attrs
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from rectify.cli._common import (
     JsonOption,
     PolicyOption,
     app,
     err,
+    escape,
     fail,
     load_policy_or_fail,
     out,
     print_json,
+    rich_console,
 )
 from rectify.errors import InvalidValueError, RectifyError
-from rectify.sample.demo import DemoReport, run_demo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the demo and rich's widgets load with the command, not with --help
+    from rich.progress import TaskID
+
     from rectify.reporting.bulletin import Bulletin
+    from rectify.sample.demo import DemoReport
 
 __all__ = ["demo_command", "write_outputs"]
 
@@ -44,6 +45,10 @@ def demo_command(
     """Run two years of the sample county through the whole procedure (演示)."""
     if lang not in ("zh", "en"):
         raise fail(InvalidValueError("--lang", "zh or en", lang))
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from rectify.sample.demo import run_demo
     from rectify.stores import SQLiteStore
 
     chosen = load_policy_or_fail(policy)
@@ -52,7 +57,7 @@ def demo_command(
     try:
         store = SQLiteStore(db)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
-                "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err,
+                "{task.completed}/{task.total}"), TimeElapsedColumn(), console=rich_console(err),
                 transient=True) as bar:
             tasks: dict[str, TaskID] = {}
 
@@ -159,6 +164,8 @@ def _bulletins(report: DemoReport, out_dir: Path, lang: str, quiet: bool) -> lis
 
 def _print_summary(made: Bulletin, lang: str) -> None:
     """The bulletin's headline figures, every value shown."""
+    from rich.table import Table
+
     from rectify.reporting.render import format_value
 
     summary = made.table("summary")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from rectify.cli._common import (
     JsonOption,
     PolicyOption,
     app,
+    escape,
     fail,
     load_policy_or_fail,
     out,
@@ -20,8 +20,10 @@ from rectify.cli._common import (
 from rectify.cli._inputs import ColumnsOption, EncodingOption, PopulationOption, Sources
 from rectify.cli._output import FormatOption, OutOption, write_table_or_fail
 from rectify.errors import RectifyError
-from rectify.identify import Decision, Identification, identify
 from rectify.reporting.labels import rules_zh
+
+if TYPE_CHECKING:  # identification is imported by the command, not by `rectify --help`
+    from rectify.identify import Decision, Identification
 
 __all__ = ["identify_command"]
 
@@ -47,6 +49,8 @@ def identify_command(
     JSON; Chinese headers welcome).  --format/--out write the decisions as a
     spreadsheet or a Parquet file; --json prints them.
     """
+    from rectify.identify import identify
+
     chosen = load_policy_or_fail(policy)
     sources = Sources(population, chosen, encoding=encoding, columns=columns)
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,8 +19,10 @@ from rectify.cli._common import (
 from rectify.cli._ledger import DbOption, PopulationOption, open_store_or_fail
 from rectify.cli._output import writable_or_fail
 from rectify.errors import InvalidValueError, RectifyError
-from rectify.forest import Population
-from rectify.stores.base import LedgerStore
+
+if TYPE_CHECKING:  # `rectify --help` imports neither
+    from rectify.forest import Population
+    from rectify.stores.base import LedgerStore
 
 __all__ = ["ledger_app"]
 

@@ -20,7 +20,6 @@ from rectify.cli._common import (
 from rectify.cli._inputs import PopulationOption
 from rectify.cli._ledger import ActorOption, DbOption, OnOption, open_campaign, parse_date
 from rectify.errors import RectifyError
-from rectify.policy import load_policy, preset_names, preset_text
 
 __all__ = ["policy_adopt", "policy_list", "policy_show", "policy_validate"]
 
@@ -28,6 +27,8 @@ __all__ = ["policy_adopt", "policy_list", "policy_show", "policy_validate"]
 @policy_app.command("list")
 def policy_list(json_out: JsonOption = False) -> None:
     """List the presets shipped with rectify."""
+    from rectify.policy import load_policy, preset_names
+
     rows = []
     for name in preset_names():
         p = load_policy(name)
@@ -46,6 +47,8 @@ def policy_list(json_out: JsonOption = False) -> None:
 def policy_show(name: Annotated[str, typer.Argument(help="A preset name or a TOML file.")],
                 json_out: JsonOption = False) -> None:
     """Print a policy as TOML (a preset's own file, comments included), or as JSON."""
+    from rectify.policy import preset_names, preset_text
+
     if json_out:
         chosen = load_policy_or_fail(name)
         print_json({"name": chosen.meta.name, "fingerprint": chosen.fingerprint(),
@@ -63,6 +66,8 @@ def policy_validate(
     json_out: JsonOption = False,
 ) -> None:
     """Check a policy; exit 0 when valid, 3 with every problem listed otherwise."""
+    from rectify.policy import load_policy
+
     try:
         policy = load_policy(name)
     except RectifyError as exc:

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from rectify.cli._common import (
     JsonOption,
     app,
     err,
+    escape,
     fail,
     load_policy_or_fail,
     out,
@@ -98,6 +97,8 @@ def compare_command(
 
 
 def _print_comparison(result: object) -> None:
+    from rich.table import Table
+
     from rectify.simulate import Comparison
     from rectify.simulate.report import comparison_tables
 
@@ -130,6 +131,8 @@ def _print_comparison(result: object) -> None:
 
 
 def _print_changes(result: object) -> None:
+    from rich.table import Table
+
     from rectify.simulate import Comparison
 
     assert isinstance(result, Comparison)
@@ -183,6 +186,8 @@ def simulate_command(
 
 
 def _print_simulation(result: object) -> None:
+    from rich.table import Table
+
     from rectify.simulate import Simulation
     from rectify.simulate.report import simulation_tables
 

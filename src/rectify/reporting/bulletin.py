@@ -68,6 +68,8 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
+from itertools import compress
+from operator import attrgetter, not_
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -82,10 +84,11 @@ from rectify.events import (
     SecretaryDismissed,
     VerificationRecorded,
 )
-from rectify.identify import ranked_indices
+from rectify.identify import ARRAY_MIN_SIZE, ranked_indices
 from rectify.lifecycle.case import CaseRecord
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW, build_machine, compile_table
+from rectify.policy import RankedUnit
 from rectify.reporting.labels import (
     FUNNEL_ZH,
     failure_reasons_zh,
@@ -98,6 +101,12 @@ from rectify.schedule import deadlines_due, month_end
 
 if TYPE_CHECKING:
     from rectify.campaign import Campaign
+    from rectify.forest import Population
+    from rectify.model import Organization
+    from rectify.policy import Policy
+
+_KIND = attrgetter("kind")
+_COUNTY = attrgetter("county")
 
 __all__ = [
     "ALL_LEVELS",
@@ -710,6 +719,18 @@ class _Scope:
     counties: tuple[str, ...]
     dismissals: tuple[SecretaryDismissed, ...] = ()
 
+    def keeps(self, org: Organization) -> bool:
+        """Whether an organization of the population is in the bulletin's scope."""
+        return ((self.county is None or org.county == self.county)
+                and (self.kind is None or org.kind == self.kind))
+
+    def in_scope(self) -> Iterable[Organization]:
+        """The organizations of the population in the bulletin's scope (all when unfiltered)."""
+        orgs = self.campaign.population.organizations
+        if self.county is None and self.kind is None:
+            return orgs
+        return filter(self.keeps, orgs)
+
     def org(self, code: str) -> bool:
         org = self.campaign.population.get(code)
         if org is None:
@@ -741,12 +762,14 @@ def _scope(campaign: Campaign, period: str, on: date, county: str | None, kind: 
            year: int | None) -> _Scope:
     start, end = period_bounds(period, on)
     population = campaign.population
-    counties = sorted({o.county for o in population})
+    # One pass each over the organizations, in C (a national population has millions).
+    counties = sorted(set(map(_COUNTY, population.organizations)))
     if county is not None and county not in counties:
         raise InvalidValueError("county", f"a county of the population ({', '.join(counties)})",
                                 county, "check Organization.county in the input")
     policy_kinds = list(campaign.policy.kinds)
-    kinds = (*policy_kinds, *sorted({o.kind for o in population} - set(policy_kinds)))
+    kinds = (*policy_kinds, *sorted(set(map(_KIND, population.organizations))
+                                    - set(policy_kinds)))
     if kind is not None and kind not in kinds:
         raise InvalidValueError("kind", f"a kind ({', '.join(kinds)})", kind)
     covered = (county,) if county is not None else tuple(c for c in counties if c)
@@ -818,7 +841,7 @@ def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
                        if s.record.year == scope.year - 1 and scope.org(s.record.org)),
                       key=lambda r: r.id)
     carried_rows = _carried_rows(scope, previous, now)
-    organizations = sum(1 for o in campaign.population if scope.org(o.code))
+    organizations = sum(1 for _ in scope.in_scope())
     delisted = counts.get("delisted", 0)
     delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
     commended_rows = _commended_rows(scope, delisted_in_period)
@@ -1212,10 +1235,12 @@ def _support_rows(campaign: Campaign, open_cases: list[CaseRecord]) -> list[tupl
 def _kind_rows(scope: _Scope, cases: list[CaseRecord],
                opened: list[CaseOpened]) -> list[tuple[Any, ...]]:
     population = scope.campaign.population
-    units = ranked_indices(population, scope.campaign.policy)
-    organizations = Counter(o.kind for o in population if scope.org(o.code))
-    ranked = Counter(o.kind for o, unit in zip(population, units, strict=True)
-                     if unit and scope.org(o.code))
+    organizations = Counter(map(_KIND, scope.in_scope()))
+    # The ranked are every organization in scope but those outside their unit of ranking.
+    orgs = population.organizations
+    ranked = organizations - Counter(
+        orgs[i].kind for i in _outside_units(population, scope.campaign.policy)
+        if scope.keeps(orgs[i]))
     listed = Counter(c.kind for c in cases)
     new = Counter(e.kind for e in opened)
     delisted = Counter(c.kind for c in cases if c.state == "delisted")
@@ -1225,6 +1250,30 @@ def _kind_rows(scope: _Scope, cases: list[CaseRecord],
              new[k], still_open[k], delisted[k], _rate(delisted[k], listed[k]))
             for k in scope.kinds
             if (scope.kind is None or k == scope.kind) and (organizations[k] or listed[k])]
+
+
+def _outside_units(population: Population, policy: Policy) -> list[int]:
+    """Indices of the organizations outside their kind's unit of ranking (`ranked_indices`).
+
+    A national population reuses the columns its identification kept
+    (`rectify._identify_arrays.population_columns`) instead of a pass over
+    millions of organizations; without NumPy, or for a small population, the
+    pass is made.
+    """
+    if len(population) >= ARRAY_MIN_SIZE:
+        try:
+            from rectify._identify_arrays import population_columns
+        except ImportError:  # NumPy is not installed (the `fast` extra)
+            pass
+        else:
+            top = frozenset(k for k, u in policy.identification.ranked.items()
+                            if u is RankedUnit.TOP)
+            if not top:
+                return []
+            found: list[int] = population_columns(population).unranked(population, top).tolist()
+            return found
+    units = ranked_indices(population, policy)
+    return list(compress(range(len(units)), map(not_, units)))
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -194,7 +194,9 @@ class Restriction:
 
     ``kind`` is ``no_promotion`` (不得提拔或重用), ``no_awards`` (不得评先选优) or
     ``no_excellent_appraisal`` (年度考核不得评为优秀); ``source`` names what
-    imposed it; ``en`` and ``zh`` describe it for reports.
+    imposed it; ``en`` and ``zh`` describe it for reports.  ``year`` is the
+    appraisal year a ``no_excellent_appraisal`` cap applies to (年度考核), whatever
+    the dates; ``None`` for the bans of talks, which run between dates.
     """
 
     person: str = attrs.field(validator=_nonblank)
@@ -204,6 +206,7 @@ class Restriction:
     source: str = ""
     en: str = ""
     zh: str = ""
+    year: int | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
@@ -274,7 +277,10 @@ def appraisal_outcome(appraisal: Appraisal, policy: Policy, on: dt.date) -> Appr
     """What ``appraisal`` entails, decided on ``on``.
 
     Any grade below good caps the secretary's appraisal for ``appraisal.year``
-    (a ``no_excellent_appraisal`` restriction over that calendar year).
+    (年度考核不得评为优秀): a ``no_excellent_appraisal`` restriction keyed by that
+    year (`Restriction.year`), in force from ``on``, the day the grade is
+    decided (usually early the next year), to the end of the year after the
+    appraisal year (or ``on`` if that is later).
     Grades in ``policy.accountability.talk_grades`` (by default average and
     poor) require an admonishment talk and set a correction deadline
     ``policy.accountability.correction_days`` days after ``on``.
@@ -285,10 +291,16 @@ def appraisal_outcome(appraisal: Appraisal, policy: Policy, on: dt.date) -> Appr
     restrictions: tuple[Restriction, ...] = ()
     if cap:
         year = appraisal.year
-        restrictions = (_restriction(
-            appraisal.person, "no_excellent_appraisal", dt.date(year, 1, 1), dt.date(year, 12, 31),
-            f"appraisal {year} {grade.value}",
-            f"appraisal {year} graded {grade.label}", f"{year}年度述职评议为{grade.zh}"),)
+        end = max(on, dt.date(year + 1, 12, 31))
+        en, zh = RESTRICTION_KINDS["no_excellent_appraisal"]
+        restrictions = (Restriction(
+            person=appraisal.person, kind="no_excellent_appraisal", start=on, end=end,
+            source=f"appraisal {year} {grade.value}",
+            en=f"{en} for the {year} appraisal, decided on {on.isoformat()} "
+               f"(appraisal {year} graded {grade.label})",
+            zh=f"{year}年度考核不得评为优秀 ({year}年度述职评议为{grade.zh}, "
+               f"{on.year}年{on.month}月{on.day}日认定)",
+            year=year),)
     talk = grade.value in policy.accountability.talk_grades
     deadline = on + dt.timedelta(days=policy.accountability.correction_days) if talk else None
     return AppraisalOutcome(appraisal=appraisal, cap_excellent=cap, talk_required=talk,
@@ -329,15 +341,29 @@ class AccountabilityRecord:
     dismissals: tuple[SecretaryDismissed, ...]
     restrictions: tuple[Restriction, ...]
 
+    def appraisal_capped(self, year: int) -> bool:
+        """Whether the person's appraisal for ``year`` cannot be excellent, as of `on`.
+
+        True when an appraisal graded below good for ``year`` was decided on
+        or before `on`, whenever that was (年度考核不得评为优秀).
+        """
+        return any(o.cap_excellent and o.appraisal.year == year for o in self.appraisals)
+
 
 def record_of(person: str, on: dt.date, events: Iterable[Event],
               policy: Policy) -> AccountabilityRecord:
     """The talks, appraisals and dismissals of ``person`` among ``events``, and the
-    restrictions active on ``on``."""
+    restrictions active on ``on``.
+
+    The answer is as of ``on``: events dated after it are left out.
+    """
+    _require_date("on", on)
     talks: list[Talk] = []
     outcomes: list[AppraisalOutcome] = []
     dismissals: list[SecretaryDismissed] = []
     for event in events:
+        if event.on > on:
+            continue
         if isinstance(event, TalkRecorded) and event.person == person:
             talks.append(Talk(person, event.kind, event.on, event.reason))
         elif isinstance(event, AppraisalRecorded) and event.person == person:

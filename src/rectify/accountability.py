@@ -24,7 +24,13 @@ from typing import Any
 import attrs
 
 from rectify.errors import InvalidValueError
-from rectify.events import AppraisalRecorded, Event, SecretaryDismissed, TalkRecorded
+from rectify.events import (
+    AppraisalRecorded,
+    ConsequenceRecorded,
+    Event,
+    SecretaryDismissed,
+    TalkRecorded,
+)
 from rectify.policy import Policy
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
     "add_months",
     "appraisal_outcome",
     "record_of",
+    "restrictions_from_consequence",
     "restrictions_from_talk",
 ]
 
@@ -332,7 +339,11 @@ def _restriction(
 
 @attrs.frozen
 class AccountabilityRecord:
-    """Everything on file about one person, and what applies on a date (问责记录)."""
+    """Everything on file about one person, and what applies on a date (问责记录).
+
+    ``consequences`` are the escalation ladder's steps applied to the person
+    (talks, 通报批评, 取消评先), as recorded; their talks are in ``talks`` too.
+    """
 
     person: str
     on: dt.date
@@ -340,6 +351,7 @@ class AccountabilityRecord:
     appraisals: tuple[AppraisalOutcome, ...]
     dismissals: tuple[SecretaryDismissed, ...]
     restrictions: tuple[Restriction, ...]
+    consequences: tuple[ConsequenceRecorded, ...] = ()
 
     def appraisal_capped(self, year: int) -> bool:
         """Whether the person's appraisal for ``year`` cannot be excellent, as of `on`.
@@ -361,6 +373,7 @@ def record_of(person: str, on: dt.date, events: Iterable[Event],
     talks: list[Talk] = []
     outcomes: list[AppraisalOutcome] = []
     dismissals: list[SecretaryDismissed] = []
+    steps: list[ConsequenceRecorded] = []
     for event in events:
         if event.on > on:
             continue
@@ -371,7 +384,46 @@ def record_of(person: str, on: dt.date, events: Iterable[Event],
                                               policy, event.on))
         elif isinstance(event, SecretaryDismissed) and event.person == person:
             dismissals.append(event)
+        elif isinstance(event, ConsequenceRecorded) and event.person == person:
+            steps.append(event)
     restrictions = [r for t in talks for r in restrictions_from_talk(t, policy)]
     restrictions += [r for o in outcomes for r in o.restrictions]
+    for step in steps:
+        found = restrictions_from_consequence(step, policy)
+        restrictions += found
+        if step.action == "talk":
+            talks.append(Talk(person, step.talk, step.on, _step_reason(step)))
     return AccountabilityRecord(person, on, tuple(talks), tuple(outcomes), tuple(dismissals),
-                                tuple(active_restrictions(restrictions, person, on)))
+                                tuple(active_restrictions(restrictions, person, on)),
+                                tuple(steps))
+
+
+def _step_reason(step: ConsequenceRecorded) -> str:
+    return f"escalation ladder step {step.step} ({step.basis}, {step.year})" if step.step >= 0 \
+        else f"finding ({step.cause})"
+
+
+def restrictions_from_consequence(step: ConsequenceRecorded, policy: Policy) -> list[Restriction]:
+    """The bans a recorded ladder step imposes on its person (none for 通报批评 or a vacancy).
+
+    A talk bans promotion and awards as `restrictions_from_talk()` does, for
+    ``step.months`` months when set; 取消评先 (``no_awards``) bans awards for
+    ``step.months`` months, or to the end of the year when 0.
+    """
+    if step.person is None:
+        return []
+    if step.action == "talk":
+        kind = TalkKind.parse(step.talk)
+        if step.months <= 0:
+            return restrictions_from_talk(Talk(step.person, kind, step.on), policy)
+        end = add_months(step.on, step.months) - dt.timedelta(days=1)
+        return [_restriction(step.person, k, step.on, end, f"{kind.value} talk {step.on}",
+                             f"{kind.value} talk on {step.on.isoformat()}",
+                             f"{step.on.isoformat()}{kind.zh}")
+                for k in ("no_promotion", "no_awards")]
+    if step.action == "no_awards":
+        end = (add_months(step.on, step.months) - dt.timedelta(days=1) if step.months > 0
+               else dt.date(step.on.year, 12, 31))
+        return [_restriction(step.person, "no_awards", step.on, end, "escalation ladder",
+                             f"escalation ladder step {step.step}", "取消评先评优资格")]
+    return []

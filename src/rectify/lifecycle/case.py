@@ -89,7 +89,9 @@ class CaseRecord:
     ``past_support`` each level with the people who held it before (released or
     replaced: they may not verify the case);
     ``attempts`` counts verifications; ``verifiers`` is the team of the
-    latest verification and ``passed`` its outcome.
+    latest verification and ``passed`` its outcome.  ``continued_into`` is
+    the latest year an unfinished case was continued into at a year's close
+    (``None``: it is still in its own year).
     """
 
     id: str
@@ -108,11 +110,17 @@ class CaseRecord:
     passed: bool | None = None
     verifiers: tuple[str, ...] = ()
     delisted_on: date | None = None
+    continued_into: int | None = None
 
     @property
     def is_open(self) -> bool:
         """Whether the case is still being rectified (not delisted, not carried over)."""
         return self.state in OPEN_STATES
+
+    @property
+    def current_year(self) -> int:
+        """The year the case is being rectified in: its own, or the one it continued into."""
+        return self.continued_into if self.continued_into is not None else self.year
 
     @property
     def supporters(self) -> frozenset[str]:

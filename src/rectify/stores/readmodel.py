@@ -36,7 +36,7 @@ import attrs
 import orjson
 
 from rectify.errors import LedgerCorrupt
-from rectify.events import CaseOpened, Event
+from rectify.events import CaseContinued, CaseOpened, Event, FindingRecorded
 from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.projection import apply_event
@@ -86,14 +86,25 @@ class CaseChange:
     listing: tuple[int, str] | None = None
     report: tuple[str, str, str] | None = None
     record: bool = False
+    extra: tuple[tuple[int, str], ...] = ()
 
 
 def changes_of(event: Event) -> CaseChange:
-    """The listing, report or accountability record that ``event`` adds."""
+    """The listing, report or accountability record that ``event`` adds.
+
+    A continued case lists its organization in the year it continues into; a
+    finding that extends the listing lists it in each of the following years
+    (``extra``, kept even though the finding is an accountability record).
+    """
     if not is_case_stream(event.stream):
+        if isinstance(event, FindingRecorded) and event.extend_years > 0:
+            return CaseChange(record=True, extra=tuple(
+                (event.year + n, event.org) for n in range(1, event.extend_years + 1)))
         return CaseChange(record=True)
     if isinstance(event, CaseOpened):
         return CaseChange(listing=(event.year, event.org))
+    if isinstance(event, CaseContinued):
+        return CaseChange(listing=(event.into, event.org))
     kind = getattr(event, "kind", None)
     if kind in REPORT_KINDS:
         return CaseChange(report=(event.stream, str(kind), str(getattr(event, "month", ""))))
@@ -131,6 +142,8 @@ class ReadState:
         """Apply one stored event; returns the case record it produced (``None`` for others)."""
         self.policies.add(event.policy)
         change = changes_of(event)
+        for year, org in change.extra:
+            self.listings.setdefault(year, set()).add(org)
         if change.record:
             self.records.append(position)
             return None

@@ -86,6 +86,9 @@ EVENT_ZH: Mapping[str, str] = {
     "SecretaryDismissed": "免去书记职务",
     "TalkRecorded": "约谈",
     "AppraisalRecorded": "述职评议考核",
+    "CaseContinued": "未按期销号, 转入下年度继续整顿",
+    "FindingRecorded": "发现问题",
+    "ConsequenceRecorded": "问责措施",
 }
 
 #: The identification rules the engine itself names (direct criteria bring
@@ -98,6 +101,7 @@ RULE_ZH: Mapping[str, str] = {
     "no_quota": "不按比例排名",
     "small_group": "组织数不足最小规模",
     "not_ranked": "不单独参加排名",
+    "carried_over": "上年度未按期销号, 转入本年度",
 }
 
 #: Roles a dismissal names.

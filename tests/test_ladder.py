@@ -53,7 +53,9 @@ def test_an_unfinished_case_continues_into_the_next_year() -> None:
     assert set(closed) == open_2016
     for cid in closed:
         case = c.case(cid)
-        assert case.is_open and case.continued_into == 2017 and case.current_year == 2017
+        assert case.is_open
+        assert case.continued_into == 2017
+        assert case.current_year == 2017
         assert case.deadline == date(2017, 3, 31)  # 90 days after the close
     assert {cid[5:] for cid in closed} <= c.listings()[2017]
     assert c.close_year(2016, actor=DEPT, on=date(2016, 12, 31), command_id="close") == []
@@ -67,7 +69,8 @@ def test_a_continued_case_counts_towards_escalation() -> None:
     _open(c, 2017)
     escalated = {e.org for e in c.records() if isinstance(e, EscalationRecorded)}
     continued = {x.org for x in c.cases(year=2016, open_only=True)}
-    assert continued and continued <= escalated
+    assert continued
+    assert continued <= escalated
     # A continued organization listed again keeps its one case: no second case is opened.
     again = continued & set(identify(POPULATION, ASSESSMENTS, c.policy, 2017).listed_codes)
     assert all(c.store.case(f"2017-{org}") is None for org in again)
@@ -77,15 +80,17 @@ def test_relist_carries_over_and_opens_the_next_years_case() -> None:
     """Under carry_over = "relist" the case ends carried over and the 2017 case is opened."""
     c = _campaign(load_policy().evolve({"plan": {"carry_over": "relist"}}))
     _open(c, 2016)
-    unfinished = [x for x in c.cases(year=2016, open_only=True)]
+    unfinished = list(c.cases(year=2016, open_only=True))
     closed = c.close_year(2016, actor=DEPT, on=date(2016, 12, 31))
     assert sorted(closed) == sorted(x.id for x in unfinished)
     for case in unfinished:
         assert c.case(case.id).state == "carried_over"
         successor = c.case(f"2017-{case.org}")
-        assert successor.is_open and successor.state == "identified"
+        assert successor.is_open
+        assert successor.state == "identified"
         opened = c.history(successor.id)[0]
-        assert isinstance(opened, CaseOpened) and opened.rules == ("carried_over",)
+        assert isinstance(opened, CaseOpened)
+        assert opened.rules == ("carried_over",)
 
 
 def test_an_old_carried_over_event_still_replays() -> None:
@@ -141,7 +146,8 @@ def test_graded_ladder_talks_first_and_dismisses_later() -> None:
     policy = _graded()
     listings = {2015: {"T04-05"}, 2016: {"T04-05", "A10"}, 2017: {"T04-05", "A10"}}
     decisions = {d.org: d for d in escalate(POPULATION, listings, 2017, policy)}
-    assert decisions["A10"].step is not None and decisions["A10"].step.action == "talk"
+    assert decisions["A10"].step is not None
+    assert decisions["A10"].step.action == "talk"
     assert decisions["A10"].dismissals == ()
     assert decisions["T04-05"].step is not None
     assert decisions["T04-05"].step.action == "dismissal"
@@ -155,7 +161,8 @@ def test_campaign_records_ladder_talks_once() -> None:
         _open(c, year)
         c.close_year(year, actor=DEPT, on=date(year, 12, 31), command_id=f"close:{year}")
     talks = [e for e in c.records() if isinstance(e, ConsequenceRecorded)]
-    assert talks and all(e.action == "talk" and e.talk == "cautionary" for e in talks)
+    assert talks
+    assert all(e.action == "talk" and e.talk == "cautionary" for e in talks)
     assert not any(isinstance(e, SecretaryDismissed) for e in c.records())
     before = len(list(c.store.replay()))
     _open(c, 2017)
@@ -189,7 +196,8 @@ def test_step_for_never_weakens_as_years_add_up(actions: list[str], run: int) ->
              for i, a in enumerate(sorted(actions, key=order.index))]
     shorter, longer = step_for(steps, "listed", run), step_for(steps, "listed", run + 1)
     if shorter is not None:
-        assert longer is not None and longer[1].strength >= shorter[1].strength
+        assert longer is not None
+        assert longer[1].strength >= shorter[1].strength
     assert (shorter is None) == (run < 1)
 
 
@@ -202,10 +210,13 @@ def test_plaque_finding_extends_the_listing_and_orders_a_talk() -> None:
     _open(c, 2016)
     events = c.record_finding("T01-01", "plaque", actor=DEPT, on=date(2016, 9, 1),
                               note="摘牌后仍悬挂", command_id="finding-1")
-    assert isinstance(events[0], FindingRecorded) and events[0].extend_years == 1
+    assert isinstance(events[0], FindingRecorded)
+    assert events[0].extend_years == 1
     assert "T01-01" in c.listings()[2017]
     talk = [e for e in events if isinstance(e, ConsequenceRecorded)]
-    assert talk and talk[0].action == "talk" and talk[0].person == POPULATION["T01-01"].secretary
+    assert talk
+    assert talk[0].action == "talk"
+    assert talk[0].person == POPULATION["T01-01"].secretary
     assert c.record_finding("T01-01", "plaque", actor=DEPT, on=date(2016, 9, 1),
                             command_id="finding-1") == []
 
@@ -215,7 +226,8 @@ def test_finding_against_a_township_goes_to_its_committee() -> None:
     c = _campaign()
     (finding, *_) = c.record_finding(township="南沟乡", kind="spot_check", actor=DEPT,
                                      on=date(2016, 5, 1))
-    assert isinstance(finding, FindingRecorded) and finding.org == "T04"
+    assert isinstance(finding, FindingRecorded)
+    assert finding.org == "T04"
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [

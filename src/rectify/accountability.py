@@ -299,7 +299,7 @@ def appraisal_outcome(appraisal: Appraisal, policy: Policy, on: dt.date) -> Appr
     if cap:
         year = appraisal.year
         end = max(on, dt.date(year + 1, 12, 31))
-        en, zh = RESTRICTION_KINDS["no_excellent_appraisal"]
+        en, _zh = RESTRICTION_KINDS["no_excellent_appraisal"]
         restrictions = (Restriction(
             person=appraisal.person, kind="no_excellent_appraisal", start=on, end=end,
             source=f"appraisal {year} {grade.value}",

@@ -467,8 +467,9 @@ class Campaign:
                 if case.current_year != year:
                     continue
                 successor = case_id(into, case.org)
-                common: dict[str, Any] = {"stream": case.id, "version": case.version + 1, "actor": person.id,
-                          "on": on, "policy": fingerprint, "command": f"{command}:{case.id}"}
+                common: dict[str, Any] = {
+                    "stream": case.id, "version": case.version + 1, "actor": person.id,
+                    "on": on, "policy": fingerprint, "command": f"{command}:{case.id}"}
                 if self.policy.plan.carry_over == "continue" \
                         and not self.store.version(successor):
                     deadline = on + timedelta(days=self.policy.plan.carry_over_days)

@@ -8,12 +8,12 @@ ship as package data (`rectify policy list`); what-if variants come from
 
 from rectify.policy._io import load_policy, preset_names, preset_text
 from rectify.policy._model import (
+    LADDER_ACTIONS,
+    LADDER_BASES,
     AccountabilityPolicy,
     Comparison,
     CoveragePolicy,
     DirectCriterion,
-    LADDER_ACTIONS,
-    LADDER_BASES,
     EscalationPolicy,
     FindingRule,
     IdentificationPolicy,
@@ -32,12 +32,12 @@ from rectify.policy._model import (
 )
 
 __all__ = [
+    "LADDER_ACTIONS",
+    "LADDER_BASES",
     "AccountabilityPolicy",
     "Comparison",
     "CoveragePolicy",
     "DirectCriterion",
-    "LADDER_ACTIONS",
-    "LADDER_BASES",
     "EscalationPolicy",
     "FindingRule",
     "IdentificationPolicy",

@@ -29,6 +29,8 @@ from rectify.policy._lifecycle import (
 )
 
 __all__ = [
+    "LADDER_ACTIONS",
+    "LADDER_BASES",
     "AccountabilityPolicy",
     "Comparison",
     "CoveragePolicy",
@@ -36,8 +38,6 @@ __all__ = [
     "EscalationPolicy",
     "FindingRule",
     "IdentificationPolicy",
-    "LADDER_ACTIONS",
-    "LADDER_BASES",
     "Label",
     "LadderStep",
     "Meta",

@@ -69,6 +69,7 @@ from rectify.testing.county import (
     campaign_forest,
     campaign_people,
 )
+from rectify.testing.invariants import ladder_problems, unfinished_case_continues
 from rectify.testing.ledger_rules import COMMAND_OF, LedgerFacts, check_ledger
 from rectify.testing.strategies import plans, verification_results
 
@@ -293,10 +294,12 @@ class CampaignMachine(RuleBasedStateMachine):
         def close() -> None:
             closed = self.campaign.close_year(year, actor=actor, on=on,
                                               command_id=self._id("close"))
-            assert all(self.campaign.case(c).state == "carried_over" for c in closed)
+            for message in unfinished_case_continues(self.campaign, year, closed):
+                raise AssertionError(message)
         self._attempt("close_year", None, actor, close, True)
         if missing_right(actor, "close_year", None, self.population, self.policy) is None:
-            assert not self.campaign.cases(year=year, open_only=True)
+            assert not [c for c in self.campaign.cases(open_only=True)
+                        if c.current_year == year]
 
     # -- rules -------------------------------------------------------------------
 
@@ -568,6 +571,7 @@ class CampaignMachine(RuleBasedStateMachine):
     def ledger_keeps_the_rules(self) -> None:
         """Every rule of the module docs holds over the whole ledger."""
         facts = check_ledger(self.store.replay(), self.population, self.policy, self.people)
+        assert not ladder_problems(self.policy), ladder_problems(self.policy)
         assert facts.cases == {c.id: c for c in self.campaign.cases()}
         assert facts.listings == {y: set(orgs) for y, orgs in self.campaign.listings().items()}
         states = {c.state for c in self.campaign.cases()}

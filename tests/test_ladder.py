@@ -252,3 +252,34 @@ def test_only_allowed_roles_record_findings() -> None:
     with pytest.raises(PermissionDenied):
         c.record_finding("T01-01", "spot_check", actor=nobody, on=date(2016, 5, 1))
     assert list(c.store.replay()) == []
+
+
+# -- testing kit ------------------------------------------------------------------------------
+
+
+def test_kit_invariants_catch_an_ended_case_and_a_weakening_ladder() -> None:
+    """The two invariants report what they guard against; both are in the catalogue."""
+    import attrs
+
+    from rectify.testing import invariants
+    from rectify.testing.invariants import ladder_problems, unfinished_case_continues
+
+    assert {"unfinished_case_continues", "ladder_monotone"} <= set(invariants.names())
+    weak = attrs.evolve(load_policy(), escalation=attrs.evolve(
+        load_policy().escalation, ladder=(LadderStep("listed", "dismissal", 2),
+                                          LadderStep("listed", "criticism", 3))))
+    assert ladder_problems(weak)
+    assert ladder_problems(load_policy()) == ladder_problems(_graded()) == []
+    store = MemoryStore()
+    c = _campaign(store=store)
+    _open(c, 2016)
+    case = c.cases(year=2016)[0]
+    from rectify.stores.base import Append
+
+    old = CaseCarriedOver(stream=case.id, version=case.version + 1, actor=DEPT.id,
+                          on=date(2016, 12, 31), policy="old", command="old-close",
+                          transitions=("carry_over",))
+    store.append([Append(case.id, case.version, (old,), old.command)])
+    assert unfinished_case_continues(c, 2016, [case.id])
+    rest = c.close_year(2016, actor=DEPT, on=date(2016, 12, 31))
+    assert rest and unfinished_case_continues(c, 2016, rest) == []

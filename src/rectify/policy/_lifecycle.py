@@ -86,6 +86,7 @@ _DEFAULT_COMMANDS: Mapping[str, tuple[str, ...]] = {
     "close_year": ("org_department",),
     "record_talk": ("org_department",),
     "record_appraisal": ("org_department",),
+    "record_finding": ("org_department",),
 }
 
 _DEFAULT_SCOPES: Mapping[str, str] = {

@@ -218,7 +218,7 @@ def _check_escalations(population: Population, policy: Policy,
     of a second-tier branch directly under it (``parent_secretary``).  The
     ``listed`` steps of the policy's ladder say which streak escalates and
     which step dismisses; only years in which cases were opened
-    (``opened_years``) are judged.
+    (``opened_years``) or an escalation was recorded are judged.
     """
     steps = policy.escalation.steps()
 
@@ -226,9 +226,11 @@ def _check_escalations(population: Population, policy: Policy,
         found = step_for(steps, "listed", _streak(listings, org, year))
         return found[1] if found else None
 
+    # A year is judged once its escalations were decided: cases were opened in it, or
+    # an escalation of it was recorded (a year whose only listings are continued cases).
+    judged = None if opened_years is None else opened_years | {y for _, y in escalations}
     expected = {(org, year) for year, orgs in listings.items() for org in orgs
-                if (opened_years is None or year in opened_years)
-                and step(org, year) is not None}
+                if (judged is None or year in judged) and step(org, year) is not None}
     assert escalations == expected, (
         f"escalations {sorted(escalations)} != expected {sorted(expected)}")
     causes: dict[tuple[str, int], set[tuple[str, str]]] = {}

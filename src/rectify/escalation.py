@@ -237,9 +237,14 @@ def step_for(steps: Iterable[LadderStep], basis: str, run: int, *, grade: str | 
     >>> from rectify.policy import LadderStep
     >>> ladder = [LadderStep("listed", "talk", 2, talk="cautionary"),
     ...           LadderStep("listed", "dismissal", 3)]
-    >>> [found and (found[0], found[1].action)
-    ...  for found in (step_for(ladder, "listed", n) for n in (1, 2, 3, 4))]
-    [None, (0, 'talk'), (1, 'dismissal'), (1, 'dismissal')]
+    >>> for run in (2, 3, 4):
+    ...     index, step = step_for(ladder, "listed", run)
+    ...     print(run, index, step.action)
+    2 0 talk
+    3 1 dismissal
+    4 1 dismissal
+    >>> step_for(ladder, "listed", 1) is None
+    True
     """
     best: tuple[int, LadderStep] | None = None
     for index, step in enumerate(steps):

@@ -48,7 +48,8 @@ def test_appraisal_caps_the_year_and_asks_for_a_talk(db: str) -> None:
                         "--grade", "一般", *DEPT, "--on", "2017-01-20", "--json")
     assert code == 0, output
     data = json.loads(output)
-    assert data["cap_excellent"] and data["talk_required"]
+    assert data["cap_excellent"]
+    assert data["talk_required"]
     assert data["correction_deadline"] == "2017-04-20"
     code, output = _run("appraisal", "--db", db, "--person", "P0069", "--year", "2016",
                         "--grade", "excellent", *DEPT, "--on", "2017-01-20")

@@ -282,4 +282,5 @@ def test_kit_invariants_catch_an_ended_case_and_a_weakening_ladder() -> None:
     store.append([Append(case.id, case.version, (old,), old.command)])
     assert unfinished_case_continues(c, 2016, [case.id])
     rest = c.close_year(2016, actor=DEPT, on=date(2016, 12, 31))
-    assert rest and unfinished_case_continues(c, 2016, rest) == []
+    assert rest
+    assert unfinished_case_continues(c, 2016, rest) == []

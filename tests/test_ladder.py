@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import Campaign, Person, load_policy
@@ -284,3 +284,39 @@ def test_kit_invariants_catch_an_ended_case_and_a_weakening_ladder() -> None:
     rest = c.close_year(2016, actor=DEPT, on=date(2016, 12, 31))
     assert rest
     assert unfinished_case_continues(c, 2016, rest) == []
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sets(st.integers(0, 19), max_size=20), st.sampled_from(["continue", "relist"]),
+       st.integers(1, 200), st.dates(min_value=date(2016, 12, 1), max_value=date(2017, 1, 31)))
+def test_every_unfinished_case_goes_on(planned: set[int], mode: str, days: int,
+                                       closed_on: date) -> None:
+    """Whatever state the cases are in, closing the year leaves none ended without a way on.
+
+    Under either mode each open case continues or is relisted, its organization is listed
+    in the next year, a continued case's deadline is the close plus the policy's days, and
+    closing again records nothing.
+    """
+    policy = load_policy().evolve({"plan": {"carry_over": mode, "carry_over_days": days}})
+    c = _campaign(policy)
+    _open(c, 2016)
+    cases = c.cases(year=2016)
+    from rectify.lifecycle.case import Plan
+
+    for i in sorted(planned):
+        case = cases[i]
+        c.file_plan(case.id, Plan([("rules_not_kept", "制度执行不经常")], ["建立制度"],
+                                  ["P0001"], date(2016, 6, 30)), actor=DEPT,
+                    on=date(2016, 3, 1))
+    closed = c.close_year(2016, actor=DEPT, on=closed_on, command_id="close")
+    assert sorted(closed) == [x.id for x in cases]
+    from rectify.testing.invariants import unfinished_case_continues
+
+    assert unfinished_case_continues(c, 2016, closed) == []
+    for cid in closed:
+        case = c.case(cid)
+        if mode == "continue":
+            assert case.deadline == closed_on + timedelta(days=days)
+        else:
+            assert case.state == "carried_over"
+    assert c.close_year(2016, actor=DEPT, on=closed_on, command_id="close") == []

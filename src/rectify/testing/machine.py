@@ -616,14 +616,17 @@ class CampaignMachine(RuleBasedStateMachine):
             if len(self.years) >= limit:
                 break
         year = self.years[-1]
-        driven = case_id(year, "V01")
+        # V01's case this year: a fresh one, or its unfinished case going on into the year.
+        going_on = [c.id for c in self.campaign.cases(open_only=True)
+                    if c.org == "V01" and c.current_year == year and c.year < year]
+        driven = going_on[0] if going_on else case_id(year, "V01")
         self._drive(driven, fail_first=True)
         self.reached |= {c.state for c in self.campaign.cases()}
         self._close(year, self.people["OD-1"], date(year, 12, 31))
         self.reached |= {c.state for c in self.campaign.cases()}
         record = self.campaign.case(driven)
         assert record.state == "delisted"
-        assert record.attempts == 2
+        assert record.attempts == 2 or going_on
         self.today = date(year, 12, 31)
         case = self.campaign.case(driven)
         self._attempt("reopen", case, self.people["OD-1"], lambda: self.campaign.reopen(
@@ -631,6 +634,15 @@ class CampaignMachine(RuleBasedStateMachine):
             command_id=self._id("reopen")), True, "supported")
         self.ledger_keeps_the_rules()
         self.replay_gives_the_same_cases()
+        if "carried_over" not in self.reached:
+            # Under carry_over = "continue" a case is carried over only into its
+            # organization's case of the next year, opened before the year was closed.
+            self._open_year(None, year + 1)
+            self._close(year, self.people["OD-1"], self.today)
+            self.reached |= {c.state for c in self.campaign.cases()}
+            assert self.campaign.case(driven).state == "carried_over"
+            self.ledger_keeps_the_rules()
+            self.replay_gives_the_same_cases()
         missing = {s.name for s in WORKFLOW.states} - self.reached
         assert not missing, f"states never reached: {sorted(missing)}"
         facts = check_ledger(self.store.replay(), self.population, self.policy, self.people)

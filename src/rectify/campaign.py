@@ -795,11 +795,14 @@ class Campaign:
         return person
 
     def _continuing(self, year: int) -> dict[str, str]:
-        """Organization → id of its case of an earlier year that continued into ``year``."""
+        """Organization → id of its open case of an earlier year that went on into ``year``.
+
+        (A case that went on and was delisted since leaves room for a new listing.)
+        """
         listed = self.store.listings().get(year, frozenset())
         if not listed:
             return {}
-        return {c.org: c.id for c in self.store.cases()
+        return {c.org: c.id for c in self.store.cases(open_only=True)
                 if c.year < year <= (c.continued_into or 0) and c.org in listed}
 
     def _secretary(self, org: str, on: date) -> str | None:

@@ -78,7 +78,7 @@ def test_appraisal_outcome_follows_the_grade(grade: AppraisalGrade, year: int, o
     assert outcome.talk_required == talk
     assert outcome.correction_deadline == (on + dt.timedelta(days=90) if talk else None)
     capped = bool(active_restrictions(outcome.restrictions, "P1", probe))
-    assert capped == (outcome.cap_excellent and probe.year == year)
+    assert capped == (outcome.cap_excellent and on <= probe <= outcome.restrictions[0].end)
     assert (outcome.talk(on) is not None) == talk
 
 
@@ -152,3 +152,53 @@ def test_dates_are_required_for_queries() -> None:
         appraisal_outcome(appraisal, POLICY, "2018-01-20")  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="on"):
         active_restrictions([], "P1", dt.datetime(2018, 1, 1))
+
+
+# -- appraisal by year (issue #11, item 6) ---------------------------------------------------
+
+
+def _campaign_with_appraisal() -> tuple[object, str]:
+    from rectify import Campaign, Person
+    from rectify.sample import sample_people, sample_population
+
+    dept = Person("OD-1", "组织部干部", roles={"org_department"})
+    campaign = Campaign(POLICY, population=sample_population(), people=[*sample_people(), dept])
+    campaign.record_appraisal("P0069", 2016, "average", actor=dept, on=dt.date(2017, 1, 20),
+                              command_id="appraisal-2016")
+    return campaign, "P0069"
+
+
+def test_appraisal_cap_applies_when_decided_the_next_year() -> None:
+    """The 2016 appraisal, decided on 20 January 2017, caps the 2016 appraisal on 25 January."""
+    campaign, person = _campaign_with_appraisal()
+    record = campaign.accountability(person, dt.date(2017, 1, 25))  # type: ignore[attr-defined]
+    caps = [r for r in record.restrictions if r.kind == "no_excellent_appraisal"]
+    assert [r.year for r in caps] == [2016]
+    assert record.appraisal_capped(2016)
+    assert not record.appraisal_capped(2017)
+
+
+def test_accountability_sees_nothing_dated_later() -> None:
+    """An answer as of 1 June 2016 lists no appraisal, talk or dismissal recorded in 2017."""
+    campaign, person = _campaign_with_appraisal()
+    before = campaign.accountability(person, dt.date(2016, 6, 1))  # type: ignore[attr-defined]
+    assert before.appraisals == ()
+    assert before.restrictions == ()
+    assert not before.appraisal_capped(2016)
+
+
+@given(st.sampled_from(list(AppraisalGrade)), st.integers(min_value=2000, max_value=2090),
+       st.integers(min_value=0, max_value=800), st.integers(min_value=-400, max_value=800))
+def test_appraisal_cap_is_keyed_by_year_whenever_decided(
+        grade: AppraisalGrade, year: int, delay: int, probe_offset: int) -> None:
+    """The cap names the appraisal year and is in force from the day it is decided."""
+    on = dt.date(year + 1, 1, 1) + dt.timedelta(days=delay)
+    outcome = appraisal_outcome(Appraisal("P1", year, grade), POLICY, on)
+    probe = on + dt.timedelta(days=probe_offset)
+    active = active_restrictions(outcome.restrictions, "P1", probe)
+    if not outcome.cap_excellent:
+        assert active == []
+        return
+    assert all(r.year == year for r in outcome.restrictions)
+    assert bool(active) == (probe_offset >= 0 and probe <= outcome.restrictions[0].end)
+    assert outcome.restrictions[0].end >= dt.date(year + 1, 12, 31)

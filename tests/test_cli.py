@@ -37,7 +37,7 @@ def test_policy_commands() -> None:
     """list shows the presets, show prints TOML, validate passes a preset."""
     listed = runner.invoke(app, ["policy", "list", "--json"])
     assert [p["name"] for p in json.loads(listed.stdout)] == [
-        "national-practice", "northern-county", "village10-community5"]
+        "ladder-county", "national-practice", "northern-county", "village10-community5"]
     shown = runner.invoke(app, ["policy", "show", "northern-county"])
     assert "[identification.quota]" in shown.stdout
     ok = runner.invoke(app, ["policy", "validate", "northern-county"])

@@ -87,8 +87,9 @@ def test_identify_output(width: int, tmp_path: Path, snapshot: SnapshotAssertion
 
 @pytest.mark.parametrize("width", WIDTHS, indirect=True)
 def test_case_show_output(width: int, ledger: Path, snapshot: SnapshotAssertion) -> None:
-    """``rectify case show`` of the village whose township secretary was dismissed."""
-    assert _run("case", "show", "2017-T04-05", "--db", str(ledger),
+    """``rectify case show`` of the village whose case went on into 2017 and whose township
+    secretary was dismissed."""
+    assert _run("case", "show", "2016-T04-05", "--db", str(ledger),
                 root=ledger.parent) == snapshot
 
 

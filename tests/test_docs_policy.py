@@ -183,6 +183,8 @@ def _default_literal(cell: str) -> Any:
 
 
 def _as_toml(value: Any) -> Any:
+    if attrs.has(type(value)):  # a table of a mapping's default, e.g. escalation.findings
+        return _as_toml(attrs.asdict(value, recurse=False))
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, collections.abc.Mapping):

@@ -43,6 +43,8 @@ def _events() -> st.SearchStrategy[Event]:
                 numbers[f.name] = small
             elif f.type == tuple[int, ...]:
                 numbers[f.name] = st.lists(small, max_size=4).map(tuple)
+            elif f.type is float:  # JSON has no NaN or infinity (a score is a real number)
+                numbers[f.name] = st.floats(allow_nan=False, allow_infinity=False)
         return st.builds(cls, **common, **numbers)
 
     return st.sampled_from(classes).flatmap(build)

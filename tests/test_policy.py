@@ -13,12 +13,13 @@ from rectify.testing.strategies import policies
 
 
 def test_presets_load_and_differ() -> None:
-    """The three shipped presets load, validate and have distinct fingerprints."""
+    """The shipped presets load, validate and have distinct fingerprints."""
     names = preset_names()
-    assert names == ["national-practice", "northern-county", "village10-community5"]
+    assert names == ["ladder-county", "national-practice", "northern-county",
+                     "village10-community5"]
     loaded = [load_policy(n) for n in names]
     assert all(p.validate() == [] for p in loaded)
-    assert len({p.fingerprint() for p in loaded}) == 3
+    assert len({p.fingerprint() for p in loaded}) == len(names)
 
 
 def test_default_profile_matches_the_documented_county() -> None:

@@ -24,7 +24,13 @@ from typing import Any
 import attrs
 
 from rectify.errors import InvalidValueError
-from rectify.events import AppraisalRecorded, Event, SecretaryDismissed, TalkRecorded
+from rectify.events import (
+    AppraisalRecorded,
+    ConsequenceRecorded,
+    Event,
+    SecretaryDismissed,
+    TalkRecorded,
+)
 from rectify.policy import Policy
 
 __all__ = [
@@ -40,6 +46,7 @@ __all__ = [
     "add_months",
     "appraisal_outcome",
     "record_of",
+    "restrictions_from_consequence",
     "restrictions_from_talk",
 ]
 
@@ -194,7 +201,9 @@ class Restriction:
 
     ``kind`` is ``no_promotion`` (不得提拔或重用), ``no_awards`` (不得评先选优) or
     ``no_excellent_appraisal`` (年度考核不得评为优秀); ``source`` names what
-    imposed it; ``en`` and ``zh`` describe it for reports.
+    imposed it; ``en`` and ``zh`` describe it for reports.  ``year`` is the
+    appraisal year a ``no_excellent_appraisal`` cap applies to (年度考核), whatever
+    the dates; ``None`` for the bans of talks, which run between dates.
     """
 
     person: str = attrs.field(validator=_nonblank)
@@ -204,6 +213,7 @@ class Restriction:
     source: str = ""
     en: str = ""
     zh: str = ""
+    year: int | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
@@ -274,7 +284,10 @@ def appraisal_outcome(appraisal: Appraisal, policy: Policy, on: dt.date) -> Appr
     """What ``appraisal`` entails, decided on ``on``.
 
     Any grade below good caps the secretary's appraisal for ``appraisal.year``
-    (a ``no_excellent_appraisal`` restriction over that calendar year).
+    (年度考核不得评为优秀): a ``no_excellent_appraisal`` restriction keyed by that
+    year (`Restriction.year`), in force from ``on``, the day the grade is
+    decided (usually early the next year), to the end of the year after the
+    appraisal year (or ``on`` if that is later).
     Grades in ``policy.accountability.talk_grades`` (by default average and
     poor) require an admonishment talk and set a correction deadline
     ``policy.accountability.correction_days`` days after ``on``.
@@ -285,10 +298,16 @@ def appraisal_outcome(appraisal: Appraisal, policy: Policy, on: dt.date) -> Appr
     restrictions: tuple[Restriction, ...] = ()
     if cap:
         year = appraisal.year
-        restrictions = (_restriction(
-            appraisal.person, "no_excellent_appraisal", dt.date(year, 1, 1), dt.date(year, 12, 31),
-            f"appraisal {year} {grade.value}",
-            f"appraisal {year} graded {grade.label}", f"{year}年度述职评议为{grade.zh}"),)
+        end = max(on, dt.date(year + 1, 12, 31))
+        en, _zh = RESTRICTION_KINDS["no_excellent_appraisal"]
+        restrictions = (Restriction(
+            person=appraisal.person, kind="no_excellent_appraisal", start=on, end=end,
+            source=f"appraisal {year} {grade.value}",
+            en=f"{en} for the {year} appraisal, decided on {on.isoformat()} "
+               f"(appraisal {year} graded {grade.label})",
+            zh=f"{year}年度考核不得评为优秀 ({year}年度述职评议为{grade.zh}, "
+               f"{on.year}年{on.month}月{on.day}日认定)",
+            year=year),)
     talk = grade.value in policy.accountability.talk_grades
     deadline = on + dt.timedelta(days=policy.accountability.correction_days) if talk else None
     return AppraisalOutcome(appraisal=appraisal, cap_excellent=cap, talk_required=talk,
@@ -320,7 +339,11 @@ def _restriction(
 
 @attrs.frozen
 class AccountabilityRecord:
-    """Everything on file about one person, and what applies on a date (问责记录)."""
+    """Everything on file about one person, and what applies on a date (问责记录).
+
+    ``consequences`` are the escalation ladder's steps applied to the person
+    (talks, 通报批评, 取消评先), as recorded; their talks are in ``talks`` too.
+    """
 
     person: str
     on: dt.date
@@ -328,16 +351,32 @@ class AccountabilityRecord:
     appraisals: tuple[AppraisalOutcome, ...]
     dismissals: tuple[SecretaryDismissed, ...]
     restrictions: tuple[Restriction, ...]
+    consequences: tuple[ConsequenceRecorded, ...] = ()
+
+    def appraisal_capped(self, year: int) -> bool:
+        """Whether the person's appraisal for ``year`` cannot be excellent, as of `on`.
+
+        True when an appraisal graded below good for ``year`` was decided on
+        or before `on`, whenever that was (年度考核不得评为优秀).
+        """
+        return any(o.cap_excellent and o.appraisal.year == year for o in self.appraisals)
 
 
 def record_of(person: str, on: dt.date, events: Iterable[Event],
               policy: Policy) -> AccountabilityRecord:
     """The talks, appraisals and dismissals of ``person`` among ``events``, and the
-    restrictions active on ``on``."""
+    restrictions active on ``on``.
+
+    The answer is as of ``on``: events dated after it are left out.
+    """
+    _require_date("on", on)
     talks: list[Talk] = []
     outcomes: list[AppraisalOutcome] = []
     dismissals: list[SecretaryDismissed] = []
+    steps: list[ConsequenceRecorded] = []
     for event in events:
+        if event.on > on:
+            continue
         if isinstance(event, TalkRecorded) and event.person == person:
             talks.append(Talk(person, event.kind, event.on, event.reason))
         elif isinstance(event, AppraisalRecorded) and event.person == person:
@@ -345,7 +384,46 @@ def record_of(person: str, on: dt.date, events: Iterable[Event],
                                               policy, event.on))
         elif isinstance(event, SecretaryDismissed) and event.person == person:
             dismissals.append(event)
+        elif isinstance(event, ConsequenceRecorded) and event.person == person:
+            steps.append(event)
     restrictions = [r for t in talks for r in restrictions_from_talk(t, policy)]
     restrictions += [r for o in outcomes for r in o.restrictions]
+    for step in steps:
+        found = restrictions_from_consequence(step, policy)
+        restrictions += found
+        if step.action == "talk":
+            talks.append(Talk(person, step.talk, step.on, _step_reason(step)))
     return AccountabilityRecord(person, on, tuple(talks), tuple(outcomes), tuple(dismissals),
-                                tuple(active_restrictions(restrictions, person, on)))
+                                tuple(active_restrictions(restrictions, person, on)),
+                                tuple(steps))
+
+
+def _step_reason(step: ConsequenceRecorded) -> str:
+    return f"escalation ladder step {step.step} ({step.basis}, {step.year})" if step.step >= 0 \
+        else f"finding ({step.cause})"
+
+
+def restrictions_from_consequence(step: ConsequenceRecorded, policy: Policy) -> list[Restriction]:
+    """The bans a recorded ladder step imposes on its person (none for 通报批评 or a vacancy).
+
+    A talk bans promotion and awards as `restrictions_from_talk()` does, for
+    ``step.months`` months when set; 取消评先 (``no_awards``) bans awards for
+    ``step.months`` months, or to the end of the year when 0.
+    """
+    if step.person is None:
+        return []
+    if step.action == "talk":
+        kind = TalkKind.parse(step.talk)
+        if step.months <= 0:
+            return restrictions_from_talk(Talk(step.person, kind, step.on), policy)
+        end = add_months(step.on, step.months) - dt.timedelta(days=1)
+        return [_restriction(step.person, k, step.on, end, f"{kind.value} talk {step.on}",
+                             f"{kind.value} talk on {step.on.isoformat()}",
+                             f"{step.on.isoformat()}{kind.zh}")
+                for k in ("no_promotion", "no_awards")]
+    if step.action == "no_awards":
+        end = (add_months(step.on, step.months) - dt.timedelta(days=1) if step.months > 0
+               else dt.date(step.on.year, 12, 31))
+        return [_restriction(step.person, "no_awards", step.on, end, "escalation ladder",
+                             f"escalation ladder step {step.step}", "取消评先评优资格")]
+    return []

@@ -22,10 +22,9 @@ policy, event lists) and hands it to the pure rules of `rectify.lifecycle`,
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import attrs
@@ -57,21 +56,34 @@ from rectify.errors import (
     RectifyError,
     UnknownCaseError,
 )
-from rectify.escalation import EscalationDecision, consequences, escalate
+from rectify.escalation import (
+    Consequence,
+    EscalationDecision,
+    consequence_of_step,
+    consequences,
+    dismissals_for,
+    escalate,
+    run_ending,
+    step_for,
+)
 from rectify.events import (
     POLICY_STREAM,
     AppraisalRecorded,
     CaseCarriedOver,
+    CaseContinued,
     CaseOpened,
+    ConsequenceRecorded,
     Event,
+    FindingRecorded,
     PolicyChanged,
+    SecretaryDismissed,
     SupportAssigned,
     TalkRecorded,
     VerificationRecorded,
 )
 from rectify.forest import Population
 from rectify.identify import Identification
-from rectify.lifecycle.case import CaseRecord, Plan, case_id, person_stream
+from rectify.lifecycle.case import CaseRecord, Plan, case_id, org_stream, person_stream
 from rectify.lifecycle.commands import (
     AssignSupport,
     CaseCommand,
@@ -101,7 +113,7 @@ from rectify.lifecycle.permissions import missing_right, scope_denial
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_machine, default_table
 from rectify.model import Person, in_scope
-from rectify.policy import Policy
+from rectify.policy import LadderStep, Policy
 from rectify.schedule import DueItem, due
 from rectify.stores.base import Append, LedgerStore, ReadModels, Store
 from rectify.stores.memory import MemoryStore
@@ -115,11 +127,6 @@ ENGINES = ("table", "transitions")
 
 #: Who issues a command: a `Person`, or the id of one of the campaign's people.
 Actor = Person | str
-
-
-def _new_id() -> str:
-    """A random command id (os.urandom is several times cheaper than uuid4 here)."""
-    return os.urandom(16).hex()
 
 
 @attrs.frozen
@@ -373,12 +380,16 @@ class Campaign:
         existing: list[str] = []
         with self.store.transaction():
             self._check_policy()  # also when every case exists already: nothing to append
+            continuing = self._continuing(year)
             # In organization order, so that the ledger does not depend on the order of the
             # input files' rows.
             for decision in sorted(identification.listed(), key=lambda d: d.org):
                 cid = case_id(year, decision.org)
                 if self.store.version(cid):
                     existing.append(cid)
+                    continue
+                if decision.org in continuing:  # its unfinished case goes on this year
+                    existing.append(continuing[decision.org])
                     continue
                 event = CaseOpened(stream=cid, version=1, actor=person.id, on=on,
                                    policy=self.policy.fingerprint(), command=f"{command}:{cid}",
@@ -389,6 +400,7 @@ class Campaign:
                 opened.append(cid)
             appended = self._commit(batch)
             opened = [cid for cid, ok in zip(opened, appended, strict=True) if ok]
+            self._last_places(identification, person, on)
             escalations = self._escalate(year, person, on)
         return OpenResult(tuple(opened), tuple(existing), tuple(escalations))
 
@@ -469,15 +481,30 @@ class Campaign:
 
     def close_year(self, year: int, *, actor: Actor, on: date,
                    command_id: str | None = None) -> list[str]:
-        """Close a year: every case of it still open is carried over (结转). Returns their ids."""
+        """Close a year: every case still open in it goes on (限期整改销号). Returns their ids.
+
+        A case ends only by being delisted.  Under ``plan.carry_over =
+        "continue"`` (the default) each unfinished case continues, still open,
+        into the next year (`rectify.events.CaseContinued`), with a new
+        deadline ``plan.carry_over_days`` days after ``on``; under
+        ``"relist"`` it ends as carried over (结转) and the organization's case
+        for the next year is opened.  A case whose organization already has a
+        case in the next year is carried over into that one.  Either way the
+        organization counts as listed in the next year, so the year's
+        escalations are recorded when its cases are already open.
+        """
         person = self._actor(actor, "close_year", None)
         command = command_id or content_id("close_year", str(year), {}, actor=person.id,
                                            on=on, policy=self.policy.fingerprint())
-        batch = []
+        fingerprint = self.policy.fingerprint()
+        into = year + 1
+        batch: list[Append] = []
         with self.store.transaction():
             self._check_policy()
             # A scoped actor closes the year of its own scope only.
-            open_cases = self.cases(year=year, open_only=True, scope=person.scope or None)
+            open_cases = [case for case in self.cases(open_only=True,
+                                                      scope=person.scope or None)
+                          if case.current_year == year]
             dated = (calendar_problems(on) + year_start_problems(on, year, "closing it")
                      + window_problems(on, self.policy, year, f"the year {year}"))
             for case in open_cases:
@@ -486,14 +513,37 @@ class Campaign:
             if dated:
                 raise CommandRefused(f"year {year}", "-", "close_year", dated)
             for case in open_cases:
-                event = CaseCarriedOver(stream=case.id, version=case.version + 1,
-                                        actor=person.id, on=on,
-                                        policy=self.policy.fingerprint(),
-                                        command=f"{command}:{case.id}",
-                                        transitions=("carry_over",))
+                successor = case_id(into, case.org)
+                common: dict[str, Any] = {
+                    "stream": case.id, "version": case.version + 1, "actor": person.id,
+                    "on": on, "policy": fingerprint, "command": f"{command}:{case.id}"}
+                if self.policy.plan.carry_over == "continue" \
+                        and not self.store.version(successor):
+                    deadline = on + timedelta(days=self.policy.plan.carry_over_days)
+                    event: Event = CaseContinued(org=case.org, into=into,
+                                                 new_deadline=deadline, **common)
+                    batch.append(Append(case.id, case.version, (event,), event.command))
+                    continue
+                event = CaseCarriedOver(transitions=("carry_over",), **common)
                 batch.append(Append(case.id, case.version, (event,), event.command))
+                if not self.store.version(successor):
+                    opened = CaseOpened(stream=successor, version=1, actor=person.id, on=on,
+                                        policy=fingerprint, command=f"{command}:{successor}",
+                                        org=case.org, year=into, kind=case.kind,
+                                        rules=("carried_over",), score=self._score(case))
+                    batch.append(Append(successor, 0, (opened,), opened.command))
             appended = self._commit(batch)
-        return [a.stream for a, ok in zip(batch, appended, strict=True) if ok]
+            if self.store.cases(year=into, limit=1):
+                self._escalate(into, person, on)
+        return [a.stream for a, ok in zip(batch, appended, strict=True)
+                if ok and not isinstance(a.events[0], CaseOpened)]
+
+    def _score(self, case: CaseRecord) -> float:
+        """The score the case was opened with (for a case opened again by ``relist``)."""
+        for event in self.store.read(case.id):
+            if isinstance(event, CaseOpened):
+                return event.score
+        return 0.0  # pragma: no cover - a case record always starts with CaseOpened
 
     def record_talk(self, person: str, kind: TalkKind | str, reason: str, *, actor: Actor,
                     on: date, case: str | None = None,
@@ -518,10 +568,191 @@ class Campaign:
         if isinstance(year, int) and not isinstance(year, bool) and on.year < year:
             raise CommandRefused(person_stream(person), "-", "record_appraisal",
                                  year_start_problems(on, year, f"the appraisal of {year}"))
-        self._person_event(actor, "record_appraisal", person, on, command_id,
-                           AppraisalRecorded, campaign_year=year, year=year, person=person,
-                           grade=appraisal.grade.value)
+        who = self._person_event(actor, "record_appraisal", person, on, command_id,
+                                 AppraisalRecorded, campaign_year=year, person=person,
+                                 year=year, grade=appraisal.grade.value)
+        self._appraisal_steps(appraisal, who, on)
         return appraisal_outcome(appraisal, self.policy, on)
+
+    def record_finding(self, org: str | None = None, kind: str = "", *, actor: Actor,
+                       on: date, township: str | None = None, year: int | None = None,
+                       note: str = "", command_id: str | None = None) -> list[Event]:
+        """Record a finding (发现问题) against an organization or a township; returns the events.
+
+        ``kind`` is a key of the policy's ``escalation.findings`` (a plaque
+        mishandled, a misreport, a spot-check result); ``township`` names a
+        township or street (``Organization.township``) instead of ``org``:
+        the finding is recorded against its committee.  ``year`` (default:
+        the year of ``on``) is the year it counts in.  The policy's effects
+        are recorded with it: the listing extended by ``extend_years`` years,
+        a talk with the secretary, and the ladder's ``finding`` steps when
+        the finding counts.  A ``command_id`` already recorded records
+        nothing again.  Raises `rectify.errors.InvalidValueError` for an
+        unknown kind, organization or township and
+        `rectify.errors.PermissionDenied`; a refusal changes nothing.
+        """
+        command = "record_finding" if "record_finding" in self.policy.permissions.commands \
+            else "record_talk"
+        who = self._actor(actor, command, None)
+        rules = self.policy.escalation.findings
+        if kind not in rules:
+            raise InvalidValueError("kind", f"a kind of finding of the policy "
+                                    f"({', '.join(rules) or 'none declared'})", kind,
+                                    "declare it under [escalation.findings] or correct it")
+        code = self._finding_target(org, township)
+        counted = on.year if year is None else year
+        if isinstance(counted, bool) or not isinstance(counted, int) \
+                or not 1 <= counted <= 9998:
+            raise InvalidValueError("year", "a calendar year", counted)
+        rule = rules[kind]
+        dated = calendar_problems(on) + window_problems(on, self.policy, counted,
+                                                        f"the finding's year {counted}")
+        if dated:
+            raise CommandRefused(org_stream(code), "-", "record_finding", dated)
+        command_id = command_id or content_id(
+            "record_finding", org_stream(code),
+            {"kind": kind, "year": counted, "note": note}, actor=who.id, on=on,
+            policy=self.policy.fingerprint())
+        stream = org_stream(code)
+        with self.store.transaction():
+            if self.store.has_command(command_id):
+                return []
+            self._check_policy()
+            version = self.store.version(stream)
+            finding = FindingRecorded(stream=stream, version=version + 1, actor=who.id, on=on,
+                                      policy=self.policy.fingerprint(), command=command_id,
+                                      org=code, kind=kind, year=counted, note=note,
+                                      extend_years=rule.extend_years, counts=rule.counts)
+            self._commit([Append(stream, version, (finding,), command_id)])
+            steps: list[Consequence] = []
+            if rule.talk:
+                steps.append(Consequence(stream, f"finding-talk:{command_id}",
+                                         ConsequenceRecorded, {
+                                             "org": code, "person": self._secretary(code, on),
+                                             "action": "talk", "basis": "finding",
+                                             "year": counted, "step": -1, "years": (counted,),
+                                             "talk": rule.talk, "months": 0,
+                                             "cause": f"finding:{kind}"}))
+            if rule.counts:
+                steps += self._basis_steps(code, "finding", counted, on, finding=kind)
+            recorded = self._record(steps, who, on)
+            if rule.extend_years:
+                for extra in range(1, rule.extend_years + 1):
+                    if self.store.cases(year=counted + extra, limit=1):
+                        recorded += self._record(
+                            consequences([d for d in escalate(
+                                self.population, self.listings(), counted + extra,
+                                self.policy, lambda c: self._secretary(c, on))
+                                if d.escalates and d.org == code], counted + extra,
+                                self.population, lambda c: self._secretary(c, on)), who, on)
+        return [finding, *recorded]
+
+    def _finding_target(self, org: str | None, township: str | None) -> str:
+        if (org is None) == (township is None):
+            raise InvalidValueError("org", "an organization code or a township, not both", org,
+                                    "pass org=CODE or township=NAME")
+        if org is not None:
+            if org not in self.population:
+                raise InvalidValueError("org", "the code of an organization in the population",
+                                        org, "correct the code")
+            return org
+        committees = [o.code for o in self.population
+                      if o.township == township and o.kind in ("township", "street")]
+        if len(committees) != 1:
+            known = sorted({o.township for o in self.population
+                            if o.kind in ("township", "street")})
+            raise InvalidValueError("township", f"a township or street with one committee "
+                                    f"({', '.join(known) or 'none in the population'})",
+                                    township, "correct the name or pass org=CODE")
+        return committees[0]
+
+    def _basis_steps(self, org: str, basis: str, year: int, on: date,
+                     finding: str | None = None) -> list[Consequence]:
+        """The ladder step a ``finding`` or ``last_place`` basis calls for in ``year``."""
+        ladder = [s for s in self.policy.escalation.ladder if s.basis == basis]
+        if not ladder:
+            return []
+        events = [e for e in self.store.read(org_stream(org)) if isinstance(e, FindingRecorded)]
+        best: tuple[int, LadderStep, tuple[int, ...]] | None = None
+        for index, step in enumerate(self.policy.escalation.ladder):
+            if step.basis != basis:
+                continue
+            if basis == "last_place":
+                years = {e.year for e in events if e.kind == "last_place"}
+            else:
+                years = {e.year for e in events if e.counts and e.kind != "last_place"
+                         and (not step.finding or e.kind == step.finding)}
+            run = run_ending(years, year)
+            if step_for([step], basis, len(run), finding=finding) is None:
+                continue
+            if best is None or step.years >= best[1].years:
+                best = (index, step, run)
+        if best is None:
+            return []
+        index, step, run = best
+        return self._step_consequences(org, step, index, year, run, f"{basis}:{year}-{org}", on)
+
+    def _step_consequences(self, org: str, step: LadderStep, index: int, year: int,
+                           run: tuple[int, ...], cause: str, on: date) -> list[Consequence]:
+        if step.action == "record":
+            return []
+        if step.action != "dismissal":
+            return [consequence_of_step(org, self._secretary(org, on), step, index, year, run,
+                                        cause)]
+        people = dismissals_for(self.population, org, len(run), step.cascade,
+                                lambda c: self._secretary(c, on))
+        return [Consequence(org_stream(d.org), f"dismissal:{step.basis}:{year}:{d.org}",
+                            SecretaryDismissed, {"org": d.org, "person": d.person,
+                                                 "role": d.role, "year": year,
+                                                 "cause": f"{year}-{org}"})
+                for d in people]
+
+    def _last_places(self, identification: Identification, actor: Person, on: date) -> None:
+        """Record the last-placed organization of each kind when the ladder has that basis."""
+        if not any(s.basis == "last_place" for s in self.policy.escalation.ladder):
+            return
+        year = identification.year
+        steps: list[Consequence] = []
+        for decision in identification.listed():
+            if decision.rank != 1:
+                continue
+            steps.append(Consequence(org_stream(decision.org),
+                                     f"last-place:{year}:{decision.org}", FindingRecorded, {
+                                         "org": decision.org, "kind": "last_place",
+                                         "year": year, "note": decision.kind,
+                                         "extend_years": 0, "counts": False}))
+        self._record(steps, actor, on)
+        for step in steps:
+            org = str(step.fields["org"])
+            self._record(self._basis_steps(org, "last_place", year, on), actor, on)
+
+    def _appraisal_steps(self, appraisal: Appraisal, actor: Person, on: date) -> None:
+        """Record the ladder step the secretary's appraisals call for (basis ``appraisal``)."""
+        ladder = self.policy.escalation.ladder
+        if not any(s.basis == "appraisal" for s in ladder):
+            return
+        orgs = [o.code for o in self.population
+                if self._secretary(o.code, on) == appraisal.person]
+        if not orgs:
+            return
+        grades = {(e.year, e.grade) for e in self.store.read(person_stream(appraisal.person))
+                  if isinstance(e, AppraisalRecorded)}
+        grade = appraisal.grade.value
+        best: tuple[int, LadderStep, tuple[int, ...]] | None = None
+        for index, step in enumerate(ladder):
+            if step.basis != "appraisal" or grade not in step.grades:
+                continue
+            run = run_ending({y for y, g in grades if g in step.grades}, appraisal.year)
+            if step_for([step], "appraisal", len(run), grade=grade) is None:
+                continue
+            if best is None or step.years >= best[1].years:
+                best = (index, step, run)
+        if best is None:
+            return
+        index, step, run = best
+        self._record(self._step_consequences(orgs[0], step, index, appraisal.year, run,
+                                             f"appraisal:{appraisal.year}-{appraisal.person}",
+                                             on), actor, on)
 
     def run_bulk(self, commands: Iterable[tuple[CaseCommand, str]], *, actor: Actor,
                  on: date, atomic: bool = False) -> BulkResult:
@@ -642,18 +873,44 @@ class Campaign:
             raise PermissionDenied(person.id, command, missing, case.id if case else None)
         return person
 
+    def _continuing(self, year: int) -> dict[str, str]:
+        """Organization → id of its open case of an earlier year that went on into ``year``.
+
+        (A case that went on and was delisted since leaves room for a new listing.)
+        """
+        listed = self.store.listings().get(year, frozenset())
+        if not listed:
+            return {}
+        return {c.org: c.id for c in self.store.cases(open_only=True)
+                if c.year < year <= (c.continued_into or 0) and c.org in listed}
+
+    def _secretary(self, org: str, on: date) -> str | None:
+        """Who holds the secretary post of ``org`` on ``on``: the one place the holder is read."""
+        found = self.population.get(org)
+        return found.secretary if found is not None else None
+
     def _escalate(self, year: int, actor: Person, on: date) -> list[EscalationDecision]:
         """Record the escalations and dismissals that ``year``'s listings call for."""
         listings = self.listings()
         if year not in listings:
             return []
-        decisions = sorted((d for d in escalate(self.population, listings, year, self.policy)
+
+        def holder(code: str) -> str | None:
+            return self._secretary(code, on)
+
+        decisions = sorted((d for d in escalate(self.population, listings, year, self.policy,
+                                                holder)
                             if d.escalates and in_scope(self._scope_of(d.org), actor.scope)),
                            key=lambda d: d.org)
+        self._record(consequences(decisions, year, self.population, holder), actor, on)
+        return decisions
+
+    def _record(self, steps: Iterable[Consequence], actor: Person, on: date) -> list[Event]:
+        """Append the consequences not recorded yet (their command ids derive from their basis)."""
         versions: dict[str, int] = {}
         batch: list[Append] = []
         fingerprint = self.policy.fingerprint()
-        for step in consequences(decisions, year):
+        for step in steps:
             if self.store.has_command(step.command):
                 continue
             current = versions.get(step.stream, self.store.version(step.stream))
@@ -663,18 +920,18 @@ class Campaign:
             versions[step.stream] = current + 1
             batch.append(Append(step.stream, current, (event,), step.command))
         self._commit(batch)
-        return decisions
+        return [a.events[0] for a in batch]
 
     def _person_event(self, actor: Actor, command: str, subject: str, on: date,
                       command_id: str | None, build: type[Event], *,
-                      campaign_year: int | None, **fields: Any) -> None:
+                      campaign_year: int | None, **fields: Any) -> Person:
         who = self._actor(actor, command, None)
         command_id = command_id or content_id(command, person_stream(subject), fields,
                                               actor=who.id, on=on,
                                               policy=self.policy.fingerprint())
         with self.store.transaction():
             if self.store.has_command(command_id):
-                return
+                return who
             stream = person_stream(subject)
             version = self.store.version(stream)
             last = None
@@ -688,6 +945,7 @@ class Campaign:
             event = build(stream=stream, version=version + 1, actor=who.id, on=on,
                           policy=self.policy.fingerprint(), command=command_id, **fields)
             self._commit([Append(stream, version, (event,), command_id)])
+        return who
 
     def _commit(self, batch: Sequence[Append]) -> list[bool]:
         if not batch:

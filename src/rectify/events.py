@@ -26,11 +26,14 @@ __all__ = [
     "SCHEMA_VERSION",
     "AppraisalRecorded",
     "CaseCarriedOver",
+    "CaseContinued",
     "CaseDelisted",
     "CaseOpened",
     "CaseReopened",
+    "ConsequenceRecorded",
     "EscalationRecorded",
     "Event",
+    "FindingRecorded",
     "PlanFiled",
     "PlanReturned",
     "PolicyChanged",
@@ -216,12 +219,69 @@ class PolicyChanged(Event):
     reason: str
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class CaseContinued(Event):
+    """The year closed before the case was delisted: it continues, still open, into ``into``.
+
+    The case keeps its id and state; ``new_deadline`` (when set) replaces its
+    deadline.  The organization counts as listed in ``into`` (连续列入), so
+    the continuation counts towards escalation.
+    """
+
+    org: str
+    into: int
+    new_deadline: date | None = None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class FindingRecorded(Event):
+    """A finding against an organization or a township (发现问题): a plaque mishandled,
+    a misreport, a spot-check result.
+
+    ``kind`` is a key of the policy's ``escalation.findings``; ``year`` the
+    year it is counted in; ``extend_years`` how many following years the
+    organization counts as listed because of it; ``counts`` whether it counts
+    towards the escalation ladder.
+    """
+
+    org: str
+    kind: str
+    year: int
+    note: str = ""
+    extend_years: int = 0
+    counts: bool = True
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ConsequenceRecorded(Event):
+    """A step of the escalation ladder applied to an organization's secretary (问责措施).
+
+    ``action`` is ``talk`` (with ``talk`` its kind), ``criticism`` (通报批评)
+    or ``no_awards`` (取消评先); ``months`` how long its bans last (0: the
+    rest of the year); ``basis`` and ``years`` what triggered it; ``step``
+    the step's position in the policy's ladder; ``cause`` the case or finding
+    behind it.
+    """
+
+    org: str
+    person: str | None
+    action: str
+    basis: str
+    year: int
+    step: int
+    years: tuple[int, ...] = ()
+    talk: str = ""
+    months: int = 0
+    cause: str = ""
+
+
 EVENT_TYPES: Mapping[str, type[Event]] = {
     cls.__name__: cls
     for cls in (CaseOpened, PlanFiled, PlanReturned, SupportAssigned, SupportReleased,
                 ReportRecorded, VerificationRequested, VerificationRecorded, CaseDelisted,
                 CaseReopened, CaseCarriedOver, EscalationRecorded, SecretaryDismissed,
-                TalkRecorded, AppraisalRecorded, PolicyChanged)
+                TalkRecorded, AppraisalRecorded, PolicyChanged, CaseContinued, FindingRecorded,
+                ConsequenceRecorded)
 }
 
 

@@ -56,7 +56,7 @@ def test_a_new_campaign_reads_without_replaying(backend: Backend) -> None:
 
     store.replay = counting  # type: ignore[method-assign]
     again = campaign(store)
-    assert again.case("2017-V2").state == "carried_over"
+    assert again.case("2017-V2").continued_into == 2018
     assert calls == []
 
 
@@ -178,3 +178,29 @@ def test_case_queries_filter_and_page_in_the_store(backend: Backend) -> None:
         after = page[-1].id
     assert [x for page in pages for x in page] == everything
     assert all(len(page) <= 2 for page in pages)
+
+
+def test_continued_cases_and_findings_list_in_every_store(backend: Backend) -> None:
+    """A case continued at the close and a finding that extends the listing add listings,
+    kept by every store exactly as a replay gives them."""
+    from ledger_workers import population
+
+    from rectify.campaign import Campaign
+
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    continued = {x.org for x in c.cases(open_only=True) if x.continued_into == 2018}
+    assert continued
+    assert continued <= c.listings()[2018]
+    extended = Campaign(c.policy.evolve({"escalation": {"findings": {"plaque": {
+        "zh": "警示牌挂牌、摘牌违规", "extend_years": 2}}}}), store,
+        population=population(), people=[DEPT])
+    extended.record_finding("V0", "plaque", actor=DEPT, on=date(2017, 12, 1),
+                            command_id="finding-V0")
+    listings = extended.listings()
+    assert "V0" in listings[2018]
+    assert "V0" in listings[2019]
+    assert verify_read_models(store) == []  # type: ignore[arg-type]
+    replayed = ReadState.rebuild(enumerate(store.replay(), start=1))
+    assert listings == {y: frozenset(o) for y, o in replayed.listings.items()}

@@ -19,6 +19,7 @@ from rectify.cli import check as _check
 from rectify.cli import coverage as _coverage
 from rectify.cli import demo as _demo
 from rectify.cli import identify as _identify
+from rectify.cli import ladder as _ladder
 from rectify.cli import ledger as _ledger
 from rectify.cli import people as _people
 from rectify.cli import policy as _policy
@@ -33,4 +34,4 @@ from rectify.cli._common import (
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CONFLICT", "EXIT_REFUSED", "app", "main"]
 _COMMAND_MODULES = (_bulletin, _cases, _check, _coverage, _demo, _identify, _ledger, _people,
-                    _policy, _whatif)
+                    _policy, _whatif, _ladder)

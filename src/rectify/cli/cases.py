@@ -434,7 +434,7 @@ def close_year_command(db: DbOption, year: Annotated[int, typer.Option("--year")
                        policy: PolicyOption = "northern-county",
                        population: PopulationOption = "sample",
                        json_out: JsonOption = False, command_id: CommandIdOption = None) -> None:
-    """Close a year: carry over every case still open (结转)."""
+    """Close a year: every case still open goes on into the next year (转入下年度继续整顿)."""
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     try:
@@ -444,7 +444,8 @@ def close_year_command(db: DbOption, year: Annotated[int, typer.Option("--year")
     if json_out:
         print_json({"carried_over": carried})
     else:
-        out.print(f"{len(carried)} case(s) carried over / 结转: {', '.join(carried)}")
+        out.print(f"{len(carried)} case(s) go on into {year + 1} / 转入下年度继续整顿: "
+                  f"{', '.join(carried)}")
 
 
 @case_app.command("list")

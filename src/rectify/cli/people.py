@@ -8,6 +8,7 @@ import typer
 
 from rectify.cli._common import JsonOption, PolicyOption, app, out, print_json, table
 from rectify.cli._ledger import DbOption, OnOption, PopulationOption, open_campaign, parse_date
+from rectify.events import ConsequenceRecorded, SecretaryDismissed, TalkRecorded
 
 __all__ = ["accountability_app"]
 
@@ -20,12 +21,12 @@ def accountability_list(db: DbOption, on: OnOption, policy: PolicyOption = "nort
                         population: PopulationOption = "sample",
                         json_out: JsonOption = False) -> None:
     """Everyone with a dismissal or talk on file, and the bans active on --on."""
-    from rectify.events import SecretaryDismissed, TalkRecorded
 
     day = parse_date(on)
     campaign = open_campaign(db, policy, population, create=False)
     people = sorted({e.person for e in campaign.records()
-                     if isinstance(e, SecretaryDismissed | TalkRecorded) and e.person})
+                     if isinstance(e, SecretaryDismissed | TalkRecorded | ConsequenceRecorded)
+                     and e.person})
     rows: list[dict[str, Any]] = []
     for person in people:
         record = campaign.accountability(person, day)

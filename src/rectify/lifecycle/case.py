@@ -96,6 +96,9 @@ class CaseRecord:
     case's latest event (``None`` in records stored before they were kept:
     `rectify.lifecycle.dates` then falls back to ``opened_on``).  ``scope`` is where the case
     lies (its organization's `rectify.model.Organization.scope`; ``""``: unscoped).
+    ``continued_into`` is
+    the latest year an unfinished case was continued into at a year's close
+    (``None``: it is still in its own year).
     """
 
     id: str
@@ -117,11 +120,17 @@ class CaseRecord:
     last_on: date | None = None
     last_event: str | None = None
     scope: str = ""
+    continued_into: int | None = None
 
     @property
     def is_open(self) -> bool:
         """Whether the case is still being rectified (not delisted, not carried over)."""
         return self.state in OPEN_STATES
+
+    @property
+    def current_year(self) -> int:
+        """The year the case is being rectified in: its own, or the one it continued into."""
+        return self.continued_into if self.continued_into is not None else self.year
 
     @property
     def supporters(self) -> frozenset[str]:

@@ -11,6 +11,7 @@ import attrs
 from rectify.errors import LedgerCorrupt
 from rectify.events import (
     CaseCarriedOver,
+    CaseContinued,
     CaseDelisted,
     CaseOpened,
     CaseReopened,
@@ -105,6 +106,11 @@ def _unchanged(record: CaseRecord, _e: Event) -> Changes:
     return {}
 
 
+def _continued(record: CaseRecord, e: CaseContinued) -> Changes:
+    deadline = e.new_deadline if e.new_deadline is not None else record.deadline
+    return {"continued_into": e.into, "deadline": deadline}
+
+
 _APPLY: dict[type[Event], Callable[[CaseRecord, Any], Changes]] = {
     PlanFiled: _plan,
     PlanReturned: _returned,
@@ -116,6 +122,7 @@ _APPLY: dict[type[Event], Callable[[CaseRecord, Any], Changes]] = {
     CaseDelisted: _delisted,
     CaseReopened: _reopened,
     CaseCarriedOver: _unchanged,
+    CaseContinued: _continued,
 }
 
 _FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))

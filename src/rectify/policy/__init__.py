@@ -8,15 +8,19 @@ ship as package data (`rectify policy list`); what-if variants come from
 
 from rectify.policy._io import load_policy, preset_names, preset_text
 from rectify.policy._model import (
+    LADDER_ACTIONS,
+    LADDER_BASES,
     AccountabilityPolicy,
     Comparison,
     CoveragePolicy,
     DatesPolicy,
     DirectCriterion,
     EscalationPolicy,
+    FindingRule,
     IdentificationPolicy,
     InvariantsPolicy,
     Label,
+    LadderStep,
     Meta,
     PermissionsPolicy,
     PlanPolicy,
@@ -30,15 +34,19 @@ from rectify.policy._model import (
 )
 
 __all__ = [
+    "LADDER_ACTIONS",
+    "LADDER_BASES",
     "AccountabilityPolicy",
     "Comparison",
     "CoveragePolicy",
     "DatesPolicy",
     "DirectCriterion",
     "EscalationPolicy",
+    "FindingRule",
     "IdentificationPolicy",
     "InvariantsPolicy",
     "Label",
+    "LadderStep",
     "Meta",
     "PermissionsPolicy",
     "PlanPolicy",

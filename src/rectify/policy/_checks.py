@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from rectify.errors import Problem
 from rectify.model import Grade
-from rectify.policy import Label, Policy
+from rectify.policy import Label, LadderStep, Policy
 
 __all__ = ["STANDARD_ROLES", "known_roles", "policy_problems"]
 
@@ -60,6 +60,7 @@ def policy_problems(policy: Policy) -> list[Problem]:
     problems += _lifecycle(policy)
     problems += _roles(policy)
     problems += _calendar(policy)
+    problems += _carry_over_and_ladder(policy)
     return problems
 
 
@@ -132,7 +133,7 @@ def _lifecycle(policy: Policy) -> list[Problem]:
         if not roles:
             problems.append(Problem(f"permissions.commands.{command}", "at least one role", [],
                                     "name the roles allowed to issue it"))
-    for command in sorted(_COMMANDS - set(policy.permissions.commands)):
+    for command in sorted(_COMMANDS - _OPTIONAL_COMMANDS - set(policy.permissions.commands)):
         problems.append(Problem(f"permissions.commands.{command}", "the roles allowed to "
                                 "issue this command", None, "add it under [permissions.commands]"))
     cov = policy.coverage
@@ -326,4 +327,102 @@ def _calendar(policy: Policy) -> list[Problem]:
             problems.append(Problem(f"invariants.not_applicable.{name}",
                                     "the reason the invariant does not apply", reason,
                                     "say why, e.g. \"rounds to nearest: may list fewer\""))
+    return problems
+
+
+#: Commands a policy may leave out of ``[permissions.commands]`` (added after older policies
+#: were written: they fall back to the roles of ``record_talk``).
+_OPTIONAL_COMMANDS = frozenset({"record_finding"})
+_COMMANDS = _COMMANDS | _OPTIONAL_COMMANDS
+_CARRY_OVER = ("continue", "relist")
+
+
+def _carry_over_and_ladder(policy: Policy) -> list[Problem]:
+    """The carry-over of unfinished cases, the escalation ladder and the findings."""
+    plan = policy.plan
+    problems: list[Problem] = []
+    if plan.carry_over not in _CARRY_OVER:
+        problems.append(Problem("plan.carry_over", f"one of {', '.join(_CARRY_OVER)}",
+                                plan.carry_over, '"continue" keeps the case open into the '
+                                'next year; "relist" opens the next year\'s case'))
+    problems += _between("plan.carry_over_days", plan.carry_over_days, 1, 366)
+    problems += _ladder(policy)
+    return problems
+
+
+_TALKS = ("admonishment", "cautionary")
+
+
+def _ladder(policy: Policy) -> list[Problem]:
+    """Every problem of the ladder steps and the findings, with range checks."""
+    from rectify.policy import LADDER_ACTIONS, LADDER_BASES
+
+    esc = policy.escalation
+    problems: list[Problem] = []
+    for kind, rule in esc.findings.items():
+        where = f"escalation.findings.{kind}"
+        if not rule.zh.strip():
+            problems.append(Problem(f"{where}.zh", "a Chinese label", rule.zh))
+        problems += _between(f"{where}.extend_years", rule.extend_years, 0, 10)
+        if rule.talk not in ("", *_TALKS):
+            problems.append(Problem(f"{where}.talk", f"empty or one of {', '.join(_TALKS)}",
+                                    rule.talk))
+    for i, step in enumerate(esc.ladder):
+        where = f"escalation.ladder[{i}]"
+        if step.basis not in LADDER_BASES:
+            problems.append(Problem(f"{where}.basis", f"one of {', '.join(LADDER_BASES)}",
+                                    step.basis))
+        if step.action not in LADDER_ACTIONS:
+            problems.append(Problem(f"{where}.action", f"one of {', '.join(LADDER_ACTIONS)}",
+                                    step.action))
+        problems += _between(f"{where}.years", step.years, 1, 20)
+        problems += _between(f"{where}.months", step.months, 0, 60)
+        if step.action == "talk" and step.talk not in _TALKS:
+            problems.append(Problem(f"{where}.talk", f"one of {', '.join(_TALKS)} for a talk",
+                                    step.talk, 'e.g. talk = "cautionary" (诫勉)'))
+        if step.action != "talk" and step.talk:
+            problems.append(Problem(f"{where}.talk", "empty unless the action is talk",
+                                    step.talk))
+        if step.cascade and step.action != "dismissal":
+            problems.append(Problem(f"{where}.cascade", "false unless the action is dismissal",
+                                    step.cascade))
+        if step.basis == "appraisal":
+            if not step.grades:
+                problems.append(Problem(f"{where}.grades", "the appraisal grades that count",
+                                        [], 'e.g. grades = ["average", "poor"]'))
+            problems += [Problem(f"{where}.grades", f"appraisal grades among {_APPRAISALS}", g)
+                         for g in step.grades if g not in _APPRAISALS]
+        elif step.grades:
+            problems.append(Problem(f"{where}.grades", "empty unless the basis is appraisal",
+                                    list(step.grades)))
+        if step.finding and step.basis != "finding":
+            problems.append(Problem(f"{where}.finding", "empty unless the basis is finding",
+                                    step.finding))
+        if step.finding and step.finding not in esc.findings:
+            problems.append(Problem(f"{where}.finding", "a kind declared under "
+                                    f"[escalation.findings] ({_names(esc.findings)})",
+                                    step.finding))
+    problems += _monotone(esc.ladder)
+    return problems
+
+
+def _monotone(steps: Iterable[LadderStep]) -> list[Problem]:
+    """A later step of a basis (more years) is never weaker; no two steps share a rung."""
+    problems: list[Problem] = []
+    rungs: dict[tuple[str, tuple[str, ...], str], list[tuple[int, int, LadderStep]]] = {}
+    for i, step in enumerate(steps):
+        rungs.setdefault((step.basis, tuple(sorted(step.grades)), step.finding), []).append(
+            (step.years, i, step))
+    for rung in rungs.values():
+        rung.sort(key=lambda t: (t[0], t[1]))
+        for (years_a, i, a), (years_b, j, b) in itertools.pairwise(rung):
+            if years_a == years_b:
+                problems.append(Problem(f"escalation.ladder[{j}].years", "a number of years no "
+                                        f"other step of basis {b.basis} uses", years_b,
+                                        f"steps {i} and {j} apply to the same years; merge them"))
+            elif b.strength < a.strength:
+                problems.append(Problem(f"escalation.ladder[{j}].action", f"an action at least as "
+                                        f"severe as step {i} ({a.action}) after fewer years",
+                                        b.action, "a ladder never gets weaker as the years "
+                                        "add up; reorder the actions"))
     return problems

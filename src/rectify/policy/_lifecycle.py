@@ -29,11 +29,21 @@ def _frozen(value: Mapping[str, _V]) -> Mapping[str, _V]:
 
 @attrs.frozen
 class PlanPolicy:
-    """Rectification plans (整顿方案) and their deadlines (限期)."""
+    """Rectification plans (整顿方案) and their deadlines (限期).
+
+    ``carry_over`` says what closing a year does to a case not yet delisted
+    (限期整改销号: a case ends only by being delisted): ``"continue"`` keeps the
+    same case open into the next year, with a new deadline
+    ``carry_over_days`` days after the close; ``"relist"`` ends it as carried
+    over (结转) and opens the organization's case for the next year.  Either
+    way the organization counts as listed in the next year.
+    """
 
     max_deadline_days: int = 180
     retry_deadline_days: int = 90
     follow_up_months: int = 12
+    carry_over: str = "continue"
+    carry_over_days: int = 90
 
 
 @attrs.frozen
@@ -76,6 +86,7 @@ _DEFAULT_COMMANDS: Mapping[str, tuple[str, ...]] = {
     "close_year": ("org_department",),
     "record_talk": ("org_department",),
     "record_appraisal": ("org_department",),
+    "record_finding": ("org_department",),
 }
 
 _DEFAULT_SCOPES: Mapping[str, str] = {

@@ -29,15 +29,19 @@ from rectify.policy._lifecycle import (
 )
 
 __all__ = [
+    "LADDER_ACTIONS",
+    "LADDER_BASES",
     "AccountabilityPolicy",
     "Comparison",
     "CoveragePolicy",
     "DatesPolicy",
     "DirectCriterion",
     "EscalationPolicy",
+    "FindingRule",
     "IdentificationPolicy",
     "InvariantsPolicy",
     "Label",
+    "LadderStep",
     "Meta",
     "PermissionsPolicy",
     "PlanPolicy",
@@ -199,13 +203,125 @@ class VerificationPolicy:
     panel_size: int = 15
 
 
+#: The bases of a ladder step, with their English and Chinese descriptions.
+LADDER_BASES: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "listed": ("listed in consecutive years", "连续被列为整顿对象"),
+    "last_place": ("last in its kind's ranking in consecutive years", "连续排名末位"),
+    "appraisal": ("the secretary's appraisal graded so in consecutive years",
+                  "书记述职评议连续评为该等次"),
+    "finding": ("a finding recorded in consecutive years", "连续被发现问题"),
+})
+
+#: The actions of a ladder step, weakest first, with their English and Chinese names.
+LADDER_ACTIONS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "record": ("recorded, no further measure", "记录在案"),
+    "no_awards": ("no awards (取消评先)", "取消评先评优资格"),
+    "criticism": ("criticised in a bulletin", "通报批评"),
+    "talk": ("a talk with the secretary", "约谈书记"),
+    "dismissal": ("the secretary dismissed", "免去书记职务"),
+})
+
+_TALK_STRENGTH = {"admonishment": 0, "cautionary": 1}
+
+
+@attrs.frozen
+class LadderStep:
+    """One step of an escalation ladder (问责阶梯): a basis held ``years`` years → an action.
+
+    ``basis`` is one of `LADDER_BASES`: ``listed`` (listed in consecutive
+    years), ``last_place`` (last in its kind), ``appraisal`` (the secretary's
+    appraisal graded one of ``grades``), ``finding`` (a finding of kind
+    ``finding``, or any counted finding when empty).  ``action`` is one of
+    `LADDER_ACTIONS`; a ``talk`` names its kind (``admonishment`` 约谈 or
+    ``cautionary`` 诫勉) in ``talk``; ``months`` is how long its bans last (0:
+    the talk kind's own duration; for ``no_awards`` the rest of the year); a
+    ``dismissal`` with ``cascade`` also dismisses the secretary of the
+    committee above a second-tier branch.  The step that applies is the one
+    of the basis with the most ``years`` not exceeding the run of years.
+    """
+
+    basis: str
+    action: str
+    years: int = 1
+    talk: str = ""
+    months: int = 0
+    cascade: bool = False
+    grades: tuple[str, ...] = ()
+    finding: str = ""
+
+    @property
+    def strength(self) -> tuple[int, int]:
+        """How severe the action is; a later step of a basis is never weaker."""
+        order = list(LADDER_ACTIONS)
+        rank = order.index(self.action) if self.action in order else -1
+        extra = (_TALK_STRENGTH.get(self.talk, 0) if self.action == "talk"
+                 else int(self.cascade) if self.action == "dismissal" else 0)
+        return (rank, extra)
+
+    @property
+    def zh(self) -> str:
+        """The step in Chinese: its basis, years and action."""
+        basis = LADDER_BASES.get(self.basis, ("", self.basis))[1]
+        action = LADDER_ACTIONS.get(self.action, ("", self.action))[1]
+        if self.action == "talk":
+            action = {"admonishment": "约谈", "cautionary": "诫勉谈话"}.get(self.talk, action)
+        if self.action == "dismissal" and self.cascade:
+            action += "并追究上级党组织书记"
+        return f"{basis}{self.years}年: {action}"
+
+
+@attrs.frozen
+class FindingRule:
+    """What a kind of finding (发现问题) entails: ``zh``/``en`` name it.
+
+    ``extend_years``: the organization counts as listed for that many
+    following years (延长整顿期); ``talk``: a talk held with its secretary
+    (``admonishment`` or ``cautionary``; empty: none); ``counts``: whether it
+    counts towards the ladder's ``finding`` steps.
+    """
+
+    zh: str
+    en: str = ""
+    extend_years: int = 0
+    talk: str = ""
+    counts: bool = True
+
+
+_DEFAULT_FINDINGS: Mapping[str, FindingRule] = MappingProxyType({
+    "spot_check": FindingRule("抽查发现问题", "a problem found in a spot check"),
+    "misreport": FindingRule("弄虚作假、虚报整改情况", "a misreported rectification"),
+})
+
+
+def _frozen_findings(value: Mapping[str, FindingRule]) -> Mapping[str, FindingRule]:
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen
 class EscalationPolicy:
-    """Accountability for repeat listings (连续被列为整顿对象)."""
+    """Accountability for repeat listings (连续被列为整顿对象) and its ladder (问责阶梯).
+
+    Without ``ladder`` steps, ``consecutive_years``, ``dismiss_secretary`` and
+    ``cascade_to_parent`` make the one-step ladder of the documented county:
+    listed that many consecutive years → the secretary dismissed (with the
+    cascade).  ``ladder`` replaces it with graded `LadderStep` values;
+    ``findings`` declares the kinds of finding and their effects.
+    """
 
     consecutive_years: int = 2
     cascade_to_parent: bool = True
     dismiss_secretary: bool = True
+    ladder: tuple[LadderStep, ...] = ()
+    findings: Mapping[str, FindingRule] = attrs.field(default=_DEFAULT_FINDINGS,
+                                                      converter=_frozen_findings)
+
+    def steps(self) -> tuple[LadderStep, ...]:
+        """The ladder in force: ``ladder``, or the one step the three switches describe."""
+        if self.ladder:
+            return self.ladder
+        return (LadderStep(basis="listed", years=self.consecutive_years,
+                           action="dismissal" if self.dismiss_secretary else "record",
+                           cascade=self.cascade_to_parent),)
 
 
 @attrs.frozen

@@ -739,8 +739,10 @@ class _Scope:
                 and (self.kind is None or org.kind == self.kind))
 
     def case(self, record: CaseRecord) -> bool:
-        return (record.year == self.year and self.org(record.org)
-                and (self.kind is None or record.kind == self.kind))
+        # A case of an earlier year that continued into this one is reported with it.
+        return ((record.year == self.year
+                 or record.year < self.year <= (record.continued_into or 0))
+                and self.org(record.org) and (self.kind is None or record.kind == self.kind))
 
     def name(self, code: str) -> str:
         org = self.campaign.population.get(code)
@@ -864,7 +866,7 @@ def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
         ("escalations", "本期问责", "escalations in the period", len(escalation_rows)),
         ("dismissals", "本期免去书记职务", "dismissals in the period", len(dismissal_rows)),
         ("unfinished", "未按期销号转入下年度", "not delisted, carried into the next year",
-         counts.get("carried_over", 0)),
+         counts.get("carried_over", 0) + sum(1 for c in cases if _continued_past(c, scope))),
         ("carried_over", "上年度未按期销号", "carried over from the previous year",
          len(carried_rows)),
         ("support_coverage", "包扶全覆盖率", "support coverage (all required levels)", coverage),
@@ -969,7 +971,7 @@ def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRecord, int]],
         add(f"{e.year}-{e.org}", e.org, "listed_again",
             f"{years}年连续{len(e.streak)}年被列为整顿对象, {_dismissed_zh(scope, e)}")
     for record, _ in now.values():
-        if record.state == "carried_over":
+        if record.state == "carried_over" or _continued_past(record, scope):
             deadline = f"整改期限{_date_zh(record.deadline)}, " if record.deadline else ""
             add(record.id, record.org, "unfinished",
                 f"{deadline}年度结束时仍未通过验收销号, 须继续整顿直至销号")
@@ -994,7 +996,8 @@ def _carried_rows(scope: _Scope, previous: list[CaseRecord],
                   now: Mapping[str, tuple[CaseRecord, int]]) -> list[tuple[Any, ...]]:
     rows = []
     for c in previous:
-        if c.state != "carried_over":
+        if c.state != "carried_over" and not _continued_past(c, attrs.evolve(
+                scope, year=scope.year - 1)):
             continue
         current = now.get(f"{scope.year}-{c.org}")
         record = current[0] if current else None
@@ -1154,15 +1157,29 @@ def _document(scope: _Scope, settings: BulletinSettings, issued: date, period: s
                     problems=tuple(problems), requirements=tuple(requirements))
 
 
+def _continued_past(record: CaseRecord, scope: _Scope) -> bool:
+    """Whether ``record`` was still unfinished when its year (the bulletin's) closed."""
+    return (record.is_open and record.continued_into is not None
+            and record.year <= scope.year < record.continued_into)
+
+
 def _overdue_rows(scope: _Scope,
                   now: Mapping[str, tuple[CaseRecord, int]]) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
+    late: set[str] = set()
     for item in deadlines_due((record for record, _ in now.values()), scope.on, 0):
         if not item.overdue or item.case is None:
             continue
         c = now[item.case][0]
+        late.add(c.id)
         rows.append((c.id, c.org, scope.name(c.org), c.kind, scope.kind_zh(c.kind), c.state,
                      status_zh(c.state), item.due, (scope.on - item.due).days))
+    # A case continued from an earlier year is overdue: its year ended before delisting.
+    for c, _ in now.values():
+        if c.is_open and c.year < scope.year and c.id not in late:
+            due = date(c.year, 12, 31)
+            rows.append((c.id, c.org, scope.name(c.org), c.kind, scope.kind_zh(c.kind),
+                         c.state, status_zh(c.state), due, (scope.on - due).days))
     return rows
 
 

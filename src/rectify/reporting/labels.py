@@ -87,6 +87,9 @@ EVENT_ZH: Mapping[str, str] = {
     "TalkRecorded": "约谈",
     "AppraisalRecorded": "述职评议考核",
     "PolicyChanged": "调整执行政策",
+    "CaseContinued": "未按期销号, 转入下年度继续整顿",
+    "FindingRecorded": "发现问题",
+    "ConsequenceRecorded": "问责措施",
 }
 
 #: The identification rules the engine itself names (direct criteria bring
@@ -99,6 +102,7 @@ RULE_ZH: Mapping[str, str] = {
     "no_quota": "不按比例排名",
     "small_group": "组织数不足最小规模",
     "not_ranked": "不单独参加排名",
+    "carried_over": "上年度未按期销号, 转入本年度",
 }
 
 #: Roles a dismissal names.

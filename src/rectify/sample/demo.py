@@ -6,8 +6,8 @@ fictional) with the given policy and store, and tells its story:
 - **2016.** Identification with reasons; plans; five-level support (a
   coverage gap found and fixed); monthly reports; verifications, one failing
   and passing on its second attempt; delisting; at year end two cases are not
-  delisted and are carried over (未按期销号转入下年度), among them
-  南沟乡杏树坪村.
+  delisted: they continue, still open, into 2017 (未按期销号转入下年度继续整顿),
+  among them 南沟乡杏树坪村, and count as listed in 2017.
 - **2017.** Identification lists 杏树坪村 again: it escalates, and the cascade
   dismisses both its secretary and the secretary of the 南沟乡 township
   committee above it.  Talks, an appraisal for 2016, plans and support for
@@ -21,9 +21,11 @@ ledger changes nothing and says so.
 >>> from rectify import load_policy
 >>> report = run_demo(load_policy())
 >>> report.step("open 2016 cases").count, report.step("escalations 2017").count
-(20, 3)
+(20, 4)
 >>> [d.split(" ")[0] for d in report.step("dismissals 2017").note.split("; ")][:2]
-['P0043', 'P0140']
+['P0043', 'P0069']
+>>> [c.id for c in report.campaign.cases(year=2016, open_only=True)]
+['2016-I05', '2016-T04-05']
 >>> again = run_demo(load_policy(), report.campaign.store)
 >>> again.already_done
 True
@@ -221,7 +223,7 @@ class _Run:
                           command_id=f"demo:delist:{case.id}")
         self.note("delisted 2016", len(c.cases(year=2016, state="delisted")), zh="2016年销号")
         c.close_year(2016, actor=self.dept, on=date(2016, 12, 31), command_id="demo:close:2016")
-        carried = [case.org for case in c.cases(year=2016, state="carried_over")]
+        carried = [case.org for case in _unfinished(c, 2016)]
         self.note("carried over 2016", len(carried), ", ".join(f"2016-{o}" for o in carried),
                   "2016年未按期销号转入下年度", "、".join(self.org(o) for o in carried))
 
@@ -253,7 +255,7 @@ class _Run:
                   "; ".join(f"免去{self.person(e.person)}{c.population[e.org].name}书记职务"
                             for e in dismissed))
         talks = 0
-        for case in c.cases(year=2016, state="carried_over"):
+        for case in _unfinished(c, 2016):
             secretary = c.population[case.org].secretary
             if secretary and not any(e.person == secretary for e in dismissed):
                 c.record_talk(secretary, "admonishment", "整顿进度滞后, 未按期销号",
@@ -317,7 +319,10 @@ class _Run:
         candidates = self.by_role[_LEVEL_ROLES[level]]
         if level == "committee_supervisor":
             # The supervisor comes from the organization's own supervising committee.
-            own = [p for p in candidates if self.units.get(p) == self.supervising(case.org)]
+            # (One with room under the load cap: continued cases keep their supporters.)
+            cap = self.c.policy.coverage.max_cases_per_person
+            own = [p for p in candidates if self.units.get(p) == self.supervising(case.org)
+                   and self.c.load(p) < cap]
             candidates = own or candidates
         person = min(candidates, key=lambda p: (self.c.load(p), candidates.index(p)))
         self._quiet(lambda: self.c.assign_support(case.id, level, person, actor=self.dept,
@@ -361,3 +366,9 @@ class _Run:
         except RectifyError:
             if not self.report.already_done:
                 raise
+
+
+def _unfinished(c: Campaign, year: int) -> list[CaseRecord]:
+    """The cases of ``year`` not delisted when it closed: continued or carried over."""
+    return [case for case in c.cases(year=year)
+            if case.state == "carried_over" or (case.continued_into or 0) > year]

@@ -369,8 +369,12 @@ def replay(campaign: Campaign, policy_b: Policy, assessments: Assessments,
     dismissals = sum(isinstance(e, SecretaryDismissed) and e.year == year for e in records)
     talks = sum(isinstance(e, TalkRecorded) and e.on.year == year for e in records)
     recorded = listings.get(year, frozenset())
+    # Besides the identification, the ledger lists the organizations whose unfinished
+    # case went on into the year.
+    going_on = {c.org for c in campaign.cases() if c.year < year <= (c.continued_into or 0)}
+    listed = set(result.a.listed_codes)
     facts = LedgerFacts(frozenset(recorded), escalations, dismissals, talks,
-                        set(recorded) == set(result.a.listed_codes))
+                        listed <= set(recorded) and set(recorded) - listed <= going_on)
     return attrs.evolve(result, ledger=facts)
 
 
@@ -383,7 +387,8 @@ def repeat_listings(population: Population, listings: Mapping[int, Collection[st
     the cost follows the repeat listings, not the population.
     """
     listed = listings.get(year, ())
-    limit = policy.escalation.consecutive_years
+    limit = min((s.years for s in policy.escalation.steps() if s.basis == "listed"),
+                default=policy.escalation.consecutive_years)
     before = listings.get(year - 1, ())
     candidates = sorted(listed) if limit <= 1 else sorted(set(listed).intersection(before))
     if not candidates:

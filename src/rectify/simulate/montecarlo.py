@@ -8,8 +8,9 @@ admonishment talks, and drives the cases with `rectify.bulk.run_bulk`
 batches: plans, the support package, progress reports, verification
 requests, verifications (passing or failing as the `OutcomeModel`
 draws), delisting, look-backs that reopen relapses, and finally
-``close_year``, which carries the unfinished cases over.  The next year's
-scores drift as the model says.  Every guard of the workflow runs, so a
+``close_year``: the unfinished cases go on into the next year, where they
+are verified again (and count as listed).  The next year's scores drift as
+the model says.  Every guard of the workflow runs, so a
 simulated year is a year the ledger would accept.
 
 Randomness comes only from ``random.Random(seed)``: the same seed gives the
@@ -71,6 +72,8 @@ METRICS: Mapping[str, tuple[str, str]] = {
     "relapses": ("relapses after delisting", "销号后反弹"),
     "reopened": ("cases reopened in the year", "回头看重新整顿"),
     "carried_over": ("cases carried over unfinished", "未销号转入下年"),
+    "continued": ("cases of the year before going on, not listed again",
+                  "上年度未销号继续整顿(本年度未再列入)"),
     "support_assignments": ("support assignments (supporter workload)", "包扶任务"),
     "supporters_needed": ("supporters needed at the load cap", "所需包扶人员"),
     "first_secretaries": ("first secretaries stationed", "选派第一书记"),
@@ -106,6 +109,7 @@ class YearStats:
     first_secretaries: int = 0
     refused: int = 0
     support: Mapping[str, int] = attrs.field(factory=dict)
+    continued: int = 0
 
     def value(self, metric: str) -> int:
         """The value of one metric."""
@@ -315,11 +319,11 @@ class _Run:
         self.counter = 0
 
     def run(self, years: int) -> tuple[YearStats, ...]:
+        # The assessed history gives the listings (the streaks of escalation) only: how its
+        # cases ended is not known, so they are not closed as unfinished.
         for result in self.base.history:
             self.campaign.open_cases(result, actor=_OD, on=date(result.year, 2, 15),
                                      command_id=f"history:{result.year}")
-            self.campaign.close_year(result.year, actor=_OD, on=date(result.year, 12, 31),
-                                     command_id=f"history-close:{result.year}")
         totals = list(self.base.totals)
         stats: list[YearStats] = []
         for k in range(years):
@@ -350,8 +354,12 @@ class _Run:
         year = result.year
         opened = c.open_cases(result, actor=_OD, on=date(year, 2, 15),
                               command_id=f"open:{year}")
+        # Cases not delisted last year go on this year: verified again, not planned anew.
+        going_on = [x.id for x in c.cases(open_only=True)
+                    if x.continued_into == year and x.year < year]
+        case_of = {c.case(cid).org: cid for cid in (*opened.opened, *going_on)}
         listings = c.listings()
-        talks = self._talks(listings, year)
+        talks = self._talks(listings, year, case_of)
         dismissals = sum(isinstance(e, SecretaryDismissed) and e.year == year
                          for e in c.records())
         repeat = len(listings.get(year, frozenset()) & listings.get(year - 1, frozenset()))
@@ -359,7 +367,7 @@ class _Run:
         counts: Counter[str] = Counter()
         counts["refused"] += self._plans(cases, date(year, 3, 1))
         per_level = self._support(cases, date(year, 3, 10), counts)
-        delisted, relapsed = self._agenda(cases, year, counts)
+        delisted, relapsed = self._agenda([*cases, *going_on], year, counts)
         carried = c.close_year(year, actor=_OD, on=date(year, 12, 31),
                                command_id=f"close:{year}")
         cap = max(self.policy.coverage.max_cases_per_person, 1)
@@ -370,12 +378,15 @@ class _Run:
             verifications=counts["verifications"],
             failed_verifications=counts["failed_verifications"], delisted=counts["delisted"],
             relapses=counts["relapses"], reopened=counts["reopened"], carried_over=len(carried),
+            continued=sum(1 for cid in going_on
+                          if c.case(cid).org not in set(result.listed_codes)),
             support_assignments=sum(per_level.values()), supporters_needed=sum(needed.values()),
             first_secretaries=per_level[FIRST_SECRETARY], refused=counts["refused"],
             support=dict(sorted(per_level.items())))
         return stats, delisted - relapsed, relapsed
 
-    def _talks(self, listings: Mapping[int, frozenset[str]], year: int) -> int:
+    def _talks(self, listings: Mapping[int, frozenset[str]], year: int,
+               case_of: Mapping[str, str]) -> int:
         """Admonishment talks with the secretaries listed again below the escalation limit."""
         _escalating, talk_orgs = repeat_listings(self.population, listings, year, self.policy)
         talks = 0
@@ -383,7 +394,8 @@ class _Run:
             secretary = self.population[code].secretary
             if secretary:
                 self.campaign.record_talk(secretary, "admonishment", _TALK_REASON, actor=_OD,
-                                          on=date(year, 2, 20), case=f"{year}-{code}",
+                                          on=date(year, 2, 20),
+                                          case=case_of.get(code, f"{year}-{code}"),
                                           command_id=self._id("talk"))
                 talks += 1
         return talks
@@ -411,7 +423,8 @@ class _Run:
         for cid in cases:
             for level in policy.support.required.get(self.campaign.case(cid).kind, ()):
                 level_cap = 1 if level == FIRST_SECRETARY else cap
-                person = f"SIM-{level}-{per_level[level] // level_cap + 1}"
+                # A year's own supporters: last year's go on with the cases that continue.
+                person = f"SIM-{level}-{on.year}-{per_level[level] // level_cap + 1}"
                 per_level[level] += 1
                 support.append(BulkCommand("assign_support", cid, self._id("support"),
                                            {"level": level, "person": person}))

@@ -120,6 +120,7 @@ class SqlReadModels:
         for position, event in events:
             policies.add(event.policy)
             change = changes_of(event)
+            listings.update(change.extra)
             if change.policy:
                 continue
             if change.record:

@@ -38,7 +38,14 @@ import attrs
 import orjson
 
 from rectify.errors import LedgerCorrupt
-from rectify.events import POLICY_STREAM, CaseOpened, Event, PolicyChanged
+from rectify.events import (
+    POLICY_STREAM,
+    CaseContinued,
+    CaseOpened,
+    Event,
+    FindingRecorded,
+    PolicyChanged,
+)
 from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.projection import apply_event
@@ -89,16 +96,26 @@ class CaseChange:
     report: tuple[str, str, str] | None = None
     record: bool = False
     policy: bool = False
+    extra: tuple[tuple[int, str], ...] = ()
 
 
 def changes_of(event: Event) -> CaseChange:
-    """The listing, report, accountability record or policy change that ``event`` adds."""
+    """The listing, report, accountability record or policy change that ``event`` adds.
+
+    A continued case lists its organization in the year it continues into; a
+    finding that extends the listing lists it in each of the following years
+    (``extra``, kept even though the finding is an accountability record).
+    """
     if isinstance(event, PolicyChanged) or event.stream == POLICY_STREAM:
         return CaseChange(policy=True)
     if not is_case_stream(event.stream):
-        return CaseChange(record=True)
-    if isinstance(event, CaseOpened):
-        return CaseChange(listing=(event.year, event.org))
+        extra: tuple[tuple[int, str], ...] = ()
+        if isinstance(event, FindingRecorded) and event.extend_years > 0:
+            extra = tuple((event.year + n, event.org) for n in range(1, event.extend_years + 1))
+        return CaseChange(record=True, extra=extra)
+    if isinstance(event, CaseOpened | CaseContinued):
+        year = event.year if isinstance(event, CaseOpened) else event.into
+        return CaseChange(listing=(year, event.org))
     kind = getattr(event, "kind", None)
     if kind in REPORT_KINDS:
         return CaseChange(report=(event.stream, str(kind), str(getattr(event, "month", ""))))
@@ -139,6 +156,8 @@ class ReadState:
         if self.current_policy is None or event.stream == POLICY_STREAM:
             self.current_policy = event.policy
         change = changes_of(event)
+        for year, org in change.extra:
+            self.listings.setdefault(year, set()).add(org)
         if change.policy:
             return None
         if change.record:

@@ -26,10 +26,12 @@ import attrs
 
 from rectify.campaign import Campaign
 from rectify.events import (
+    CaseContinued,
     CaseDelisted,
     CaseOpened,
     CaseReopened,
     Event,
+    FindingRecorded,
     SecretaryDismissed,
     SupportAssigned,
     SupportReleased,
@@ -58,10 +60,12 @@ __all__ = [
     "Step",
     "date_order_problems",
     "get",
+    "ladder_problems",
     "names",
     "register",
     "run_campaign",
     "select",
+    "unfinished_case_continues",
 ]
 
 Scope = Literal["identification", "campaign", "ledger"]
@@ -290,6 +294,11 @@ def _listings(run: CampaignRun) -> dict[int, set[str]]:
     for e in run.events:
         if isinstance(e, CaseOpened):
             listings.setdefault(e.year, set()).add(e.org)
+        elif isinstance(e, CaseContinued):  # an unfinished case counts as listed again
+            listings.setdefault(e.into, set()).add(e.org)
+        elif isinstance(e, FindingRecorded):
+            for extra in range(1, e.extend_years + 1):
+                listings.setdefault(e.year + extra, set()).add(e.org)
     return listings
 
 
@@ -411,6 +420,8 @@ def date_order_problems(events: Iterable[Event], policy: Policy) -> list[str]:
             "整顿案件和个人记录的日期先后有序, 且不超出政策规定的年度日期范围")
 def _events_in_date_order(policy: Policy, run: CampaignRun) -> list[str]:
     return date_order_problems(run.events, policy)
+
+
 @_invariant("one_policy_per_ledger", "ledger",
             "every event carries the ledger's current policy: the first event's, or after a "
             "recorded policy change the new one's",
@@ -425,3 +436,87 @@ def _one_policy(policy: Policy, run: CampaignRun) -> list[str]:
             "干部只能办理本辖区的整顿案件")
 def _in_scope(policy: Policy, run: CampaignRun) -> list[str]:
     return scope_breaches(run.store.replay(), {p.id: p for p in run.people})
+
+
+# -- over the years (issue #11): carry-over that continues, monotone ladders -----------------
+
+
+def unfinished_case_continues(campaign: Campaign, year: int, closed: Sequence[str]) -> list[str]:
+    """Why the cases ``closed`` by closing ``year`` did not go on (empty: every one did).
+
+    A case ends only by being delisted: each one closed either continues,
+    still open, into the next year, or is carried over into the
+    organization's case of the next year; either way the organization counts
+    as listed in the next year.
+    """
+    messages: list[str] = []
+    listed = campaign.listings().get(year + 1, frozenset())
+    for cid in closed:
+        case = campaign.case(cid)
+        continued = case.is_open and case.continued_into == year + 1
+        relisted = (case.state == "carried_over"
+                    and campaign.store.case(f"{year + 1}-{case.org}") is not None)
+        if not (continued or relisted):
+            messages.append(f"{cid} ({case.state}) neither continues into {year + 1} nor has "
+                            "a case there: an unfinished case just ended")
+        if case.org not in listed:
+            messages.append(f"{case.org} is not listed in {year + 1} although its case {cid} "
+                            "was not delisted")
+    return messages
+
+
+def ladder_problems(policy: Policy) -> list[str]:
+    """Why the policy's escalation ladder is not monotone (empty: it is).
+
+    For each basis (and grade or finding kind), a step needing more years is
+    never weaker than one needing fewer, and no two steps need the same years.
+    """
+    from rectify.escalation import step_for
+
+    messages: list[str] = []
+    steps = policy.escalation.steps()
+    for basis in sorted({s.basis for s in steps}):
+        keys = {(tuple(sorted(s.grades)), s.finding) for s in steps if s.basis == basis}
+        for grades, finding in sorted(keys):
+            rung = [s for s in steps if s.basis == basis and tuple(sorted(s.grades)) == grades
+                    and s.finding == finding]
+            top = max(s.years for s in rung)
+            previous = None
+            for run in range(1, top + 2):
+                found = step_for(rung, basis, run, grade=grades[0] if grades else None,
+                                 finding=finding or None)
+                if found is None:
+                    continue
+                if previous is not None and found[1].strength < previous.strength:
+                    messages.append(f"{basis}: after {run} years the step {found[1].action} is "
+                                    f"weaker than {previous.action} after fewer years")
+                previous = found[1]
+            if len({s.years for s in rung}) != len(rung):
+                messages.append(f"{basis}: two steps need the same number of years")
+    return messages
+
+
+@_invariant("unfinished_case_continues", "campaign",
+            "a case not delisted at a year's close goes on into the next year (continued or "
+            "carried over into that year's case), and its organization counts as listed there",
+            "年度结束未销号的整顿对象转入下年度继续整顿, 并计入下年度列入")
+def _unfinished_continue(policy: Policy, run: CampaignRun) -> list[str]:
+    messages: list[str] = []
+    listings = run.campaign.listings()
+    for case in run.campaign.cases():
+        if case.continued_into is not None and case.org not in listings.get(
+                case.continued_into, frozenset()):
+            messages.append(f"{case.id} continued into {case.continued_into} but its "
+                            "organization is not listed there")
+        if case.state == "carried_over" and run.campaign.store.case(
+                f"{case.year + 1}-{case.org}") is None:
+            messages.append(f"{case.id} was carried over without a case in {case.year + 1}")
+    return messages
+
+
+@_invariant("ladder_monotone", "campaign",
+            "a later step of the escalation ladder (more years of the same basis) is never "
+            "weaker than an earlier one",
+            "问责阶梯逐级递进: 同一依据年数越多, 措施不轻于前一级")
+def _ladder_monotone(policy: Policy, run: CampaignRun) -> list[str]:
+    return ladder_problems(policy)

@@ -10,15 +10,19 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from rectify.escalation import step_for
 from rectify.events import (
     POLICY_STREAM,
     AppraisalRecorded,
     CaseCarriedOver,
+    CaseContinued,
     CaseDelisted,
     CaseOpened,
     CaseReopened,
+    ConsequenceRecorded,
     EscalationRecorded,
     Event,
+    FindingRecorded,
     PlanFiled,
     PlanReturned,
     PolicyChanged,
@@ -36,7 +40,7 @@ from rectify.lifecycle.permissions import missing_right
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW
 from rectify.model import Person, Tier, in_scope
-from rectify.policy import Policy
+from rectify.policy import LadderStep, Policy
 
 __all__ = [
     "COMMAND_OF",
@@ -65,6 +69,9 @@ COMMAND_OF: Mapping[type[Event], str] = {
     TalkRecorded: "record_talk",
     AppraisalRecorded: "record_appraisal",
     PolicyChanged: "change_policy",
+    CaseContinued: "close_year",
+    FindingRecorded: "record_finding",
+    ConsequenceRecorded: "open_cases",
 }
 
 
@@ -109,8 +116,14 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
     listings: dict[int, set[str]] = {}
     escalations: set[tuple[str, int]] = set()
     dismissals: set[tuple[str, str | None, str, str]] = set()
+    opened_years: set[int] = set()
     for e in events:
         command = COMMAND_OF[type(e)]
+        if command not in policy.permissions.commands and command == "record_finding":
+            command = "record_talk"  # a policy written before findings: the talk's roles
+        if (isinstance(e, FindingRecorded) and e.kind == "last_place") \
+                or isinstance(e, ConsequenceRecorded):
+            command = "open_cases" if e.stream.startswith("org:") else command
         actor = people.get(e.actor)
         assert actor is not None, f"{e!r}: unknown actor {e.actor}"
         before = records.get(e.stream)
@@ -129,13 +142,15 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
             assert e.cause.startswith(f"{e.year}-"), e
             dismissals.add(key)
             continue
+        _listed_again(e, records, listings)
         if e.stream.startswith(("org:", "person:")):
             continue
         if isinstance(e, CaseOpened):
             assert before is None, f"{e.stream} opened twice"
             assert e.stream == case_id(e.year, e.org)
-            assert e.org not in listings.get(e.year, ()), f"two cases of {e.org} in {e.year}"
+            assert e.stream not in records, f"two cases of {e.org} in {e.year}"
             listings.setdefault(e.year, set()).add(e.org)
+            opened_years.add(e.year)
             ref[e.stream] = _RefCase(e.org, WORKFLOW.initial)
         else:
             assert before is not None, f"{e!r} before its case was opened"
@@ -143,10 +158,23 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
         r.state = _follow(e, r, edges, population)
         records[e.stream] = apply_event(before, e, edges)
         assert records[e.stream].state == r.state
-    _check_escalations(population, policy, listings, escalations, dismissals)
+    _check_escalations(population, policy, listings, escalations, dismissals, opened_years)
     for cid, r in ref.items():
         assert dict(records[cid].support) == r.support, cid
     return LedgerFacts(records, listings, escalations, dismissals)
+
+
+def _listed_again(e: Event, records: Mapping[str, CaseRecord],
+                  listings: dict[int, set[str]]) -> None:
+    """Listings an event adds besides a case opened: a case continued, a finding's extension."""
+    if isinstance(e, FindingRecorded):
+        for extra in range(1, e.extend_years + 1):
+            listings.setdefault(e.year + extra, set()).add(e.org)
+    elif isinstance(e, CaseContinued):
+        # An unfinished case goes on: its organization counts as listed next year.
+        record = records[e.stream]
+        assert e.into == (record.continued_into or record.year) + 1, e
+        listings.setdefault(e.into, set()).add(e.org)
 
 
 def _follow(e: Event, r: _RefCase, edges: Mapping[tuple[str, str], str],
@@ -185,7 +213,8 @@ def _follow(e: Event, r: _RefCase, edges: Mapping[tuple[str, str], str],
 
 def _check_escalations(population: Population, policy: Policy,
                        listings: Mapping[int, set[str]], escalations: set[tuple[str, int]],
-                       dismissals: set[tuple[str, str | None, str, str]]) -> None:
+                       dismissals: set[tuple[str, str | None, str, str]],
+                       opened_years: set[int] | None = None) -> None:
     """Escalations and dismissals are exactly those the streaks and the policy call for.
 
     An organization escalates in a year iff its streak reaches the policy's
@@ -193,19 +222,31 @@ def _check_escalations(population: Population, policy: Policy,
     committee that escalates together with one of its branches loses its
     secretary once), for a cause that justifies it: the organization's own
     escalation (``secretary``) or, when the policy cascades, the escalation
-    of a second-tier branch directly under it (``parent_secretary``).
+    of a second-tier branch directly under it (``parent_secretary``).  The
+    ``listed`` steps of the policy's ladder say which streak escalates and
+    which step dismisses; only years in which cases were opened
+    (``opened_years``) or an escalation was recorded are judged.
     """
-    limit = policy.escalation.consecutive_years
+    steps = policy.escalation.steps()
+
+    def step(org: str, year: int) -> LadderStep | None:
+        found = step_for(steps, "listed", _streak(listings, org, year))
+        return found[1] if found else None
+
+    # A year is judged once its escalations were decided: cases were opened in it, or
+    # an escalation of it was recorded (a year whose only listings are continued cases).
+    judged = None if opened_years is None else opened_years | {y for _, y in escalations}
     expected = {(org, year) for year, orgs in listings.items() for org in orgs
-                if _streak(listings, org, year) >= limit}
+                if (judged is None or year in judged) and step(org, year) is not None}
     assert escalations == expected, (
         f"escalations {sorted(escalations)} != expected {sorted(expected)}")
     causes: dict[tuple[str, int], set[tuple[str, str]]] = {}
-    if policy.escalation.dismiss_secretary:
-        for org, year in expected:
+    for org, year in expected:
+        chosen = step(org, year)
+        if chosen is not None and chosen.action == "dismissal":
             causes.setdefault((org, year), set()).add(("secretary", f"{year}-{org}"))
             o = population[org]
-            if o.tier is Tier.SECOND_TIER and policy.escalation.cascade_to_parent:
+            if o.tier is Tier.SECOND_TIER and chosen.cascade:
                 assert o.parent is not None
                 causes.setdefault((o.parent, year), set()).add(
                     ("parent_secretary", f"{year}-{org}"))

@@ -36,7 +36,11 @@ from rectify.lifecycle.guards import (
     GuardInput,
     Votes,
     acceptance,
+    member_problems,
+    panel_problems,
+    recorder_reasons,
     run_guards,
+    station_reasons,
     support_reasons,
     vote_problems,
 )
@@ -84,6 +88,14 @@ class Context:
     fire: Callable[[str, str], str | None]
     loads: Callable[[str], int]
     roles: Callable[[str], frozenset[str] | None]
+    #: Why a person may not be named in this command (unknown, or no longer holding the
+    #: post they held); empty when they may.  The campaign answers from its people and the
+    #: posts of the ledger as of the command's date.
+    standing: Callable[[str], list[str]] = attrs.field(default=lambda _person: [])
+    #: How many open cases a person is stationed at as first secretary (驻村).
+    stations: Callable[[str], int] = attrs.field(default=lambda _person: 0)
+    #: Who issues the command (``None`` when not known).
+    actor: str | None = None
 
 
 class CaseCommand:
@@ -140,6 +152,8 @@ class FilePlan(CaseCommand):
         """A vague plan is refused with every gap."""
         unmet: list[str] = []
         state = _fire(ctx, case, "file_plan", unmet, _input(ctx, case, plan=self.plan))
+        for person in dict.fromkeys(r for r in self.plan.responsible if r.strip()):
+            unmet += [f"responsible person: {why}" for why in ctx.standing(person)]
         if unmet or self.plan.deadline is None:
             return unmet or ["the plan has no deadline"]
         triggers = _with_auto_support(ctx, state, ("file_plan",), case)
@@ -187,6 +201,9 @@ class AssignSupport(CaseCommand):
         unmet += support_reasons(case, self.level, self.person, ctx.population, load=others,
                                  max_cases_per_person=cov.max_cases_per_person, roles=roles,
                                  level_roles=cov.level_roles if roles is not None else None)
+        unmet += ctx.standing(self.person)
+        if self.level == "first_secretary" and case.holder(self.level) != self.person:
+            unmet += station_reasons(self.person, ctx.stations(self.person), ctx.policy)
         if unmet:
             return unmet
         after = attrs.evolve(case, support=(*[s for s in case.support if s[0] != self.level],
@@ -278,6 +295,10 @@ class RecordVerification(CaseCommand):
     def build(self, ctx: Context, case: CaseRecord) -> Built | list[str]:
         """Failing sends the case back with a new deadline; the team must be independent."""
         unmet = vote_problems(self.score, self.votes, ctx.policy)
+        unmet += panel_problems(self.votes, ctx.policy)
+        unmet += member_problems(self.team, ctx.roles, ctx.standing, ctx.policy)
+        if ctx.actor is not None and ctx.actor not in self.team:
+            unmet += recorder_reasons(case, ctx.actor, ctx.population)
         failed = acceptance(self.score, self.votes, ctx.policy)
         trigger = "fail_verification" if failed else "pass_verification"
         check = _input(ctx, case, team=self.team, score=self.score, votes=self.votes)

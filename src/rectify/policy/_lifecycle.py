@@ -13,6 +13,7 @@ from typing import TypeVar
 import attrs
 
 __all__ = [
+    "DEFAULT_COMMANDS",
     "AccountabilityPolicy",
     "CoveragePolicy",
     "PermissionsPolicy",
@@ -76,7 +77,13 @@ _DEFAULT_COMMANDS: Mapping[str, tuple[str, ...]] = {
     "close_year": ("org_department",),
     "record_talk": ("org_department",),
     "record_appraisal": ("org_department",),
+    "appoint": ("org_department",),
+    "vacate": ("org_department",),
 }
+
+#: The roles allowed each command by default; a policy written before a command existed
+#: falls back to these for it.
+DEFAULT_COMMANDS = _DEFAULT_COMMANDS
 
 _DEFAULT_SCOPES: Mapping[str, str] = {
     "first_secretary": "assigned",
@@ -125,3 +132,5 @@ class CoveragePolicy:
     min_visits: int = 4
     level_roles: Mapping[str, str] = attrs.field(default=_DEFAULT_LEVEL_ROLES,
                                                  converter=_frozen)
+    #: Open cases one first secretary may be stationed at together (一人驻一村: 1).
+    max_stations_per_first_secretary: int = 1

@@ -86,6 +86,8 @@ EVENT_ZH: Mapping[str, str] = {
     "SecretaryDismissed": "免去书记职务",
     "TalkRecorded": "约谈",
     "AppraisalRecorded": "述职评议考核",
+    "PostAppointed": "组织调整: 任职",
+    "PostVacated": "组织调整: 免职",
 }
 
 #: The identification rules the engine itself names (direct criteria bring

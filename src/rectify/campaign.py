@@ -553,7 +553,7 @@ class Campaign:
         person = self._actor(actor, command.name, record, on, found)
         context = Context(self.policy, on, self.population, self.fire, loads, self._roles,
                           lambda p: self._standing(p, on, found()), stations or self._stations,
-                          person.id)
+                          person.id, lambda p: self._former(p, on, found()))
         built = command.build(context, record)
         if isinstance(built, list):
             if _stdlog.isEnabledFor(logging.WARNING):
@@ -741,6 +741,11 @@ class Campaign:
         """Why ``person`` may not be named on ``on``: unknown, or no longer in their post."""
         if self.people and person not in self.people and person not in holdings.everyone():
             return [f"{person} is not one of the campaign's people"]
+        return self._former(person, on, holdings)
+
+    @staticmethod
+    def _former(person: str, on: date, holdings: Holdings) -> list[str]:
+        """Why ``person`` may not be named on ``on`` because they lost their post."""
         lost = holdings.lost_post(person, on)
         if lost:
             posts = ", ".join(f"{p.role} of {p.org}" for p in lost)

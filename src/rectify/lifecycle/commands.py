@@ -96,6 +96,9 @@ class Context:
     stations: Callable[[str], int] = attrs.field(default=lambda _person: 0)
     #: Who issues the command (``None`` when not known).
     actor: str | None = None
+    #: Why a name in a plan may not stand: a person who no longer holds the post they
+    #: held (a plan may also name people by title, which are not checked).
+    former: Callable[[str], list[str]] = attrs.field(default=lambda _person: [])
 
 
 class CaseCommand:
@@ -153,7 +156,7 @@ class FilePlan(CaseCommand):
         unmet: list[str] = []
         state = _fire(ctx, case, "file_plan", unmet, _input(ctx, case, plan=self.plan))
         for person in dict.fromkeys(r for r in self.plan.responsible if r.strip()):
-            unmet += [f"responsible person: {why}" for why in ctx.standing(person)]
+            unmet += [f"responsible person: {why}" for why in ctx.former(person)]
         if unmet or self.plan.deadline is None:
             return unmet or ["the plan has no deadline"]
         triggers = _with_auto_support(ctx, state, ("file_plan",), case)

@@ -12,8 +12,8 @@ fictional) with the given policy and store, and tells its story:
   dismisses both its secretary and the secretary of the 南沟乡 township
   committee above it.  Talks, an appraisal for 2016, plans and support for
   the new cases, after successors are appointed to the posts of the dismissed
-  (组织调整), so plans name the new secretaries; by the end of June most are verified and delisted, one
-  fails its verification and a few are overdue, so the second-quarter
+  (组织调整), so plans name the new secretaries; by the end of June most are
+  verified and delisted, one fails its verification and a few are overdue, so the second-quarter
   bulletin issued on 10 July has something to report.
 
 Every command has a fixed command id, so running the demo again on the same

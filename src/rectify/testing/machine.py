@@ -69,6 +69,12 @@ from rectify.testing.county import (
     campaign_forest,
     campaign_people,
 )
+from rectify.testing.invariants import (
+    dismissals_once_per_holder,
+    named_while_in_post,
+    panels_complete,
+    stations_within_cap,
+)
 from rectify.testing.ledger_rules import COMMAND_OF, LedgerFacts, check_ledger
 from rectify.testing.strategies import plans, verification_results
 
@@ -193,7 +199,7 @@ class CampaignMachine(RuleBasedStateMachine):
     def _conflicts(self, case: CaseRecord) -> set[str]:
         return set(self.population.chain_secretaries(case.org))
 
-    def _may_support(self, case: CaseRecord, level: str, person: str) -> bool:
+    def _may_support(self, case: CaseRecord, level: str, person: str) -> bool:  # noqa: PLR0911
         """Whether ``person`` may take ``level`` on ``case``: roles, conflicts, load cap."""
         if level not in self.policy.support.levels or not case.is_open:
             return False
@@ -607,6 +613,17 @@ class CampaignMachine(RuleBasedStateMachine):
             self._count("escalation reached during the steps")
         if any(role == "parent_secretary" for _, _, role, _ in facts.dismissals):
             self._count("cascade reached during the steps")
+
+    @invariant()
+    def posts_panels_and_stations(self) -> None:
+        """Dismissals once per holder, nobody named after losing a post, whole panels, one
+        station per first secretary (`rectify.testing.invariants`)."""
+        events = list(self.store.replay())
+        problems = (dismissals_once_per_holder(events, self.population)
+                    + named_while_in_post(events, self.population)
+                    + panels_complete(events, self.policy)
+                    + stations_within_cap(events, self.policy))
+        assert not problems, "; ".join(problems)
 
     @invariant()
     def replay_gives_the_same_cases(self) -> None:

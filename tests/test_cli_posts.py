@@ -29,7 +29,8 @@ def test_appoint_vacate_and_ask_who_held_a_post(tmp_path: Path) -> None:
     code, output = _run("appoint", *post, "--person", "P0230", *DEPT, "--on", "2016-04-10",
                         "--command-id", "a1")
     assert code == 0, output
-    assert "P0230" in output and "南沟乡杏树坪村党支部书记" in output
+    assert "P0230" in output
+    assert "南沟乡杏树坪村党支部书记" in output
     # The same command id again records nothing new.
     assert _run("appoint", *post, "--person", "P0230", *DEPT, "--on", "2016-04-10",
                 "--command-id", "a1")[0] == 0

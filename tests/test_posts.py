@@ -399,3 +399,37 @@ def attrs_evolve(event: object, **changes: object) -> object:
     import attrs
 
     return attrs.evolve(event, **changes)  # type: ignore[misc]
+
+
+def test_delisting_checks_the_recorder_again() -> None:
+    """A recorder who took up support after recording the verification blocks delisting."""
+    recorder = Person("RV", "验收记录员", roles={"verifier", "county_leader"})
+    c = Campaign(load_policy(), population=_population(), people=[*PEOPLE, recorder])
+    _open(c, 2017)
+    _verifying(c)
+    on = date(2017, 5, 1)
+    assert c.record_verification("2017-V1", 90, Votes(12, 2, 1), ["R1"], actor="RV",
+                                 on=on).state == "accepted"
+    c.assign_support("2017-V1", "leader_contact", "RV", actor=DEPT, on=on)
+    _unchanged(c, lambda: c.delist("2017-V1", actor=DEPT, on=on), "the recorder")
+    c.assign_support("2017-V1", "leader_contact", "L1", actor=DEPT, on=on)
+    _unchanged(c, lambda: c.delist("2017-V1", actor=DEPT, on=on), "supported the case earlier")
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_one_station_per_first_secretary_on_sqlite(kind: str, tmp_path: object) -> None:
+    """The station count comes from the SQL store's support table too."""
+    from pathlib import Path
+
+    from rectify.stores import SQLiteStore
+
+    store = SQLiteStore(str(Path(str(tmp_path)) / "ledger.sqlite3"))
+    c = Campaign(load_policy(), store, population=_population(), people=PEOPLE)
+    _open(c, 2017, listed=("V1", "V2"))
+    on = date(2017, 3, 1)
+    c.assign_support("2017-V1", "first_secretary", "F1", actor=DEPT, on=on)
+    assert store.load("F1", "first_secretary") == 1
+    assert store.load("F1", "paired_unit") == 0
+    with pytest.raises(CommandRefused, match="already stationed"):
+        c.assign_support("2017-V2", "first_secretary", "F1", actor=DEPT, on=on)
+    store.close()

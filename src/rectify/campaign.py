@@ -551,9 +551,10 @@ class Campaign:
             return None
         found = holdings or self._lazy_holdings()
         person = self._actor(actor, command.name, record, on, found)
+        recorder = self._recorder(record) if isinstance(command, Delist) else None
         context = Context(self.policy, on, self.population, self.fire, loads, self._roles,
                           lambda p: self._standing(p, on, found()), stations or self._stations,
-                          person.id, lambda p: self._former(p, on, found()))
+                          person.id, lambda p: self._former(p, on, found()), recorder)
         built = command.build(context, record)
         if isinstance(built, list):
             if _stdlog.isEnabledFor(logging.WARNING):
@@ -751,6 +752,16 @@ class Campaign:
             posts = ", ".join(f"{p.role} of {p.org}" for p in lost)
             return [f"{person} no longer holds the post ({posts}) on {on}"]
         return []
+
+    def _recorder(self, record: CaseRecord) -> str | None:
+        """Who recorded the latest verification of ``record`` (one read of its history)."""
+        if record.passed is None:
+            return None
+        found: str | None = None
+        for event in self.store.read(record.id):
+            if isinstance(event, VerificationRecorded):
+                found = event.actor
+        return found
 
     def _stations(self, person: str) -> int:
         """Open cases ``person`` is stationed at as first secretary (from the store)."""

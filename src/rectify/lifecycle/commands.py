@@ -99,6 +99,8 @@ class Context:
     #: Why a name in a plan may not stand: a person who no longer holds the post they
     #: held (a plan may also name people by title, which are not checked).
     former: Callable[[str], list[str]] = attrs.field(default=lambda _person: [])
+    #: Who recorded the case's latest verification (read for delisting; ``None``: unknown).
+    recorder: str | None = None
 
 
 class CaseCommand:
@@ -329,6 +331,9 @@ class Delist(CaseCommand):
         """The guards of the delist trigger decide."""
         unmet: list[str] = []
         _fire(ctx, case, "delist", unmet, _input(ctx, case))
+        if ctx.recorder is not None and ctx.recorder not in case.verifiers:
+            # The recorder may have taken up support since: independence is checked again.
+            unmet += recorder_reasons(case, ctx.recorder, ctx.population)
         return unmet or Built(CaseDelisted, {}, ("delist",))
 
 

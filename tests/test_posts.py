@@ -433,3 +433,31 @@ def test_one_station_per_first_secretary_on_sqlite(kind: str, tmp_path: object) 
     with pytest.raises(CommandRefused, match="already stationed"):
         c.assign_support("2017-V2", "first_secretary", "F1", actor=DEPT, on=on)
     store.close()
+
+
+def test_the_supervisor_comes_from_the_own_committee_when_the_policy_says_so() -> None:
+    """A supervisor from another unit's committee is refused under the rule, not without."""
+    inside = Person("CS-T", "乡镇督办", roles={"committee_supervisor"}, unit="乡镇党委")
+    outside = Person("CS-X", "外单位督办", roles={"committee_supervisor"}, unit="县直机关工委")
+    people = [*PEOPLE, inside, outside]
+    strict = load_policy().evolve({"coverage": {"supervisor_from_own_committee": True}})
+    c = Campaign(strict, population=_population(), people=people)
+    _open(c, 2017)
+    on = date(2017, 3, 1)
+    _unchanged(c, lambda: c.assign_support("2017-V1", "committee_supervisor", "CS-X",
+                                           actor=DEPT, on=on), "supervising committee")
+    c.assign_support("2017-V1", "committee_supervisor", "CS-T", actor=DEPT, on=on)
+    loose = Campaign(load_policy(), population=_population(), people=people)
+    _open(loose, 2017)
+    loose.assign_support("2017-V1", "committee_supervisor", "CS-X", actor=DEPT, on=on)
+
+
+def test_supervising_committees_name_known_kinds() -> None:
+    """An entry for an undeclared kind is a policy error."""
+    from rectify import PolicyError
+
+    with pytest.raises(PolicyError, match="supervising_committees.spaceship"):
+        load_policy().evolve({"coverage": {"supervising_committees": {"spaceship": "x"}}})
+    policy = load_policy().evolve({"coverage": {"supervising_committees": {
+        "agency": "县直机关工委"}}})
+    assert policy.coverage.supervising_committees["agency"] == "县直机关工委"

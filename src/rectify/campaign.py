@@ -554,7 +554,8 @@ class Campaign:
         recorder = self._recorder(record) if isinstance(command, Delist) else None
         context = Context(self.policy, on, self.population, self.fire, loads, self._roles,
                           lambda p: self._standing(p, on, found()), stations or self._stations,
-                          person.id, lambda p: self._former(p, on, found()), recorder)
+                          person.id, lambda p: self._former(p, on, found()), recorder,
+                          self._unit)
         built = command.build(context, record)
         if isinstance(built, list):
             if _stdlog.isEnabledFor(logging.WARNING):
@@ -752,6 +753,10 @@ class Campaign:
             posts = ", ".join(f"{p.role} of {p.org}" for p in lost)
             return [f"{person} no longer holds the post ({posts}) on {on}"]
         return []
+
+    def _unit(self, person: str) -> str | None:
+        known = self.people.get(person)
+        return known.unit if known is not None else None
 
     def _recorder(self, record: CaseRecord) -> str | None:
         """Who recorded the latest verification of ``record`` (one read of its history)."""

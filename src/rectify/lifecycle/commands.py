@@ -41,6 +41,7 @@ from rectify.lifecycle.guards import (
     recorder_reasons,
     run_guards,
     station_reasons,
+    supervisor_reasons,
     support_reasons,
     vote_problems,
 )
@@ -101,6 +102,8 @@ class Context:
     former: Callable[[str], list[str]] = attrs.field(default=lambda _person: [])
     #: Who recorded the case's latest verification (read for delisting; ``None``: unknown).
     recorder: str | None = None
+    #: A person's unit (单位), ``None`` for someone unknown.
+    unit: Callable[[str], str | None] = attrs.field(default=lambda _person: None)
 
 
 class CaseCommand:
@@ -209,6 +212,9 @@ class AssignSupport(CaseCommand):
         unmet += ctx.standing(self.person)
         if self.level == "first_secretary" and case.holder(self.level) != self.person:
             unmet += station_reasons(self.person, ctx.stations(self.person), ctx.policy)
+        if self.level == "committee_supervisor":
+            unmet += supervisor_reasons(case, self.person, ctx.unit(self.person),
+                                        ctx.population, ctx.policy)
         if unmet:
             return unmet
         after = attrs.evolve(case, support=(*[s for s in case.support if s[0] != self.level],

@@ -416,3 +416,38 @@ def station_reasons(person: str, stations: int, policy: Policy) -> list[str]:
         return [f"{person} is already stationed as first secretary at {stations} open "
                 f"case(s) (cap {cap}, coverage.max_stations_per_first_secretary)"]
     return []
+
+
+def supervising_units(org: str, population: Population, policy: Policy) -> frozenset[str]:
+    """The units a committee supervisor of ``org``'s case may come from (empty: any).
+
+    The committee at the top of the organization's chain (a township or street
+    committee, an enterprise's committee), and the policy's
+    ``coverage.supervising_committees`` entry for that top organization's kind.
+    """
+    found = population.get(org)
+    if found is None:
+        return frozenset()
+    chain = population.ancestors(org)
+    top = chain[-1] if chain else found
+    units = {top.name} if chain else set()
+    named = policy.coverage.supervising_committees.get(top.kind)
+    if named:
+        units.add(named)
+    return frozenset(units)
+
+
+def supervisor_reasons(case: SupportedCase, person: str, unit: str | None,
+                       population: Population, policy: Policy) -> list[str]:
+    """The committee supervisor comes from the organization's own supervising committee.
+
+    Checked only when ``coverage.supervisor_from_own_committee`` is on and the
+    committee is known (`supervising_units`); ``unit`` is the person's unit.
+    """
+    if not policy.coverage.supervisor_from_own_committee:
+        return []
+    units = supervising_units(case.org, population, policy)
+    if not units or unit in units:
+        return []
+    return [f"{person} ({unit or 'no unit'}) is not of {case.org}'s supervising committee "
+            f"({' or '.join(sorted(units))}; coverage.supervisor_from_own_committee)"]

@@ -143,6 +143,13 @@ def _lifecycle(policy: Policy) -> list[Problem]:
         problems += _at_least(f"coverage.{key}", getattr(cov, key), 0)
     problems += _at_least("coverage.max_stations_per_first_secretary",
                           cov.max_stations_per_first_secretary, 1)
+    for kind, unit in cov.supervising_committees.items():
+        if kind not in policy.kinds:
+            problems.append(_unknown_kind(f"coverage.supervising_committees.{kind}", kind,
+                                          policy))
+        if not unit.strip():
+            problems.append(Problem(f"coverage.supervising_committees.{kind}",
+                                    "the name of the supervising committee's unit", unit))
     if cov.max_contact_points < cov.min_contact_points:
         problems.append(Problem("coverage.max_contact_points",
                                 f"a number ≥ min_contact_points ({cov.min_contact_points})",

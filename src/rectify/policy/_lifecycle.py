@@ -134,3 +134,10 @@ class CoveragePolicy:
                                                  converter=_frozen)
     #: Open cases one first secretary may be stationed at together (一人驻一村: 1).
     max_stations_per_first_secretary: int = 1
+    #: Whether the committee supervisor (直属党委专人督办) must come from the case
+    #: organization's own supervising committee (the person's unit names it).
+    supervisor_from_own_committee: bool = False
+    #: The supervising committee (its unit name) of direct organizations by kind, for
+    #: organizations with no committee above them (``agency = "县直机关工委"``).
+    supervising_committees: Mapping[str, str] = attrs.field(
+        default=MappingProxyType({}), converter=_frozen)

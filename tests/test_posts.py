@@ -456,7 +456,7 @@ def test_supervising_committees_name_known_kinds() -> None:
     """An entry for an undeclared kind is a policy error."""
     from rectify import PolicyError
 
-    with pytest.raises(PolicyError, match="supervising_committees.spaceship"):
+    with pytest.raises(PolicyError, match=r"supervising_committees\.spaceship"):
         load_policy().evolve({"coverage": {"supervising_committees": {"spaceship": "x"}}})
     policy = load_policy().evolve({"coverage": {"supervising_committees": {
         "agency": "县直机关工委"}}})

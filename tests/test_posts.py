@@ -461,3 +461,23 @@ def test_supervising_committees_name_known_kinds() -> None:
     policy = load_policy().evolve({"coverage": {"supervising_committees": {
         "agency": "县直机关工委"}}})
     assert policy.coverage.supervising_committees["agency"] == "县直机关工委"
+
+
+def test_pairing_follows_the_problem_type_of_the_case() -> None:
+    """A poor village is paired with an economic department; unknown types are refused."""
+    economic = Person("U-E", "经济部门干部", roles={"paired_unit", "economic_dept"})
+    c = Campaign(load_policy(), population=_population(), people=[*PEOPLE, economic])
+    _open(c, 2017)
+    on = date(2017, 3, 1)
+    odd = Plan(problems=[("venue_nonstandard", "场所")], measures=["修缮"],
+               responsible=["P-V1"], deadline=date(2017, 6, 30), problem_type="haunted")
+    _unchanged(c, lambda: c.file_plan("2017-V1", odd, actor=DEPT, on=on), "haunted")
+    poor = Plan(problems=odd.problems, measures=odd.measures, responsible=odd.responsible,
+                deadline=odd.deadline, problem_type="poor")
+    assert c.file_plan("2017-V1", poor, actor=DEPT, on=on).problem_type == "poor"
+    _unchanged(c, lambda: c.assign_support("2017-V1", "paired_unit", "U1", actor=DEPT, on=on),
+               "economic_dept")
+    c.assign_support("2017-V1", "paired_unit", "U-E", actor=DEPT, on=on)
+    # The problem type survives a replay into a fresh campaign.
+    fresh = Campaign(c.policy, c.store, population=c.population, people=c.people.values())
+    assert fresh.case("2017-V1").problem_type == "poor"

@@ -81,6 +81,7 @@ class PlanFiled(Event):
     measures: tuple[str, ...]
     responsible: tuple[str, ...]
     deadline: date
+    problem_type: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -40,6 +40,8 @@ from rectify.lifecycle.guards import (
     panel_problems,
     recorder_reasons,
     run_guards,
+    pairing_reasons,
+    problem_type_reasons,
     station_reasons,
     supervisor_reasons,
     support_reasons,
@@ -160,6 +162,7 @@ class FilePlan(CaseCommand):
         """A vague plan is refused with every gap."""
         unmet: list[str] = []
         state = _fire(ctx, case, "file_plan", unmet, _input(ctx, case, plan=self.plan))
+        unmet += problem_type_reasons(self.plan.problem_type, ctx.policy)
         for person in dict.fromkeys(r for r in self.plan.responsible if r.strip()):
             unmet += [f"responsible person: {why}" for why in ctx.former(person)]
         if unmet or self.plan.deadline is None:
@@ -167,7 +170,8 @@ class FilePlan(CaseCommand):
         triggers = _with_auto_support(ctx, state, ("file_plan",), case)
         return Built(PlanFiled, {"problems": self.plan.problems, "measures": self.plan.measures,
                                  "responsible": self.plan.responsible,
-                                 "deadline": self.plan.deadline}, triggers)
+                                 "deadline": self.plan.deadline,
+                                 "problem_type": self.plan.problem_type}, triggers)
 
 
 @attrs.frozen(slots=True)
@@ -212,6 +216,8 @@ class AssignSupport(CaseCommand):
         unmet += ctx.standing(self.person)
         if self.level == "first_secretary" and case.holder(self.level) != self.person:
             unmet += station_reasons(self.person, ctx.stations(self.person), ctx.policy)
+        if self.level == "paired_unit" and roles is not None:
+            unmet += pairing_reasons(case.problem_type, self.person, roles, ctx.policy)
         if self.level == "committee_supervisor":
             unmet += supervisor_reasons(case, self.person, ctx.unit(self.person),
                                         ctx.population, ctx.policy)

@@ -451,3 +451,29 @@ def supervisor_reasons(case: SupportedCase, person: str, unit: str | None,
         return []
     return [f"{person} ({unit or 'no unit'}) is not of {case.org}'s supervising committee "
             f"({' or '.join(sorted(units))}; coverage.supervisor_from_own_committee)"]
+
+
+def problem_type_reasons(problem_type: str | None, policy: Policy) -> list[str]:
+    """A plan's problem type, when stated, is one the policy pairs (``coverage.pairing``)."""
+    pairing = policy.coverage.pairing
+    if problem_type is None or problem_type in pairing:
+        return []
+    return [f"problem type {problem_type!r} (expected one of {', '.join(pairing) or 'none'}; "
+            "coverage.pairing)"]
+
+
+def pairing_reasons(problem_type: str | None, person: str, roles: Collection[str],
+                    policy: Policy) -> list[str]:
+    """The paired unit's cadre holds the role the case's problem type asks for (结对共建).
+
+    Party and government departments pair with weak villages (软), economic
+    departments with poor ones (穷), political-legal departments with
+    disorderly ones (乱), agricultural departments with specialised ones
+    (专业), as ``coverage.pairing`` says; a case without a problem type is
+    not checked.
+    """
+    role = policy.coverage.pairing.get(problem_type) if problem_type is not None else None
+    if role is None or role in roles:
+        return []
+    return [f"{person} lacks the role {role} that pairing a {problem_type} case needs "
+            "(coverage.pairing)"]

@@ -38,6 +38,7 @@ def known_roles(policy: Policy) -> frozenset[str]:
     roles = {r for granted in policy.permissions.commands.values() for r in granted}
     roles.update(policy.permissions.scopes)
     roles.update(policy.coverage.level_roles.values())
+    roles.update(policy.coverage.pairing.values())
     return frozenset(roles)
 
 _GRADES = [g.value for g in Grade]
@@ -143,6 +144,10 @@ def _lifecycle(policy: Policy) -> list[Problem]:
         problems += _at_least(f"coverage.{key}", getattr(cov, key), 0)
     problems += _at_least("coverage.max_stations_per_first_secretary",
                           cov.max_stations_per_first_secretary, 1)
+    for kind_of_problem, role in cov.pairing.items():
+        if not role.strip() or not kind_of_problem.strip():
+            problems.append(Problem(f"coverage.pairing.{kind_of_problem}",
+                                    "a problem type naming a role", role))
     for kind, unit in cov.supervising_committees.items():
         if kind not in policy.kinds:
             problems.append(_unknown_kind(f"coverage.supervising_committees.{kind}", kind,

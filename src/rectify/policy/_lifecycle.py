@@ -117,6 +117,14 @@ _DEFAULT_LEVEL_ROLES: Mapping[str, str] = {
 }
 
 
+_DEFAULT_PAIRING: Mapping[str, str] = {
+    "weak": "party_government_dept",
+    "poor": "economic_dept",
+    "disorderly": "political_legal_dept",
+    "specialised": "agricultural_dept",
+}
+
+
 @attrs.frozen
 class CoveragePolicy:
     """Load caps and role rules of the coverage graph (包扶关系).
@@ -141,3 +149,6 @@ class CoveragePolicy:
     #: organizations with no committee above them (``agency = "县直机关工委"``).
     supervising_committees: Mapping[str, str] = attrs.field(
         default=MappingProxyType({}), converter=_frozen)
+    #: Pairing by problem type (结对共建): the role the paired unit's cadre needs for a
+    #: case whose plan states the type.
+    pairing: Mapping[str, str] = attrs.field(default=_DEFAULT_PAIRING, converter=_frozen)

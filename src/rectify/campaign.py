@@ -91,7 +91,7 @@ from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_machine, default_table
 from rectify.model import Person
 from rectify.policy import Policy
-from rectify.posts import POST_ROLES, SECRETARY, Holdings, Post
+from rectify.posts import POST_ROLES, SECRETARY, Holdings, Initial, Post
 from rectify.schedule import DueItem, due
 from rectify.stores.base import Append, LedgerStore, ReadModels, Store
 from rectify.stores.memory import MemoryStore
@@ -170,6 +170,7 @@ class Campaign:
         self.people = {p.id: p for p in people}
         self._engine = engine
         self._table = default_table()
+        self._initial: Initial | None = None
 
     # -- queries ---------------------------------------------------------------
 
@@ -662,7 +663,9 @@ class Campaign:
     def holdings(self) -> Holdings:
         """Every post's holders over time: the population's secretaries and the ledger's
         appointments, removals and dismissals (see `rectify.posts`)."""
-        return Holdings.of(self.population, self.store.records())
+        if self._initial is None:
+            self._initial = Initial(self.population)
+        return Holdings.of(self._initial, self.store.records())
 
     def holder(self, org: str, role: str = SECRETARY, *, on: date) -> str | None:
         """Who holds the post ``role`` at ``org`` on ``on`` (``None``: vacant)."""
@@ -741,7 +744,7 @@ class Campaign:
 
     def _standing(self, person: str, on: date, holdings: Holdings) -> list[str]:
         """Why ``person`` may not be named on ``on``: unknown, or no longer in their post."""
-        if self.people and person not in self.people and person not in holdings.everyone():
+        if self.people and person not in self.people and not holdings.ever_held(person):
             return [f"{person} is not one of the campaign's people"]
         return self._former(person, on, holdings)
 

@@ -52,6 +52,7 @@ __all__ = [
     "POST_ROLES",
     "SECRETARY",
     "Holdings",
+    "Initial",
     "Post",
     "Tenure",
     "post_events",
@@ -117,33 +118,63 @@ def post_events(events: Iterable[Event]) -> list[Event]:
     return sorted(chosen, key=lambda e: e.on)
 
 
-@attrs.frozen
-class Holdings:
-    """Every post's holders over time; build it with `of()`."""
+class Initial:
+    """The population's initial holders, indexed once (share it between `Holdings.of` calls)."""
 
-    tenures: Mapping[Post, tuple[Tenure, ...]]
-    dismissed: frozenset[tuple[Post, str]] = frozenset()
+    __slots__ = ("by_person", "tenures")
 
-    @classmethod
-    def of(cls, population: Iterable[Organization], events: Iterable[Event]) -> Holdings:
-        """The holdings of ``population``'s initial secretaries changed by ``events``.
-
-        ``events`` may hold any events (a store's `records()`); only the post
-        events count.  A dismissal or removal of someone who does not hold the
-        post at that date changes nothing.
-        """
-        tenures: dict[Post, list[Tenure]] = {}
+    def __init__(self, population: Iterable[Organization]) -> None:
+        self.tenures: dict[Post, Tenure] = {}
+        self.by_person: dict[str, list[Post]] = {}
         for org in population:
             if org.secretary:
                 post = Post(org.code, SECRETARY)
-                tenures[post] = [Tenure(post, org.secretary, None)]
+                self.tenures[post] = Tenure(post, org.secretary, None)
+                self.by_person.setdefault(org.secretary, []).append(post)
+
+
+class Holdings:
+    """Every post's holders over time; build it with `of()`.
+
+    Only the posts the events changed are copied; the others are read from
+    the shared `Initial` index, so building holdings costs the post events,
+    not the population.
+    """
+
+    __slots__ = ("_by_person", "_changed", "_initial", "dismissed")
+
+    def __init__(self, initial: Initial, changed: dict[Post, tuple[Tenure, ...]],
+                 dismissed: frozenset[tuple[Post, str]]) -> None:
+        self._initial = initial
+        self._changed = changed
+        self.dismissed = dismissed
+        self._by_person: dict[str, list[Tenure]] = {}
+        for tenures in changed.values():
+            for tenure in tenures:
+                self._by_person.setdefault(tenure.person, []).append(tenure)
+
+    @classmethod
+    def of(cls, population: Iterable[Organization] | Initial,
+           events: Iterable[Event]) -> Holdings:
+        """The holdings of ``population``'s initial secretaries changed by ``events``.
+
+        ``population`` may be an `Initial` index built once.  ``events`` may
+        hold any events (a store's `records()`); only the post events count.
+        A dismissal or removal of someone who does not hold the post at that
+        date changes nothing.
+        """
+        initial = population if isinstance(population, Initial) else Initial(population)
+        changed: dict[Post, list[Tenure]] = {}
         dismissed: set[tuple[Post, str]] = set()
         for event in post_events(events):
             found = _post_of(event)
             if found is None:  # pragma: no cover - post_events keeps only post events
                 continue
             post = found
-            held = tenures.setdefault(post, [])
+            if post not in changed:
+                first = initial.tenures.get(post)
+                changed[post] = [first] if first is not None else []
+            held = changed[post]
             current = held[-1] if held and held[-1].end is None else None
             if isinstance(event, PostAppointed):
                 if current is not None and current.person == event.person:
@@ -158,11 +189,27 @@ class Holdings:
                 dismissed.add((post, person))
             if current is not None and current.person == person:
                 held[-1] = attrs.evolve(current, end=event.on, ended_by=type(event).__name__)
-        return cls({p: tuple(t) for p, t in tenures.items()}, frozenset(dismissed))
+        return cls(initial, {p: tuple(t) for p, t in changed.items()}, frozenset(dismissed))
+
+    @property
+    def tenures(self) -> Mapping[Post, tuple[Tenure, ...]]:
+        """Every post's tenures, oldest first."""
+        merged: dict[Post, tuple[Tenure, ...]] = {
+            p: (t,) for p, t in self._initial.tenures.items()}
+        merged.update(self._changed)
+        return MappingProxyType(merged)
+
+    def history(self, post: Post) -> tuple[Tenure, ...]:
+        """The tenures of ``post``, oldest first."""
+        changed = self._changed.get(post)
+        if changed is not None:
+            return changed
+        first = self._initial.tenures.get(post)
+        return (first,) if first is not None else ()
 
     def who_held(self, post: Post, on: date) -> str | None:
         """The person holding ``post`` on ``on`` (``None``: vacant, or never filled)."""
-        for tenure in reversed(self.tenures.get(post, ())):
+        for tenure in reversed(self.history(post)):
             if tenure.holds_on(on):
                 return tenure.person
         return None
@@ -171,14 +218,16 @@ class Holdings:
         """`who_held()` of the post ``role`` at ``org``."""
         return self.who_held(Post(org, role), on)
 
-    def history(self, post: Post) -> tuple[Tenure, ...]:
-        """The tenures of ``post``, oldest first."""
-        return self.tenures.get(post, ())
+    def tenures_of(self, person: str) -> tuple[Tenure, ...]:
+        """Every tenure of ``person``."""
+        found = [self._initial.tenures[p] for p in self._initial.by_person.get(person, ())
+                 if p not in self._changed]
+        found += self._by_person.get(person, ())
+        return tuple(found)
 
     def posts_of(self, person: str, on: date) -> tuple[Post, ...]:
         """The posts ``person`` holds on ``on``, in order."""
-        return tuple(sorted(t.post for ts in self.tenures.values() for t in ts
-                            if t.person == person and t.holds_on(on)))
+        return tuple(sorted(t.post for t in self.tenures_of(person) if t.holds_on(on)))
 
     def lost_post(self, person: str, on: date) -> tuple[Post, ...]:
         """The posts ``person`` held once but no longer holds on ``on`` (and holds no other).
@@ -188,15 +237,19 @@ class Holdings:
         held may not be named as responsible, supporter or verifier, nor be
         talked to as a secretary.
         """
-        if self.posts_of(person, on):
+        tenures = self.tenures_of(person)
+        if any(t.holds_on(on) for t in tenures):
             return ()
-        return tuple(sorted({t.post for ts in self.tenures.values() for t in ts
-                             if t.person == person and t.end is not None and t.end <= on}))
+        return tuple(sorted({t.post for t in tenures if t.end is not None and t.end <= on}))
 
     def was_dismissed(self, post: Post, person: str) -> bool:
         """Whether ``person`` was ever dismissed (免职) from ``post``."""
         return (post, person) in self.dismissed
 
+    def ever_held(self, person: str) -> bool:
+        """Whether ``person`` held a post at some time."""
+        return bool(self.tenures_of(person))
+
     def everyone(self) -> frozenset[str]:
         """Everyone who held a post at some time."""
-        return frozenset(t.person for ts in self.tenures.values() for t in ts)
+        return frozenset(self._initial.by_person) | frozenset(self._by_person)

@@ -481,3 +481,34 @@ def test_pairing_follows_the_problem_type_of_the_case() -> None:
     # The problem type survives a replay into a fresh campaign.
     fresh = Campaign(c.policy, c.store, population=c.population, people=c.people.values())
     assert fresh.case("2017-V1").problem_type == "poor"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 20), st.integers(0, 20), st.integers(0, 20), st.integers(0, 15),
+       st.integers(1, 20))
+def test_panel_rule_accepts_exactly_the_quorum(satisfied: int, basic: int, dissatisfied: int,
+                                                min_votes: int, panel: int) -> None:
+    """Votes pass the panel rules iff they number between the quorum and the panel."""
+    from rectify import PolicyError
+    from rectify.lifecycle.guards import panel_problems, vote_problems
+
+    try:
+        policy = load_policy().evolve({"verification": {"panel_size": panel,
+                                                        "min_votes": min_votes}})
+    except PolicyError:
+        assert min_votes > panel
+        return
+    votes = Votes(satisfied, basic, dissatisfied)
+    unmet = panel_problems(votes, policy) + vote_problems(90.0, votes, policy)
+    needed = min_votes or panel
+    assert (not unmet) == (needed <= votes.total <= panel)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 4), st.integers(1, 3))
+def test_station_rule_counts_against_the_cap(stations: int, cap: int) -> None:
+    """A first secretary is refused exactly when already at the cap."""
+    from rectify.lifecycle.guards import station_reasons
+
+    policy = load_policy().evolve({"coverage": {"max_stations_per_first_secretary": cap}})
+    assert bool(station_reasons("F1", stations, policy)) == (stations >= cap)

@@ -81,7 +81,9 @@ def test_check_ledger_catches_a_planted_dismissal() -> None:
     bogus = SecretaryDismissed(stream="org:C01", version=1, actor="OD-1", on=date(2017, 3, 1),
                                policy=POLICY.fingerprint(), command="bogus", org="C01",
                                person="S-C01", role="secretary", year=2017, cause="2017-C01")
-    with pytest.raises(AssertionError, match="not justified"):
+    # Either finding is right: S-C01 is dismissed without a streak, and (the machine's
+    # C01 escalates later) dismissed twice from the same post.
+    with pytest.raises(AssertionError, match=r"not justified|dismissed twice"):
         check_ledger([*events, bogus], machine.population, POLICY, machine.people)
 
 

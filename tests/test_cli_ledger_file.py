@@ -65,7 +65,7 @@ def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path) -> None:
     assert book.sheetnames == ["台账 Ledger", "案卷 Cases"]
     ledger = list(book["台账 Ledger"].iter_rows(values_only=True))
     assert ledger[0][0] == "序号 Position"
-    assert len(ledger) - 1 == 637
+    assert len(ledger) - 1 == 642
     assert sum(1 for _ in book["案卷 Cases"].iter_rows()) - 1 == 40
     dump = tmp_path / "ledger.json"
     assert runner.invoke(app, ["export", "--db", db, "--format", "json", "--out",
@@ -73,7 +73,7 @@ def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path) -> None:
     copy = str(tmp_path / "copy.sqlite3")
     imported = runner.invoke(app, ["ledger", "import", "--db", copy, "--from", str(dump)])
     assert imported.exit_code == 0, imported.output
-    assert "imported 637" in imported.output
+    assert "imported 642" in imported.output
     first = runner.invoke(app, ["ledger", "checkpoint", "--db", db]).output
     second = runner.invoke(app, ["ledger", "checkpoint", "--db", copy]).output
     assert first == second

@@ -38,6 +38,9 @@ SUP = Person("S1", "督办", roles={"committee_supervisor"})
 VER = Person("R1", "验收员", roles={"verifier"})
 VER2 = Person("R2", "验收员二", roles={"verifier"})
 SEC = Person("P-V1", "村书记", roles={"secretary"})
+LEADER = Person("L1", "县级领导", roles={"county_leader"})
+UNIT = Person("U1", "共建单位干部", roles={"paired_unit"})
+OTHER = Person("P-X", "他人", roles={"secretary"})
 LEVELS = [("leader_contact", "L1"), ("org_guidance", "D1"), ("paired_unit", "U1"),
           ("committee_supervisor", "S1"), ("first_secretary", "F1")]
 PLAN = Plan(problems=[("venue_nonstandard", "场所"), ("rules_not_kept", "制度")],
@@ -51,7 +54,7 @@ def _campaign(store: MemoryStore | None = None) -> Campaign:
                          secretary="P-V1")]
     population = Population(orgs)
     campaign = Campaign(load_policy(), store, population=population,
-                        people=[DEPT, FS, FS2, SUP, VER, VER2, SEC])
+                        people=[DEPT, FS, FS2, SUP, VER, VER2, SEC, LEADER, UNIT, OTHER])
     if not campaign.cases():
         rows = [Assessment("V0", 2017, 95.0), Assessment("V1", 2017, 40.0)]
         campaign.open_cases(identify(population, rows, campaign.policy, 2017), actor=DEPT,
@@ -131,7 +134,7 @@ def test_failed_verification_returns_with_a_new_deadline_and_counts() -> None:
     """Failing sends the case back to supported; a veto by dissatisfaction fails a high score."""
     c = _campaign()
     _verifying(c)
-    record = c.record_verification("2017-V1", 95, Votes(3, 1, 8), ["R1"], actor=VER, on=DAY)
+    record = c.record_verification("2017-V1", 95, Votes(4, 3, 8), ["R1"], actor=VER, on=DAY)
     assert (record.state, record.attempts, record.passed) == ("supported", 1, False)
     assert record.deadline == date(2017, 5, 30)
     assert record.unresolved == ("venue_nonstandard", "rules_not_kept")

@@ -61,10 +61,11 @@ def test_logging_still_reaches_the_host_through_structlog() -> None:
         logging.getLogger("rectify").addHandler(Keep())
         logging.getLogger("rectify").setLevel(logging.INFO)
         pop = sample_population()
-        c = rectify.Campaign(rectify.load_policy(), population=pop, people=sample_people())
+        dept = rectify.Person("OD-1", "组织部干部", roles={"org_department"})
+        c = rectify.Campaign(rectify.load_policy(), population=pop,
+                             people=[*sample_people(), dept])
         assert "structlog" not in sys.modules
         r = identify(pop, sample_assessments(), c.policy, 2017)
-        dept = rectify.Person("OD-1", "组织部干部", roles={"org_department"})
         c.open_cases(r, actor=dept, on=date(2017, 2, 1))
         try:
             c.delist(f"2017-{r.listed()[0].org}", actor=dept, on=date(2017, 2, 2))

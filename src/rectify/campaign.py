@@ -11,9 +11,9 @@ policy, event lists) and hands it to the pure rules of `rectify.lifecycle`,
 >>> from rectify.identify import identify
 >>> from rectify.sample import sample_assessments, sample_people, sample_population
 >>> population = sample_population()
->>> campaign = Campaign(load_policy(), population=population, people=sample_people())
->>> result = identify(population, sample_assessments(), campaign.policy, 2017)
 >>> dept = Person("OD-1", "组织部干部", roles={"org_department"})
+>>> campaign = Campaign(load_policy(), population=population, people=[*sample_people(), dept])
+>>> result = identify(population, sample_assessments(), campaign.policy, 2017)
 >>> opened = campaign.open_cases(result, actor=dept, on=date(2017, 2, 1))
 >>> len(opened.opened), campaign.case("2017-T04-05").state
 (20, 'identified')
@@ -76,6 +76,8 @@ from rectify.events import (
     Event,
     FindingRecorded,
     PolicyChanged,
+    PostAppointed,
+    PostVacated,
     SecretaryDismissed,
     SupportAssigned,
     TalkRecorded,
@@ -114,6 +116,7 @@ from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_machine, default_table
 from rectify.model import Person, in_scope
 from rectify.policy import LadderStep, Policy
+from rectify.posts import POST_ROLES, SECRETARY, Holdings, Initial, Post
 from rectify.schedule import DueItem, due
 from rectify.stores.base import Append, LedgerStore, ReadModels, Store
 from rectify.stores.memory import MemoryStore
@@ -187,6 +190,7 @@ class Campaign:
         self.people = {p.id: p for p in people}
         self._engine = engine
         self._table = default_table()
+        self._initial: Initial | None = None
 
     # -- queries ---------------------------------------------------------------
 
@@ -554,6 +558,10 @@ class Campaign:
             raise CommandRefused(person_stream(person), "-", "record_talk",
                                  ["a reason for the talk is required"])
         year = self.case(case).year if case is not None else None
+        if not self.store.has_command(command_id or ""):
+            unmet = self._standing(person, on, self.holdings())
+            if unmet:
+                raise CommandRefused(person_stream(person), "-", "record_talk", unmet)
         self._person_event(actor, "record_talk", person, on, command_id, TalkRecorded,
                            campaign_year=year, person=person, kind=talk.kind.value,
                            reason=reason,
@@ -774,6 +782,8 @@ class Campaign:
         seen: set[str] = set()
         staged: dict[str, CaseRecord] = {}
         loads: Counter[str] = Counter()
+        stationed: Counter[str] = Counter()
+        holdings = self._lazy_holdings()
         with self.store.transaction():
             for command, command_id in commands:
                 before = staged.get(command.case) or self.store.case(command.case)
@@ -785,8 +795,11 @@ class Campaign:
                     repeated.append(command_id)
                     continue
                 try:
-                    prepared = self._prepare(command, before, actor, on, command_id,
-                                             lambda p: self.store.load(p) + loads[p])
+                    prepared = self._prepare(
+                        command, before, actor, on, command_id,
+                        lambda p: self.store.load(p) + loads[p],
+                        stations=lambda p: self._stations(p) + stationed[p],
+                        holdings=holdings)
                 except RectifyError as exc:
                     refused[command_id] = exc
                     continue
@@ -800,6 +813,7 @@ class Campaign:
                 for event in prepared.events:
                     record = apply_event(record, event, self._table)
                 _count_load(loads, before, record)
+                _count_stations(stationed, before, record)
                 staged[command.case] = record
                 batch.append(prepared)
                 accepted.append(command_id)
@@ -833,13 +847,20 @@ class Campaign:
                           actor=_actor_id(actor), on=on, policy=self.policy.fingerprint())
 
     def _prepare(self, command: CaseCommand, record: CaseRecord, actor: Actor, on: date,
-                 command_id: str | None, loads: Callable[[str], int]) -> Append | None:
+                 command_id: str | None, loads: Callable[[str], int], *,
+                 stations: Callable[[str], int] | None = None,
+                 holdings: Callable[[], Holdings] | None = None) -> Append | None:
         if command_id is None:
             command_id = self.command_id(command, actor=actor, on=on)
         if self.store.has_command(command_id):
             return None
-        person = self._actor(actor, command.name, record)
-        context = Context(self.policy, on, self.population, self.fire, loads, self._roles)
+        found = holdings or self._lazy_holdings()
+        person = self._actor(actor, command.name, record, on, found)
+        recorder = self._recorder(record) if isinstance(command, Delist) else None
+        context = Context(self.policy, on, self.population, self.fire, loads, self._roles,
+                          lambda p: self._standing(p, on, found()), stations or self._stations,
+                          person.id, lambda p: self._former(p, on, found()), recorder,
+                          self._unit)
         dated = case_date_problems(record, on, self.policy)
         # A date outside the calendar is refused before any rule computes a deadline from it.
         built = [] if calendar_problems(on) else command.build(context, record)
@@ -860,12 +881,24 @@ class Campaign:
         known = self.people.get(person)
         return frozenset(known.roles) if known is not None else None
 
-    def _actor(self, actor: Actor, command: str, case: CaseRecord | None) -> Person:
-        person = actor if isinstance(actor, Person) else self.people.get(actor)
+    def _actor(self, actor: Actor, command: str, case: CaseRecord | None,
+               on: date | None = None,
+               holdings: Callable[[], Holdings] | None = None) -> Person:
+        # The campaign's own record of a person decides their roles, never the Person
+        # object a caller hands in; only a campaign without a register trusts it.
+        pid = actor.id if isinstance(actor, Person) else actor
+        person = self.people.get(pid)
+        if person is None and isinstance(actor, Person) and not self.people:
+            person = actor
         if person is None:
-            raise PermissionDenied(str(actor), command, "unknown actor: pass a Person or the id "
+            raise PermissionDenied(str(pid), command, "unknown actor: pass a Person or the id "
                                    "of one of the campaign's people", case.id if case else None)
-        missing = missing_right(person, command, case, self.population, self.policy)
+        secretary = None
+        if on is not None and holdings is not None:
+            found = holdings
+            secretary = lambda org: found().holder(org, SECRETARY, on=on)  # noqa: E731
+        missing = missing_right(person, command, case, self.population, self.policy,
+                                secretary=secretary)
         if missing is not None:
             if _stdlog.isEnabledFor(logging.WARNING):
                 _log.warning("command.denied", command=command, actor=person.id,
@@ -886,8 +919,7 @@ class Campaign:
 
     def _secretary(self, org: str, on: date) -> str | None:
         """Who holds the secretary post of ``org`` on ``on``: the one place the holder is read."""
-        found = self.population.get(org)
-        return found.secretary if found is not None else None
+        return self.holder(org, SECRETARY, on=on)
 
     def _escalate(self, year: int, actor: Person, on: date) -> list[EscalationDecision]:
         """Record the escalations and dismissals that ``year``'s listings call for."""
@@ -895,8 +927,10 @@ class Campaign:
         if year not in listings:
             return []
 
+        holdings = self.holdings()
+
         def holder(code: str) -> str | None:
-            return self._secretary(code, on)
+            return holdings.holder(code, SECRETARY, on=on)
 
         decisions = sorted((d for d in escalate(self.population, listings, year, self.policy,
                                                 holder)
@@ -910,9 +944,19 @@ class Campaign:
         versions: dict[str, int] = {}
         batch: list[Append] = []
         fingerprint = self.policy.fingerprint()
-        for step in steps:
+        holdings = self.holdings()
+        for planned in steps:
+            step = planned
             if self.store.has_command(step.command):
                 continue
+            if step.event is SecretaryDismissed:
+                # The post's holder on the date is dismissed, once: not whoever the
+                # population names, and nobody already dismissed from this post.
+                post = Post(str(step.fields["org"]), SECRETARY)
+                holder = holdings.who_held(post, on)
+                if holder is not None and holdings.was_dismissed(post, holder):
+                    continue
+                step = attrs.evolve(planned, fields={**planned.fields, "person": holder})
             current = versions.get(step.stream, self.store.version(step.stream))
             event = step.event(stream=step.stream, version=current + 1, actor=actor.id, on=on,
                                policy=fingerprint, command=step.command,
@@ -961,6 +1005,129 @@ class Campaign:
                 _log.info("case.transition", case=event.stream, triggers=list(event.transitions),
                           source=before.state, dest=after.state, actor=event.actor,
                           on=event.on.isoformat(), command=event.command)
+
+    # -- posts (组织调整) --------------------------------------------------------------
+
+    def holdings(self) -> Holdings:
+        """Every post's holders over time: the population's secretaries and the ledger's
+        appointments, removals and dismissals (see `rectify.posts`)."""
+        if self._initial is None:
+            self._initial = Initial(self.population)
+        return Holdings.of(self._initial, self.store.records())
+
+    def holder(self, org: str, role: str = SECRETARY, *, on: date) -> str | None:
+        """Who holds the post ``role`` at ``org`` on ``on`` (``None``: vacant)."""
+        return self.holdings().holder(org, role, on=on)
+
+    def who_held(self, post: Post, on: date) -> str | None:
+        """Who held ``post`` on ``on`` (``None``: vacant)."""
+        return self.holdings().who_held(post, on)
+
+    def appoint(self, org: str, person: str, *, role: str = SECRETARY, actor: Actor,
+                on: date, reason: str = "", command_id: str | None = None) -> Post:
+        """Appoint ``person`` to the post ``role`` at ``org`` from ``on`` (组织调整: 任命).
+
+        A holder still in the post leaves it on that date.  Refused
+        (`rectify.errors.CommandRefused`) for an unknown organization or post,
+        a person the campaign does not know, or someone already holding the
+        post; a refusal records nothing.  The case of the organization goes on
+        under the new holder.
+        """
+        return self._post_event("appoint", org, person, role, actor, on, reason, command_id)
+
+    def vacate(self, org: str, *, role: str = SECRETARY, actor: Actor, on: date,
+               reason: str = "", command_id: str | None = None) -> Post:
+        """Remove the holder of the post ``role`` at ``org`` from ``on`` (免职、调离).
+
+        Refused (`rectify.errors.CommandRefused`) for an unknown organization or
+        post, or a post that is vacant on ``on``.
+        """
+        return self._post_event("vacate", org, None, role, actor, on, reason, command_id)
+
+    def _post_event(self, command: str, org: str, person: str | None, role: str,
+                    actor: Actor, on: date, reason: str, command_id: str | None) -> Post:
+        who = self._actor(actor, command, None)
+        if calendar_problems(on):
+            raise CommandRefused(org_stream(org), "-", command, calendar_problems(on))
+        command_id = command_id or content_id(command, org_stream(org),
+                                              {"person": person, "role": role,
+                                               "reason": reason},
+                                              actor=who.id, on=on,
+                                              policy=self.policy.fingerprint())
+        post = Post(org, role)
+        stream = org_stream(org)
+        with self.store.transaction():
+            if self.store.has_command(command_id):
+                return post
+            holdings = self.holdings()
+            current = holdings.who_held(post, on)
+            unmet: list[str] = []
+            if org not in self.population:
+                unmet.append(f"organization {org!r} is not in the population")
+            if role not in POST_ROLES:
+                unmet.append(f"post {role!r} (expected one of {', '.join(POST_ROLES)})")
+            if person is not None:
+                if self.people and person not in self.people:
+                    unmet.append(f"{person} is not one of the campaign's people")
+                if current == person:
+                    unmet.append(f"{person} already holds the post {role} of {org}")
+            elif current is None:
+                unmet.append(f"the post {role} of {org} is vacant on {on}")
+            if unmet:
+                raise CommandRefused(stream, "-", command, unmet)
+            version = self.store.version(stream)
+            base: dict[str, Any] = {
+                "stream": stream, "version": version + 1, "actor": who.id, "on": on,
+                "policy": self.policy.fingerprint(), "command": command_id, "org": org,
+                "role": role, "reason": reason}
+            event: Event = (PostAppointed(person=person, previous=current, **base)
+                            if person is not None
+                            else PostVacated(person=current or "", **base))
+            self._commit([Append(stream, version, (event,), command_id)])
+        return post
+
+    def _lazy_holdings(self) -> Callable[[], Holdings]:
+        """The holdings, read from the store on first use only (most commands name nobody)."""
+        cache: list[Holdings] = []
+
+        def get() -> Holdings:
+            if not cache:
+                cache.append(self.holdings())
+            return cache[0]
+        return get
+
+    def _standing(self, person: str, on: date, holdings: Holdings) -> list[str]:
+        """Why ``person`` may not be named on ``on``: unknown, or no longer in their post."""
+        if self.people and person not in self.people and not holdings.ever_held(person):
+            return [f"{person} is not one of the campaign's people"]
+        return self._former(person, on, holdings)
+
+    @staticmethod
+    def _former(person: str, on: date, holdings: Holdings) -> list[str]:
+        """Why ``person`` may not be named on ``on`` because they lost their post."""
+        lost = holdings.lost_post(person, on)
+        if lost:
+            posts = ", ".join(f"{p.role} of {p.org}" for p in lost)
+            return [f"{person} no longer holds the post ({posts}) on {on}"]
+        return []
+
+    def _unit(self, person: str) -> str | None:
+        known = self.people.get(person)
+        return known.unit if known is not None else None
+
+    def _recorder(self, record: CaseRecord) -> str | None:
+        """Who recorded the latest verification of ``record`` (one read of its history)."""
+        if record.passed is None:
+            return None
+        found: str | None = None
+        for event in self.store.read(record.id):
+            if isinstance(event, VerificationRecorded):
+                found = event.actor
+        return found
+
+    def _stations(self, person: str) -> int:
+        """Open cases ``person`` is stationed at as first secretary (from the store)."""
+        return self.store.load(person, "first_secretary")
 
 
     # -- one policy per ledger ----------------------------------------------------
@@ -1080,3 +1247,14 @@ def _count_load(loads: Counter[str], before: CaseRecord, after: CaseRecord) -> N
             loads.subtract(before.supporters)
         if after.is_open:
             loads.update(after.supporters)
+
+
+def _count_stations(stationed: Counter[str], before: CaseRecord, after: CaseRecord) -> None:
+    """Count a staged change of a case's first secretary into ``stationed``."""
+    old = before.holder("first_secretary") if before.is_open else None
+    new = after.holder("first_secretary") if after.is_open else None
+    if old != new:
+        if old is not None:
+            stationed[old] -= 1
+        if new is not None:
+            stationed[new] += 1

@@ -37,6 +37,8 @@ __all__ = [
     "PlanFiled",
     "PlanReturned",
     "PolicyChanged",
+    "PostAppointed",
+    "PostVacated",
     "ReportRecorded",
     "SecretaryDismissed",
     "SupportAssigned",
@@ -89,6 +91,7 @@ class PlanFiled(Event):
     measures: tuple[str, ...]
     responsible: tuple[str, ...]
     deadline: date
+    problem_type: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -275,13 +278,38 @@ class ConsequenceRecorded(Event):
     cause: str = ""
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class PostAppointed(Event):
+    """A person was appointed to a post (组织调整: 任命), on an organization's stream.
+
+    ``role`` is the post at the organization (``"secretary"`` for 书记);
+    ``previous`` is whoever held it until this date (``None``: it was vacant).
+    """
+
+    org: str
+    role: str
+    person: str
+    previous: str | None = None
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class PostVacated(Event):
+    """A person left a post without a successor (组织调整: 免职、调离), on the org's stream."""
+
+    org: str
+    role: str
+    person: str
+    reason: str = ""
+
+
 EVENT_TYPES: Mapping[str, type[Event]] = {
     cls.__name__: cls
     for cls in (CaseOpened, PlanFiled, PlanReturned, SupportAssigned, SupportReleased,
                 ReportRecorded, VerificationRequested, VerificationRecorded, CaseDelisted,
                 CaseReopened, CaseCarriedOver, EscalationRecorded, SecretaryDismissed,
                 TalkRecorded, AppraisalRecorded, PolicyChanged, CaseContinued, FindingRecorded,
-                ConsequenceRecorded)
+                ConsequenceRecorded, PostAppointed, PostVacated)
 }
 
 

@@ -41,6 +41,11 @@ LEVELS = [("leader_contact", "L1"), ("org_guidance", "D1"), ("paired_unit", "U1"
 PLAN = Plan(problems=[("venue_nonstandard", "场所"), ("rules_not_kept", "制度")],
             measures=["修缮"], responsible=["P-V1"], deadline=date(2017, 6, 30))
 VILLAGES = 6
+#: One first secretary per village (一人驻一村), a county leader and a paired unit.
+STATIONED = [Person(f"F{i}", f"第一书记{i}", roles={"first_secretary"})
+             for i in range(2, VILLAGES + 1)]
+OTHERS = [Person("L1", "县级领导", roles={"county_leader"}),
+          Person("U1", "共建单位", roles={"paired_unit"})]
 
 
 def _value(tp: Any, name: str, k: int) -> Any:
@@ -99,7 +104,8 @@ def population() -> Population:
 def campaign(store: LedgerStore | None) -> Campaign:
     """A campaign over :func:`population` on ``store``."""
     return Campaign(load_policy(), store, population=population(),
-                    people=[DEPT, FS, SUP, VER, Person("R2", "验收员二", roles={"verifier"})])
+                    people=[DEPT, FS, SUP, VER, Person("R2", "验收员二", roles={"verifier"}),
+                            *STATIONED, *OTHERS])
 
 
 def scenario(c: Campaign) -> None:
@@ -114,17 +120,18 @@ def scenario(c: Campaign) -> None:
         if i == 1:
             c.return_plan(case, "措施不具体", actor=DEPT, on=DAY, command_id=f"ret-{case}")
             continue
-        for level, person in LEVELS:
+        for level, default in LEVELS:
+            person = f"F{i}" if level == "first_secretary" else default
             c.assign_support(case, level, person, actor=DEPT, on=DAY,
                              command_id=f"sup-{case}-{level}")
         if i == 2:
             continue
-        c.record_report(case, "progress", "2017-04", actor=FS, on=DAY,
+        c.record_report(case, "progress", "2017-04", actor=f"F{i}", on=DAY,
                         resolved=["venue_nonstandard", "rules_not_kept"], command_id=f"rep-{case}")
         c.request_verification(case, actor=SUP, on=DAY, command_id=f"req-{case}")
         passed = i % 2 == 0
         c.record_verification(case, 85 if passed else 40, Votes(10, 4, 1) if passed
-                              else Votes(1, 1, 9), ["R1"], actor=VER, on=DAY,
+                              else Votes(2, 4, 9), ["R1"], actor=VER, on=DAY,
                               command_id=f"ver-{case}")
         if passed:
             c.delist(case, actor=DEPT, on=DAY, command_id=f"del-{case}")

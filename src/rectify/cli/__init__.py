@@ -23,6 +23,7 @@ from rectify.cli import ladder as _ladder
 from rectify.cli import ledger as _ledger
 from rectify.cli import people as _people
 from rectify.cli import policy as _policy
+from rectify.cli import posts as _posts
 from rectify.cli import whatif as _whatif
 from rectify.cli._common import (
     EXIT_BAD_INPUT,
@@ -34,4 +35,4 @@ from rectify.cli._common import (
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CONFLICT", "EXIT_REFUSED", "app", "main"]
 _COMMAND_MODULES = (_bulletin, _cases, _check, _coverage, _demo, _identify, _ledger, _people,
-                    _policy, _whatif, _ladder)
+                    _policy, _whatif, _ladder, _posts)

@@ -74,13 +74,16 @@ class Plan:
     """An individual rectification plan (一村一策): problems, measures, people, deadline.
 
     ``problems`` pairs each problem's aspect (a key of the policy's aspects)
-    with a description; ``responsible`` names the people answerable for it.
+    with a description; ``responsible`` names the people answerable for it;
+    ``problem_type`` says what kind of village it is (软/穷/乱/专业, a key of
+    the policy's ``coverage.pairing``), which decides the paired unit.
     """
 
     problems: tuple[tuple[str, str], ...] = attrs.field(converter=_pairs)
     measures: tuple[str, ...] = attrs.field(converter=_texts)
     responsible: tuple[str, ...] = attrs.field(converter=_texts)
     deadline: date | None = None
+    problem_type: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -121,6 +124,8 @@ class CaseRecord:
     last_event: str | None = None
     scope: str = ""
     continued_into: int | None = None
+    #: The problem type of the filed plan (软/穷/乱/专业), ``None`` when not stated.
+    problem_type: str | None = None
 
     @property
     def is_open(self) -> bool:

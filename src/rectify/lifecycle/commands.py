@@ -36,7 +36,14 @@ from rectify.lifecycle.guards import (
     GuardInput,
     Votes,
     acceptance,
+    member_problems,
+    pairing_reasons,
+    panel_problems,
+    problem_type_reasons,
+    recorder_reasons,
     run_guards,
+    station_reasons,
+    supervisor_reasons,
     support_reasons,
     vote_problems,
 )
@@ -84,6 +91,21 @@ class Context:
     fire: Callable[[str, str], str | None]
     loads: Callable[[str], int]
     roles: Callable[[str], frozenset[str] | None]
+    #: Why a person may not be named in this command (unknown, or no longer holding the
+    #: post they held); empty when they may.  The campaign answers from its people and the
+    #: posts of the ledger as of the command's date.
+    standing: Callable[[str], list[str]] = attrs.field(default=lambda _person: [])
+    #: How many open cases a person is stationed at as first secretary (驻村).
+    stations: Callable[[str], int] = attrs.field(default=lambda _person: 0)
+    #: Who issues the command (``None`` when not known).
+    actor: str | None = None
+    #: Why a name in a plan may not stand: a person who no longer holds the post they
+    #: held (a plan may also name people by title, which are not checked).
+    former: Callable[[str], list[str]] = attrs.field(default=lambda _person: [])
+    #: Who recorded the case's latest verification (read for delisting; ``None``: unknown).
+    recorder: str | None = None
+    #: A person's unit (单位), ``None`` for someone unknown.
+    unit: Callable[[str], str | None] = attrs.field(default=lambda _person: None)
 
 
 class CaseCommand:
@@ -140,12 +162,16 @@ class FilePlan(CaseCommand):
         """A vague plan is refused with every gap."""
         unmet: list[str] = []
         state = _fire(ctx, case, "file_plan", unmet, _input(ctx, case, plan=self.plan))
+        unmet += problem_type_reasons(self.plan.problem_type, ctx.policy)
+        for person in dict.fromkeys(r for r in self.plan.responsible if r.strip()):
+            unmet += [f"responsible person: {why}" for why in ctx.former(person)]
         if unmet or self.plan.deadline is None:
             return unmet or ["the plan has no deadline"]
         triggers = _with_auto_support(ctx, state, ("file_plan",), case)
         return Built(PlanFiled, {"problems": self.plan.problems, "measures": self.plan.measures,
                                  "responsible": self.plan.responsible,
-                                 "deadline": self.plan.deadline}, triggers)
+                                 "deadline": self.plan.deadline,
+                                 "problem_type": self.plan.problem_type}, triggers)
 
 
 @attrs.frozen(slots=True)
@@ -187,6 +213,14 @@ class AssignSupport(CaseCommand):
         unmet += support_reasons(case, self.level, self.person, ctx.population, load=others,
                                  max_cases_per_person=cov.max_cases_per_person, roles=roles,
                                  level_roles=cov.level_roles if roles is not None else None)
+        unmet += ctx.standing(self.person)
+        if self.level == "first_secretary" and case.holder(self.level) != self.person:
+            unmet += station_reasons(self.person, ctx.stations(self.person), ctx.policy)
+        if self.level == "paired_unit" and roles is not None:
+            unmet += pairing_reasons(case.problem_type, self.person, roles, ctx.policy)
+        if self.level == "committee_supervisor":
+            unmet += supervisor_reasons(case, self.person, ctx.unit(self.person),
+                                        ctx.population, ctx.policy)
         if unmet:
             return unmet
         after = attrs.evolve(case, support=(*[s for s in case.support if s[0] != self.level],
@@ -278,6 +312,10 @@ class RecordVerification(CaseCommand):
     def build(self, ctx: Context, case: CaseRecord) -> Built | list[str]:
         """Failing sends the case back with a new deadline; the team must be independent."""
         unmet = vote_problems(self.score, self.votes, ctx.policy)
+        unmet += panel_problems(self.votes, ctx.policy)
+        unmet += member_problems(self.team, ctx.roles, ctx.standing, ctx.policy)
+        if ctx.actor is not None and ctx.actor not in self.team:
+            unmet += recorder_reasons(case, ctx.actor, ctx.population)
         failed = acceptance(self.score, self.votes, ctx.policy)
         trigger = "fail_verification" if failed else "pass_verification"
         check = _input(ctx, case, team=self.team, score=self.score, votes=self.votes)
@@ -305,6 +343,9 @@ class Delist(CaseCommand):
         """The guards of the delist trigger decide."""
         unmet: list[str] = []
         _fire(ctx, case, "delist", unmet, _input(ctx, case))
+        if ctx.recorder is not None and ctx.recorder not in case.verifiers:
+            # The recorder may have taken up support since: independence is checked again.
+            unmet += recorder_reasons(case, ctx.recorder, ctx.population)
         return unmet or Built(CaseDelisted, {}, ("delist",))
 
 

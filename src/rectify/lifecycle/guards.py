@@ -25,9 +25,13 @@ __all__ = [
     "acceptance",
     "conflict_reasons",
     "deadline_within_limit",
+    "member_problems",
+    "panel_problems",
     "plan_complete",
     "problems_resolved",
+    "recorder_reasons",
     "run_guards",
+    "station_reasons",
     "support_complete",
     "support_reasons",
     "team_reasons",
@@ -358,3 +362,118 @@ def run_guards(trigger: str, check: GuardInput) -> list[str]:
     for guard in _BOUND.get(trigger, ()):
         unmet += guard(check)
     return unmet
+
+
+def panel_problems(votes: Votes, policy: Policy) -> list[str]:
+    """The public evaluation must come from the whole panel (群众测评).
+
+    The votes add up to ``verification.panel_size``, or at least to
+    ``verification.min_votes`` when the policy allows a smaller quorum (0, the
+    default, asks for the whole panel).  Too many votes are refused by
+    `vote_problems()`.
+    """
+    rules = policy.verification
+    needed = rules.min_votes or rules.panel_size
+    if 0 < votes.total < needed:
+        return [f"{votes.total} votes cast, expected {needed} from a panel of "
+                f"{rules.panel_size} (verification.panel_size, verification.min_votes)"]
+    return []
+
+
+def member_problems(team: Iterable[str], roles: Callable[[str], frozenset[str] | None],
+                    standing: Callable[[str], list[str]], policy: Policy) -> list[str]:
+    """Team members are known people holding a role that may record a verification.
+
+    ``roles`` gives a person's roles (``None``: the campaign keeps no register
+    to check against), ``standing`` why a person may not be named at all.
+    """
+    allowed = policy.permissions.commands.get("record_verification", ("verifier",))
+    unmet: list[str] = []
+    for person in dict.fromkeys(team):
+        unmet += [f"verification team member: {why}" for why in standing(person)]
+        held = roles(person)
+        if held is not None and not set(allowed) & held:
+            unmet.append(f"verification team member {person} lacks the role "
+                         f"{' or '.join(allowed)}")
+    return unmet
+
+
+def recorder_reasons(case: CaseRecord, recorder: str, population: Population) -> list[str]:
+    """The person recording a verification is as independent as its team.
+
+    A recorder who supports or supported the case, or is a secretary in its
+    organization's chain, may not record its verification.
+    """
+    return [f"the recorder: {why}" for why in team_reasons(case, (recorder,), population)]
+
+
+def station_reasons(person: str, stations: int, policy: Policy) -> list[str]:
+    """A first secretary is stationed in at most ``coverage.max_stations_per_first_secretary``
+    villages at a time (一人驻一村); ``stations`` counts their other open cases.
+    """
+    cap = policy.coverage.max_stations_per_first_secretary
+    if stations >= cap:
+        return [f"{person} is already stationed as first secretary at {stations} open "
+                f"case(s) (cap {cap}, coverage.max_stations_per_first_secretary)"]
+    return []
+
+
+def supervising_units(org: str, population: Population, policy: Policy) -> frozenset[str]:
+    """The units a committee supervisor of ``org``'s case may come from (empty: any).
+
+    The committee at the top of the organization's chain (a township or street
+    committee, an enterprise's committee), and the policy's
+    ``coverage.supervising_committees`` entry for that top organization's kind.
+    """
+    found = population.get(org)
+    if found is None:
+        return frozenset()
+    chain = population.ancestors(org)
+    top = chain[-1] if chain else found
+    units = {top.name} if chain else set()
+    named = policy.coverage.supervising_committees.get(top.kind)
+    if named:
+        units.add(named)
+    return frozenset(units)
+
+
+def supervisor_reasons(case: SupportedCase, person: str, unit: str | None,
+                       population: Population, policy: Policy) -> list[str]:
+    """The committee supervisor comes from the organization's own supervising committee.
+
+    Checked only when ``coverage.supervisor_from_own_committee`` is on and the
+    committee is known (`supervising_units`); ``unit`` is the person's unit.
+    """
+    if not policy.coverage.supervisor_from_own_committee:
+        return []
+    units = supervising_units(case.org, population, policy)
+    if not units or unit in units:
+        return []
+    return [f"{person} ({unit or 'no unit'}) is not of {case.org}'s supervising committee "
+            f"({' or '.join(sorted(units))}; coverage.supervisor_from_own_committee)"]
+
+
+def problem_type_reasons(problem_type: str | None, policy: Policy) -> list[str]:
+    """A plan's problem type, when stated, is one the policy pairs (``coverage.pairing``)."""
+    pairing = policy.coverage.pairing
+    if problem_type is None or problem_type in pairing:
+        return []
+    return [f"problem type {problem_type!r} (expected one of {', '.join(pairing) or 'none'}; "
+            "coverage.pairing)"]
+
+
+def pairing_reasons(problem_type: str | None, person: str, roles: Collection[str],
+                    policy: Policy) -> list[str]:
+    """The paired unit's cadre holds the role the case's problem type asks for (结对共建).
+
+    Party and government departments pair with weak villages (软), economic
+    departments with poor ones (穷), political-legal departments with
+    disorderly ones (乱), agricultural departments with specialised ones
+    (专业), as ``coverage.pairing`` says; a case without a problem type is
+    not checked.
+    """
+    role = policy.coverage.pairing.get(problem_type) if problem_type is not None else None
+    if role is None or role in roles:
+        return []
+    return [f"{person} lacks the role {role} that pairing a {problem_type} case needs "
+            "(coverage.pairing)"]

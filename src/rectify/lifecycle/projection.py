@@ -55,7 +55,7 @@ def _share(value: _T) -> _T:
 
 def _plan(record: CaseRecord, e: PlanFiled) -> Changes:
     return {"problems": _share(tuple(a for a, _ in e.problems)), "resolved": _EMPTY,
-            "deadline": e.deadline}
+            "deadline": e.deadline, "problem_type": e.problem_type}
 
 
 def _returned(record: CaseRecord, _e: PlanReturned) -> Changes:

@@ -38,6 +38,7 @@ def known_roles(policy: Policy) -> frozenset[str]:
     roles = {r for granted in policy.permissions.commands.values() for r in granted}
     roles.update(policy.permissions.scopes)
     roles.update(policy.coverage.level_roles.values())
+    roles.update(policy.coverage.pairing.values())
     return frozenset(roles)
 
 _GRADES = [g.value for g in Grade]
@@ -93,8 +94,11 @@ def _roles(policy: Policy) -> list[Problem]:
 _COMMANDS = frozenset({
     "open_cases", "file_plan", "return_plan", "assign_support", "release_support",
     "record_report", "request_verification", "record_verification", "delist", "reopen",
-    "close_year", "record_talk", "record_appraisal",
+    "close_year", "record_talk", "record_appraisal", "appoint", "vacate",
 })
+#: Commands added after policies were first written: a policy that omits them falls back
+#: to their default roles (`rectify.lifecycle.permissions.allowed_roles`).
+_OPTIONAL_COMMANDS = frozenset({"appoint", "vacate"})
 _SCOPES = ("any", "assigned", "own_organization")
 _APPRAISALS = ("good", "fairly_good", "average", "poor")
 
@@ -140,6 +144,19 @@ def _lifecycle(policy: Policy) -> list[Problem]:
     for key in ("max_cases_per_person", "max_villages_per_unit", "min_contact_points",
                 "max_contact_points", "min_visits"):
         problems += _at_least(f"coverage.{key}", getattr(cov, key), 0)
+    problems += _at_least("coverage.max_stations_per_first_secretary",
+                          cov.max_stations_per_first_secretary, 1)
+    for kind_of_problem, role in cov.pairing.items():
+        if not role.strip() or not kind_of_problem.strip():
+            problems.append(Problem(f"coverage.pairing.{kind_of_problem}",
+                                    "a problem type naming a role", role))
+    for kind, unit in cov.supervising_committees.items():
+        if kind not in policy.kinds:
+            problems.append(_unknown_kind(f"coverage.supervising_committees.{kind}", kind,
+                                          policy))
+        if not unit.strip():
+            problems.append(Problem(f"coverage.supervising_committees.{kind}",
+                                    "the name of the supervising committee's unit", unit))
     if cov.max_contact_points < cov.min_contact_points:
         problems.append(Problem("coverage.max_contact_points",
                                 f"a number ≥ min_contact_points ({cov.min_contact_points})",
@@ -279,6 +296,10 @@ def _verification(policy: Policy) -> list[Problem]:
     problems += _fraction("verification.min_satisfied", v.min_satisfied)
     if v.panel_size < 1:
         problems.append(Problem("verification.panel_size", "a whole number ≥ 1", v.panel_size))
+    if not 0 <= v.min_votes <= max(v.panel_size, 0):
+        problems.append(Problem("verification.min_votes",
+                                f"a whole number in [0, panel_size] ([0, {v.panel_size}]; "
+                                "0 asks for the whole panel)", v.min_votes))
     return problems
 
 

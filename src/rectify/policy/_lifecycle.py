@@ -13,6 +13,7 @@ from typing import TypeVar
 import attrs
 
 __all__ = [
+    "DEFAULT_COMMANDS",
     "AccountabilityPolicy",
     "CoveragePolicy",
     "PermissionsPolicy",
@@ -87,7 +88,13 @@ _DEFAULT_COMMANDS: Mapping[str, tuple[str, ...]] = {
     "record_talk": ("org_department",),
     "record_appraisal": ("org_department",),
     "record_finding": ("org_department",),
+    "appoint": ("org_department",),
+    "vacate": ("org_department",),
 }
+
+#: The roles allowed each command by default; a policy written before a command existed
+#: falls back to these for it.
+DEFAULT_COMMANDS = _DEFAULT_COMMANDS
 
 _DEFAULT_SCOPES: Mapping[str, str] = {
     "first_secretary": "assigned",
@@ -121,6 +128,14 @@ _DEFAULT_LEVEL_ROLES: Mapping[str, str] = {
 }
 
 
+_DEFAULT_PAIRING: Mapping[str, str] = {
+    "weak": "party_government_dept",
+    "poor": "economic_dept",
+    "disorderly": "political_legal_dept",
+    "specialised": "agricultural_dept",
+}
+
+
 @attrs.frozen
 class CoveragePolicy:
     """Load caps and role rules of the coverage graph (包扶关系).
@@ -136,3 +151,15 @@ class CoveragePolicy:
     min_visits: int = 4
     level_roles: Mapping[str, str] = attrs.field(default=_DEFAULT_LEVEL_ROLES,
                                                  converter=_frozen)
+    #: Open cases one first secretary may be stationed at together (一人驻一村: 1).
+    max_stations_per_first_secretary: int = 1
+    #: Whether the committee supervisor (直属党委专人督办) must come from the case
+    #: organization's own supervising committee (the person's unit names it).
+    supervisor_from_own_committee: bool = False
+    #: The supervising committee (its unit name) of direct organizations by kind, for
+    #: organizations with no committee above them (``agency = "县直机关工委"``).
+    supervising_committees: Mapping[str, str] = attrs.field(
+        default=MappingProxyType({}), converter=_frozen)
+    #: Pairing by problem type (结对共建): the role the paired unit's cadre needs for a
+    #: case whose plan states the type.
+    pairing: Mapping[str, str] = attrs.field(default=_DEFAULT_PAIRING, converter=_frozen)

@@ -201,6 +201,8 @@ class VerificationPolicy:
     max_dissatisfied: float = 0.5
     min_satisfied: float = 0.0
     panel_size: int = 15
+    #: Fewest votes a verification needs; 0 asks for the whole panel (``panel_size``).
+    min_votes: int = 0
 
 
 #: The bases of a ladder step, with their English and Chinese descriptions.

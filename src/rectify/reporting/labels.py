@@ -90,6 +90,8 @@ EVENT_ZH: Mapping[str, str] = {
     "CaseContinued": "未按期销号, 转入下年度继续整顿",
     "FindingRecorded": "发现问题",
     "ConsequenceRecorded": "问责措施",
+    "PostAppointed": "组织调整: 任职",
+    "PostVacated": "组织调整: 免职",
 }
 
 #: The identification rules the engine itself names (direct criteria bring

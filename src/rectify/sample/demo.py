@@ -11,8 +11,9 @@ fictional) with the given policy and store, and tells its story:
 - **2017.** Identification lists 杏树坪村 again: it escalates, and the cascade
   dismisses both its secretary and the secretary of the 南沟乡 township
   committee above it.  Talks, an appraisal for 2016, plans and support for
-  the new cases; by the end of June most are verified and delisted, one
-  fails its verification and a few are overdue, so the second-quarter
+  the new cases, after successors are appointed to the posts of the dismissed
+  (组织调整), so plans name the new secretaries; by the end of June most are
+  verified and delisted, one fails its verification and a few are overdue, so the second-quarter
   bulletin issued on 10 July has something to report.
 
 Every command has a fixed command id, so running the demo again on the same
@@ -52,7 +53,7 @@ from rectify.policy import Policy
 from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.stores.base import LedgerStore
 
-__all__ = ["CARRIED_OVER", "DemoReport", "DemoStep", "run_demo"]
+__all__ = ["APPOINTED_ON", "CARRIED_OVER", "SUCCESSORS", "DemoReport", "DemoStep", "run_demo"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -68,6 +69,18 @@ _LEVEL_ROLES = {
 #: village listed again in 2017 (its township secretary is dismissed by the
 #: cascade) and a hospital branch.
 CARRIED_OVER = ("T04-05", "I05")
+#: The successors the organization department appoints (组织调整) after the 2017
+#: dismissals, by organization: the cases go on under them.
+SUCCESSORS: tuple[Person, ...] = (
+    Person("P0287", "韩立新", roles={"secretary"}, unit="北岭县统计局党支部"),
+    Person("P0288", "苏明远", roles={"secretary"}, unit="北岭县水务集团党委"),
+    Person("P0289", "魏春燕", roles={"secretary"}, unit="县水务集团工程公司党支部"),
+    Person("P0290", "郑国庆", roles={"secretary"}, unit="中共北岭县南沟乡委员会"),
+    Person("P0291", "谢秀兰", roles={"secretary"}, unit="南沟乡杏树坪村党支部"),
+)
+#: The day the successors take up their posts.
+APPOINTED_ON = date(2017, 2, 20)
+
 #: The 2016 case that fails its first verification, and the 2017 one.
 FAILING = {2016: "T01-02", 2017: "T07-03"}
 #: 2017 cases still under way at the end of June (overdue in the Q2 bulletin).
@@ -109,7 +122,7 @@ def run_demo(policy: Policy, store: LedgerStore | None = None, *,
              progress: Progress | None = None) -> DemoReport:
     """Run (or re-run, harmlessly) the two-year demonstration on ``store``."""
     population = sample_population()
-    people = sample_people()
+    people = [*sample_people(), *SUCCESSORS]
     campaign = Campaign(policy, store, population=population, people=people)
     report = DemoReport(campaign, already_done=bool(campaign.cases()))
     run = _Run(campaign, report, people, progress or (lambda _s, _i, _n: None))
@@ -232,7 +245,7 @@ class _Run:
     def year_two(self) -> None:
         c = self.c
         # The appraisal of 2016 is decided early in 2017: unfinished rectification.
-        lagging = c.population[CARRIED_OVER[1]].secretary or self.dept
+        lagging = c.holder(CARRIED_OVER[1], on=date(2017, 1, 20)) or self.dept
         outcome = c.record_appraisal(lagging, 2016, "average", actor=self.dept,
                                      on=date(2017, 1, 20), command_id="demo:appraisal")
         self.note("appraisals 2017", 1, f"{lagging}: 2016 average → talk required: "
@@ -254,10 +267,13 @@ class _Run:
                   "2017年免去书记职务",
                   "; ".join(f"免去{self.person(e.person)}{c.population[e.org].name}书记职务"
                             for e in dismissed))
+        self.appoint_successors(dismissed)
         talks = 0
         for case in _unfinished(c, 2016):
-            secretary = c.population[case.org].secretary
-            if secretary and not any(e.person == secretary for e in dismissed):
+            # Talk with the secretary who let the case lag, if still in post (a dismissed
+            # one is gone; the successor is not to blame).
+            secretary = c.holder(case.org, on=date(2017, 3, 1))
+            if secretary and secretary == c.holder(case.org, on=date(2016, 12, 31)):
                 c.record_talk(secretary, "admonishment", "整顿进度滞后, 未按期销号",
                               actor=self.dept, on=date(2017, 3, 1), case=case.id,
                               command_id=f"demo:talk:{case.id}")
@@ -293,6 +309,23 @@ class _Run:
                   f"by 16 June; {len(late)} overdue at the end of June",
                   "2017年销号", f"6月16日前销号; {len(late)}个对象6月底逾期未完成整改")
 
+    def appoint_successors(self, dismissed: list[SecretaryDismissed]) -> None:
+        c = self.c
+        successors = {p.unit: p.id for p in SUCCESSORS}
+        appointed: list[tuple[str, str]] = []
+        for event in dismissed:
+            person = successors.get(c.population[event.org].name)
+            if person is None or c.holder(event.org, on=APPOINTED_ON) is not None:
+                continue
+            c.appoint(event.org, person, actor=self.dept, on=APPOINTED_ON,
+                      reason="免职后组织调整", command_id=f"demo:appoint:{event.org}")
+            appointed.append((event.org, person))
+        self.note("appointments 2017", len(appointed),
+                  "; ".join(f"{p} secretary of {o}" for o, p in appointed),
+                  "2017年组织调整",
+                  "; ".join(f"任命{self.person(p)}为{c.population[o].name}书记"
+                            for o, p in appointed))
+
     # -- commands --------------------------------------------------------------------
 
     def plan(self, case: CaseRecord, on: date, deadline: date) -> None:
@@ -302,7 +335,7 @@ class _Run:
         chosen = [a for a, _ in aspects] or ["rules_not_kept"]
         labels = self.c.policy.aspects
         problems = [(a, f"{labels[a].zh}: 需限期整改") for a in chosen]
-        secretary = self.c.population[case.org].secretary or self.dept
+        secretary = self.c.holder(case.org, on=on) or self.dept
         plan = Plan(problems=problems, measures=[f"针对“{labels[a].zh}”制定整改措施"
                                                   for a in chosen],
                     responsible=[secretary], deadline=deadline)
@@ -324,6 +357,10 @@ class _Run:
             own = [p for p in candidates if self.units.get(p) == self.supervising(case.org)
                    and self.c.load(p) < cap]
             candidates = own or candidates
+        if level == "first_secretary":
+            # One station per first secretary (一人驻一村): someone not stationed elsewhere.
+            free = [p for p in candidates if self.c.store.load(p, level) == 0]
+            candidates = free or candidates
         person = min(candidates, key=lambda p: (self.c.load(p), candidates.index(p)))
         self._quiet(lambda: self.c.assign_support(case.id, level, person, actor=self.dept,
                                                   on=on, command_id=f"demo:{level}:{case.id}"))

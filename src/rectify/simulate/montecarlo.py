@@ -391,7 +391,8 @@ class _Run:
         _escalating, talk_orgs = repeat_listings(self.population, listings, year, self.policy)
         talks = 0
         for code in talk_orgs:
-            secretary = self.population[code].secretary
+            # The secretary in post on the day (a dismissed one is named nowhere).
+            secretary = self.campaign.holder(code, on=date(year, 2, 20))
             if secretary:
                 self.campaign.record_talk(secretary, "admonishment", _TALK_REASON, actor=_OD,
                                           on=date(year, 2, 20),
@@ -410,7 +411,8 @@ class _Run:
             problems = [(a, f"{policy.aspects[a].zh}: 限期整改")
                         for a in self.base.weakest[self.index[org.code]]]
             plan = Plan(problems=problems, measures=["逐项制定整改措施"],
-                        responsible=[org.secretary or _OD.id], deadline=filed + timedelta(days))
+                        responsible=[self.campaign.holder(org.code, on=filed) or _OD.id],
+                        deadline=filed + timedelta(days))
             plans.append(BulkCommand("file_plan", cid, self._id("plan"), {"plan": plan}))
         return self._bulk(plans, _OD, filed)
 
@@ -426,6 +428,11 @@ class _Run:
                 # A year's own supporters: last year's go on with the cases that continue.
                 person = f"SIM-{level}-{on.year}-{per_level[level] // level_cap + 1}"
                 per_level[level] += 1
+                if person not in self.campaign.people:
+                    # Supporters are the campaign's people, holding the level's role.
+                    role = policy.coverage.level_roles.get(level)
+                    self.campaign.people[person] = Person(
+                        person, f"{level}(模拟)", {role} if role else set())
                 support.append(BulkCommand("assign_support", cid, self._id("support"),
                                            {"level": level, "person": person}))
         counts["refused"] += self._bulk(support, _OD, on)

@@ -228,8 +228,13 @@ class SqlReadModels:
             params.append(limit)
         return [case_from_json(self._record_bytes(r[0])) for r in self._select(query, params)]
 
-    def load(self, person: str) -> int:
+    def load(self, person: str, level: str | None = None) -> int:
         """See `rectify.stores.base.ReadModels.load()`."""
+        if level is not None:
+            rows = self._select(f'SELECT count(DISTINCT "case") FROM {self._PREFIX}support'
+                                f" WHERE person = {self._MARK} AND level = {self._MARK}",
+                                (person, level))
+            return int(rows[0][0])
         rows = self._select(f'SELECT count(DISTINCT "case") FROM {self._PREFIX}support'
                             f" WHERE person = {self._MARK}", (person,))
         return int(rows[0][0])

@@ -182,8 +182,8 @@ class ReadModels(Protocol):
         """
         ...
 
-    def load(self, person: str) -> int:
-        """How many open cases ``person`` supports."""
+    def load(self, person: str, level: str | None = None) -> int:
+        """How many open cases ``person`` supports (at support ``level``, when given)."""
         ...
 
     def listings(self) -> dict[int, frozenset[str]]:

@@ -125,9 +125,9 @@ class MemoryStore:
                     break
         return found
 
-    def load(self, person: str) -> int:
+    def load(self, person: str, level: str | None = None) -> int:
         """See `rectify.stores.base.ReadModels.load()`."""
-        return self._state.load(person)
+        return self._state.load(person, level)
 
     def listings(self) -> dict[int, frozenset[str]]:
         """See `rectify.stores.base.ReadModels.listings()`."""

@@ -186,9 +186,12 @@ class ReadState:
             for person in after.supporters:
                 self.loads.setdefault(person, set()).add(after.id)
 
-    def load(self, person: str) -> int:
-        """How many open cases ``person`` supports."""
-        return len(self.loads.get(person, ()))
+    def load(self, person: str, level: str | None = None) -> int:
+        """How many open cases ``person`` supports (at support ``level``, when given)."""
+        cases = self.loads.get(person, ())
+        if level is None:
+            return len(cases)
+        return sum(1 for case in cases if self.cases[case].holder(level) == person)
 
     def summary(self) -> Mapping[str, Any]:
         """Everything the read models hold, as comparable plain data."""

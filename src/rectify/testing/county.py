@@ -63,7 +63,8 @@ def campaign_people(population: Population, policy: Policy) -> list[Person]:
     Organization department cadres, verifiers (``VER-1`` and ``MIX-1`` are
     also assigned as supporters to provoke independence conflicts), first
     secretaries, committee supervisors, a county leader, a paired unit, a
-    person with no role, the secretaries of ``population``, and two people
+    person with no role, two successors to appoint to posts, the
+    secretaries of ``population``, and two people
     for each support level of ``policy`` that no fixed person covers.
     """
     people = [
@@ -86,6 +87,9 @@ def campaign_people(population: Population, policy: Policy) -> list[Person]:
         Person("PAIR-2", "共建单位乙", {"paired_unit"}),
         Person("OD-3", "组织部干部丙", {"org_department", "org_guidance"}),
         Person("NOBODY", "无职务人员"),
+        # Successors the machine may appoint to a post (组织调整).
+        Person("NEW-1", "继任书记甲", {"secretary"}),
+        Person("NEW-2", "继任书记乙", {"secretary"}),
     ]
     people += [Person(o.secretary, f"{o.code} 书记", {"secretary"})
                for o in population if o.secretary]

@@ -32,9 +32,13 @@ from rectify.events import (
     CaseReopened,
     Event,
     FindingRecorded,
+    PlanFiled,
+    PostAppointed,
+    PostVacated,
     SecretaryDismissed,
     SupportAssigned,
     SupportReleased,
+    TalkRecorded,
     VerificationRecorded,
 )
 from rectify.forest import Population
@@ -42,7 +46,9 @@ from rectify.identify import identify, ranked_indices
 from rectify.lifecycle.dates import window
 from rectify.model import Assessment, Organization, Tier
 from rectify.policy import Policy
+from rectify.posts import Holdings, Post
 from rectify.stores.chain import verify
+from rectify.stores.readmodel import ReadState
 from rectify.testing.driver import CampaignRun, run_campaign
 from rectify.testing.examples import ACTIONS, CampaignExample, IdentificationExample, Step
 from rectify.testing.ledger_rules import check_ledger, policy_breaches, scope_breaches
@@ -59,12 +65,16 @@ __all__ = [
     "Scope",
     "Step",
     "date_order_problems",
+    "dismissals_once_per_holder",
     "get",
     "ladder_problems",
+    "named_while_in_post",
     "names",
+    "panels_complete",
     "register",
     "run_campaign",
     "select",
+    "stations_within_cap",
     "unfinished_case_continues",
 ]
 
@@ -520,3 +530,106 @@ def _unfinished_continue(policy: Policy, run: CampaignRun) -> list[str]:
             "问责阶梯逐级递进: 同一依据年数越多, 措施不轻于前一级")
 def _ladder_monotone(policy: Policy, run: CampaignRun) -> list[str]:
     return ladder_problems(policy)
+
+
+# -- posts, panels and stations (组织调整, 验收, 驻村) ------------------------------------------
+
+
+def dismissals_once_per_holder(events: Sequence[Event], population: Population) -> list[str]:
+    """Each dismissal names the post's holder on its date, and nobody is dismissed from a
+    post twice."""
+    messages: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    posts: list[Event] = []
+    for e in events:
+        if isinstance(e, SecretaryDismissed):
+            held = Holdings.of(population, posts).who_held(Post(e.org), e.on)
+            if e.person != held:
+                messages.append(f"{e.person} dismissed from the secretary post of {e.org} on "
+                                f"{e.on}, which {held or 'nobody'} held")
+            if e.person is not None:
+                if (e.org, e.person) in seen:
+                    messages.append(f"{e.person} dismissed twice from the secretary post of "
+                                    f"{e.org}")
+                seen.add((e.org, e.person))
+        if isinstance(e, SecretaryDismissed | PostAppointed | PostVacated):
+            posts.append(e)
+    return messages
+
+
+def named_while_in_post(events: Sequence[Event], population: Population) -> list[str]:
+    """Nobody is named (responsible, supporter, verifier, recorder, talked to) on a date
+    after they lost the post they held."""
+    holdings = Holdings.of(population, events)
+    messages: list[str] = []
+    for e in events:
+        named: list[str] = []
+        if isinstance(e, PlanFiled):
+            named = list(e.responsible)
+        elif isinstance(e, SupportAssigned | TalkRecorded):
+            named = [e.person]
+        elif isinstance(e, VerificationRecorded):
+            named = [*e.team, e.actor]
+        for person in named:
+            lost = holdings.lost_post(person, e.on)
+            if lost:
+                messages.append(f"{type(e).__name__} on {e.stream} names {person} on {e.on}, "
+                                f"after they lost {', '.join(p.org for p in lost)}")
+    return messages
+
+
+def panels_complete(events: Sequence[Event], policy: Policy) -> list[str]:
+    """Every verification counts the votes of the whole panel (or the policy's quorum)."""
+    rules = policy.verification
+    needed = rules.min_votes or rules.panel_size
+    messages = []
+    for e in events:
+        if isinstance(e, VerificationRecorded):
+            total = e.satisfied + e.basically_satisfied + e.dissatisfied
+            if not needed <= total <= rules.panel_size:
+                messages.append(f"verification of {e.stream} on {e.on} counts {total} votes "
+                                f"(expected {needed} to {rules.panel_size})")
+    return messages
+
+
+def stations_within_cap(events: Sequence[Event], policy: Policy) -> list[str]:
+    """No first secretary is stationed at more open cases at once than the policy allows."""
+    cap = policy.coverage.max_stations_per_first_secretary
+    state = ReadState()
+    messages = []
+    for position, e in enumerate(events, 1):
+        state.apply(position, e)
+        if isinstance(e, SupportAssigned) and e.level == "first_secretary":
+            stations = state.load(e.person, "first_secretary")
+            if stations > cap:
+                messages.append(f"{e.person} stationed at {stations} open cases on {e.on} "
+                                f"(cap {cap})")
+    return messages
+
+
+@_invariant("one_dismissal_per_post_holder", "ledger",
+            "a dismissal names the holder of the post on its date, once per post and person",
+            "免职针对当日在任者, 同一职务同一人只免一次")
+def _one_dismissal(policy: Policy, run: CampaignRun) -> list[str]:
+    return dismissals_once_per_holder(run.events, run.population)
+
+
+@_invariant("named_only_while_in_post", "ledger",
+            "nobody is named in a plan, support, talk or verification after losing their post",
+            "免职后不得再被列为责任人、包扶人、约谈对象或验收人员")
+def _named_in_post(policy: Policy, run: CampaignRun) -> list[str]:
+    return named_while_in_post(run.events, run.population)
+
+
+@_invariant("verification_panels_complete", "ledger",
+            "every verification counts the whole panel's votes (or the policy's quorum)",
+            "群众测评票数达到测评组规定人数")
+def _panels(policy: Policy, run: CampaignRun) -> list[str]:
+    return panels_complete(run.events, policy)
+
+
+@_invariant("one_station_per_first_secretary", "ledger",
+            "a first secretary is stationed at no more open cases than the policy allows",
+            "第一书记同一时间驻村数不超过规定")
+def _stations(policy: Policy, run: CampaignRun) -> list[str]:
+    return stations_within_cap(run.events, policy)

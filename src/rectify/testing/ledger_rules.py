@@ -6,7 +6,9 @@ workflow, the permissions, delisting, independence and escalation rules.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
+from datetime import date
 
 import attrs
 
@@ -26,6 +28,8 @@ from rectify.events import (
     PlanFiled,
     PlanReturned,
     PolicyChanged,
+    PostAppointed,
+    PostVacated,
     ReportRecorded,
     SecretaryDismissed,
     SupportAssigned,
@@ -41,6 +45,7 @@ from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import WORKFLOW
 from rectify.model import Person, Tier, in_scope
 from rectify.policy import LadderStep, Policy
+from rectify.posts import Holdings, Post
 
 __all__ = [
     "COMMAND_OF",
@@ -72,6 +77,8 @@ COMMAND_OF: Mapping[type[Event], str] = {
     CaseContinued: "close_year",
     FindingRecorded: "record_finding",
     ConsequenceRecorded: "open_cases",
+    PostAppointed: "appoint",
+    PostVacated: "vacate",
 }
 
 
@@ -102,7 +109,7 @@ def _streak(listings: Mapping[int, set[str]], org: str, year: int) -> int:
     return n
 
 
-def check_ledger(events: Iterable[Event], population: Population, policy: Policy,
+def check_ledger(events: Iterable[Event], population: Population, policy: Policy,  # noqa: PLR0915
                  people: Mapping[str, Person]) -> LedgerFacts:
     """Check every event of a ledger against the rules; raise ``AssertionError`` on a breach.
 
@@ -117,6 +124,8 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
     escalations: set[tuple[str, int]] = set()
     dismissals: set[tuple[str, str | None, str, str]] = set()
     opened_years: set[int] = set()
+    post_log: list[Event] = []
+    escalated_on: dict[tuple[str, int], date] = {}
     for e in events:
         command = COMMAND_OF[type(e)]
         if command not in policy.permissions.commands and command == "record_finding":
@@ -127,7 +136,9 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
         actor = people.get(e.actor)
         assert actor is not None, f"{e!r}: unknown actor {e.actor}"
         before = records.get(e.stream)
-        missing = missing_right(actor, command, before, population, policy)
+        holdings = Holdings.of(population, post_log)
+        missing = missing_right(actor, command, before, population, policy,
+                                secretary=functools.partial(_holder, holdings, e.on))
         assert missing is None, f"{e!r} recorded although {e.actor} lacks the right: {missing}"
         if isinstance(e, PolicyChanged):
             continue
@@ -135,12 +146,24 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
             assert e.stream == f"org:{e.org}"
             assert (e.org, e.year) not in escalations, f"escalation recorded twice: {e!r}"
             escalations.add((e.org, e.year))
+            escalated_on[(e.org, e.year)] = e.on
             continue
         if isinstance(e, SecretaryDismissed):
             key = (e.org, e.person, e.role, e.cause)
             assert key not in dismissals, f"dismissal recorded twice: {e!r}"
             assert e.cause.startswith(f"{e.year}-"), e
+            post = Post(e.org)
+            held = holdings.who_held(post, e.on)
+            assert e.person == held, f"{e!r} names {e.person}, but {held} holds the post"
+            assert e.person is None or not holdings.was_dismissed(post, e.person), (
+                f"{e.person} dismissed twice from the secretary post of {e.org}")
             dismissals.add(key)
+            post_log.append(e)
+            continue
+        if isinstance(e, PostAppointed | PostVacated):
+            assert e.stream == f"org:{e.org}", e
+            assert e.org in population, f"{e!r}: unknown organization"
+            post_log.append(e)
             continue
         _listed_again(e, records, listings)
         if e.stream.startswith(("org:", "person:")):
@@ -158,7 +181,8 @@ def check_ledger(events: Iterable[Event], population: Population, policy: Policy
         r.state = _follow(e, r, edges, population)
         records[e.stream] = apply_event(before, e, edges)
         assert records[e.stream].state == r.state
-    _check_escalations(population, policy, listings, escalations, dismissals, opened_years)
+    _check_escalations(population, policy, listings, escalations, dismissals, opened_years,
+                       Holdings.of(population, post_log), escalated_on)
     for cid, r in ref.items():
         assert dict(records[cid].support) == r.support, cid
     return LedgerFacts(records, listings, escalations, dismissals)
@@ -214,7 +238,9 @@ def _follow(e: Event, r: _RefCase, edges: Mapping[tuple[str, str], str],
 def _check_escalations(population: Population, policy: Policy,
                        listings: Mapping[int, set[str]], escalations: set[tuple[str, int]],
                        dismissals: set[tuple[str, str | None, str, str]],
-                       opened_years: set[int] | None = None) -> None:
+                       opened_years: set[int] | None = None,
+                       holdings: Holdings | None = None,
+                       escalated_on: Mapping[tuple[str, int], date] | None = None) -> None:
     """Escalations and dismissals are exactly those the streaks and the policy call for.
 
     An organization escalates in a year iff its streak reaches the policy's
@@ -258,8 +284,27 @@ def _check_escalations(population: Population, policy: Policy,
         assert (role, cause) in causes.get((org, year), ()), (
             f"dismissal of {org}'s secretary as {role} for {cause} is not justified "
             f"(justified: {sorted(causes.get((org, year), ()))})")
-        assert person == population[org].secretary, f"{person} is not {org}'s secretary"
-    assert seen == set(causes), f"dismissals missing for {sorted(set(causes) - seen)}"
+        if holdings is None:
+            assert person == population[org].secretary, f"{person} is not {org}'s secretary"
+    missing = set(causes) - seen
+    if holdings is not None and escalated_on is not None:
+        # A post whose holder was already dismissed from it dismisses nobody again.
+        missing = {(org, year) for org, year in missing
+                   if not _already_dismissed(holdings, org, year, escalated_on)}
+    assert not missing, f"dismissals missing for {sorted(missing)}"
+
+
+def _holder(holdings: Holdings, on: date, org: str) -> str | None:
+    return holdings.holder(org, on=on)
+
+
+def _already_dismissed(holdings: Holdings, org: str, year: int,
+                       escalated_on: Mapping[tuple[str, int], date]) -> bool:
+    days = [on for (o, y), on in escalated_on.items() if y == year]
+    if not days:
+        return False
+    holder = holdings.who_held(Post(org), min(days))
+    return holder is not None and holdings.was_dismissed(Post(org), holder)
 
 
 def policy_breaches(events: Iterable[Event], current: str | None = None) -> list[str]:

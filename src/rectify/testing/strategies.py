@@ -184,14 +184,15 @@ def verification_results(draw: st.DrawFn, policy: Policy,
 
     ``passing=True`` gives results the policy accepts, ``False`` results it
     rejects (low score, dissatisfaction veto or too little satisfaction), and
-    ``None`` either.  Votes never exceed the policy's panel size and are never
-    all absent, so the result is well formed.
+    ``None`` either.  Votes never exceed the policy's panel size and reach its
+    quorum (the whole panel, or ``verification.min_votes``), so the result is
+    well formed.
     """
     rules = policy.verification
     if passing is None:
         passing = draw(st.booleans())
     panel = max(rules.panel_size, 1)
-    total = draw(st.integers(1, panel))
+    total = draw(st.integers(min(max(rules.min_votes or panel, 1), panel), panel))
     if passing:
         score = draw(st.floats(min_value=min(rules.pass_score, 100.0), max_value=100.0,
                                allow_nan=False))

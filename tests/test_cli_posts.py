@@ -55,3 +55,13 @@ def test_refused_post_commands_exit_with_the_refusal_code(tmp_path: Path) -> Non
     code, output = _run("appoint", *post, "--person", "P0230", "--actor", "P0230",
                         "--on", "2016-04-02")
     assert code == EXIT_REFUSED, output
+
+
+def test_the_cli_names_the_posts_the_library_knows() -> None:
+    """The CLI spells the posts as literals (so that help imports nothing): they must agree."""
+    from rectify.cli import posts as cli_posts
+    from rectify.posts import POST_ROLES, SECRETARY
+
+    assert cli_posts.SECRETARY == SECRETARY
+    help_text = cli_posts.RoleOption.__metadata__[0].help
+    assert help_text.startswith(f"The post: {', '.join(POST_ROLES)} ")

@@ -45,6 +45,9 @@ DEPT = Person("D1", "组织部干部", roles={"org_department"})
 FS = Person("F1", "第一书记", roles={"first_secretary"})
 SUP = Person("S1", "督办", roles={"committee_supervisor"})
 VER = Person("R1", "验收员", roles={"verifier"})
+#: The supporters the levels name (support goes to known people only).
+HELPERS = [Person("L1", "联系领导", roles={"county_leader"}),
+           Person("U1", "帮扶单位干部", roles={"paired_unit"})]
 LEVELS = [("leader_contact", "L1"), ("org_guidance", "D1"), ("paired_unit", "U1"),
           ("committee_supervisor", "S1"), ("first_secretary", "F1")]
 PLAN = Plan(problems=[("venue_nonstandard", "场所")], measures=["修缮"], responsible=["P-V1"],
@@ -59,7 +62,7 @@ def _campaign() -> Campaign:
                          secretary="P-V1")]
     population = Population(orgs)
     campaign = Campaign(load_policy(), MemoryStore(), population=population,
-                        people=[DEPT, FS, SUP, VER])
+                        people=[DEPT, FS, SUP, VER, *HELPERS])
     rows = [Assessment("V0", 2016, 95.0), Assessment("V1", 2016, 40.0)]
     campaign.open_cases(identify(population, rows, campaign.policy, 2016), actor=DEPT,
                         on=OPENED)
@@ -256,7 +259,7 @@ def test_a_sqlite_ledger_written_before_last_on_loads_verifies_and_falls_back(
     path = tmp_path / "old.sqlite3"
     store = SQLiteStore(path)
     campaign = Campaign(load_policy(), store, population=_campaign().population,
-                        people=[DEPT, FS, SUP, VER])
+                        people=[DEPT, FS, SUP, VER, *HELPERS])
     rows = [Assessment("V0", 2016, 95.0), Assessment("V1", 2016, 40.0)]
     campaign.open_cases(identify(campaign.population, rows, campaign.policy, 2016), actor=DEPT,
                         on=OPENED)
@@ -271,7 +274,7 @@ def test_a_sqlite_ledger_written_before_last_on_loads_verifies_and_falls_back(
                    (old if not isinstance(record, str) else old.decode(), CASE))
     store = SQLiteStore(path)
     campaign = Campaign(load_policy(), store, population=campaign.population,
-                        people=[DEPT, FS, SUP, VER])
+                        people=[DEPT, FS, SUP, VER, *HELPERS])
     assert campaign.case(CASE).last_on is None
     assert verify_read_models(store) == []
     _refused(campaign, lambda: campaign.file_plan(CASE, PLAN, actor=DEPT, on=date(2016, 1, 1)),

@@ -64,6 +64,8 @@ def _support(c: Campaign, case: str, turn: int, on: date, skip: tuple[str, ...] 
     for level in c.policy.support.required[c.case(case).kind]:
         if level not in skip:
             people = SUPPORT[level]
+            if level == "first_secretary":  # one station each: skip those stationed already
+                people = [p for p in people if not c.store.load(p, level)] or people
             c.assign_support(case, level, people[turn % len(people)], actor=DEPT, on=on)
 
 

@@ -193,9 +193,11 @@ def test_continued_cases_and_findings_list_in_every_store(backend: Backend) -> N
     continued = {x.org for x in c.cases(open_only=True) if x.continued_into == 2018}
     assert continued
     assert continued <= c.listings()[2018]
-    extended = Campaign(c.policy.evolve({"escalation": {"findings": {"plaque": {
-        "zh": "警示牌挂牌、摘牌违规", "extend_years": 2}}}}), store,
-        population=population(), people=[DEPT])
+    # The findings rule is a new policy: the ledger adopts it on purpose.
+    extended = Campaign(c.policy, store, population=population(), people=[DEPT]).change_policy(
+        c.policy.evolve({"escalation": {"findings": {"plaque": {
+            "zh": "警示牌挂牌、摘牌违规", "extend_years": 2}}}}),
+        actor=DEPT, on=date(2017, 11, 30), reason="增加警示牌挂牌、摘牌规定")
     extended.record_finding("V0", "plaque", actor=DEPT, on=date(2017, 12, 1),
                             command_id="finding-V0")
     listings = extended.listings()

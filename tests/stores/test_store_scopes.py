@@ -36,10 +36,15 @@ def _population() -> Population:
     return Population(orgs)
 
 
+#: An organization department cadre of one county only (乙县).
+SCOPED = Person("D-B", "乙县干部", roles={"org_department"}, scope="河北省/乙县")
+
+
 def _open(store: object) -> Campaign:
     base = campaign(store)  # type: ignore[arg-type]
     population = _population()
-    c = Campaign(base.policy, base.store, population=population, people=base.people.values())
+    c = Campaign(base.policy, base.store, population=population,
+                 people=[*base.people.values(), SCOPED])
     rows = [Assessment(o.code, 2017, 95.0 if o.kind == "township" else 40.0)
             for o in population]
     c.open_cases(identify(population, rows, c.policy, 2017), actor=DEPT, on=date(2017, 3, 1),
@@ -60,7 +65,7 @@ def test_cases_filter_by_scope_in_every_store(backend: Backend) -> None:
         "C1", "C2"]
     assert store.cases(scope="河北") == []  # a prefix of a name is not a scope
     assert verify_read_models(store) == []  # type: ignore[arg-type]
-    scoped = Person("D-B", "乙县干部", roles={"org_department"}, scope="河北省/乙县")
+    scoped = SCOPED
     with pytest.raises(PermissionDenied, match="甲县"):
         c.return_plan("2017-A1", "措施不具体", actor=scoped, on=date(2017, 3, 2))
 
@@ -156,7 +161,9 @@ def test_a_schema_2_postgres_ledger_gets_the_scope_in_place() -> None:
                 for o in c.population]
         opened = c.open_cases(identify(c.population, rows, c.policy, 2018), actor=DEPT,
                               on=date(2018, 3, 1))
-        assert len(opened.opened) == VILLAGES
+        # Cases left unfinished in 2017 go on into 2018: they are not opened again.
+        assert len(opened.opened) + len(opened.existing) == VILLAGES
+        assert {x.id for x in reopened.cases(year=2018)} == set(opened.opened)
         assert verify_read_models(reopened) == []  # type: ignore[arg-type]
     finally:
         backend.close()

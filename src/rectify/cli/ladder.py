@@ -8,7 +8,7 @@ recorded records nothing again.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,8 +22,9 @@ from rectify.cli._ledger import (
     parse_date,
 )
 from rectify.errors import RectifyError
-from rectify.events import ConsequenceRecorded, Event, FindingRecorded
-from rectify.policy import LADDER_ACTIONS
+
+if TYPE_CHECKING:  # the library is imported by the commands: `rectify --help` needs none
+    from rectify.events import Event
 
 __all__ = ["appraisal_command", "finding_command", "talk_command"]
 
@@ -95,6 +96,8 @@ def appraisal_command(
 
 
 def _event_json(event: Event) -> dict[str, Any]:
+    from rectify.events import ConsequenceRecorded, FindingRecorded
+
     if isinstance(event, FindingRecorded):
         return {"type": "finding", "org": event.org, "kind": event.kind, "year": event.year,
                 "extend_years": event.extend_years, "counts": event.counts}
@@ -121,6 +124,9 @@ def finding_command(
     population: PopulationOption = "sample", json_out: JsonOption = False,
 ) -> None:
     """Record a finding (发现问题) against an organization or a township, with its effects."""
+    from rectify.events import ConsequenceRecorded, FindingRecorded
+    from rectify.policy import LADDER_ACTIONS
+
     day = parse_date(on)
     campaign = open_campaign(db, policy, population)
     try:

@@ -8,7 +8,6 @@ import typer
 
 from rectify.cli._common import JsonOption, PolicyOption, app, out, print_json, table
 from rectify.cli._ledger import DbOption, OnOption, PopulationOption, open_campaign, parse_date
-from rectify.events import ConsequenceRecorded, SecretaryDismissed, TalkRecorded
 
 __all__ = ["accountability_app"]
 
@@ -21,6 +20,7 @@ def accountability_list(db: DbOption, on: OnOption, policy: PolicyOption = "nort
                         population: PopulationOption = "sample",
                         json_out: JsonOption = False) -> None:
     """Everyone with a dismissal or talk on file, and the bans active on --on."""
+    from rectify.events import ConsequenceRecorded, SecretaryDismissed, TalkRecorded
 
     day = parse_date(on)
     campaign = open_campaign(db, policy, population, create=False)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rectify.campaign import Campaign
 from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json
 from rectify.cli._ledger import (
     ActorOption,
@@ -17,13 +16,18 @@ from rectify.cli._ledger import (
     parse_date,
 )
 from rectify.errors import RectifyError
-from rectify.posts import POST_ROLES, SECRETARY
+
+if TYPE_CHECKING:  # the library is imported by the commands: `rectify --help` needs none
+    from rectify.campaign import Campaign
+
+#: The default post (rectify.posts.SECRETARY; a literal so that help imports nothing).
+SECRETARY = "secretary"
 
 __all__ = ["appoint_command", "holder_command", "vacate_command"]
 
 OrgOption = Annotated[str, typer.Option("--org", help="The organization's code.")]
 RoleOption = Annotated[str, typer.Option(
-    "--role", help=f"The post: {', '.join(POST_ROLES)} (书记, 第一书记).")]
+    "--role", help="The post: secretary, first_secretary (书记, 第一书记).")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded with the event).")]
 CommandIdOption = Annotated[str | None, typer.Option(
     "--command-id", help="An id for the command: running it again with the same id records "
@@ -31,6 +35,8 @@ CommandIdOption = Annotated[str | None, typer.Option(
 
 
 def _holder_json(campaign: Campaign, org: str, role: str, day: Any) -> dict[str, Any]:
+    from rectify.posts import POST_ROLES
+
     person = campaign.holder(org, role, on=day)
     known = campaign.people.get(person) if person else None
     organization = campaign.population.get(org)

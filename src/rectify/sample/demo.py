@@ -270,16 +270,18 @@ class _Run:
         self.appoint_successors(dismissed)
         talks = 0
         for case in _unfinished(c, 2016):
-            # Talk with the secretary who let the case lag, if still in post (a dismissed
-            # one is gone; the successor is not to blame).
-            secretary = c.holder(case.org, on=date(2017, 3, 1))
+            # Early in February, after the appraisals and before the year's listing, the
+            # department talks with each secretary who let a case lag (still in post then;
+            # the dismissal that may follow names the same person, never a successor).
+            secretary = c.holder(case.org, on=TALKS_ON)
             if secretary and secretary == c.holder(case.org, on=date(2016, 12, 31)):
-                c.record_talk(secretary, "admonishment", "整顿进度滞后, 未按期销号",
-                              actor=self.dept, on=date(2017, 3, 1), case=case.id,
-                              command_id=f"demo:talk:{case.id}")
+                self._quiet(lambda s=secretary, k=case.id: c.record_talk(
+                    s, "admonishment", "整顿进度滞后, 未按期销号", actor=self.dept,
+                    on=TALKS_ON, case=k, command_id=f"demo:talk:{k}"))
                 talks += 1
-        self.note("talks 2017", talks, "no promotion or awards for the rest of 2017",
-                  "2017年约谈", "当年不得提拔重用, 不得评先选优")
+        self.note("talks 2017", talks, "with the secretaries of unfinished cases, on 1 February; "
+                  "no promotion or awards for the rest of 2017",
+                  "2017年约谈", "2月1日约谈未按期销号对象的书记, 当年不得提拔重用, 不得评先选优")
         cases = c.cases(year=2017)
         for case in self.each("plans and support 2017", cases):
             self.plan(case, date(2017, 3, 1), date(2017, 6, 20))
@@ -403,6 +405,10 @@ class _Run:
         except RectifyError:
             if not self.report.already_done:
                 raise
+
+
+#: When the demo's department talks with the secretaries of unfinished cases.
+TALKS_ON = date(2017, 2, 1)
 
 
 def _unfinished(c: Campaign, year: int) -> list[CaseRecord]:

@@ -47,7 +47,7 @@ SUP = Person("S1", "督办", roles={"committee_supervisor"})
 VER = Person("R1", "验收员", roles={"verifier"})
 #: The supporters the levels name (support goes to known people only).
 HELPERS = [Person("L1", "联系领导", roles={"county_leader"}),
-           Person("U1", "帮扶单位干部", roles={"paired_unit"})]
+           Person("U1", "帮扶单位干部", roles={"paired_unit"}, unit="县财政局")]
 LEVELS = [("leader_contact", "L1"), ("org_guidance", "D1"), ("paired_unit", "U1"),
           ("committee_supervisor", "S1"), ("first_secretary", "F1")]
 PLAN = Plan(problems=[("venue_nonstandard", "场所")], measures=["修缮"], responsible=["P-V1"],

@@ -39,7 +39,7 @@ VER = Person("R1", "验收员", roles={"verifier"})
 VER2 = Person("R2", "验收员二", roles={"verifier"})
 SEC = Person("P-V1", "村书记", roles={"secretary"})
 LEADER = Person("L1", "县级领导", roles={"county_leader"})
-UNIT = Person("U1", "共建单位干部", roles={"paired_unit"})
+UNIT = Person("U1", "共建单位干部", roles={"paired_unit"}, unit="县财政局")
 OTHER = Person("P-X", "他人", roles={"secretary"})
 LEVELS = [("leader_contact", "L1"), ("org_guidance", "D1"), ("paired_unit", "U1"),
           ("committee_supervisor", "S1"), ("first_secretary", "F1")]

@@ -39,7 +39,7 @@ SUP = Person("S1", "督办", roles={"committee_supervisor"})
 VER = Person("R1", "验收员", roles={"verifier"})
 VER2 = Person("R2", "验收员二", roles={"verifier"})
 LEADER = Person("L1", "县级领导", roles={"county_leader"})
-UNIT = Person("U1", "共建单位干部", roles={"paired_unit"})
+UNIT = Person("U1", "共建单位干部", roles={"paired_unit"}, unit="县财政局")
 SECRETARIES = [Person(p, f"书记{p}", roles={"secretary"})
                for p in ("P-T", "P-V1", "P-V2", "P-N1", "P-N2")]
 PEOPLE = [DEPT, FS, FS2, SUP, VER, VER2, LEADER, UNIT, *SECRETARIES]
@@ -465,7 +465,8 @@ def test_supervising_committees_name_known_kinds() -> None:
 
 def test_pairing_follows_the_problem_type_of_the_case() -> None:
     """A poor village is paired with an economic department; unknown types are refused."""
-    economic = Person("U-E", "经济部门干部", roles={"paired_unit", "economic_dept"})
+    economic = Person("U-E", "经济部门干部", roles={"paired_unit", "economic_dept"},
+                      unit="县发改局")
     c = Campaign(load_policy(), population=_population(), people=[*PEOPLE, economic])
     _open(c, 2017)
     on = date(2017, 3, 1)
@@ -512,3 +513,28 @@ def test_station_rule_counts_against_the_cap(stations: int, cap: int) -> None:
 
     policy = load_policy().evolve({"coverage": {"max_stations_per_first_secretary": cap}})
     assert bool(station_reasons("F1", stations, policy)) == (stations >= cap)
+
+
+def test_a_paired_unit_is_a_unit() -> None:
+    """Assigning the paired-unit level to someone of no unit is refused, naming the fix."""
+    from rectify.lifecycle.guards import paired_unit_reasons
+
+    assert paired_unit_reasons("U1", "县财政局") == []
+    assert paired_unit_reasons("X", None) == []  # unknown people are refused by other rules
+    (message,) = paired_unit_reasons("U2", "")
+    assert "U2 belongs to no unit" in message
+    assert "unit column" in message
+    assert paired_unit_reasons("U3", "  ") != []
+
+
+def test_assign_support_refuses_a_paired_unit_of_no_unit() -> None:
+    """The paired-unit level goes to a cadre of a unit; one of no unit is refused unchanged."""
+    loner = Person("U-0", "无单位人员", roles={"paired_unit"})
+    c = Campaign(load_policy(), MemoryStore(), population=_campaign().population,
+                 people=[*PEOPLE, loner])
+    _open(c, 2017)
+    on = date(2017, 3, 1)
+    _unchanged(c, lambda: c.assign_support("2017-V1", "paired_unit", "U-0", actor=DEPT,
+                                           on=on), "U-0 belongs to no unit")
+    assert c.assign_support("2017-V1", "paired_unit", "U1", actor=DEPT, on=on).holder(
+        "paired_unit") == "U1"

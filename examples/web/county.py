@@ -34,8 +34,8 @@ PEOPLE: tuple[Person, ...] = (
     Person("OD-2", "组织部业务指导", {"org_department", "org_guidance"}),
     Person("LEAD-1", "县级联系领导", {"county_leader", "leader_contact"}),
     Person("CS-1", "直属党委督办", {"committee_supervisor"}),
-    Person("UNIT-1", "共建单位甲", {"paired_unit"}),
-    Person("UNIT-2", "共建单位乙", {"paired_unit"}),
+    Person("UNIT-1", "共建单位甲", {"paired_unit"}, unit="县财政局"),
+    Person("UNIT-2", "共建单位乙", {"paired_unit"}, unit="县农业农村局"),
     Person("NOBODY", "无职务人员"),
     *(Person(f"FS-V{i:02d}", f"第{i}村第一书记", {"first_secretary"})
       for i in range(1, VILLAGES + 1)),

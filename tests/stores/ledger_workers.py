@@ -45,7 +45,7 @@ VILLAGES = 6
 STATIONED = [Person(f"F{i}", f"第一书记{i}", roles={"first_secretary"})
              for i in range(2, VILLAGES + 1)]
 OTHERS = [Person("L1", "县级领导", roles={"county_leader"}),
-          Person("U1", "共建单位", roles={"paired_unit"})]
+          Person("U1", "共建单位", roles={"paired_unit"}, unit="县财政局")]
 
 
 def _value(tp: Any, name: str, k: int) -> Any:
@@ -207,7 +207,7 @@ def crash_writer(target: str, options: dict[str, Any], start: int, batches: int,
 # -- read models across processes ------------------------------------------------------
 
 #: The person every racer assigns, and the level they take.
-RACER = Person("U9", "结对单位九", roles={"paired_unit"})
+RACER = Person("U9", "结对单位九", roles={"paired_unit"}, unit="县水利局")
 
 
 def cap_campaign(store: LedgerStore) -> Campaign:

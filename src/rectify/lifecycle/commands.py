@@ -37,6 +37,7 @@ from rectify.lifecycle.guards import (
     Votes,
     acceptance,
     member_problems,
+    paired_unit_reasons,
     pairing_reasons,
     panel_problems,
     problem_type_reasons,
@@ -217,6 +218,7 @@ class AssignSupport(CaseCommand):
         if self.level == "first_secretary" and case.holder(self.level) != self.person:
             unmet += station_reasons(self.person, ctx.stations(self.person), ctx.policy)
         if self.level == "paired_unit" and roles is not None:
+            unmet += paired_unit_reasons(self.person, ctx.unit(self.person))
             unmet += pairing_reasons(case.problem_type, self.person, roles, ctx.policy)
         if self.level == "committee_supervisor":
             unmet += supervisor_reasons(case, self.person, ctx.unit(self.person),

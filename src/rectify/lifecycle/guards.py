@@ -26,6 +26,8 @@ __all__ = [
     "conflict_reasons",
     "deadline_within_limit",
     "member_problems",
+    "paired_unit_reasons",
+    "pairing_reasons",
     "panel_problems",
     "plan_complete",
     "problems_resolved",
@@ -460,6 +462,18 @@ def problem_type_reasons(problem_type: str | None, policy: Policy) -> list[str]:
         return []
     return [f"problem type {problem_type!r} (expected one of {', '.join(pairing) or 'none'}; "
             "coverage.pairing)"]
+
+
+def paired_unit_reasons(person: str, unit: str | None) -> list[str]:
+    """The paired unit (机关单位共建帮扶) is a unit: its cadre must belong to one.
+
+    ``unit`` is the person's unit from the campaign's people (``None`` for
+    someone unknown, which other rules refuse).
+    """
+    if unit is None or unit.strip():
+        return []
+    return [f"{person} belongs to no unit, but a paired unit (机关单位共建帮扶) is a unit: "
+            "record the person's unit (the people file's unit column) or pair another unit"]
 
 
 def pairing_reasons(problem_type: str | None, person: str, roles: Collection[str],

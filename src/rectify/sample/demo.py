@@ -275,9 +275,10 @@ class _Run:
             # the dismissal that may follow names the same person, never a successor).
             secretary = c.holder(case.org, on=TALKS_ON)
             if secretary and secretary == c.holder(case.org, on=date(2016, 12, 31)):
-                self._quiet(lambda s=secretary, k=case.id: c.record_talk(
-                    s, "admonishment", "整顿进度滞后, 未按期销号", actor=self.dept,
-                    on=TALKS_ON, case=k, command_id=f"demo:talk:{k}"))
+                self._quiet(functools.partial(
+                    c.record_talk, secretary, "admonishment", "整顿进度滞后, 未按期销号",
+                    actor=self.dept, on=TALKS_ON, case=case.id,
+                    command_id=f"demo:talk:{case.id}"))
                 talks += 1
         self.note("talks 2017", talks, "with the secretaries of unfinished cases, on 1 February; "
                   "no promotion or awards for the rest of 2017",

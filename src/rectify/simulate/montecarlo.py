@@ -432,7 +432,8 @@ class _Run:
                     # Supporters are the campaign's people, holding the level's role.
                     role = policy.coverage.level_roles.get(level)
                     self.campaign.people[person] = Person(
-                        person, f"{level}(模拟)", {role} if role else set())
+                        person, f"{level}(模拟)", {role} if role else set(),
+                        unit=f"模拟单位{person[4:]}" if level == "paired_unit" else "")
                 support.append(BulkCommand("assign_support", cid, self._id("support"),
                                            {"level": level, "person": person}))
         counts["refused"] += self._bulk(support, _OD, on)

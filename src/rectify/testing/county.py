@@ -70,7 +70,7 @@ def campaign_people(population: Population, policy: Policy) -> list[Person]:
     people = [
         Person("OD-1", "组织部干部甲", {"org_department"}),
         Person("OD-2", "组织部干部乙", {"org_department", "org_guidance"}),
-        Person("VER-1", "验收组甲", {"verifier", "paired_unit"}),
+        Person("VER-1", "验收组甲", {"verifier", "paired_unit"}, unit="县审计局"),
         Person("VER-2", "验收组乙", {"verifier"}),
         Person("VER-3", "验收组丙", {"verifier"}),
         Person("MIX-1", "第一书记兼验收", {"verifier", "first_secretary"}),
@@ -83,8 +83,8 @@ def campaign_people(population: Population, policy: Policy) -> list[Person]:
         Person("LEAD-1", "县级领导甲", {"county_leader", "leader_contact"}),
         Person("LEAD-2", "县级领导乙", {"county_leader", "leader_contact"}),
         Person("LEAD-3", "县级领导丙", {"county_leader", "leader_contact"}),
-        Person("PAIR-1", "共建单位甲", {"paired_unit"}),
-        Person("PAIR-2", "共建单位乙", {"paired_unit"}),
+        Person("PAIR-1", "共建单位甲", {"paired_unit"}, unit="县财政局"),
+        Person("PAIR-2", "共建单位乙", {"paired_unit"}, unit="县农业农村局"),
         Person("OD-3", "组织部干部丙", {"org_department", "org_guidance"}),
         Person("NOBODY", "无职务人员"),
         # Successors the machine may appoint to a post (组织调整).

@@ -538,3 +538,39 @@ def test_assign_support_refuses_a_paired_unit_of_no_unit() -> None:
                                            on=on), "U-0 belongs to no unit")
     assert c.assign_support("2017-V1", "paired_unit", "U1", actor=DEPT, on=on).holder(
         "paired_unit") == "U1"
+
+
+def test_independence_names_the_current_secretary() -> None:
+    """A verifier appointed secretary of the township above the case is no longer
+    independent of it: the chain's secretaries are the holders on the day."""
+    newcomer = Person("RV-T", "新任乡镇书记", roles={"verifier", "secretary"})
+    c = Campaign(load_policy(), population=_population(), people=[*PEOPLE, newcomer])
+    _open(c, 2017)
+    _verifying(c)
+    c.appoint("T", "RV-T", actor=DEPT, on=date(2017, 4, 1))
+    on = date(2017, 5, 1)
+    votes = Votes(12, 2, 1)
+    _unchanged(c, lambda: c.record_verification("2017-V1", 90, votes, ["R1", "RV-T"],
+                                                actor="R1", on=on),
+               "RV-T is the secretary of T")
+    # The population's secretary of T left the post: he is not in the chain any more, but
+    # losing the post keeps him from being named at all.
+    _unchanged(c, lambda: c.record_verification("2017-V1", 90, votes, ["R1", "P-T"],
+                                                actor="R1", on=on), "no longer holds")
+    assert c.record_verification("2017-V1", 90, votes, ["R1", "R2"], actor="R1",
+                                 on=on).state == "accepted"
+
+
+def test_conflicts_read_the_holder_they_are_given() -> None:
+    """`conflict_reasons` names the secretary ``secretary_of`` answers, else the population's."""
+    from rectify.lifecycle.guards import conflict_reasons
+
+    c = _campaign()
+    _open(c, 2017)
+    case = c.case("2017-V1")
+    population = c.population
+    assert [r[2]["org"] for r in conflict_reasons(case, "P-V1", population)] == ["V1"]
+    assert conflict_reasons(case, "P-V1", population, lambda org: None) == []
+    holders = {"V1": "X9", "T": "P-T"}
+    assert [r[2]["org"] for r in conflict_reasons(case, "X9", population, holders.get)] == [
+        "V1"]

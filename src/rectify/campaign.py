@@ -860,7 +860,7 @@ class Campaign:
         context = Context(self.policy, on, self.population, self.fire, loads, self._roles,
                           lambda p: self._standing(p, on, found()), stations or self._stations,
                           person.id, lambda p: self._former(p, on, found()), recorder,
-                          self._unit)
+                          self._unit, lambda org: found().holder(org, SECRETARY, on=on))
         dated = case_date_problems(record, on, self.policy)
         # A date outside the calendar is refused before any rule computes a deadline from it.
         built = [] if calendar_problems(on) else command.build(context, record)

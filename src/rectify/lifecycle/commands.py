@@ -107,6 +107,9 @@ class Context:
     recorder: str | None = None
     #: A person's unit (单位), ``None`` for someone unknown.
     unit: Callable[[str], str | None] = attrs.field(default=lambda _person: None)
+    #: Who holds an organization's secretary post on the command's date (``None``: the
+    #: population's secretaries); independence checks name the current holders.
+    secretary_of: Callable[[str], str | None] | None = None
 
 
 class CaseCommand:
@@ -140,7 +143,8 @@ def _fire(ctx: Context, case: CaseRecord, trigger: str, unmet: list[str],
 def _with_auto_support(ctx: Context, state: str, triggers: tuple[str, ...],
                        after: CaseRecord) -> tuple[str, ...]:
     """Append begin_support when the case is planned and its support package is complete."""
-    check = GuardInput(after, ctx.policy, ctx.on, ctx.population)
+    check = GuardInput(after, ctx.policy, ctx.on, ctx.population,
+                       secretary_of=ctx.secretary_of)
     if state == "planned" and ctx.fire(state, "begin_support") is not None \
             and not run_guards("begin_support", check):
         return (*triggers, "begin_support")
@@ -148,7 +152,8 @@ def _with_auto_support(ctx: Context, state: str, triggers: tuple[str, ...],
 
 
 def _input(ctx: Context, case: CaseRecord, **extra: Any) -> GuardInput:
-    return GuardInput(case, ctx.policy, ctx.on, ctx.population, **extra)
+    return GuardInput(case, ctx.policy, ctx.on, ctx.population,
+                      secretary_of=ctx.secretary_of, **extra)
 
 
 @attrs.frozen(slots=True)
@@ -213,7 +218,8 @@ class AssignSupport(CaseCommand):
                                            else 0)
         unmet += support_reasons(case, self.level, self.person, ctx.population, load=others,
                                  max_cases_per_person=cov.max_cases_per_person, roles=roles,
-                                 level_roles=cov.level_roles if roles is not None else None)
+                                 level_roles=cov.level_roles if roles is not None else None,
+                                 secretary_of=ctx.secretary_of)
         unmet += ctx.standing(self.person)
         if self.level == "first_secretary" and case.holder(self.level) != self.person:
             unmet += station_reasons(self.person, ctx.stations(self.person), ctx.policy)
@@ -317,7 +323,7 @@ class RecordVerification(CaseCommand):
         unmet += panel_problems(self.votes, ctx.policy)
         unmet += member_problems(self.team, ctx.roles, ctx.standing, ctx.policy)
         if ctx.actor is not None and ctx.actor not in self.team:
-            unmet += recorder_reasons(case, ctx.actor, ctx.population)
+            unmet += recorder_reasons(case, ctx.actor, ctx.population, ctx.secretary_of)
         failed = acceptance(self.score, self.votes, ctx.policy)
         trigger = "fail_verification" if failed else "pass_verification"
         check = _input(ctx, case, team=self.team, score=self.score, votes=self.votes)
@@ -347,7 +353,7 @@ class Delist(CaseCommand):
         _fire(ctx, case, "delist", unmet, _input(ctx, case))
         if ctx.recorder is not None and ctx.recorder not in case.verifiers:
             # The recorder may have taken up support since: independence is checked again.
-            unmet += recorder_reasons(case, ctx.recorder, ctx.population)
+            unmet += recorder_reasons(case, ctx.recorder, ctx.population, ctx.secretary_of)
         return unmet or Built(CaseDelisted, {}, ("delist",))
 
 

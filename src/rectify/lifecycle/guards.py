@@ -17,6 +17,7 @@ from rectify.errors import Problem, WorkflowDefinitionError
 from rectify.forest import Population
 from rectify.lifecycle.case import CaseRecord, Plan
 from rectify.lifecycle.workflow import WORKFLOW, Workflow
+from rectify.model import Organization
 from rectify.policy import Policy
 
 __all__ = [
@@ -204,12 +205,23 @@ def _chain_place(code: str, case_org: str) -> str:
     return f"{code}, above {case_org} in its chain"
 
 
+#: Who holds an organization's secretary post (the campaign answers from the ledger's posts
+#: as of the command's date); ``None`` reads the population's `Organization.secretary`.
+SecretaryOf = Callable[[str], str | None]
+
+
+def _secretary(o: Organization, secretary_of: SecretaryOf | None) -> str | None:
+    return o.secretary if secretary_of is None else secretary_of(o.code)
+
+
 def conflict_reasons(case: SupportedCase, person: str, population: Population,
+                     secretary_of: SecretaryOf | None = None,
                      ) -> list[tuple[str, str, dict[str, Any]]]:
     """Why ``person`` may not verify ``case``: (English, Chinese, facts) per reason.
 
     A current supporter, or the secretary of the case's organization or of an
-    organization above it, conflicts.
+    organization above it (its current holder when ``secretary_of`` says who
+    holds the post), conflicts.
     """
     reasons: list[tuple[str, str, dict[str, Any]]] = []
     for level, holder in ((s[0], s[1]) for s in case.support):
@@ -220,7 +232,7 @@ def conflict_reasons(case: SupportedCase, person: str, population: Population,
     org = population.get(case.org)
     if org is not None:
         for o in (org, *population.ancestors(org.code)):
-            if o.secretary == person:
+            if _secretary(o, secretary_of) == person:
                 reasons.append((f"{person} is the secretary of {_chain_place(o.code, case.org)}",
                                 f"{person}是{o.name}书记, 属本组织链条",
                                 {"role": "chain_secretary", "org": o.code}))
@@ -230,7 +242,8 @@ def conflict_reasons(case: SupportedCase, person: str, population: Population,
 def support_reasons(case: SupportedCase, level: str, person: str, population: Population, *,
                     load: int, max_cases_per_person: int,
                     roles: Collection[str] | None = None,
-                    level_roles: Mapping[str, str] | None = None) -> list[str]:
+                    level_roles: Mapping[str, str] | None = None,
+                    secretary_of: SecretaryOf | None = None) -> list[str]:
     """Why ``person`` may not take support ``level`` on ``case`` (empty: no conflict).
 
     ``load`` is how many *other* open cases ``person`` already supports;
@@ -244,7 +257,7 @@ def support_reasons(case: SupportedCase, level: str, person: str, population: Po
     org = population.get(case.org)
     if org is not None and case.holder(level) != person:
         for o in (org, *population.ancestors(org.code)):
-            if o.secretary == person:
+            if _secretary(o, secretary_of) == person:
                 reasons.append(f"{person} is the secretary of {_chain_place(o.code, case.org)}"
                                " and cannot support its case")
     already = person in {s[1] for s in case.support}
@@ -258,7 +271,8 @@ def support_reasons(case: SupportedCase, level: str, person: str, population: Po
     return reasons
 
 
-def team_reasons(case: CaseRecord, team: Iterable[str], population: Population) -> list[str]:
+def team_reasons(case: CaseRecord, team: Iterable[str], population: Population,
+                 secretary_of: SecretaryOf | None = None) -> list[str]:
     """Why members of ``team`` may not verify ``case`` (empty: the team is independent).
 
     A member conflicts when they support the case now, supported it earlier
@@ -267,7 +281,7 @@ def team_reasons(case: CaseRecord, team: Iterable[str], population: Population) 
     """
     reasons: list[str] = []
     for person in dict.fromkeys(team):
-        found = [r[0] for r in conflict_reasons(case, person, population)]
+        found = [r[0] for r in conflict_reasons(case, person, population, secretary_of)]
         current = {s[0] for s in case.support if s[1] == person}
         past = sorted({level for level, holder in case.past_support if holder == person}
                       - current)
@@ -293,6 +307,8 @@ class GuardInput:
     team: tuple[str, ...] | None = None
     score: float | None = None
     votes: Votes | None = None
+    #: Who holds an organization's secretary post on the date (``None``: the population's).
+    secretary_of: SecretaryOf | None = None
 
 
 Guard = Callable[[GuardInput], list[str]]
@@ -308,9 +324,9 @@ def _deadline(g: GuardInput) -> list[str]:
 
 def _independent(g: GuardInput) -> list[str]:
     if g.team is not None:
-        return team_reasons(g.case, g.team, g.population) if g.team \
+        return team_reasons(g.case, g.team, g.population, g.secretary_of) if g.team \
             else ["the verification team is empty"]
-    return team_reasons(g.case, g.case.verifiers, g.population)
+    return team_reasons(g.case, g.case.verifiers, g.population, g.secretary_of)
 
 
 def _acceptance(g: GuardInput) -> list[str]:
@@ -400,13 +416,15 @@ def member_problems(team: Iterable[str], roles: Callable[[str], frozenset[str] |
     return unmet
 
 
-def recorder_reasons(case: CaseRecord, recorder: str, population: Population) -> list[str]:
+def recorder_reasons(case: CaseRecord, recorder: str, population: Population,
+                     secretary_of: SecretaryOf | None = None) -> list[str]:
     """The person recording a verification is as independent as its team.
 
     A recorder who supports or supported the case, or is a secretary in its
     organization's chain, may not record its verification.
     """
-    return [f"the recorder: {why}" for why in team_reasons(case, (recorder,), population)]
+    return [f"the recorder: {why}"
+            for why in team_reasons(case, (recorder,), population, secretary_of)]
 
 
 def station_reasons(person: str, stations: int, policy: Policy) -> list[str]:

@@ -121,10 +121,15 @@ def test_coverage_commands(tmp_path: Path) -> None:
     code, output = _run("coverage", "check", "--db", db, "--json")
     assert code == 0
     assert json.loads(output) == []
-    code, output = _run("coverage", "draw", "--db", db, "--case", "2017-T04-05")
+    # T04-05's unfinished 2016 case goes on in 2017, under the secretary appointed after
+    # the dismissal of P0190 (and the township's new secretary after P0185's).
+    code, output = _run("coverage", "draw", "--db", db, "--case", "2016-T04-05")
     assert code == 0
     assert output.startswith("flowchart")
     assert "南沟乡杏树坪村党支部" in output
+    assert "P0291" in output
+    assert "P0190" not in output
+    assert "P0185" not in output
     target = tmp_path / "coverage.graphml"
     assert _run("coverage", "export", "--db", db, "-o", str(target), "--format",
                 "graphml")[0] == 0

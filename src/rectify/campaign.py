@@ -318,7 +318,7 @@ class Campaign:
                             for level, holder in record.support)
             cases.append(CaseCoverage(record.id, record.org, record.kind, record.year,
                                       record.state, support, record.verifiers, verified_on))
-        return Coverage.of(self.population, cases, self.people.values(), units,
+        return Coverage.of(self._population_in_post(), cases, self.people.values(), units,
                            contact_points, pairings, cross_assessments)
 
     def support_conflicts(self, case: str, level: str, person: str, *,
@@ -1014,6 +1014,17 @@ class Campaign:
         if self._initial is None:
             self._initial = Initial(self.population)
         return Holdings.of(self._initial, self.store.records())
+
+    def _population_in_post(self) -> Population:
+        """The population with each secretary post's latest holder (after appointments and
+        dismissals), for snapshots such as the coverage graph."""
+        holdings = self.holdings()
+        latest = {post.org: holdings.who_held(post, date.max)
+                  for post in holdings.changed_posts() if post.role == SECRETARY}
+        if not latest:
+            return self.population
+        return Population([attrs.evolve(o, secretary=latest[o.code]) if o.code in latest else o
+                           for o in self.population])
 
     def holder(self, org: str, role: str = SECRETARY, *, on: date) -> str | None:
         """Who holds the post ``role`` at ``org`` on ``on`` (``None``: vacant)."""

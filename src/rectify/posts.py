@@ -191,6 +191,10 @@ class Holdings:
                 held[-1] = attrs.evolve(current, end=event.on, ended_by=type(event).__name__)
         return cls(initial, {p: tuple(t) for p, t in changed.items()}, frozenset(dismissed))
 
+    def changed_posts(self) -> tuple[Post, ...]:
+        """The posts the ledger's events changed (the others keep their initial holder)."""
+        return tuple(self._changed)
+
     @property
     def tenures(self) -> Mapping[Post, tuple[Tenure, ...]]:
         """Every post's tenures, oldest first."""

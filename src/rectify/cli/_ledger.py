@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # imported where used: `rectify --help` needs neither
 
 __all__ = [
     "ActorOption",
+    "CommandIdOption",
     "DbOption",
     "OnOption",
     "PopulationOption",
@@ -36,6 +37,9 @@ DbOption = Annotated[str, typer.Option(
 ActorOption = Annotated[str, typer.Option(
     "--actor", help="Id of the person issuing the command (from the people file).")]
 OnOption = Annotated[str, typer.Option("--on", help="The date of the command, YYYY-MM-DD.")]
+CommandIdOption = Annotated[str | None, typer.Option(
+    "--command-id", help="The command's id (default: a hash of its content, so a rerun "
+    "records nothing twice); give one to record a deliberate repeat.")]
 
 
 def parse_date(text: str, option: str = "--on") -> date:

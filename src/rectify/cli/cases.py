@@ -13,6 +13,7 @@ from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_
 from rectify.cli._inputs import ColumnsOption, EncodingOption, Sources
 from rectify.cli._ledger import (
     ActorOption,
+    CommandIdOption,
     DbOption,
     OnOption,
     PopulationOption,
@@ -35,9 +36,6 @@ case_app = typer.Typer(help="List and show cases (整顿对象).", no_args_is_he
 app.add_typer(case_app, name="case")
 
 CaseArg = Annotated[str, typer.Option("--case", help="The case id, YEAR-ORGCODE.")]
-CommandIdOption = Annotated[str | None, typer.Option(
-    "--command-id", help="The command's id (default: a hash of its content, so a rerun "
-    "records nothing twice); give one to record a deliberate repeat.")]
 
 
 def case_json(case: CaseRecord) -> dict[str, Any]:

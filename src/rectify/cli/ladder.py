@@ -15,6 +15,7 @@ import typer
 from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json
 from rectify.cli._ledger import (
     ActorOption,
+    CommandIdOption,
     DbOption,
     OnOption,
     PopulationOption,
@@ -28,8 +29,6 @@ if TYPE_CHECKING:  # the library is imported by the commands: `rectify --help` n
 
 __all__ = ["appraisal_command", "finding_command", "talk_command"]
 
-CommandIdOption = Annotated[str | None, typer.Option(
-    "--command-id", help="An id for the command; repeating it records nothing again.")]
 PersonOption = Annotated[str, typer.Option("--person", help="The person's id.")]
 
 

@@ -18,7 +18,14 @@ from rectify.cli._common import (
     table,
 )
 from rectify.cli._inputs import PopulationOption
-from rectify.cli._ledger import ActorOption, DbOption, OnOption, open_campaign, parse_date
+from rectify.cli._ledger import (
+    ActorOption,
+    CommandIdOption,
+    DbOption,
+    OnOption,
+    open_campaign,
+    parse_date,
+)
 from rectify.errors import RectifyError
 
 __all__ = ["policy_adopt", "policy_list", "policy_show", "policy_validate"]
@@ -93,8 +100,7 @@ def policy_adopt(
     reason: Annotated[str, typer.Option(
         "--reason", help="Why the ledger changes policy (recorded; required).")],
     population: PopulationOption = "sample",
-    command_id: Annotated[str | None, typer.Option(
-        "--command-id", help="Id of this change; repeating it records nothing twice.")] = None,
+    command_id: CommandIdOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Change the ledger's policy on purpose (政策调整), recording who, when and why.

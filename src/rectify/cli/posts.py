@@ -9,6 +9,7 @@ import typer
 from rectify.cli._common import JsonOption, PolicyOption, app, fail, out, print_json
 from rectify.cli._ledger import (
     ActorOption,
+    CommandIdOption,
     DbOption,
     OnOption,
     PopulationOption,
@@ -29,9 +30,6 @@ OrgOption = Annotated[str, typer.Option("--org", help="The organization's code."
 RoleOption = Annotated[str, typer.Option(
     "--role", help="The post: secretary, first_secretary (书记, 第一书记).")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded with the event).")]
-CommandIdOption = Annotated[str | None, typer.Option(
-    "--command-id", help="An id for the command: running it again with the same id records "
-    "nothing new (a safe retry).")]
 
 
 def _holder_json(campaign: Campaign, org: str, role: str, day: Any) -> dict[str, Any]:

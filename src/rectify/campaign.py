@@ -109,7 +109,7 @@ from rectify.lifecycle.dates import (
     window_problems,
     year_start_problems,
 )
-from rectify.lifecycle.guards import Votes, support_reasons, team_reasons
+from rectify.lifecycle.guards import SecretaryOf, Votes, support_reasons, team_reasons
 from rectify.lifecycle.ids import content_id
 from rectify.lifecycle.permissions import missing_right, scope_denial
 from rectify.lifecycle.projection import apply_event
@@ -632,27 +632,30 @@ class Campaign:
                                       org=code, kind=kind, year=counted, note=note,
                                       extend_years=rule.extend_years, counts=rule.counts)
             self._commit([Append(stream, version, (finding,), command_id)])
+            holdings = self.holdings()
+            secretary = self._secretaries(holdings, on)
             steps: list[Consequence] = []
             if rule.talk:
                 steps.append(Consequence(stream, f"finding-talk:{command_id}",
                                          ConsequenceRecorded, {
-                                             "org": code, "person": self._secretary(code, on),
+                                             "org": code, "person": secretary(code),
                                              "action": "talk", "basis": "finding",
                                              "year": counted, "step": -1, "years": (counted,),
                                              "talk": rule.talk, "months": 0,
                                              "cause": f"finding:{kind}"}))
             if rule.counts:
-                steps += self._basis_steps(code, "finding", counted, on, finding=kind)
-            recorded = self._record(steps, who, on)
+                steps += self._basis_steps(code, "finding", counted, on, secretary,
+                                           finding=kind)
+            recorded = self._record(steps, who, on, holdings)
             if rule.extend_years:
                 for extra in range(1, rule.extend_years + 1):
                     if self.store.cases(year=counted + extra, limit=1):
                         recorded += self._record(
                             consequences([d for d in escalate(
                                 self.population, self.listings(), counted + extra,
-                                self.policy, lambda c: self._secretary(c, on))
+                                self.policy, secretary)
                                 if d.escalates and d.org == code], counted + extra,
-                                self.population, lambda c: self._secretary(c, on)), who, on)
+                                self.population, secretary), who, on, holdings)
         return [finding, *recorded]
 
     def _finding_target(self, org: str | None, township: str | None) -> str:
@@ -674,7 +677,7 @@ class Campaign:
                                     township, "correct the name or pass org=CODE")
         return committees[0]
 
-    def _basis_steps(self, org: str, basis: str, year: int, on: date,
+    def _basis_steps(self, org: str, basis: str, year: int, on: date, secretary: SecretaryOf,
                      finding: str | None = None) -> list[Consequence]:
         """The ladder step a ``finding`` or ``last_place`` basis calls for in ``year``."""
         ladder = [s for s in self.policy.escalation.ladder if s.basis == basis]
@@ -698,17 +701,17 @@ class Campaign:
         if best is None:
             return []
         index, step, run = best
-        return self._step_consequences(org, step, index, year, run, f"{basis}:{year}-{org}", on)
+        return self._step_consequences(org, step, index, year, run, f"{basis}:{year}-{org}",
+                                       secretary)
 
     def _step_consequences(self, org: str, step: LadderStep, index: int, year: int,
-                           run: tuple[int, ...], cause: str, on: date) -> list[Consequence]:
+                           run: tuple[int, ...], cause: str,
+                           secretary: SecretaryOf) -> list[Consequence]:
         if step.action == "record":
             return []
         if step.action != "dismissal":
-            return [consequence_of_step(org, self._secretary(org, on), step, index, year, run,
-                                        cause)]
-        people = dismissals_for(self.population, org, len(run), step.cascade,
-                                lambda c: self._secretary(c, on))
+            return [consequence_of_step(org, secretary(org), step, index, year, run, cause)]
+        people = dismissals_for(self.population, org, len(run), step.cascade, secretary)
         return [Consequence(org_stream(d.org), f"dismissal:{step.basis}:{year}:{d.org}",
                             SecretaryDismissed, {"org": d.org, "person": d.person,
                                                  "role": d.role, "year": year,
@@ -730,17 +733,20 @@ class Campaign:
                                          "year": year, "note": decision.kind,
                                          "extend_years": 0, "counts": False}))
         self._record(steps, actor, on)
+        holdings = self.holdings()
+        secretary = self._secretaries(holdings, on)
         for step in steps:
             org = str(step.fields["org"])
-            self._record(self._basis_steps(org, "last_place", year, on), actor, on)
+            self._record(self._basis_steps(org, "last_place", year, on, secretary), actor, on,
+                         holdings)
 
     def _appraisal_steps(self, appraisal: Appraisal, actor: Person, on: date) -> None:
         """Record the ladder step the secretary's appraisals call for (basis ``appraisal``)."""
         ladder = self.policy.escalation.ladder
         if not any(s.basis == "appraisal" for s in ladder):
             return
-        orgs = [o.code for o in self.population
-                if self._secretary(o.code, on) == appraisal.person]
+        holdings = self.holdings()
+        orgs = [p.org for p in holdings.posts_of(appraisal.person, on) if p.role == SECRETARY]
         if not orgs:
             return
         grades = {(e.year, e.grade) for e in self.store.read(person_stream(appraisal.person))
@@ -760,7 +766,8 @@ class Campaign:
         index, step, run = best
         self._record(self._step_consequences(orgs[0], step, index, appraisal.year, run,
                                              f"appraisal:{appraisal.year}-{appraisal.person}",
-                                             on), actor, on)
+                                             self._secretaries(holdings, on)),
+                     actor, on, holdings)
 
     def run_bulk(self, commands: Iterable[tuple[CaseCommand, str]], *, actor: Actor,
                  on: date, atomic: bool = False) -> BulkResult:
@@ -917,9 +924,11 @@ class Campaign:
         return {c.org: c.id for c in self.store.cases(open_only=True)
                 if c.year < year <= (c.continued_into or 0) and c.org in listed}
 
-    def _secretary(self, org: str, on: date) -> str | None:
-        """Who holds the secretary post of ``org`` on ``on``: the one place the holder is read."""
-        return self.holder(org, SECRETARY, on=on)
+    @staticmethod
+    def _secretaries(holdings: Holdings, on: date) -> SecretaryOf:
+        """Who holds each organization's secretary post on ``on``, from ``holdings`` read once
+        (the one place the rules get the holder from)."""
+        return lambda org: holdings.holder(org, SECRETARY, on=on)
 
     def _escalate(self, year: int, actor: Person, on: date) -> list[EscalationDecision]:
         """Record the escalations and dismissals that ``year``'s listings call for."""
@@ -928,35 +937,33 @@ class Campaign:
             return []
 
         holdings = self.holdings()
-
-        def holder(code: str) -> str | None:
-            return holdings.holder(code, SECRETARY, on=on)
-
+        holder = self._secretaries(holdings, on)
         decisions = sorted((d for d in escalate(self.population, listings, year, self.policy,
                                                 holder)
                             if d.escalates and in_scope(self._scope_of(d.org), actor.scope)),
                            key=lambda d: d.org)
-        self._record(consequences(decisions, year, self.population, holder), actor, on)
+        self._record(consequences(decisions, year, self.population, holder), actor, on,
+                     holdings)
         return decisions
 
-    def _record(self, steps: Iterable[Consequence], actor: Person, on: date) -> list[Event]:
-        """Append the consequences not recorded yet (their command ids derive from their basis)."""
+    def _record(self, steps: Iterable[Consequence], actor: Person, on: date,
+                holdings: Holdings | None = None) -> list[Event]:
+        """Append the consequences not recorded yet (their command ids derive from their basis).
+
+        Dismissals name the holder of the day (the rules were given `_secretaries`); one
+        whose holder was already dismissed from the post is not recorded again.
+        """
         versions: dict[str, int] = {}
         batch: list[Append] = []
         fingerprint = self.policy.fingerprint()
-        holdings = self.holdings()
-        for planned in steps:
-            step = planned
+        for step in steps:
             if self.store.has_command(step.command):
                 continue
-            if step.event is SecretaryDismissed:
-                # The post's holder on the date is dismissed, once: not whoever the
-                # population names, and nobody already dismissed from this post.
+            if step.event is SecretaryDismissed and step.fields["person"] is not None:
+                holdings = holdings or self.holdings()
                 post = Post(str(step.fields["org"]), SECRETARY)
-                holder = holdings.who_held(post, on)
-                if holder is not None and holdings.was_dismissed(post, holder):
+                if holdings.was_dismissed(post, str(step.fields["person"])):
                     continue
-                step = attrs.evolve(planned, fields={**planned.fields, "person": holder})
             current = versions.get(step.stream, self.store.version(step.stream))
             event = step.event(stream=step.stream, version=current + 1, actor=actor.id, on=on,
                                policy=fingerprint, command=step.command,

@@ -21,6 +21,7 @@ from rectify.model import Organization
 from rectify.policy import Policy
 
 __all__ = [
+    "SecretaryOf",
     "SupportedCase",
     "Votes",
     "acceptance",

@@ -295,22 +295,28 @@ class _Run:
         self.note("monthly reports 2017", 4 * len(cases), zh="2017年第一书记月报")
         late = {f"2017-{code}" for code in LATE_2017}
         failing = f"2017-{FAILING[2017]}"
-        for case in self.each("verification 2017", cases):
-            if case.id in late:
-                continue
+        verified = [case for case in cases if case.id not in late]
+        for case in self.each("verification 2017", verified):
             self.resolve_and_request(case, date(2017, 6, 1), "r1")
             score, votes = (64.0, Votes(4, 3, 8)) if case.id == failing else (86.0,
                                                                               Votes(11, 3, 1))
             self.verify(case, score, votes, date(2017, 6, 9), "r1")
-        self.note("verifications 2017", len(cases) - len(late),
+        self.note("verifications 2017", len(verified),
                   f"{failing} failed (score 64 < 70, 53% dissatisfied)", "2017年考核验收",
                   f"{self.org(FAILING[2017])}验收不合格(64分, 不满意票过半)")
         for case in self.each("delisting 2017", c.cases(year=2017, state="accepted")):
             self.c.delist(case.id, actor=self.dept, on=date(2017, 6, 16),
                           command_id=f"demo:delist:{case.id}")
+        # Overdue as the bulletin counts it: every case of 2017, those continued from 2016
+        # included, still open past its deadline at the end of June.
+        overdue = [x for x in c.cases(open_only=True, overdue_on=date(2017, 6, 30))
+                   if x.current_year == 2017]
+        continued = sum(1 for x in overdue if x.year < 2017)
         self.note("delisted 2017", len(c.cases(year=2017, state="delisted")),
-                  f"by 16 June; {len(late)} overdue at the end of June",
-                  "2017年销号", f"6月16日前销号; {len(late)}个对象6月底逾期未完成整改")
+                  f"by 16 June; {len(overdue)} overdue at the end of June ({continued} "
+                  "continued from 2016)", "2017年销号",
+                  f"6月16日前销号; {len(overdue)}个对象6月底逾期未完成整改"
+                  f"(其中上年度转入{continued}个)")
 
     def appoint_successors(self, dismissed: list[SecretaryDismissed]) -> None:
         c = self.c

@@ -291,28 +291,19 @@ class SQLiteStore(SqlReads, SqlReadModels):
     def _upgrade(self) -> None:
         """Add the read models to a schema-1 ledger, computed from its events, in place."""
         conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self.transaction():
             version = conn.execute("SELECT max(version) FROM ledger_schema").fetchone()[0]
             if version == _SCHEMA_WITHOUT_READ_MODELS:  # not upgraded meanwhile by another
                 for ddl in _READ_MODEL_DDL:
                     conn.execute(ddl)
                 self._rebuild_from(self._positions())
                 conn.execute("UPDATE ledger_schema SET version = ?", (_SCHEMA_PAYLOAD_HASHES,))
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise _translate(self._where, exc) from None
-            raise
 
     def _upgrade_hashes(self) -> None:
         """Schema 2 to 3 in place: entries from the next one on hash their columns too, and
         the cases get their scope column."""
         conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self.transaction():
             version = conn.execute("SELECT max(version) FROM ledger_schema").fetchone()[0]
             if version == _SCHEMA_PAYLOAD_HASHES:  # not upgraded meanwhile by another
                 columns = {row[1] for row in conn.execute("PRAGMA table_info(cases)")}
@@ -323,13 +314,6 @@ class SQLiteStore(SqlReads, SqlReadModels):
                              " DEFAULT 1")
                 conn.execute("UPDATE ledger_schema SET version = ?, hashed_from = (SELECT"
                              " coalesce(max(position), 0) + 1 FROM events)", (STORAGE_SCHEMA,))
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise _translate(self._where, exc) from None
-            raise
 
     def _pragma(self, name: str) -> int:
         try:

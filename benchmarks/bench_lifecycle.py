@@ -231,13 +231,35 @@ class Actors:
     verifier: Person
     team: tuple[str, ...]
     supporters: dict[str, str]
+    #: How many cases one supporter of a level takes (the policy's caps).
+    shares: dict[str, int]
+    #: The role each level asks of its supporters (the policy's ``level_roles``).
+    roles: dict[str, str]
+
+    def supporter(self, level: str, index: int) -> str:
+        """The supporter of ``level`` for the ``index``-th case: each takes a full share."""
+        return f"{self.supporters[level]}-{index // self.shares[level]}"
+
+    def people(self, cases: int) -> list[Person]:
+        """Everyone the commands name for ``cases`` cases, for the campaign's register."""
+        found = [self.dept, self.verifier,
+                 *(Person(p, "验收组成员", roles={"verifier"}) for p in self.team[1:])]
+        for level, share in self.shares.items():
+            roles = {self.roles[level]} if level in self.roles else set()
+            found += [Person(f"{self.supporters[level]}-{i}", "包扶干部", roles=roles,
+                             unit="县直机关") for i in range(-(-cases // share))]
+        return found
 
 
 def _actors(policy: Policy) -> Actors:
     dept = Person("OD-1", "组织部干部", roles={"org_department"})
     verifier = Person("VER-1", "验收组长", roles={"verifier"})
     supporters = {level: f"SUP-{level}" for level in policy.support.levels}
-    return Actors(dept, verifier, ("VER-1", "VER-2", "VER-3"), supporters)
+    cap = policy.coverage.max_cases_per_person
+    shares = {level: policy.coverage.max_stations_per_first_secretary
+              if level == "first_secretary" else cap for level in policy.support.levels}
+    return Actors(dept, verifier, ("VER-1", "VER-2", "VER-3"), supporters, shares,
+                  dict(policy.coverage.level_roles))
 
 
 PLAN = Plan(problems=(("team_incomplete", "班子配备不齐"), ("rules_not_kept", "三会一课不经常")),
@@ -248,14 +270,14 @@ DAYS = [date(YEAR, 3, 1) + timedelta(days=d) for d in range(0, 140, 10)]
 
 
 def _script(policy: Policy, actors: Actors, case: str, kind: str,
-            fails: bool) -> Iterator[tuple[str, Person, date, dict[str, Any]]]:
+            fails: bool, index: int) -> Iterator[tuple[str, Person, date, dict[str, Any]]]:
     """The commands of one case's full path: (command, actor, date, arguments)."""
     dept, ver = actors.dept, actors.verifier
     yield "file_plan", dept, DAYS[0], {"plan": PLAN}
     for level in policy.support.required[kind]:
-        # everyone supports one case (the policy caps the cases per person)
+        # each supporter takes as many cases as the policy's cap allows
         yield "assign_support", dept, DAYS[1], {"level": level,
-                                                  "person": f"{actors.supporters[level]}:{case}"}
+                                                  "person": actors.supporter(level, index)}
     rounds = 2 if fails else 1
     for r in range(rounds):
         yield "record_report", dept, DAYS[2 + 3 * r], {
@@ -273,9 +295,9 @@ def _phased(policy: Policy, actors: Actors, cases: list[tuple[str, str, bool]]
             ) -> list[list[tuple[str, str, Person, date, dict[str, Any]]]]:
     """Every case's script, grouped by step number (a phase of the campaign)."""
     phases: list[list[tuple[str, str, Person, date, dict[str, Any]]]] = []
-    for cid, kind, fails in cases:
+    for index, (cid, kind, fails) in enumerate(cases):
         for k, (command, actor, on, args) in enumerate(_script(policy, actors, cid, kind,
-                                                                  fails)):
+                                                                  fails, index)):
             if k == len(phases):
                 phases.append([])
             phases[k].append((command, cid, actor, on, args))
@@ -299,8 +321,7 @@ def run_facade(policy: Policy, nat: Any, result: Any, cases: list[tuple[str, str
     Returns the campaign, commands, transitions and the seconds of the commands
     after ``open_cases`` (whose time is reported apart).
     """
-    campaign = Campaign(policy, population=nat.population, people=[actors.dept,
-                                                                       actors.verifier])
+    campaign = Campaign(policy, population=nat.population, people=actors.people(len(cases)))
     start = CLOCK()
     campaign.open_cases(result, actor=actors.dept, on=date(YEAR, 2, 1))
     run_facade.open_seconds = CLOCK() - start  # type: ignore[attr-defined]
@@ -314,8 +335,8 @@ def run_facade(policy: Policy, nat: Any, result: Any, cases: list[tuple[str, str
         "delist": campaign.delist,
     }
     start = CLOCK()
-    for cid, kind, fails in cases:
-        for command, actor, on, args in _script(policy, actors, cid, kind, fails):
+    for index, (cid, kind, fails) in enumerate(cases):
+        for command, actor, on, args in _script(policy, actors, cid, kind, fails, index):
             calls[command](cid, actor=actor, on=on, **args)
             commands += 1
     seconds = CLOCK() - start
@@ -325,8 +346,7 @@ def run_facade(policy: Policy, nat: Any, result: Any, cases: list[tuple[str, str
 def run_bulk_path(policy: Policy, nat: Any, result: Any, cases: list[tuple[str, str, bool]],
                   actors: Actors) -> tuple[Campaign, int, int, float]:
     """The same commands through ``run_bulk``, one batch per phase (command ids prebuilt)."""
-    campaign = Campaign(policy, population=nat.population, people=[actors.dept,
-                                                                       actors.verifier])
+    campaign = Campaign(policy, population=nat.population, people=actors.people(len(cases)))
     campaign.open_cases(result, actor=actors.dept, on=date(YEAR, 2, 1))
     batches: list[tuple[Person, date, list[BulkCommand]]] = []
     for k, phase in enumerate(_phased(policy, actors, cases)):
@@ -359,16 +379,15 @@ def _transitions(campaign: Campaign) -> int:
 def profile_facade(policy: Policy, nat: Any, result: Any, cases: list[tuple[str, str, bool]],
                    actors: Actors, top: int = 25) -> str:
     """cProfile of the one-at-a-time commands (open_cases excluded), sorted by own time."""
-    campaign = Campaign(policy, population=nat.population, people=[actors.dept,
-                                                                       actors.verifier])
+    campaign = Campaign(policy, population=nat.population, people=actors.people(len(cases)))
     campaign.open_cases(result, actor=actors.dept, on=date(YEAR, 2, 1))
     calls = {name: getattr(campaign, name) for name in (
         "file_plan", "assign_support", "record_report", "request_verification",
         "record_verification", "delist")}
     profiler = cProfile.Profile()
     profiler.enable()
-    for cid, kind, fails in cases:
-        for command, actor, on, args in _script(policy, actors, cid, kind, fails):
+    for index, (cid, kind, fails) in enumerate(cases):
+        for command, actor, on, args in _script(policy, actors, cid, kind, fails, index):
             calls[command](cid, actor=actor, on=on, **args)
     profiler.disable()
     out = io.StringIO()
@@ -468,8 +487,7 @@ def bench_midlife(policy: Policy, nat: Any, result: Any, cases: list[tuple[str, 
 
     Returns (cases, projection bytes, store events).
     """
-    campaign = Campaign(policy, population=nat.population, people=[actors.dept,
-                                                                       actors.verifier])
+    campaign = Campaign(policy, population=nat.population, people=actors.people(len(cases)))
     campaign.open_cases(result, actor=actors.dept, on=date(YEAR, 2, 1))
     for k, phase in enumerate(_phased(policy, actors, cases)):
         cmds = [BulkCommand(c, cid, f"m{k}:{cid}", args) for c, cid, _, _, args in phase
@@ -482,7 +500,7 @@ def bench_midlife(policy: Policy, nat: Any, result: Any, cases: list[tuple[str, 
     store = campaign.store
     _, projection = _traced(
         lambda: Campaign(policy, store, population=nat.population,
-                         people=[actors.dept, actors.verifier]))
+                         people=actors.people(len(cases))))
     return len(campaign.cases()), projection, len(store)  # type: ignore[arg-type]
 
 

@@ -75,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     required = policy.support.required
     cases = [(f"{YEAR}-{d.org}", tuple(required[d.kind]), False) for d in listed]
     del listed
-    campaign = Campaign(policy, population=nat.population, people=[actors.dept,
-                                                                       actors.verifier])
+    campaign = Campaign(policy, population=nat.population, people=actors.people(len(cases)))
     gc.collect()
     tracemalloc.start(1)
     before = tracemalloc.take_snapshot()
@@ -92,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     tracemalloc.stop()
     n = len(cases)
     print(f"{args.size:,} organizations, {n:,} open cases on the memory store (each "
-          "supporter supports one case, so every supporter has a load entry)")
+          "supporter takes as many cases as the policy's cap allows)")
     for name, events, (total, by_file) in steps:
         per_case = total / n
         print(f"\n{name}: {total / 1e6:.1f} MB held, {per_case:,.0f} bytes per open case "

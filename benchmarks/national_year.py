@@ -72,7 +72,7 @@ PHASE_OF = {
 Step = tuple[str, Any, date, dict[str, Any]]  # command, actor, date, arguments
 
 
-def command_at(k: int, case: str, levels: tuple[str, ...], fails: bool,  # noqa: PLR0911
+def command_at(k: int, index: int, case: str, levels: tuple[str, ...], fails: bool,  # noqa: PLR0911
                actors: Actors) -> Step | None:
     """The ``k``-th command of one case's path, or ``None`` once the path is done."""
     dept = actors.dept
@@ -80,9 +80,9 @@ def command_at(k: int, case: str, levels: tuple[str, ...], fails: bool,  # noqa:
         return "file_plan", dept, DAYS[0], {"plan": PLAN}
     if k <= len(levels):
         level = levels[k - 1]
-        # one supporter per case and level: the policy caps the cases per person
+        # each supporter takes as many cases as the policy's caps allow
         return "assign_support", dept, DAYS[1], {
-            "level": level, "person": f"{actors.supporters[level]}:{case}"}
+            "level": level, "person": actors.supporter(level, index)}
     rounds = 2 if fails else 1
     r, m = divmod(k - len(levels) - 1, 3)
     if r == rounds and m == 0:
@@ -105,8 +105,8 @@ def batches(k: int, cases: list[tuple[str, tuple[str, ...], bool]], actors: Acto
             ) -> Iterator[tuple[str, Any, date, list[BulkCommand]]]:
     """Step ``k`` of every case, as batches of one command name, actor and date."""
     groups: dict[tuple[str, str, date], tuple[Any, list[BulkCommand]]] = {}
-    for case, levels, fails in cases:
-        step = command_at(k, case, levels, fails, actors)
+    for index, (case, levels, fails) in enumerate(cases):
+        step = command_at(k, index, case, levels, fails, actors)
         if step is None:
             continue
         command, actor, on, args = step
@@ -153,7 +153,7 @@ def run(scale: float, seed: int, workdir: str) -> dict[str, Any]:  # noqa: PLR09
     identification, listed = timed("identify", identified)
     store = SQLiteStore(Path(workdir) / "ledger.db")
     campaign = Campaign(policy, store, population=nat.population,
-                        people=[actors.dept, actors.verifier])
+                        people=actors.people(len(listed)))
 
     def opened() -> Any:
         return campaign.open_cases(identification, actor=actors.dept, on=date(YEAR, 2, 1))

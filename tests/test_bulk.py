@@ -15,7 +15,7 @@ from rectify import Campaign, ConcurrencyConflict, Person, RectifyError, Votes, 
 from rectify.bulk import BulkCommand, BulkResult, run_bulk
 from rectify.events import ReportRecorded
 from rectify.identify import identify
-from rectify.lifecycle.case import Plan
+from rectify.lifecycle.case import CaseRecord, Plan
 from rectify.model import Assessment
 from rectify.stores.base import Append
 from rectify.stores.memory import MemoryStore
@@ -234,10 +234,11 @@ class _RefusingStore(MemoryStore):
 
     refuse = False
 
-    def append(self, batch: Sequence[Append]) -> list[bool]:
+    def append(self, batch: Sequence[Append], *,
+               projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         if self.refuse:
             raise ConcurrencyConflict(batch[0].stream, batch[0].expected, batch[0].expected + 1)
-        return super().append(batch)
+        return super().append(batch, projected=projected)
 
 
 def test_a_batch_the_store_refuses_changes_nothing() -> None:

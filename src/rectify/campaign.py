@@ -782,7 +782,9 @@ class Campaign:
         With ``atomic=True`` a single refusal records nothing at all: the result
         then lists the refusals, and ``accepted`` is empty.
         """
+        items = list(commands)
         batch: list[Append] = []
+        projected: list[CaseRecord | None] = []
         accepted: list[str] = []
         refused: dict[str, RectifyError] = {}
         repeated: list[str] = []
@@ -792,8 +794,16 @@ class Campaign:
         stationed: Counter[str] = Counter()
         holdings = self._lazy_holdings()
         with self.store.transaction():
-            for command, command_id in commands:
-                before = staged.get(command.case) or self.store.case(command.case)
+            # One read per batch for what every command checks: the cases, the command ids
+            # already recorded, and the loads of the people assigned.
+            records = self.store.cases_by_id([c.case for c, _ in items])
+            recorded = self.store.recorded_commands([cid for _, cid in items])
+            named = [c.person for c, _ in items if isinstance(c, AssignSupport)]
+            stored_loads = _Counts(named, self.store.loads(named), self.store.load)
+            stored_stations = _Counts(named, self.store.loads(named, "first_secretary"),
+                                      self._stations)
+            for command, command_id in items:
+                before = staged.get(command.case) or records.get(command.case)
                 if before is None:  # an unknown case is refused first, as one at a time
                     refused[command_id] = UnknownCaseError(
                         command.case, "case ids read YEAR-ORGCODE; see cases()")
@@ -804,9 +814,9 @@ class Campaign:
                 try:
                     prepared = self._prepare(
                         command, before, actor, on, command_id,
-                        lambda p: self.store.load(p) + loads[p],
-                        stations=lambda p: self._stations(p) + stationed[p],
-                        holdings=holdings)
+                        lambda p: stored_loads(p) + loads[p],
+                        stations=lambda p: stored_stations(p) + stationed[p],
+                        holdings=holdings, recorded=recorded.__contains__)
                 except RectifyError as exc:
                     refused[command_id] = exc
                     continue
@@ -815,10 +825,11 @@ class Campaign:
                     repeated.append(command_id)
                     continue
                 # Stage the new state so later commands of the batch see it, as they would
-                # one at a time.
+                # one at a time; the store keeps these records instead of projecting again.
                 record = before
                 for event in prepared.events:
                     record = apply_event(record, event, self._table)
+                    projected.append(record)
                 _count_load(loads, before, record)
                 _count_stations(stationed, before, record)
                 staged[command.case] = record
@@ -826,7 +837,7 @@ class Campaign:
                 accepted.append(command_id)
             if atomic and refused:
                 return BulkResult((), refused, tuple(repeated))
-            self._commit(batch)
+            self._commit(batch, projected)
         return BulkResult(tuple(accepted), refused, tuple(repeated))
 
     def prepare(self, command: CaseCommand, *, actor: Actor, on: date,
@@ -856,10 +867,11 @@ class Campaign:
     def _prepare(self, command: CaseCommand, record: CaseRecord, actor: Actor, on: date,
                  command_id: str | None, loads: Callable[[str], int], *,
                  stations: Callable[[str], int] | None = None,
-                 holdings: Callable[[], Holdings] | None = None) -> Append | None:
+                 holdings: Callable[[], Holdings] | None = None,
+                 recorded: Callable[[str], bool] | None = None) -> Append | None:
         if command_id is None:
             command_id = self.command_id(command, actor=actor, on=on)
-        if self.store.has_command(command_id):
+        if (recorded or self.store.has_command)(command_id):
             return None
         found = holdings or self._lazy_holdings()
         person = self._actor(actor, command.name, record, on, found)
@@ -998,11 +1010,12 @@ class Campaign:
             self._commit([Append(stream, version, (event,), command_id)])
         return who
 
-    def _commit(self, batch: Sequence[Append]) -> list[bool]:
+    def _commit(self, batch: Sequence[Append],
+                projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         if not batch:
             return []
         self._check_policy()
-        return self.store.append(batch)
+        return self.store.append(batch, projected=projected)
 
     def _log_transition(self, prepared: Append, before: CaseRecord, after: CaseRecord) -> None:
         if not _stdlog.isEnabledFor(logging.INFO):
@@ -1137,6 +1150,8 @@ class Campaign:
         """Who recorded the latest verification of ``record`` (one read of its history)."""
         if record.passed is None:
             return None
+        if record.verified_by is not None:
+            return record.verified_by
         found: str | None = None
         for event in self.store.read(record.id):
             if isinstance(event, VerificationRecorded):
@@ -1244,6 +1259,25 @@ class Campaign:
             more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
             raise PermissionDenied(person.id, command, scope_denial(person.scope, [
                 scope for scope, _ in outside]) + f": {shown}{more}")
+
+
+class _Counts:
+    """A count per person read for a whole batch (``found`` for those ``asked``; absent
+    means 0), asking ``fallback`` for anyone else."""
+
+    __slots__ = ("_asked", "_fallback", "_found")
+
+    def __init__(self, asked: Iterable[str], found: dict[str, int],
+                 fallback: Callable[[str], int]) -> None:
+        self._asked = set(asked)
+        self._found = found
+        self._fallback = fallback
+
+    def __call__(self, person: str) -> int:
+        if person not in self._asked:
+            self._found[person] = self._fallback(person)
+            self._asked.add(person)
+        return self._found.get(person, 0)
 
 
 def _check_as_of(on: date) -> None:

@@ -126,6 +126,9 @@ class CaseRecord:
     continued_into: int | None = None
     #: The problem type of the filed plan (软/穷/乱/专业), ``None`` when not stated.
     problem_type: str | None = None
+    #: Who recorded the latest verification (``None``: none yet, or a record stored
+    #: before it was kept; the campaign then reads the case's history).
+    verified_by: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -89,9 +89,10 @@ def _report(record: CaseRecord, e: ReportRecorded) -> Changes:
 
 def _verified(record: CaseRecord, e: VerificationRecorded) -> Changes:
     if e.passed:
-        return {"attempts": e.attempt, "passed": True, "verifiers": e.team}
+        return {"attempts": e.attempt, "passed": True, "verifiers": e.team,
+                "verified_by": e.actor}
     return {"attempts": e.attempt, "passed": False, "verifiers": e.team, "resolved": _EMPTY,
-            "deadline": e.new_deadline}
+            "deadline": e.new_deadline, "verified_by": e.actor}
 
 
 def _delisted(record: CaseRecord, e: CaseDelisted) -> Changes:

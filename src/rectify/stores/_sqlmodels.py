@@ -15,7 +15,16 @@ from typing import Any
 import attrs
 import orjson
 
-from rectify.events import POLICY_STREAM, Event
+from rectify.events import (
+    POLICY_STREAM,
+    CaseOpened,
+    Event,
+    PlanFiled,
+    PlanReturned,
+    ReportRecorded,
+    VerificationRecorded,
+    VerificationRequested,
+)
 from rectify.lifecycle.case import CaseRecord
 from rectify.stores.base import Append
 from rectify.stores.codec import Upcasters, decode
@@ -34,6 +43,11 @@ __all__ = ["READ_MODEL_TABLES", "SqlReadModels", "read_model_ddl",
 READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "records")
 
 _CHUNK = 500
+
+#: Events that leave an open case's support as it was (the support rows need no rewrite).
+_SUPPORT_KEPT: frozenset[type[Event]] = frozenset({
+    CaseOpened, PlanFiled, PlanReturned, ReportRecorded, VerificationRequested,
+    VerificationRecorded})
 
 
 def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
@@ -96,9 +110,11 @@ class SqlReadModels:
         return found
 
     def _keep_read_models(self, batch: Sequence[Append], accepted: Sequence[bool],
-                          first_position: int) -> None:
+                          first_position: int,
+                          projected: Sequence[CaseRecord | None] | None = None) -> None:
         """Update the read models for the accepted items of ``batch``, stored from
-        ``first_position`` on (call inside the append's transaction)."""
+        ``first_position`` on (call inside the append's transaction); ``projected``: see
+        `rectify.stores.base.EventStore.append()`."""
         events: list[tuple[int, Event]] = []
         position = first_position
         for item, ok in zip(batch, accepted, strict=True):
@@ -106,18 +122,22 @@ class SqlReadModels:
                 for event in item.events:
                     events.append((position, event))
                     position += 1
+        if projected is not None and (len(projected) != len(events) or not all(accepted)):
+            projected = None
         if events:
-            self._apply_events(events)
+            self._apply_events(events, projected)
 
-    def _apply_events(self, events: Sequence[tuple[int, Event]]) -> None:
+    def _apply_events(self, events: Sequence[tuple[int, Event]],
+                      projected: Sequence[CaseRecord | None] | None = None) -> None:
         streams = list(dict.fromkeys(e.stream for _, e in events))
-        current = self._stored_cases(streams)
+        current = {} if projected is not None else self._stored_cases(streams)
         touched: dict[str, CaseRecord] = {}
         listings: set[tuple[int, str]] = set()
         reports: set[tuple[str, str, str]] = set()
         policies: set[str] = set()
         records: list[tuple[int]] = []
-        for position, event in events:
+        moved: set[str] = set()  # cases whose support rows change
+        for index, (position, event) in enumerate(events):
             policies.add(event.policy)
             change = changes_of(event)
             listings.update(change.extra)
@@ -126,15 +146,21 @@ class SqlReadModels:
             if change.record:
                 records.append((position,))
                 continue
-            after = project(current.get(event.stream), event)
+            after = (projected[index] if projected is not None
+                     else project(current.get(event.stream), event))
             if after is None:
                 continue
+            prior = current.get(event.stream)
+            if (after.support != prior.support or after.is_open != prior.is_open
+                    if prior is not None
+                    else not (after.is_open and type(event) in _SUPPORT_KEPT)):
+                moved.add(event.stream)
             current[event.stream] = touched[event.stream] = after
             if change.listing is not None:
                 listings.add(change.listing)
             if change.report is not None:
                 reports.add(change.report)
-        self._write_cases(list(touched.values()))
+        self._write_cases(list(touched.values()), moved)
         self._insert_new("listings", "year, org", sorted(listings))
         self._insert_new("reports", '"case", kind, month', sorted(reports))
         self._insert_new("policies", "fingerprint", [(p,) for p in sorted(policies)])
@@ -142,7 +168,9 @@ class SqlReadModels:
             self._execute_many(f"INSERT INTO {self._PREFIX}records VALUES ({self._MARK})",
                                records)
 
-    def _write_cases(self, records: Sequence[CaseRecord]) -> None:
+    def _write_cases(self, records: Sequence[CaseRecord],
+                     moved: Collection[str] | None = None) -> None:
+        """Upsert ``records``; the support rows of those in ``moved`` (all: ``None``) too."""
         if not records:
             return
         self._execute_many(self._UPSERT_CASE.format(p=self._PREFIX, m=self._MARK), [
@@ -150,6 +178,10 @@ class SqlReadModels:
              r.deadline.isoformat() if r.deadline is not None else None,
              self._record_value(case_to_json(r)), r.scope)
             for r in records])
+        if moved is not None:
+            records = [r for r in records if r.id in moved]
+            if not records:
+                return
         ids = [(r.id,) for r in records]
         self._execute_many(f'DELETE FROM {self._PREFIX}support WHERE "case" = {self._MARK}',
                            ids)
@@ -227,6 +259,35 @@ class SqlReadModels:
             query += f" LIMIT {self._MARK}"
             params.append(limit)
         return [case_from_json(self._record_bytes(r[0])) for r in self._select(query, params)]
+
+    def cases_by_id(self, cases: Collection[str]) -> dict[str, CaseRecord]:
+        """See `rectify.stores.base.ReadModels.cases_by_id()`."""
+        return self._stored_cases(list(dict.fromkeys(cases)))
+
+    def recorded_commands(self, commands: Collection[str]) -> set[str]:
+        """See `rectify.stores.base.ReadModels.recorded_commands()`."""
+        wanted = list(dict.fromkeys(commands))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join([self._MARK] * len(chunk))
+            found.update(r[0] for r in self._select(
+                f"SELECT command FROM {self._PREFIX}commands WHERE command IN ({marks})", chunk))
+        return found
+
+    def loads(self, persons: Collection[str], level: str | None = None) -> dict[str, int]:
+        """See `rectify.stores.base.ReadModels.loads()`."""
+        wanted = list(dict.fromkeys(persons))
+        found: dict[str, int] = {}
+        at = f" AND level = {self._MARK}" if level is not None else ""
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join([self._MARK] * len(chunk))
+            params = [*chunk, level] if level is not None else chunk
+            found.update((str(p), int(n)) for p, n in self._select(
+                f'SELECT person, count(DISTINCT "case") FROM {self._PREFIX}support'
+                f" WHERE person IN ({marks}){at} GROUP BY person", params))
+        return found
 
     def load(self, person: str, level: str | None = None) -> int:
         """See `rectify.stores.base.ReadModels.load()`."""

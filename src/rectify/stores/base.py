@@ -107,13 +107,20 @@ class Head:
 class EventStore(Protocol):
     """An append-only, versioned store of domain events."""
 
-    def append(self, batch: Sequence[Append]) -> list[bool]:
+    def append(self, batch: Sequence[Append], *,
+               projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         """Append every item or none.
 
         Returns, per item, ``True`` if it was appended and ``False`` if its
         command id was already recorded (an idempotent retry).  Raises
         `ConcurrencyConflict` if a stream is not at its
         expected version; then nothing of the batch is kept.
+
+        ``projected`` may give, for every event of the batch in order, the case
+        record after it (``None`` for an event of no case), as the caller
+        projected it from records read inside the same write transaction: the
+        store then keeps those records instead of projecting the events again.
+        It is ignored unless every item is appended.
         """
         ...
 
@@ -184,6 +191,18 @@ class ReadModels(Protocol):
 
     def load(self, person: str, level: str | None = None) -> int:
         """How many open cases ``person`` supports (at support ``level``, when given)."""
+        ...
+
+    def cases_by_id(self, cases: Collection[str]) -> dict[str, CaseRecord]:
+        """The current records of those of ``cases`` that exist, by id (one read for a batch)."""
+        ...
+
+    def recorded_commands(self, commands: Collection[str]) -> set[str]:
+        """Those of ``commands`` whose ids are already recorded (one read for a batch)."""
+        ...
+
+    def loads(self, persons: Collection[str], level: str | None = None) -> dict[str, int]:
+        """`load()` of each of ``persons`` that supports an open case (absent: none)."""
         ...
 
     def listings(self) -> dict[int, frozenset[str]]:

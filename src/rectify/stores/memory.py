@@ -39,9 +39,14 @@ class MemoryStore:
     def __len__(self) -> int:
         return len(self._events)
 
-    def append(self, batch: Sequence[Append]) -> list[bool]:
+    def append(self, batch: Sequence[Append], *,
+               projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         """See `rectify.stores.base.EventStore.append()`."""
-        return self.append_payloads(batch, None)
+        with self._lock:
+            accepted = self._append(batch, None, projected)
+            if any(accepted):
+                self._grown.notify_all()
+            return accepted
 
     def append_payloads(self, batch: Sequence[Append],
                         payloads: Sequence[Sequence[bytes]] | None) -> list[bool]:
@@ -65,9 +70,14 @@ class MemoryStore:
             return self._grown.wait_for(lambda: len(self._entries) > after, timeout)
 
     def _append(self, batch: Sequence[Append],
-                payloads: Sequence[Sequence[bytes]] | None) -> list[bool]:
+                payloads: Sequence[Sequence[bytes]] | None,
+                projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         streams = {item.stream for item in batch}
         accepted = check_batch(batch, {s: self.version(s) for s in streams}, self._commands)
+        if projected is not None and (not all(accepted) or payloads is not None or len(
+                projected) != sum(len(item.events) for item in batch)):
+            projected = None
+        index_of_event = 0
         previous = self._entries[-1].hash if self._entries else GENESIS
         for index, (item, ok) in enumerate(zip(batch, accepted, strict=True)):
             if not ok:
@@ -86,7 +96,12 @@ class MemoryStore:
                 self._entries.append(Entry(len(self._entries) + 1, item.stream,
                                            event.version, item.command, payload,
                                            previous, digest))
-                self._state.apply(len(self._entries), stored)
+                if projected is None:
+                    self._state.apply(len(self._entries), stored)
+                else:
+                    self._state.apply(len(self._entries), stored,
+                                      projected=projected[index_of_event])
+                index_of_event += 1
                 previous = digest
         return accepted
 
@@ -128,6 +143,20 @@ class MemoryStore:
     def load(self, person: str, level: str | None = None) -> int:
         """See `rectify.stores.base.ReadModels.load()`."""
         return self._state.load(person, level)
+
+    def cases_by_id(self, cases: Collection[str]) -> dict[str, CaseRecord]:
+        """See `rectify.stores.base.ReadModels.cases_by_id()`."""
+        kept = self._state.cases
+        return {c: kept[c] for c in cases if c in kept}
+
+    def recorded_commands(self, commands: Collection[str]) -> set[str]:
+        """See `rectify.stores.base.ReadModels.recorded_commands()`."""
+        return {c for c in commands if c in self._commands}
+
+    def loads(self, persons: Collection[str], level: str | None = None) -> dict[str, int]:
+        """See `rectify.stores.base.ReadModels.loads()`."""
+        found = {p: self._state.load(p, level) for p in persons}
+        return {p: n for p, n in found.items() if n}
 
     def listings(self) -> dict[int, frozenset[str]]:
         """See `rectify.stores.base.ReadModels.listings()`."""

@@ -28,6 +28,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from rectify.errors import ConcurrencyConflict, InvalidValueError
+from rectify.lifecycle.case import CaseRecord
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import (
     READ_MODEL_TABLES,
@@ -371,12 +372,14 @@ class PostgresStore(SqlReads, SqlReadModels):
 
     # -- writing -------------------------------------------------------------------
 
-    def append(self, batch: Sequence[Append]) -> list[bool]:
+    def append(self, batch: Sequence[Append], *,
+               projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         """See `rectify.stores.base.EventStore.append()`."""
-        return self.append_payloads(batch, None)
+        return self.append_payloads(batch, None, projected=projected)
 
     def append_payloads(self, batch: Sequence[Append],
-                        payloads: Sequence[Sequence[bytes]] | None) -> list[bool]:
+                        payloads: Sequence[Sequence[bytes]] | None, *,
+                        projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         """Append ``batch`` storing ``payloads`` (per item, per event) as the events' bytes.
 
         Imports use it to keep an exported ledger byte for byte; ``None``
@@ -392,14 +395,14 @@ class PostgresStore(SqlReads, SqlReadModels):
             # Safe to repeat: had a lost attempt committed after all, its command ids are
             # recorded and the repeat appends nothing (it answers False for them).
             try:
-                return self._append_once(batch, payloads)
+                return self._append_once(batch, payloads, projected)
             except LedgerUnavailable as exc:
                 failure = exc
         assert failure is not None
         raise failure
 
-    def _append_once(self, batch: Sequence[Append],
-                     payloads: Sequence[Sequence[bytes]]) -> list[bool]:
+    def _append_once(self, batch: Sequence[Append], payloads: Sequence[Sequence[bytes]],
+                     projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         try:
             with self.transaction():
                 conn = self._conn
@@ -444,7 +447,7 @@ class PostgresStore(SqlReads, SqlReadModels):
                     self._copy(rows, commands)
                 conn.execute(self._q("UPDATE {s}.head SET position = %s, hash = %s"
                                      " WHERE id = 1"), (position, previous))
-                self._keep_read_models(batch, accepted, first)
+                self._keep_read_models(batch, accepted, first, projected)
                 if rows:
                     conn.execute("SELECT pg_notify(%s, %s)", (self._channel, str(position)))
         except psycopg.errors.UniqueViolation:

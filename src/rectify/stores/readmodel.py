@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from operator import attrgetter
 from typing import Any, Protocol
 
 import attrs
@@ -62,14 +63,18 @@ __all__ = [
 ]
 
 _DATES = ("opened_on", "deadline", "delisted_on", "last_on")
+_FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))
+_VALUES = attrgetter(*_FIELDS)
+_PAIRS = ("support", "past_support")
 
 
 def case_to_json(record: CaseRecord) -> bytes:
     """The canonical JSON of a case record (what the SQL stores keep in ``cases.record``)."""
-    data = attrs.asdict(record, recurse=False)
+    data = dict(zip(_FIELDS, _VALUES(record), strict=True))
     for name in _DATES:
         value = data[name]
-        data[name] = value.isoformat() if value is not None else None
+        if value is not None:
+            data[name] = value.isoformat()
     data["resolved"] = sorted(record.resolved)
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
@@ -77,14 +82,15 @@ def case_to_json(record: CaseRecord) -> bytes:
 def case_from_json(payload: bytes | str) -> CaseRecord:
     """The case record that `case_to_json()` wrote."""
     data: dict[str, Any] = orjson.loads(payload)
+    fromiso = date.fromisoformat
     for name in _DATES:
         value = data.get(name)  # records stored before last_on was kept lack it
-        data[name] = date.fromisoformat(value) if value is not None else None
+        data[name] = fromiso(value) if value is not None else None
     data["resolved"] = frozenset(data["resolved"])
     data["problems"] = tuple(data["problems"])
     data["verifiers"] = tuple(data["verifiers"])
-    data["support"] = tuple((level, person) for level, person in data["support"])
-    data["past_support"] = tuple((level, person) for level, person in data["past_support"])
+    for name in _PAIRS:
+        data[name] = tuple([(level, person) for level, person in data[name]])
     return CaseRecord(**data)
 
 
@@ -150,8 +156,13 @@ class ReadState:
             state.apply(position, event)
         return state
 
-    def apply(self, position: int, event: Event) -> CaseRecord | None:
-        """Apply one stored event; returns the case record it produced (``None`` for others)."""
+    def apply(self, position: int, event: Event, *,
+              projected: CaseRecord | None = None) -> CaseRecord | None:
+        """Apply one stored event; returns the case record it produced (``None`` for others).
+
+        ``projected`` is the record after the event when the caller already projected it
+        (see `rectify.stores.base.EventStore.append()`).
+        """
         self.policies.add(event.policy)
         if self.current_policy is None or event.stream == POLICY_STREAM:
             self.current_policy = event.policy
@@ -164,7 +175,7 @@ class ReadState:
             self.records.append(position)
             return None
         before = self.cases.get(event.stream)
-        after = project(before, event)
+        after = projected if projected is not None else project(before, event)
         if after is None:
             return before
         self.put(before, after)

@@ -49,6 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rectify.lifecycle.case import CaseRecord
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import (
     READ_MODEL_TABLES,
@@ -344,13 +345,15 @@ class SQLiteStore(SqlReads, SqlReadModels):
 
     # -- writing -------------------------------------------------------------------
 
-    def append(self, batch: Sequence[Append]) -> list[bool]:
+    def append(self, batch: Sequence[Append], *,
+               projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         """See `rectify.stores.base.EventStore.append()`."""
         return self.append_payloads(batch, [[encode(e) for e in item.events]
-                                            for item in batch])
+                                            for item in batch], projected=projected)
 
     def append_payloads(self, batch: Sequence[Append],
-                        payloads: Sequence[Sequence[bytes]] | None) -> list[bool]:
+                        payloads: Sequence[Sequence[bytes]] | None, *,
+                        projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         """Append ``batch`` storing ``payloads`` (per item, per event) as the events' bytes.
 
         Imports use it to keep an exported ledger byte for byte; ``None``
@@ -361,10 +364,10 @@ class SQLiteStore(SqlReads, SqlReadModels):
         if not batch:
             return []
         with self.transaction():
-            return self._append_rows(batch, payloads)
+            return self._append_rows(batch, payloads, projected)
 
-    def _append_rows(self, batch: Sequence[Append],
-                     payloads: Sequence[Sequence[bytes]]) -> list[bool]:
+    def _append_rows(self, batch: Sequence[Append], payloads: Sequence[Sequence[bytes]],
+                     projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         conn = self._conn
         streams = list({item.stream: None for item in batch})
         commands = [item.command for item in batch]
@@ -388,7 +391,7 @@ class SQLiteStore(SqlReads, SqlReadModels):
         conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT INTO commands VALUES (?)",
                          [(c,) for c, ok in zip(commands, accepted, strict=True) if ok])
-        self._keep_read_models(batch, accepted, first)
+        self._keep_read_models(batch, accepted, first, projected)
         return accepted
 
     @contextlib.contextmanager

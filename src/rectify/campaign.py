@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 
+from rectify._gc import gc_paused
 from rectify._logging import get_logger
 from rectify.accountability import (
     AccountabilityRecord,
@@ -382,7 +383,7 @@ class Campaign:
         batch: list[Append] = []
         opened: list[str] = []
         existing: list[str] = []
-        with self.store.transaction():
+        with gc_paused(), self.store.transaction():
             self._check_policy()  # also when every case exists already: nothing to append
             continuing = self._continuing(year)
             # In organization order, so that the ledger does not depend on the order of the
@@ -792,8 +793,9 @@ class Campaign:
         staged: dict[str, CaseRecord] = {}
         loads: Counter[str] = Counter()
         stationed: Counter[str] = Counter()
-        holdings = self._lazy_holdings()
-        with self.store.transaction():
+        # The posts do not change within a batch, and every command has the same date.
+        day = _DayLookups(self, on, self._lazy_holdings())
+        with gc_paused(), self.store.transaction():
             # One read per batch for what every command checks: the cases, the command ids
             # already recorded, and the loads of the people assigned.
             records = self.store.cases_by_id([c.case for c, _ in items])
@@ -816,7 +818,7 @@ class Campaign:
                         command, before, actor, on, command_id,
                         lambda p: stored_loads(p) + loads[p],
                         stations=lambda p: stored_stations(p) + stationed[p],
-                        holdings=holdings, recorded=recorded.__contains__)
+                        recorded=recorded.__contains__, lookups=day)
                 except RectifyError as exc:
                     refused[command_id] = exc
                     continue
@@ -868,18 +870,18 @@ class Campaign:
                  command_id: str | None, loads: Callable[[str], int], *,
                  stations: Callable[[str], int] | None = None,
                  holdings: Callable[[], Holdings] | None = None,
-                 recorded: Callable[[str], bool] | None = None) -> Append | None:
+                 recorded: Callable[[str], bool] | None = None,
+                 lookups: _DayLookups | None = None) -> Append | None:
         if command_id is None:
             command_id = self.command_id(command, actor=actor, on=on)
         if (recorded or self.store.has_command)(command_id):
             return None
-        found = holdings or self._lazy_holdings()
-        person = self._actor(actor, command.name, record, on, found)
+        day = lookups or _DayLookups(self, on, holdings or self._lazy_holdings())
+        person = self._actor(actor, command.name, record, on, day.holdings)
         recorder = self._recorder(record) if isinstance(command, Delist) else None
         context = Context(self.policy, on, self.population, self.fire, loads, self._roles,
-                          lambda p: self._standing(p, on, found()), stations or self._stations,
-                          person.id, lambda p: self._former(p, on, found()), recorder,
-                          self._unit, lambda org: found().holder(org, SECRETARY, on=on))
+                          day.standing, stations or self._stations, person.id, day.former,
+                          recorder, self._unit, day.secretary)
         dated = case_date_problems(record, on, self.policy)
         # A date outside the calendar is refused before any rule computes a deadline from it.
         built = [] if calendar_problems(on) else command.build(context, record)
@@ -898,7 +900,7 @@ class Campaign:
 
     def _roles(self, person: str) -> frozenset[str] | None:
         known = self.people.get(person)
-        return frozenset(known.roles) if known is not None else None
+        return known.roles if known is not None else None
 
     def _actor(self, actor: Actor, command: str, case: CaseRecord | None,
                on: date | None = None,
@@ -1259,6 +1261,48 @@ class Campaign:
             more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
             raise PermissionDenied(person.id, command, scope_denial(person.scope, [
                 scope for scope, _ in outside]) + f": {shown}{more}")
+
+
+class _DayLookups:
+    """What the rules ask of the posts on one day, each answer worked out once.
+
+    ``holdings`` is read on first use; the answers hold while the posts do not change
+    (one command, or a batch of case commands, which appoint and vacate no one).
+    """
+
+    __slots__ = ("_campaign", "_former", "_on", "_secretary", "_standing", "holdings")
+
+    def __init__(self, campaign: Campaign, on: date, holdings: Callable[[], Holdings]) -> None:
+        self._campaign = campaign
+        self._on = on
+        self.holdings = holdings
+        self._secretary: dict[str, str | None] = {}
+        self._standing: dict[str, list[str]] = {}
+        self._former: dict[str, list[str]] = {}
+
+    def secretary(self, org: str) -> str | None:
+        """Who holds ``org``'s secretary post on the day."""
+        try:
+            return self._secretary[org]
+        except KeyError:
+            found = self._secretary[org] = self.holdings().holder(org, SECRETARY, on=self._on)
+            return found
+
+    def standing(self, person: str) -> list[str]:
+        """`Campaign._standing()` on the day."""
+        found = self._standing.get(person)
+        if found is None:
+            found = self._standing[person] = self._campaign._standing(
+                person, self._on, self.holdings())
+        return list(found)
+
+    def former(self, person: str) -> list[str]:
+        """`Campaign._former()` on the day."""
+        found = self._former.get(person)
+        if found is None:
+            found = self._former[person] = self._campaign._former(
+                person, self._on, self.holdings())
+        return list(found)
 
 
 class _Counts:

@@ -188,6 +188,9 @@ class ReadState:
     def put(self, before: CaseRecord | None, after: CaseRecord) -> None:
         """Store ``after`` as its case's record, keeping the loads in step."""
         self.cases[after.id] = after
+        if before is not None and before.support is after.support \
+                and before.is_open == after.is_open:
+            return  # the loads stay as they are
         if before is not None and before.is_open:
             for person in before.supporters:
                 held = self.loads.get(person)

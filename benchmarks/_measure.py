@@ -37,13 +37,16 @@ def reset_peak() -> bool:
 
 @attrs.frozen
 class Measurement(Generic[T]):
-    """A step's result, its seconds, resident bytes before it, its peak, and whether exact."""
+    """A step's result, its seconds, resident bytes before it, its peak, whether exact,
+    and the CPU seconds this process spent (user and system; on a busy machine the wall
+    seconds include waiting for a core, the CPU seconds do not)."""
 
     result: T
     seconds: float
     before: int
     peak: int
     exact: bool
+    cpu: float = 0.0
 
     @property
     def above(self) -> int:
@@ -56,9 +59,10 @@ def measure(step: Callable[[], T]) -> Measurement[T]:
     gc.collect()
     exact = reset_peak()
     before = status("VmRSS")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = step()
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     peak = (status("VmHWM") if exact
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    return Measurement(result, seconds, before, peak, exact)
+    return Measurement(result, seconds, before, peak, exact, cpu)

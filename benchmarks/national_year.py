@@ -139,7 +139,8 @@ def run(scale: float, seed: int, workdir: str) -> dict[str, Any]:  # noqa: PLR09
 
     def timed(name: str, step: Callable[[], Any], commands: int = 0) -> Any:
         m = measure(step)
-        phases.append({"phase": name, "seconds": m.seconds, "commands": commands,
+        phases.append({"phase": name, "seconds": m.seconds, "cpu_seconds": m.cpu,
+                       "commands": commands,
                        "peak_rss": m.peak, "above_before": m.above, "exact_peak": m.exact,
                        "load_1min": os.getloadavg()[0]})
         return m.result
@@ -190,9 +191,10 @@ def run(scale: float, seed: int, workdir: str) -> dict[str, Any]:  # noqa: PLR09
     # Merge the batches of a phase: seconds and commands add up, peaks take the maximum.
     merged: dict[str, dict[str, Any]] = {}
     for p in phases:
-        into = merged.setdefault(p["phase"], {**p, "seconds": 0.0, "commands": 0,
-                                              "batches": 0})
+        into = merged.setdefault(p["phase"], {**p, "seconds": 0.0, "cpu_seconds": 0.0,
+                                              "commands": 0, "batches": 0})
         into["seconds"] += p["seconds"]
+        into["cpu_seconds"] += p["cpu_seconds"]
         into["commands"] += p["commands"]
         into["batches"] += 1
         into["peak_rss"] = max(into["peak_rss"], p["peak_rss"])
@@ -206,6 +208,7 @@ def run(scale: float, seed: int, workdir: str) -> dict[str, Any]:  # noqa: PLR09
         "events": events, "bulletin_rows": rows, "ledger_bytes": ledger_bytes,
         "setup_seconds": setup, "refused": refused,
         "total_seconds": sum(p["seconds"] for p in phases),
+        "total_cpu_seconds": sum(p["cpu_seconds"] for p in phases),
         "peak_rss": max(p["peak_rss"] for p in phases),
         "phases": list(merged.values()),
         "python": platform.python_version(), "machine": platform.machine(),
@@ -228,15 +231,17 @@ def main(argv: list[str] | None = None) -> int:
           f"organizations (generated in {out['setup_seconds']:.1f} s, not counted), "
           f"{out['listed']:,} listed, {out['commands']:,} commands, {out['events']:,} events, "
           f"ledger {out['ledger_bytes'] / 1e6:.0f} MB, {out['bulletin_rows']:,} bulletin rows")
-    print(f"{'phase':14} {'seconds':>8} {'commands':>10} {'per second':>11} {'batches':>8} "
-          f"{'peak GB':>8} {'above GB':>9} {'load':>5}")
+    print(f"{'phase':14} {'seconds':>8} {'cpu s':>7} {'commands':>10} {'per second':>11} "
+          f"{'batches':>8} {'peak GB':>8} {'above GB':>9} {'load':>5}")
     for p in out["phases"]:
         rate = f"{p['commands'] / p['seconds']:,.0f}" if p["commands"] else ""
-        print(f"{p['phase']:14} {p['seconds']:8.2f} {p['commands']:10,} {rate:>11} "
+        print(f"{p['phase']:14} {p['seconds']:8.2f} {p['cpu_seconds']:7.2f} {p['commands']:10,} "
+              f"{rate:>11} "
               f"{p['batches']:8} {_gb(p['peak_rss']):>8} {_gb(p['above_before']):>9} "
               f"{p['load_1min']:5.2f}{'' if p['exact_peak'] else ' (lifetime peak)'}")
     scale_up = 1 / args.scale
-    print(f"total {out['total_seconds']:.1f} s, peak {_gb(out['peak_rss'])} GB; "
+    print(f"total {out['total_seconds']:.1f} s ({out['total_cpu_seconds']:.1f} s of CPU), "
+          f"peak {_gb(out['peak_rss'])} GB; "
           f"target <= {TARGET_SECONDS:.0f} s and <= 4 GB at full scale "
           + ("(time scaled linearly: " f"{out['total_seconds'] * scale_up:.0f} s)"
              if args.scale != 1 else

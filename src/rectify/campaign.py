@@ -388,9 +388,11 @@ class Campaign:
             continuing = self._continuing(year)
             # In organization order, so that the ledger does not depend on the order of the
             # input files' rows.
-            for decision in sorted(identification.listed(), key=lambda d: d.org):
+            decisions = sorted(identification.listed(), key=lambda d: d.org)
+            started = self.store.versions([case_id(year, d.org) for d in decisions])
+            for decision in decisions:
                 cid = case_id(year, decision.org)
-                if self.store.version(cid):
+                if started.get(cid):
                     existing.append(cid)
                     continue
                 if decision.org in continuing:  # its unfinished case goes on this year

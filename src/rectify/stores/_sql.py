@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from rectify.events import Event
@@ -10,6 +10,8 @@ from rectify.stores.base import GENESIS, Entry, Head
 from rectify.stores.codec import Upcasters, decode
 
 __all__ = ["SqlReads"]
+
+_CHUNK = 500  # bound parameters per IN (...) query
 
 
 class SqlReads:
@@ -44,6 +46,18 @@ class SqlReads:
         rows = self._select(f"SELECT max(version) FROM {self._EVENTS} WHERE stream = "
                             f"{self._MARK}", (stream,))
         return int(rows[0][0] or 0)
+
+    def versions(self, streams: Collection[str]) -> dict[str, int]:
+        """See `rectify.stores.base.ReadModels.versions()`."""
+        wanted = list(dict.fromkeys(streams))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join([self._MARK] * len(chunk))
+            found.update((str(s), int(v)) for s, v in self._select(
+                f"SELECT stream, max(version) FROM {self._EVENTS} WHERE stream IN ({marks})"
+                " GROUP BY stream", chunk))
+        return found
 
     def read(self, stream: str) -> Iterator[Event]:
         """See `rectify.stores.base.EventStore.read()`."""

@@ -197,6 +197,10 @@ class ReadModels(Protocol):
         """The current records of those of ``cases`` that exist, by id (one read for a batch)."""
         ...
 
+    def versions(self, streams: Collection[str]) -> dict[str, int]:
+        """`EventStore.version()` of each of ``streams`` that has events (absent: none)."""
+        ...
+
     def recorded_commands(self, commands: Collection[str]) -> set[str]:
         """Those of ``commands`` whose ids are already recorded (one read for a batch)."""
         ...

@@ -149,6 +149,11 @@ class MemoryStore:
         kept = self._state.cases
         return {c: kept[c] for c in cases if c in kept}
 
+    def versions(self, streams: Collection[str]) -> dict[str, int]:
+        """See `rectify.stores.base.ReadModels.versions()`."""
+        kept = self._streams
+        return {s: len(kept[s]) for s in streams if kept.get(s)}
+
     def recorded_commands(self, commands: Collection[str]) -> set[str]:
         """See `rectify.stores.base.ReadModels.recorded_commands()`."""
         return {c for c in commands if c in self._commands}

@@ -141,8 +141,13 @@ class SQLiteStore(SqlReads, SqlReadModels):
     _PREFIX = ""
     _TAIL = ("CAST(payload || x'00' || stream || x'00' || version || x'00' || command"
              " AS BLOB)")
-    _UPSERT_CASE = ("INSERT OR REPLACE INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m},"
-                    " {m}, {m})")
+    # An upsert, not INSERT OR REPLACE: a replace deletes the row and inserts it again,
+    # rewriting every index entry of the case.
+    _UPSERT_CASE = ("INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
+                    ' ON CONFLICT ("case") DO UPDATE SET year = excluded.year,'
+                    " state = excluded.state, is_open = excluded.is_open, kind = excluded.kind,"
+                    " org = excluded.org, deadline = excluded.deadline,"
+                    " record = excluded.record, scope = excluded.scope")
     _INSERT_NEW = "INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})"
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False,

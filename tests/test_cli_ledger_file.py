@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import openpyxl
@@ -16,17 +17,28 @@ from rectify.stores import SQLiteStore
 runner = CliRunner()
 
 
-def _demo(tmp_path: Path) -> str:
-    db = str(tmp_path / "ledger.sqlite3")
-    result = runner.invoke(app, ["demo", "--db", db, "--out", str(tmp_path / "out")])
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's ledger, written once for the module (each test edits a copy of it)."""
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "ledger.sqlite3"
+    result = runner.invoke(app, ["demo", "--db", str(db), "--out", str(folder / "out")])
     assert result.exit_code == 0, result.output
     return db
 
 
+@pytest.fixture
+def db(demo_ledger: Path, tmp_path: Path) -> str:
+    """A copy of the demo's ledger in the test's folder (SQLite's backup: a whole copy)."""
+    copy = tmp_path / "ledger.sqlite3"
+    with closing(sqlite3.connect(demo_ledger)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)
+    return str(copy)
+
+
 @pytest.mark.slow
-def test_verify_catches_an_edited_row(tmp_path: Path) -> None:
+def test_verify_catches_an_edited_row(db: str) -> None:
     """An entry edited behind the library's back is named; the intact ledger verifies."""
-    db = _demo(tmp_path)
     ok = runner.invoke(app, ["ledger", "verify", "--db", db])
     assert ok.exit_code == 0, ok.output
     assert "ledger ok" in ok.output
@@ -40,9 +52,8 @@ def test_verify_catches_an_edited_row(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_checkpoint_detects_a_truncated_tail(tmp_path: Path) -> None:
+def test_checkpoint_detects_a_truncated_tail(db: str) -> None:
     """Deleting the last entries is caught against a checkpoint kept outside the ledger."""
-    db = _demo(tmp_path)
     line = runner.invoke(app, ["ledger", "checkpoint", "--db", db]).output.strip()
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM events WHERE position > 500")
@@ -56,9 +67,8 @@ def test_checkpoint_detects_a_truncated_tail(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path) -> None:
+def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path, db: str) -> None:
     """The ledger exports to XLSX with the expected rows; JSON re-imports identically."""
-    db = _demo(tmp_path)
     target = tmp_path / "ledger.xlsx"
     assert runner.invoke(app, ["export", "--db", db, "--format", "xlsx", "--out",
                                str(target)]).exit_code == 0
@@ -91,9 +101,8 @@ def test_export_to_a_spreadsheet_and_json_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_bulletin_command(tmp_path: Path) -> None:
+def test_bulletin_command(tmp_path: Path, db: str) -> None:
     """The bulletin prints as Markdown or JSON and writes its files; bad options exit 3."""
-    db = _demo(tmp_path)
     md = runner.invoke(app, ["bulletin", "--db", db, "--on", "2017-03-31"])
     assert md.exit_code == 0, md.output
     assert "整顿" in md.output
@@ -112,9 +121,8 @@ def test_bulletin_command(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_verify_finds_commands_rows_changed_behind_the_ledgers_back(tmp_path: Path) -> None:
+def test_verify_finds_commands_rows_changed_behind_the_ledgers_back(db: str) -> None:
     """A deleted or a forged commands row is named; the chain alone would not see it."""
-    db = _demo(tmp_path)
     with sqlite3.connect(db) as conn:
         command = conn.execute("SELECT command FROM events WHERE position = 12").fetchone()[0]
         conn.execute("DELETE FROM commands WHERE command = ?", (command,))
@@ -127,9 +135,8 @@ def test_verify_finds_commands_rows_changed_behind_the_ledgers_back(tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_rebuild_repairs_read_models_edited_behind_the_ledgers_back(tmp_path: Path) -> None:
+def test_rebuild_repairs_read_models_edited_behind_the_ledgers_back(db: str) -> None:
     """An edited read model fails verify; rebuild recomputes it from the events."""
-    db = _demo(tmp_path)
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE cases SET state = 'delisted'")
     assert runner.invoke(app, ["ledger", "verify", "--db", db]).exit_code == EXIT_BAD_INPUT
@@ -140,9 +147,8 @@ def test_rebuild_repairs_read_models_edited_behind_the_ledgers_back(tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_backup_copies_a_ledger_in_use(tmp_path: Path) -> None:
+def test_backup_copies_a_ledger_in_use(tmp_path: Path, db: str) -> None:
     """The backup verifies, holds every entry, and an existing target is refused."""
-    db = _demo(tmp_path)
     copy = tmp_path / "backup.sqlite3"
     done = runner.invoke(app, ["ledger", "backup", "--db", db, "--to", str(copy)])
     assert done.exit_code == 0, done.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import attrs
 import networkx as nx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import Campaign, InputError, load_policy
@@ -38,6 +38,11 @@ from rectify.identify import identify
 from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.testing.strategies import coverages
 
+#: Each example checks a whole generated coverage setup: the ci profile's examples are capped
+#: at 100 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 100))
+
+
 POLICY = load_policy()
 CASE = "2016-T04-05"
 
@@ -58,12 +63,14 @@ def campaign() -> Campaign:
 # -- planted violations ------------------------------------------------------------------------
 
 
+@COSTLY
 @given(coverages())
 def test_valid_setups_have_no_findings(coverage: Coverage) -> None:
     """The generated setups are valid: no check fires."""
     assert check_all(coverage, POLICY) == []
 
 
+@COSTLY
 @given(coverages(), st.data())
 def test_missing_support_is_found(coverage: Coverage, data: st.DataObject) -> None:
     """Removing one required level from one open case gives exactly that finding."""
@@ -79,6 +86,7 @@ def test_missing_support_is_found(coverage: Coverage, data: st.DataObject) -> No
     assert findings[0].facts["missing"] == [dropped[0]]
 
 
+@COSTLY
 @given(coverages(min_cases=2, max_load=1), st.data())
 def test_overload_is_found(coverage: Coverage, data: st.DataObject) -> None:
     """One person given two open cases under a cap of one is exactly one overload finding."""
@@ -96,6 +104,7 @@ def test_overload_is_found(coverage: Coverage, data: st.DataObject) -> None:
     assert [(f.check, f.subject, f.facts["load"]) for f in findings] == [("overload", "X", 2)]
 
 
+@COSTLY
 @given(coverages(), st.data())
 def test_verifier_conflict_is_found(coverage: Coverage, data: st.DataObject) -> None:
     """A supporter or a chain secretary put on a case's team is exactly one conflict."""
@@ -111,6 +120,7 @@ def test_verifier_conflict_is_found(coverage: Coverage, data: st.DataObject) -> 
         ("verifier_conflict", case.id, person)]
 
 
+@COSTLY
 @given(coverages(), st.data())
 def test_contact_point_violation_is_found(coverage: Coverage, data: st.DataObject) -> None:
     """Too many contact points, too few visits or a standing member's second point is found."""
@@ -128,6 +138,7 @@ def test_contact_point_violation_is_found(coverage: Coverage, data: st.DataObjec
     assert [(f.check, f.subject) for f in findings] == [("contact_points", point.person)]
 
 
+@COSTLY
 @given(coverages(), st.data())
 def test_cross_assessment_violation_is_found(coverage: Coverage, data: st.DataObject) -> None:
     """A self-assessment or the reverse of a drawn pair is exactly one finding."""
@@ -143,6 +154,7 @@ def test_cross_assessment_violation_is_found(coverage: Coverage, data: st.DataOb
     assert [(f.check, f.subject) for f in findings] == [("cross_assessment", subject)]
 
 
+@COSTLY
 @given(coverages(), st.data())
 def test_pairing_department_violation_is_found(coverage: Coverage, data: st.DataObject) -> None:
     """A pairing stated for a problem type the unit's department does not serve is found."""

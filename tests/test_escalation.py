@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import InvalidValueError, Organization, OrgForm, Population, Tier, load_policy
 from rectify.escalation import cascade, escalate, streak, unique_dismissals
 from rectify.policy import Policy
 from rectify.testing.strategies import populations
+
+#: Each example replays a generated multi-year history: the ci profile's examples are capped
+#: at 100 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 100))
+
 
 POLICY = load_policy()
 YEARS = range(2013, 2019)
@@ -42,6 +47,7 @@ def _small() -> Population:
     ])
 
 
+@COSTLY
 @given(histories(), st.sampled_from(list(YEARS)), st.integers(min_value=1, max_value=4))
 def test_dismissal_only_when_the_streak_reaches_the_limit(
     history: tuple[Population, dict[int, set[str]]], year: int, limit: int
@@ -58,6 +64,7 @@ def test_dismissal_only_when_the_streak_reaches_the_limit(
         assert d.policy == policy.fingerprint()
 
 
+@COSTLY
 @given(histories(), st.sampled_from(list(YEARS)), st.booleans())
 def test_cascade_only_from_second_tier_to_its_parent(
     history: tuple[Population, dict[int, set[str]]], year: int, cascades: bool
@@ -78,6 +85,7 @@ def test_cascade_only_from_second_tier_to_its_parent(
             assert rest == []
 
 
+@COSTLY
 @given(histories())
 def test_streak_is_the_run_of_consecutive_years(
     history: tuple[Population, dict[int, set[str]]],
@@ -95,6 +103,7 @@ def test_streak_is_the_run_of_consecutive_years(
             assert org.code not in listings.get(years[0] - 1, set())
 
 
+@COSTLY
 @given(populations(max_size=15), st.integers(min_value=2, max_value=4),
        st.integers(min_value=2, max_value=5))
 def test_non_consecutive_listings_never_escalate(

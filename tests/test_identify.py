@@ -6,13 +6,18 @@ import random
 from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import Assessment, IdentificationError, Organization, Population, Tier, load_policy
 from rectify.identify import Identification, identify, ranked_indices
 from rectify.policy import Policy, TieRule
 from rectify.testing.strategies import assessments_for, policies, populations
+
+#: Each example identifies a whole generated county: the ci profile's examples are capped
+#: at 100 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 100))
+
 
 FACTS = ("secretary_vacant_months", "years_without_candidate", "mass_incidents")
 
@@ -41,6 +46,7 @@ def _by_kind(result: Identification) -> dict[str, list[object]]:
     return groups
 
 
+@COSTLY
 @given(scenarios())
 def test_each_kinds_quota_is_met(case: tuple[Policy, Population, list[Assessment]]) -> None:
     """Every kind lists at least its quota (direct listings included), over the whole kind.
@@ -57,6 +63,7 @@ def test_each_kinds_quota_is_met(case: tuple[Policy, Population, list[Assessment
         assert result.kinds[kind].listed == len(listed)
 
 
+@COSTLY
 @given(scenarios())
 def test_quota_lists_no_more_than_needed(
     case: tuple[Policy, Population, list[Assessment]],
@@ -81,6 +88,7 @@ def test_quota_lists_no_more_than_needed(
             assert all(score == summary.cutoff for score in by_quota[expected:])
 
 
+@COSTLY
 @given(scenarios("national-practice"))
 def test_every_direct_criterion_lists(case: tuple[Policy, Population, list[Assessment]]) -> None:
     """An organization meeting any direct criterion is listed with that criterion as a reason."""
@@ -106,6 +114,7 @@ def test_every_direct_criterion_lists(case: tuple[Policy, Population, list[Asses
                 assert decision.listed
 
 
+@COSTLY
 @given(scenarios(), st.randoms(use_true_random=False))
 def test_identification_is_independent_of_input_order(
     case: tuple[Policy, Population, list[Assessment]], rnd: random.Random
@@ -121,6 +130,7 @@ def test_identification_is_independent_of_input_order(
     assert first == second
 
 
+@COSTLY
 @given(scenarios())
 def test_reasons_agree_with_the_facts(case: tuple[Policy, Population, list[Assessment]]) -> None:
     """Ranks, cut-offs and margins in the reasons are what the scores say."""
@@ -161,6 +171,7 @@ def test_reasons_agree_with_the_facts(case: tuple[Policy, Population, list[Asses
             assert decision.explain("zh")
 
 
+@COSTLY
 @given(scenarios())
 def test_near_misses_are_unlisted_and_close(
     case: tuple[Policy, Population, list[Assessment]],
@@ -253,6 +264,7 @@ def test_small_groups_and_quota_free_kinds_explain_themselves() -> None:
     assert not result.listed()
 
 
+@COSTLY
 @given(scenarios("national-practice"))
 def test_columns_give_the_same_decisions_as_records(
     case: tuple[Policy, Population, list[Assessment]],

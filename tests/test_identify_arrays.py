@@ -8,7 +8,7 @@ import textwrap
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import Assessment, IdentificationError, Population, load_policy
@@ -17,6 +17,11 @@ from rectify.policy import Policy
 from rectify.testing.strategies import assessments_for, policies, populations
 
 pytest.importorskip("numpy")
+
+#: Each example identifies a generated county twice: the ci profile's examples are capped
+#: at 100 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 100))
+
 
 FACTS = ("secretary_vacant_months", "years_without_candidate", "mass_incidents")
 KINDS = ("village", "community", "state_enterprise", "non_public", "agency", "institution")
@@ -68,6 +73,7 @@ def assert_same(python: Identification, arrays: Identification) -> None:
         assert arrays.decision(d.org).explain("zh") == d.explain("zh")
 
 
+@COSTLY
 @given(scenarios())
 def test_arrays_equal_python_on_records(case: tuple[Policy, Population, list[Assessment]]) -> None:
     """From assessment records, both paths decide every organization alike."""
@@ -76,6 +82,7 @@ def test_arrays_equal_python_on_records(case: tuple[Policy, Population, list[Ass
                 _identify(population, rows, policy, 2017, "arrays"))
 
 
+@COSTLY
 @given(scenarios())
 def test_arrays_equal_python_on_columns(case: tuple[Policy, Population, list[Assessment]]) -> None:
     """From columns, both paths decide alike, and alike with the records."""
@@ -86,6 +93,7 @@ def test_arrays_equal_python_on_columns(case: tuple[Policy, Population, list[Ass
     assert_same(python, _identify(population, rows, policy, 2017, "arrays"))
 
 
+@COSTLY
 @given(scenarios(), st.sampled_from(("nan", "high", "short", "year", "facts")))
 def test_bad_columns_raise_the_same_error(
     case: tuple[Policy, Population, list[Assessment]], flaw: str,
@@ -156,6 +164,7 @@ def test_without_numpy_the_python_path_runs() -> None:
     assert int(result.stdout) >= 752
 
 
+@COSTLY
 @given(scenarios())
 def test_population_columns_match_the_python_reading(
     case: tuple[Policy, Population, list[Assessment]],
@@ -195,6 +204,7 @@ def test_population_columns_follow_the_population() -> None:
     assert population_columns(first).kinds == ["village"]
 
 
+@COSTLY
 @given(scenarios())
 def test_shared_reasons_render_like_fresh_ones(
     case: tuple[Policy, Population, list[Assessment]],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import Assessment, Organization, OrgForm, Population, Tier, load_policy
@@ -13,6 +13,11 @@ from rectify.errors import PolicyError
 from rectify.identify import identify, ranked_indices
 from rectify.policy import Policy, RankedUnit
 from rectify.testing.strategies import assessments_for, policies, populations
+
+#: Each example identifies a generated nested county: the ci profile's examples are capped
+#: at 100 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 100))
+
 
 KINDS = ("village", "community")
 
@@ -30,6 +35,7 @@ def _with(policy: Policy, unit: str) -> Policy:
     return policy.evolve({"identification": {"ranked": dict.fromkeys(KINDS, unit)}})
 
 
+@COSTLY
 @given(nested())
 def test_top_ranks_only_organizations_not_under_their_own_kind(
     case: tuple[Policy, Population, list[Assessment]],
@@ -55,6 +61,7 @@ def test_top_ranks_only_organizations_not_under_their_own_kind(
             assert decision.listed == bool(set(decision.rules) & direct_ids)
 
 
+@COSTLY
 @given(nested())
 def test_all_is_the_default_and_ranks_everything(
     case: tuple[Policy, Population, list[Assessment]],

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 from rectify import Policy, PolicyError, UnknownPresetError, load_policy, preset_names
 from rectify.policy import Rounding
 from rectify.testing.strategies import policies
+
+#: Each example dumps and fingerprints a generated policy: the ci profile's examples are capped
+#: at 100 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 100))
 
 
 def test_presets_load_and_differ() -> None:
@@ -38,6 +42,7 @@ def test_default_profile_matches_the_documented_county() -> None:
     assert len(p.support.required["village"]) == 5
 
 
+@COSTLY
 @given(policies())
 def test_toml_round_trip_keeps_content_and_fingerprint(policy: Policy) -> None:
     """Dumping a policy to TOML and loading it back gives an equal policy and fingerprint."""
@@ -46,6 +51,7 @@ def test_toml_round_trip_keeps_content_and_fingerprint(policy: Policy) -> None:
     assert again.fingerprint() == policy.fingerprint()
 
 
+@COSTLY
 @given(policies())
 def test_fingerprint_changes_with_any_setting(policy: Policy) -> None:
     """Changing one setting changes the fingerprint; restoring it restores the fingerprint."""

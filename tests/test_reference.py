@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import Assessment, Policy, Population
@@ -15,6 +15,11 @@ from rectify.testing.reference import (
 )
 from rectify.testing.strategies import assessments_for, policies, populations
 
+#: Each example identifies a generated county twice: the ci profile's examples are capped
+#: at 150 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 150))
+
+
 FACTS = ("secretary_vacant_months", "years_without_candidate", "mass_incidents")
 
 
@@ -26,6 +31,7 @@ def cases(draw: st.DrawFn) -> tuple[Policy, Population, list[Assessment]]:
     return policy, population, rows
 
 
+@COSTLY
 @given(cases())
 def test_identification_agrees_with_the_reference_model(
     case: tuple[Policy, Population, list[Assessment]],

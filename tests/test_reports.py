@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rectify import (
@@ -40,6 +40,11 @@ from rectify.reporting.bulletin import (
 from rectify.reporting.labels import STATUS_ZH
 from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.stores import Append, MemoryStore
+
+#: Each example computes bulletins of the sample county: the ci profile's examples are capped
+#: at 100 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 100))
+
 
 DEPT = "P0236"
 # The sample's cadres per support level (P0236, the acting organization department
@@ -158,6 +163,7 @@ def test_every_table_is_present_with_matching_columns() -> None:
             table.columns[0].key)
 
 
+@COSTLY
 @given(on=days, period=periods, kind=kinds)
 def test_state_counts_sum_to_the_cases(on: date, period: str, kind: str | None) -> None:
     """State counts cover every workflow state and add up to the number of cases in scope."""
@@ -173,6 +179,7 @@ def test_state_counts_sum_to_the_cases(on: date, period: str, kind: str | None) 
     assert zh == {s.name: STATUS_ZH[s.name] for s in WORKFLOW.states}
 
 
+@COSTLY
 @given(on=days, period=periods, kind=kinds)
 def test_delisting_rate_is_delisted_over_cases(on: date, period: str, kind: str | None) -> None:
     """销号率 = delisted / cases, None (shown as —) when there is no case; per kind likewise."""
@@ -186,6 +193,7 @@ def test_delisting_rate_is_delisted_over_cases(on: date, period: str, kind: str 
         assert row["open"] + row["delisted"] <= row["listed"] <= row["organizations"]
 
 
+@COSTLY
 @given(on=days, period=periods)
 def test_kind_filters_partition_the_bulletin(on: date, period: str) -> None:
     """Bulletins per kind add up to the whole; the kinds table agrees with both."""
@@ -203,6 +211,7 @@ def test_kind_filters_partition_the_bulletin(on: date, period: str) -> None:
         assert [r["kind"] for r in part.table("kinds").dicts()] == [part.kind]
 
 
+@COSTLY
 @given(on=days, period=periods, kind=kinds)
 def test_funnel_narrows(on: date, period: str, kind: str | None) -> None:
     """Every case reached 已认定; each later stage was reached by no more cases than the last."""
@@ -229,6 +238,7 @@ def test_final_bulletin_matches_the_campaign() -> None:
     assert b.table("overdue_trend").rows[-1][1] == len(overdue)
 
 
+@COSTLY
 @given(on=days, period=periods)
 def test_bulletin_depends_only_on_the_ledger_up_to_on(on: date, period: str) -> None:
     """A bulletin for a past date equals one computed from the ledger as it stood then."""
@@ -236,6 +246,7 @@ def test_bulletin_depends_only_on_the_ledger_up_to_on(on: date, period: str) -> 
     assert bulletin(c, period=period, on=on) == bulletin(truncated(c, on), period=period, on=on)
 
 
+@COSTLY
 @given(on=days, period=periods)
 def test_new_listings_and_failures_come_from_the_ledger(on: date, period: str) -> None:
     """New listings and failed verifications are the ledger's events dated in the period."""
@@ -281,6 +292,7 @@ def test_escalations_and_dismissals_match_the_records() -> None:
     assert set(villages.table("escalations").column("kind")) == {"village"}
 
 
+@COSTLY
 @given(on=days, period=periods, kind=kinds)
 def test_support_coverage_counts_open_cases(on: date, period: str, kind: str | None) -> None:
     """Per level: assigned + missing = required ≤ open; the last row counts complete packages."""

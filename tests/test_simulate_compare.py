@@ -15,6 +15,11 @@ from rectify.sample import sample_assessments, sample_people, sample_population
 from rectify.simulate import Comparison, compare, replay
 from rectify.testing.strategies import assessments_for, policies, populations
 
+#: Each example identifies a county under two policies: the ci profile's examples are capped
+#: at 100 per test (hypothesis draws a new seed every run); quick runs keep theirs.
+COSTLY = settings(max_examples=min(settings().max_examples, 100))
+
+
 FACTS = ("secretary_vacant_months", "years_without_candidate", "mass_incidents")
 
 
@@ -92,6 +97,7 @@ def test_counts_by_kind_township_and_rule_add_up(sample_comparison: Comparison) 
     assert data["consequences"]["difference"]["listed"] == -6
 
 
+@COSTLY
 @given(scenarios())
 def test_a_policy_compared_with_itself_changes_nothing(
         scenario: tuple[Policy, Population, list[Assessment]]) -> None:
@@ -103,6 +109,7 @@ def test_a_policy_compared_with_itself_changes_nothing(
     assert set(result.difference().values()) == {0}
 
 
+@COSTLY
 @given(scenarios(), st.data())
 def test_raising_a_quota_never_removes_a_listing(
         scenario: tuple[Policy, Population, list[Assessment]], data: st.DataObject) -> None:
@@ -117,6 +124,7 @@ def test_raising_a_quota_never_removes_a_listing(
     assert all(c.kind == kind for c in result.added)
 
 
+@COSTLY
 @given(scenarios(), st.data())
 def test_compare_agrees_with_two_separate_identifications(
         scenario: tuple[Policy, Population, list[Assessment]], data: st.DataObject) -> None:

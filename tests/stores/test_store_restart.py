@@ -43,6 +43,7 @@ class Server:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.dsn = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.schema = "ledger"  # the ledger schema of the test using the server
 
     def run(self, *args: str) -> None:
         subprocess.run(_as_postgres(*args), check=True, capture_output=True, timeout=60)
@@ -60,10 +61,16 @@ class Server:
     def stop(self) -> None:
         self.run(str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "stop")
 
+    def running(self) -> bool:
+        """Whether the server is up (``pg_ctl status`` exits 3 when it is not)."""
+        done = subprocess.run(_as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "status"),
+                              capture_output=True, timeout=60, check=False)
+        return done.returncode == 0
 
-@pytest.fixture
-def server() -> Iterator[Server]:
-    """A started private server; stopped and removed afterwards."""
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Server]:
+    """One private server for the module (a single initdb); stopped and removed afterwards."""
     if not (BIN / "initdb").exists() or (os.geteuid() == 0 and not shutil.which("runuser")):
         pytest.skip("needs the PostgreSQL 15 server binaries (initdb, pg_ctl)")
     pytest.importorskip("psycopg_pool")
@@ -86,10 +93,20 @@ def server() -> Iterator[Server]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture
+def server(cluster: Server, request: pytest.FixtureRequest) -> Server:
+    """The module's server, started (a test that failed may have left it stopped), with a
+    schema of the test's own (``server.schema``)."""
+    if not cluster.running():
+        cluster.start()
+    cluster.schema = request.node.name
+    return cluster
+
+
 def _store(server: Server, **options: Any) -> Any:
     from rectify.stores.postgres import PostgresStore
 
-    return PostgresStore(server.dsn, schema="ledger", connect_timeout=2, **options)
+    return PostgresStore(server.dsn, schema=server.schema, connect_timeout=2, **options)
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import date
 
+import attrs
 import pytest
 from ledger_workers import (
     DEPT,
@@ -24,7 +25,11 @@ from ledger_workers import (
 from conftest import Backend
 from rectify.errors import CommandRefused
 from rectify.identify import identify
+from rectify.lifecycle.commands import RecordReport
+from rectify.lifecycle.projection import apply_event
+from rectify.lifecycle.workflow import default_table
 from rectify.model import Assessment
+from rectify.stores.base import Append
 from rectify.stores.readmodel import ReadState, verify_read_models
 
 #: Rounds of the process race: 5 locally, 25 in CI (RECTIFY_RUN_SLOW=1), 100 with RECTIFY_SLOW=1.
@@ -208,3 +213,65 @@ def test_continued_cases_and_findings_list_in_every_store(backend: Backend) -> N
     assert verify_read_models(store) == []  # type: ignore[arg-type]
     replayed = ReadState.rebuild(enumerate(store.replay(), start=1))
     assert listings == {y: frozenset(o) for y, o in replayed.listings.items()}
+
+
+def test_batch_reads_agree_with_single_reads(backend: Backend) -> None:
+    """cases_by_id, versions, recorded_commands and loads answer as the one-at-a-time reads."""
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    cases = [r.id for r in c.cases()]
+    asked = [*cases, "2017-NOBODY", cases[0]]  # an unknown id and a repeat
+    assert store.cases_by_id(asked) == {k: store.case(k) for k in cases}  # type: ignore[attr-defined]
+    streams = [*cases, "person:nobody", "org:V1"]
+    assert store.versions(streams) == {  # type: ignore[attr-defined]
+        s: store.version(s) for s in streams if store.version(s)}
+    commands = ["plan-2017-V3", "del-2017-V2", "never-issued", "open-2017"]
+    assert store.recorded_commands(commands) == {  # type: ignore[attr-defined]
+        k for k in commands if store.has_command(k)}
+    people = ["L1", "D1", "U1", "F3", "F4", "nobody"]
+    for level in (None, "first_secretary", "leader_contact"):
+        assert store.loads(people, level) == {  # type: ignore[attr-defined]
+            p: store.load(p, level) for p in people if store.load(p, level)}  # type: ignore[attr-defined]
+    assert store.cases_by_id([]) == {}
+    assert store.loads([]) == {}
+
+
+def test_projected_records_are_kept_only_when_the_whole_batch_lands(backend: Backend) -> None:
+    """A batch whose items all land keeps the records its caller projected; a batch with an
+    idempotent retry in it projects its events itself, whatever the caller passed."""
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    case = store.case("2017-V2")  # type: ignore[attr-defined]
+    assert case is not None
+    before = list(store.entries())
+    report = RecordReport("2017-V2", "progress", "2018-01", resolved=("venue_nonstandard",))
+    prepared = c.prepare(report, actor=DEPT, on=date(2018, 1, 15), command_id="rep-2018-V2")
+    assert prepared is not None
+    # An item whose command id is recorded already ("plan-2017-V2") is skipped, so the
+    # records passed with it are not trusted.
+    stale = Append(prepared.stream, prepared.expected, prepared.events, "plan-2017-V2")
+    assert store.append([stale], projected=[attrs.evolve(case, state="delisted")]) == [False]
+    assert list(store.entries()) == before
+    assert store.case("2017-V2") == case  # type: ignore[attr-defined]
+    after = apply_event(case, prepared.events[0], default_table())
+    assert store.append([prepared], projected=[after]) == [True]
+    assert store.case("2017-V2") == after  # type: ignore[attr-defined]
+    assert verify_read_models(store) == []  # type: ignore[arg-type]
+
+
+def test_a_wrong_projection_is_kept_and_then_found(backend: Backend) -> None:
+    """The store keeps what the caller projected (it does not project again), so a caller's
+    wrong record shows as a read model that disagrees with the replay."""
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    report = RecordReport("2017-V2", "progress", "2018-01")
+    prepared = c.prepare(report, actor=DEPT, on=date(2018, 1, 15), command_id="rep-2018-V2")
+    assert prepared is not None
+    case = store.case("2017-V2")  # type: ignore[attr-defined]
+    wrong = attrs.evolve(apply_event(case, prepared.events[0], default_table()), kind="agency")
+    assert store.append([prepared], projected=[wrong]) == [True]
+    assert store.case("2017-V2").kind == "agency"  # type: ignore[attr-defined,union-attr]
+    assert any("2017-V2" in p for p in verify_read_models(store))  # type: ignore[arg-type]

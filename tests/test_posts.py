@@ -574,3 +574,23 @@ def test_conflicts_read_the_holder_they_are_given() -> None:
     holders = {"V1": "X9", "T": "P-T"}
     assert [r[2]["org"] for r in conflict_reasons(case, "X9", population, holders.get)] == [
         "V1"]
+
+
+def test_the_recorder_is_kept_on_the_record_and_read_from_history_when_missing() -> None:
+    """The case record names who recorded its verification; a record stored before that was
+    kept (no ``verified_by``) still finds the recorder in the case's history."""
+    import attrs
+
+    recorder = Person("RV", "验收记录员", roles={"verifier", "county_leader"})
+    c = Campaign(load_policy(), population=_population(), people=[*PEOPLE, recorder])
+    _open(c, 2017)
+    _verifying(c)
+    on = date(2017, 5, 1)
+    assert c.record_verification("2017-V1", 90, Votes(12, 2, 1), ["R1"], actor="RV",
+                                 on=on).verified_by == "RV"
+    c.assign_support("2017-V1", "leader_contact", "RV", actor=DEPT, on=on)
+    store = c.store
+    assert isinstance(store, MemoryStore)
+    kept = store.read_state().cases
+    kept["2017-V1"] = attrs.evolve(kept["2017-V1"], verified_by=None)  # an older record
+    _unchanged(c, lambda: c.delist("2017-V1", actor=DEPT, on=on), "the recorder")

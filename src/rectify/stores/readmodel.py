@@ -76,7 +76,8 @@ def case_to_json(record: CaseRecord) -> bytes:
         if value is not None:
             data[name] = value.isoformat()
     data["resolved"] = sorted(record.resolved)
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    # Copied to its own size: orjson's result holds a far larger allocation (see codec.encode).
+    return memoryview(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).tobytes()
 
 
 def case_from_json(payload: bytes | str) -> CaseRecord:

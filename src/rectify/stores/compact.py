@@ -9,8 +9,12 @@ and rebuilds the rest when asked:
   each block compressed with zlib once full (consecutive payloads share most
   of their text: a block of 64 costs about 15 bytes per entry); the payloads
   of the block being filled stay as they are;
-- the hashes as one `bytearray`: `GENESIS` and then 32 bytes per entry, so an
-  entry's ``previous`` is the 32 bytes before its own hash;
+- of the hash chain, only the hash before each block and the last one: an
+  entry's hash is a function of what is stored (the previous hash, its payload
+  and columns), so reading the entries computes it again, exactly as it was
+  computed when appending (nothing else can change what is stored: editing
+  an entry goes through the list view below, which keeps the entries as they
+  were from then on);
 - the stream, version and command id of an entry are those its payload
   carries (the store checks that they agree); the few entries whose columns
   differ from their payload keep them in a side table;
@@ -39,7 +43,7 @@ from typing import overload
 import orjson
 
 from rectify.events import Event
-from rectify.stores.base import GENESIS, Entry
+from rectify.stores.base import GENESIS, Entry, entry_hash
 from rectify.stores.codec import Upcasters, decode
 
 __all__ = ["BLOCK", "CommandIndex", "CompactLedger", "carried_columns"]
@@ -158,7 +162,7 @@ class _CommandOf:
 class CompactLedger:
     """A ledger's entries, stored compactly (see the module); list-like for `Entry`."""
 
-    __slots__ = ("_blocks", "_cache", "_hashes", "_last", "_odd", "_plain", "_prior",
+    __slots__ = ("_blocks", "_cache", "_head", "_last", "_marks", "_odd", "_plain", "_prior",
                  "_tail", "commands", "upcasters")
 
     def __init__(self, upcasters: Upcasters | None = None) -> None:
@@ -166,7 +170,9 @@ class CompactLedger:
         self._blocks: list[bytes] = []
         self._tail: list[bytes] = []
         self._cache: dict[int, list[bytes]] = {}
-        self._hashes = bytearray(GENESIS)
+        #: The hash before each block's first entry (32 bytes per block), and the last hash.
+        self._marks = bytearray()
+        self._head = GENESIS
         self._prior = array("i")
         #: Per stream: the index of its last entry (high 32 bits) and its version.
         self._last: dict[str, int] = {}
@@ -184,12 +190,13 @@ class CompactLedger:
 
         Returns its position.
         """
+        # In this order, so that a reader outside the store's lock (which only ever looks
+        # at entries below len(self._prior)) finds everything of the entries it counts.
         index = len(self._prior)
-        known = self._last.get(stream)
-        self._prior.append(_NONE if known is None else known >> 32)
-        self._last[stream] = index << 32 | (version if known is None else (known & _LOW) + 1)
         if carried != (stream, version, command):
             self._odd[index] = (stream, version, command)
+        if index % BLOCK == 0:
+            self._marks += self._head
         tail = self._tail
         tail.append(payload)
         if len(tail) == BLOCK:
@@ -198,7 +205,10 @@ class CompactLedger:
         if self._plain is not None:
             self._plain.append(Entry(len(self._plain) + 1, stream, version, command, payload,
                                      self.head_hash(), digest))
-        self._hashes += digest
+        self._head = digest
+        known = self._last.get(stream)
+        self._prior.append(_NONE if known is None else known >> 32)
+        self._last[stream] = index << 32 | (version if known is None else (known & _LOW) + 1)
         return index + 1
 
     # -- reading ---------------------------------------------------------------------
@@ -265,14 +275,10 @@ class CompactLedger:
         """The hash of the last entry (`GENESIS` when there is none)."""
         if self._plain is not None:
             return self._plain[-1].hash if self._plain else GENESIS
-        return bytes(self._hashes[-_HASH:])
+        return self._head
 
     def _entry(self, index: int) -> Entry:
-        stream, version, command = self.columns(index)
-        at = _HASH * index
-        return Entry(index + 1, stream, version, command, self.payload(index),
-                     bytes(self._hashes[at:at + _HASH]),
-                     bytes(self._hashes[at + _HASH:at + 2 * _HASH]))
+        return next(self._entries(index))
 
     def entries(self, after: int = 0) -> Iterator[Entry]:
         """The entries with a position above ``after``, in order."""
@@ -281,13 +287,26 @@ class CompactLedger:
         return self._entries(max(after, 0))
 
     def _entries(self, start: int) -> Iterator[Entry]:
-        hashes = self._hashes
-        for index, payload in enumerate(self.payloads(start), start=start):
-            odd = self._odd.get(index)
-            stream, version, command = odd if odd is not None else carried_columns(payload)
-            at = _HASH * index
-            yield Entry(index + 1, stream, version, command, payload,
-                        bytes(hashes[at:at + _HASH]), bytes(hashes[at + _HASH:at + 2 * _HASH]))
+        """The entries from ``start`` (0-based), their hashes computed again.
+
+        An entry's hash is a function of what is stored (the previous hash, the
+        payload and its columns), so only the hash before each block is kept
+        and the chain is recomputed from there: at most `BLOCK` - 1 hashes
+        before the first entry asked for.
+        """
+        first = start - start % BLOCK
+        if first >= len(self._prior):
+            return
+        at = _HASH * (first // BLOCK)
+        previous = bytes(self._marks[at:at + _HASH])
+        odd = self._odd
+        for index, payload in enumerate(self.payloads(first), start=first):
+            known = odd.get(index)
+            stream, version, command = known if known is not None else carried_columns(payload)
+            digest = entry_hash(previous, payload, stream, version, command)
+            if index >= start:
+                yield Entry(index + 1, stream, version, command, payload, previous, digest)
+            previous = digest
 
     # -- list-like view of the entries --------------------------------------------------
 

@@ -48,7 +48,8 @@ def test_entries_streams_and_commands_read_back_as_appended(
     assert list(store.entries()) == expected
     for after in {0, 1, len(expected) // 2, BLOCK, len(expected)}:
         assert list(store.entries(after)) == expected[after:]
-    assert store.head().hash == previous and store.head().position == len(expected)
+    assert store.head().hash == previous
+    assert store.head().position == len(expected)
     assert len(list(store.replay())) == len(expected) == len(store)
     for stream, kept in events.items():
         assert list(store.read(stream)) == kept
@@ -72,7 +73,8 @@ def test_an_entry_whose_columns_differ_from_its_payload_keeps_them() -> None:
     store.append_payloads([Append("2017-V1", 0, (e,), "outside")], [[encode(e)]])
     (entry,) = store.entries()
     assert entry.command == "outside"
-    assert store.has_command("outside") and not store.has_command("inside")
+    assert store.has_command("outside")
+    assert not store.has_command("inside")
     assert verify(store).ok
 
 
@@ -83,8 +85,43 @@ def test_tampering_with_the_entries_leaves_the_events() -> None:
         store.append([Append("2017-V1", v - 1, (_event("2017-V1", v, f"c{v}", "r"),), f"c{v}")])
     del store._entries[1]
     report = verify(store)
-    assert not report.ok and report.first_bad is not None
+    assert not report.ok
+    assert report.first_bad is not None
     assert report.first_bad.problem == "deleted"
     assert len(list(store.replay())) == 3
     store.append([Append("2017-V1", 3, (_event("2017-V1", 4, "c4", "r"),), "c4")])
-    assert len(store._entries) == 3 and len(store) == 4
+    assert len(store._entries) == 3
+    assert len(store) == 4
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["2017-V1", "2017-V2", "2017-V3"]),
+                          st.sampled_from(["a", "b"]), st.sampled_from(["P1", "P2", "P3"]),
+                          st.booleans()), max_size=40))
+def test_counted_loads_are_the_open_cases_each_person_supports(
+        moves: list[tuple[str, str, str, bool]]) -> None:
+    """The kept counts equal a count over the case records, per person and per level."""
+    from rectify.events import CaseOpened, SupportAssigned, SupportReleased
+    from rectify.stores.readmodel import ReadState
+
+    day = date(2017, 3, 1)
+    common = {"actor": "D1", "on": day, "policy": "p"}
+    events: list[object] = [CaseOpened(stream=s, version=1, command=f"o{s}", org=s[5:],
+                                       year=2017, kind="weak", rules=(), score=50.0, **common)
+                            for s in ("2017-V1", "2017-V2", "2017-V3")]
+    versions = dict.fromkeys(("2017-V1", "2017-V2", "2017-V3"), 1)
+    for n, (stream, level, person, assign) in enumerate(moves):
+        versions[stream] += 1
+        kind = SupportAssigned if assign else SupportReleased
+        events.append(kind(stream=stream, version=versions[stream], command=f"m{n}",
+                           level=level, person=person, **common))
+    state = ReadState.rebuild(enumerate(events, start=1))  # type: ignore[arg-type]
+    open_cases = [c for c in state.cases.values() if c.is_open]
+    for person in ("P1", "P2", "P3"):
+        assert state.load(person) == sum(person in c.supporters for c in open_cases)
+        for level in ("a", "b"):
+            assert state.load(person, level) == sum(c.holder(level) == person
+                                                    for c in open_cases)
+    assert state.summary()["loads"] == {
+        p: sorted(c.id for c in open_cases if p in c.supporters)
+        for p in ("P1", "P2", "P3") if any(p in c.supporters for c in open_cases)}

@@ -84,8 +84,7 @@ class MemoryStore:
             first: int | None = None
             for k, event in enumerate(item.events):
                 if payloads is None:
-                    # A copy: orjson's result keeps a large buffer alive (~4 KB per payload).
-                    payload = memoryview(encode(event)).tobytes()
+                    payload = encode(event)
                     stored = event
                     carried = (event.stream, event.version, event.command)
                 else:

@@ -50,6 +50,7 @@ from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_table
+from rectify.stores.codec import compact_json
 
 __all__ = [
     "CaseChange",
@@ -71,7 +72,7 @@ def case_to_json(record: CaseRecord) -> bytes:
         value = data[name]
         data[name] = value.isoformat() if value is not None else None
     data["resolved"] = sorted(record.resolved)
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    return compact_json(data)
 
 
 def case_from_json(payload: bytes | str) -> CaseRecord:

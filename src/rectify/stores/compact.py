@@ -26,7 +26,7 @@ and rebuilds the rest when asked:
   it, confirmed against that entry's payload.
 
 Reads decode the payloads again (`rectify.stores.codec.decode`); the last
-few blocks read stay decompressed.  The ledger is list-like for `Entry`
+32 blocks read stay decompressed.  The ledger is list-like for `Entry`
 objects (``ledger[i]``, ``len``, iteration); assigning or deleting entries
 (which only a test simulating tampering does) turns its entry view into a
 plain list from then on, leaving the events as appended, as with a database
@@ -50,8 +50,9 @@ __all__ = ["BLOCK", "CommandIndex", "CompactLedger", "carried_columns"]
 
 #: Entries per compressed block of payloads.
 BLOCK = 64
-#: Decompressed blocks kept for reads.
-_CACHED = 8
+#: Decompressed blocks kept for reads (least recently used out): enough for reading
+#: case after case when their events lie in as many blocks as a case has steps.
+_CACHED = 32
 _NONE = -1
 _HASH = 32
 _LOW = 0xFFFFFFFF
@@ -218,12 +219,14 @@ class CompactLedger:
         tail = self._tail
         block, at = divmod(index, BLOCK)
         if block < len(self._blocks):
-            found = self._cache.get(block)
+            cache = self._cache
+            found = cache.pop(block, None)
             if found is None:
                 found = _unpack(self._blocks[block])
-                if len(self._cache) >= _CACHED:
-                    self._cache.pop(next(iter(self._cache)), None)
-                self._cache[block] = found
+                if len(cache) >= _CACHED:
+                    for oldest in list(cache)[:1]:  # a copy: other readers may change it
+                        cache.pop(oldest, None)
+            cache[block] = found  # the most recently used last
             return found[at]
         return tail[at]
 

@@ -140,9 +140,9 @@ class CommandIndex:
 
     def __iter__(self) -> Iterator[str]:
         yield from self._bare
-        for slot in self._slots:
-            if slot:
-                yield self._command_of((slot & _LOW) - 1)
+        # In entry order, so that the entries' blocks are decompressed once each.
+        for index in sorted((slot & _LOW) - 1 for slot in self._slots if slot):
+            yield self._command_of(index)
 
     def __len__(self) -> int:
         return self._count + len(self._bare)

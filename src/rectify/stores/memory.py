@@ -10,34 +10,42 @@ from datetime import date
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import in_scope
-from rectify.stores.base import GENESIS, Append, Entry, Head, check_batch, entry_hash
+from rectify.stores.base import Append, Entry, Head, check_batch, entry_hash
 from rectify.stores.codec import Upcasters, decode, encode
+from rectify.stores.compact import CompactLedger, carried_columns
 from rectify.stores.readmodel import ReadState
 
 __all__ = ["MemoryStore"]
 
 
 class MemoryStore:
-    """Keeps every event in a list; for tests, scripts and simulations.
+    """Keeps every event in memory; for tests, scripts and simulations.
 
-    It keeps the hash chain too, so `rectify.stores.chain.verify()` works on it
+    The ledger is held compactly (`rectify.stores.compact`: compressed
+    payloads, one hash array) and events are decoded again when read.  It
+    keeps the hash chain too, so `rectify.stores.chain.verify()` works on it
     as on the durable stores, and the read models (`rectify.stores.readmodel`),
     so a campaign on it starts without replaying.  Safe to share between
     threads: appends and `transaction()` hold one lock.
     """
 
     def __init__(self, *, upcasters: Upcasters | None = None) -> None:
-        self.upcasters = upcasters
-        self._events: list[Event] = []
-        self._entries: list[Entry] = []
-        self._streams: dict[str, list[int]] = {}
-        self._commands: set[str] = set()
+        self._entries = CompactLedger(upcasters)
         self._state = ReadState()
         self._lock = threading.RLock()
         self._grown = threading.Condition(self._lock)
 
+    @property
+    def upcasters(self) -> Upcasters | None:
+        """The upcasters events stored at an older schema are read through."""
+        return self._entries.upcasters
+
+    @upcasters.setter
+    def upcasters(self, value: Upcasters | None) -> None:
+        self._entries.upcasters = value
+
     def __len__(self) -> int:
-        return len(self._events)
+        return self._entries.appended()
 
     def append(self, batch: Sequence[Append], *,
                projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
@@ -73,36 +81,36 @@ class MemoryStore:
                 payloads: Sequence[Sequence[bytes]] | None,
                 projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         streams = {item.stream for item in batch}
-        accepted = check_batch(batch, {s: self.version(s) for s in streams}, self._commands)
+        ledger = self._entries
+        accepted = check_batch(batch, {s: ledger.version(s) for s in streams}, ledger.commands)
         if projected is not None and (not all(accepted) or payloads is not None or len(
                 projected) != sum(len(item.events) for item in batch)):
             projected = None
         index_of_event = 0
-        previous = self._entries[-1].hash if self._entries else GENESIS
+        previous = ledger.head_hash()
         for index, (item, ok) in enumerate(zip(batch, accepted, strict=True)):
             if not ok:
                 continue
-            self._commands.add(item.command)
-            positions = self._streams.setdefault(item.stream, [])
+            first: int | None = None
             for k, event in enumerate(item.events):
-                # A copy: orjson's result keeps a large buffer alive (~4 KB per payload).
-                payload = (memoryview(encode(event)).tobytes() if payloads is None
-                           else bytes(payloads[index][k]))
+                if payloads is None:
+                    payload = encode(event)
+                    stored = event
+                    carried = (event.stream, event.version, event.command)
+                else:
+                    payload = bytes(payloads[index][k])
+                    stored = decode(payload, self.upcasters)
+                    carried = carried_columns(payload)
                 digest = entry_hash(previous, payload, item.stream, event.version,
                                     item.command)
-                positions.append(len(self._events))
-                stored = event if payloads is None else decode(payload, self.upcasters)
-                self._events.append(stored)
-                self._entries.append(Entry(len(self._entries) + 1, item.stream,
-                                           event.version, item.command, payload,
-                                           previous, digest))
-                if projected is None:
-                    self._state.apply(len(self._entries), stored)
-                else:
-                    self._state.apply(len(self._entries), stored,
-                                      projected=projected[index_of_event])
+                position = ledger.add(item.stream, event.version, item.command, payload,
+                                      digest, carried)
+                first = position - 1 if first is None else first
+                self._state.apply(position, stored, projected=None if projected is None
+                                  else projected[index_of_event])
                 index_of_event += 1
                 previous = digest
+            ledger.commands.add(item.command, first)
         return accepted
 
     # -- read models ---------------------------------------------------------------
@@ -151,12 +159,14 @@ class MemoryStore:
 
     def versions(self, streams: Collection[str]) -> dict[str, int]:
         """See `rectify.stores.base.ReadModels.versions()`."""
-        kept = self._streams
-        return {s: len(kept[s]) for s in streams if kept.get(s)}
+        ledger = self._entries
+        found = {s: ledger.version(s) for s in streams}
+        return {s: v for s, v in found.items() if v}
 
     def recorded_commands(self, commands: Collection[str]) -> set[str]:
         """See `rectify.stores.base.ReadModels.recorded_commands()`."""
-        return {c for c in commands if c in self._commands}
+        kept = self._entries.commands
+        return {c for c in commands if c in kept}
 
     def loads(self, persons: Collection[str], level: str | None = None) -> dict[str, int]:
         """See `rectify.stores.base.ReadModels.loads()`."""
@@ -181,13 +191,13 @@ class MemoryStore:
 
     def records(self) -> list[Event]:
         """See `rectify.stores.base.ReadModels.records()`."""
-        return [self._events[position - 1] for position in self._state.records]
+        return [self._entries.event(position - 1) for position in self._state.records]
 
     def stray_commands(self, limit: int = 10) -> tuple[list[str], list[str]]:
         """Command ids recorded without events, and commands of events not recorded."""
         carried = {entry.command for entry in self._entries}
-        return (sorted(self._commands - carried)[:limit],
-                sorted(carried - self._commands)[:limit])
+        recorded = set(self._entries.commands)
+        return (sorted(recorded - carried)[:limit], sorted(carried - recorded)[:limit])
 
     def read_state(self) -> ReadState:
         """The read models as kept (for `rectify.stores.readmodel.verify_read_models()`)."""
@@ -195,29 +205,27 @@ class MemoryStore:
 
     def version(self, stream: str) -> int:
         """See `rectify.stores.base.EventStore.version()`."""
-        return len(self._streams.get(stream, ()))
+        return self._entries.version(stream)
 
     def read(self, stream: str) -> Iterator[Event]:
         """See `rectify.stores.base.EventStore.read()`."""
-        return (self._events[i] for i in self._streams.get(stream, ()))
+        return self._entries.stream(stream)
 
     def replay(self) -> Iterator[Event]:
         """See `rectify.stores.base.EventStore.replay()`."""
-        return iter(self._events)
+        return self._entries.events()
 
     def has_command(self, command: str) -> bool:
         """See `rectify.stores.base.EventStore.has_command()`."""
-        return command in self._commands
+        return command in self._entries.commands
 
     def entries(self, after: int = 0) -> Iterator[Entry]:
         """See `rectify.stores.base.LedgerStore.entries()`."""
-        if after <= 0:
-            return iter(self._entries)
-        return (entry for entry in self._entries if entry.position > after)
+        return self._entries.entries(after)
 
     def head(self) -> Head:
         """See `rectify.stores.base.LedgerStore.head()`."""
-        return Head(len(self._entries), self._entries[-1].hash if self._entries else GENESIS)
+        return Head(len(self._entries), self._entries.head_hash())
 
     def hashed_columns_from(self) -> int:
         """Every entry's hash covers its columns (see `rectify.stores.chain`): 1."""

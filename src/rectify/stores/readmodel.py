@@ -11,7 +11,7 @@ The read models:
 
 - cases: the current `CaseRecord` of every case;
 - support: for every open case, who holds which level (so a person's load
-  is a count of open cases);
+  is a count of open cases; in memory the counts themselves are kept);
 - listings: the organizations listed per year;
 - reports: ``(case, kind, month)`` of every report filed;
 - policies: the fingerprint of every policy the ledger's events were recorded
@@ -51,6 +51,7 @@ from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_table
+from rectify.stores.codec import compact_json
 
 __all__ = [
     "CaseChange",
@@ -76,8 +77,7 @@ def case_to_json(record: CaseRecord) -> bytes:
         if value is not None:
             data[name] = value.isoformat()
     data["resolved"] = sorted(record.resolved)
-    # Copied to its own size: orjson's result holds a far larger allocation (see codec.encode).
-    return memoryview(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).tobytes()
+    return compact_json(data)
 
 
 def case_from_json(payload: bytes | str) -> CaseRecord:
@@ -139,7 +139,16 @@ def project(before: CaseRecord | None, event: Event) -> CaseRecord | None:
 
 @attrs.define
 class ReadState:
-    """The read models held in memory (the memory store's, and any rebuild's)."""
+    """The read models held in memory (the memory store's, and any rebuild's).
+
+    Support loads are kept as counts: ``counts`` (open cases per person) and
+    ``held`` (open cases per ``(level, person)``), with the case ids of a
+    person's open cases derived from ``cases`` when needed (`supported()`).
+    ``loads`` is for read models gathered from elsewhere (a SQL store's
+    support table, see `summary()`); applying events leaves it empty.  Texts
+    and support pairs that many records repeat (people, levels, months) are
+    shared: one object each, not one per event.
+    """
 
     cases: dict[str, CaseRecord] = attrs.field(factory=dict)
     loads: dict[str, set[str]] = attrs.field(factory=dict)
@@ -148,6 +157,9 @@ class ReadState:
     policies: set[str] = attrs.field(factory=set)
     records: list[int] = attrs.field(factory=list)
     current_policy: str | None = None
+    counts: dict[str, int] = attrs.field(factory=dict)
+    held: dict[tuple[str, str], int] = attrs.field(factory=dict)
+    _shared: dict[Any, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     @classmethod
     def rebuild(cls, events: Iterable[tuple[int, Event]]) -> ReadState:
@@ -179,12 +191,34 @@ class ReadState:
         after = projected if projected is not None else project(before, event)
         if after is None:
             return before
+        after = self._share(before, after)
         self.put(before, after)
         if change.listing is not None:
             self.listings.setdefault(change.listing[0], set()).add(change.listing[1])
         if change.report is not None:
-            self.reports.add(change.report)
+            case, kind, month = change.report
+            self.reports.add((case, self._one(kind), self._one(month)))
         return after
+
+    def _one(self, value: Any) -> Any:
+        """The one object kept for ``value`` (a text or a tuple of them)."""
+        return self._shared.setdefault(value, value)
+
+    def _pairs(self, pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        one = self._one
+        return tuple(one((one(level), one(person))) for level, person in pairs)
+
+    def _share(self, before: CaseRecord | None, after: CaseRecord) -> CaseRecord:
+        """``after`` with the support pairs it newly holds shared with other records."""
+        support, past = after.support, after.past_support
+        if (not support and not past) or (before is not None and support is before.support
+                                          and past is before.past_support):
+            return after
+        shared_support = support if before is not None and support is before.support \
+            else self._pairs(support)
+        shared_past = past if before is not None and past is before.past_support \
+            else self._pairs(past)
+        return attrs.evolve(after, support=shared_support, past_support=shared_past)
 
     def put(self, before: CaseRecord | None, after: CaseRecord) -> None:
         """Store ``after`` as its case's record, keeping the loads in step."""
@@ -193,32 +227,89 @@ class ReadState:
                 and before.is_open == after.is_open:
             return  # the loads stay as they are
         if before is not None and before.is_open:
-            for person in before.supporters:
-                held = self.loads.get(person)
-                if held is not None:
-                    held.discard(before.id)
+            self._count(before, -1)
         if after.is_open:
-            for person in after.supporters:
-                self.loads.setdefault(person, set()).add(after.id)
+            self._count(after, 1)
+
+    def _count(self, record: CaseRecord, step: int) -> None:
+        counts, held = self.counts, self.held
+        for person in record.supporters:
+            n = counts.get(person, 0) + step
+            if n:
+                counts[person] = n
+            else:
+                counts.pop(person, None)
+        for key in _holders(record):
+            n = held.get(key, 0) + step
+            if n:
+                held[key] = n
+            else:
+                held.pop(key, None)
 
     def load(self, person: str, level: str | None = None) -> int:
         """How many open cases ``person`` supports (at support ``level``, when given)."""
-        cases = self.loads.get(person, ())
         if level is None:
-            return len(cases)
-        return sum(1 for case in cases if self.cases[case].holder(level) == person)
+            return self.counts.get(person, 0)
+        return self.held.get((level, person), 0)
+
+    def supported(self) -> dict[str, set[str]]:
+        """The open cases each person supports: ``loads`` if gathered, else from ``cases``."""
+        if self.loads or not self.counts:
+            return self.loads
+        found: dict[str, set[str]] = {}
+        for record in self.cases.values():
+            if record.is_open:
+                for person in record.supporters:
+                    found.setdefault(person, set()).add(record.id)
+        return found
 
     def summary(self) -> Mapping[str, Any]:
-        """Everything the read models hold, as comparable plain data."""
+        """Everything the read models hold, as comparable plain data.
+
+        The loads of a gathered state (``loads`` filled, ``counts`` empty) are
+        compared as they were gathered, so a support row changed behind the
+        store's back shows; the counts of an applied state must agree with its
+        cases.
+        """
+        supported = self.supported()
+        counts = self.counts if self.counts or not supported else {
+            p: len(c) for p, c in supported.items() if c}
+        held = self.held if self.counts else _held(self.cases.values())
         return {
             "cases": {k: case_to_json(v) for k, v in sorted(self.cases.items())},
-            "loads": {p: sorted(c) for p, c in sorted(self.loads.items()) if c},
+            "loads": {p: sorted(c) for p, c in sorted(supported.items()) if c},
+            "load_counts": dict(sorted(counts.items())),
+            "level_loads": dict(sorted(held.items())),
             "listings": {y: sorted(o) for y, o in sorted(self.listings.items())},
             "reports": sorted(self.reports),
             "policies": sorted(self.policies),
             "records": list(self.records),
             "current_policy": self.current_policy,
         }
+
+
+def _held(records: Iterable[CaseRecord]) -> dict[tuple[str, str], int]:
+    """Open cases per ``(level, holder)`` among ``records``."""
+    found: dict[tuple[str, str], int] = {}
+    for record in records:
+        if record.is_open:
+            for key in _holders(record):
+                found[key] = found.get(key, 0) + 1
+    return found
+
+
+def _holders(record: CaseRecord) -> list[tuple[str, str]]:
+    """The ``(level, holder)`` pairs of ``record`` (the first pair of a level holds it).
+
+    The pairs are the record's own objects, so counts keyed by them share them.
+    """
+    levels: set[str] = set()
+    found: list[tuple[str, str]] = []
+    for pair in record.support:
+        if pair[0] not in levels:
+            levels.add(pair[0])
+            found.append(pair)
+    return found
 
 
 class _Kept(Protocol):

@@ -66,7 +66,10 @@ def template() -> list[Event]:
     dept = Person("D1", "组织部干部", roles={"org_department"})
     people = [dept, Person("F1", "第一书记", roles={"first_secretary"}),
               Person("S1", "督办", roles={"committee_supervisor"}),
-              Person("R1", "验收员", roles={"verifier"})]
+              Person("R1", "验收员", roles={"verifier"}),
+              Person("L1", "联系领导", roles={"county_leader"}),
+              Person("U1", "结对单位", roles={"paired_unit"},
+                     unit="县农业农村局")]
     orgs = [Organization("V0", "村党委", "village", Tier.DIRECT, OrgForm.COMMITTEE,
                          secretary="P-V0"),
             Organization("V1", "一组党支部", "village", Tier.SECOND_TIER, parent="V0",

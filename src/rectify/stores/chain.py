@@ -332,11 +332,13 @@ def _walk(store: LedgerStore, head: Checkpoint | None) -> tuple[int, Head, BadEn
         store, "chain_pages", None)
     if pages is None:
         return _check(store, store.entries(), head, full_from)
-    # Entries of an older schema, one by one (their columns are checked against the JSON).
-    count, last, bad = _check(store, itertools.takewhile(
-        lambda e: e.position < full_from, store.entries()), head, full_from)
-    if bad is not None:
-        return count, last, bad
+    count, last = 0, Head(0, GENESIS)
+    if full_from > 1:
+        # Entries of an older schema, one by one (their columns are checked against the JSON).
+        count, last, bad = _check(store, itertools.takewhile(
+            lambda e: e.position < full_from, store.entries()), head, full_from)
+        if bad is not None:
+            return count, last, bad
     return _fast(store, pages(count), head, full_from, last.hash, count)
 
 

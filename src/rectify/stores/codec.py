@@ -114,6 +114,46 @@ def _fast_plan(cls: type[Event]) -> tuple[tuple[str, Callable[[Any], Any]], ...]
     return _PLANS[cls]
 
 
+#: Per event type: a function building the event from its complete JSON dict.
+_MAKERS: dict[str, Callable[[dict[str, Any]], Event]] = {}
+
+
+def _maker(cls: type[Event]) -> Callable[[dict[str, Any]], Event]:
+    """A function that builds a ``cls`` straight from its decoded JSON, field by field.
+
+    It fills the instance's slots directly (what the attrs ``__init__`` of an
+    event does, the events having no validators or converters), converting
+    dates and tuples on the way, without the intermediate keyword dict.  It
+    raises `KeyError` for a dict that is not exactly the event's fields plus
+    ``type`` and ``schema``; `decode` then takes the general path.
+    """
+    fields = attrs.fields(cls)
+    convert = dict(_fast_plan(cls))
+    names: dict[str, Any] = {"new": object.__new__, "cls": cls, "size": len(fields) + 2}
+    lines = ["def make(d):", "    if len(d) != size:", "        raise KeyError('fields')",
+             "    o = new(cls)"]
+    for index, f in enumerate(fields):
+        slot = getattr(cls, f.name)
+        if not isinstance(slot, types.MemberDescriptorType):  # pragma: no cover - not slotted
+            raise TypeError(f"{cls.__name__}.{f.name} is not a slot")
+        names[f"s{index}"] = slot.__set__
+        value = f"d[{f.name!r}]"
+        if f.name in convert:
+            names[f"c{index}"] = convert[f.name]
+            value = f"c{index}({value})"
+        lines.append(f"    s{index}(o, {value})")
+    lines.append("    return o")
+    exec("\n".join(lines), names)  # noqa: S102 - code built here from the attrs fields
+    make: Callable[[dict[str, Any]], Event] = names["make"]
+    return make
+
+
+def _makers() -> dict[str, Callable[[dict[str, Any]], Event]]:
+    if not _MAKERS:
+        _MAKERS.update({name: _maker(cls) for name, cls in EVENT_TYPES.items()})
+    return _MAKERS
+
+
 def upcast(data: dict[str, Any], upcasters: Upcasters | None) -> dict[str, Any]:
     """Bring an event dict written at an older schema up to `SCHEMA_VERSION`."""
     schema = data.get("schema", SCHEMA_VERSION)
@@ -135,10 +175,23 @@ def decode(payload: bytes | str, upcasters: Upcasters | None = None) -> Event:
     data = orjson.loads(payload)
     if data.get("schema") != SCHEMA_VERSION:
         data = upcast(data, upcasters)
+    make = (_MAKERS or _makers()).get(data.get("type"))  # type: ignore[arg-type]
+    if make is not None:
+        try:
+            return make(data)
+        except (KeyError, TypeError, ValueError):
+            pass  # a missing default or a malformed value: the general path below
+    return _decode_general(data)
+
+
+def _decode_general(data: dict[str, Any]) -> Event:
+    """Build the event with its ``__init__`` (defaults filled in), else let cattrs say
+    exactly what is wrong."""
     cls = EVENT_TYPES.get(str(data.get("type")))
     if cls is not None:
         body = dict(data)
-        del body["type"], body["schema"]
+        body.pop("type", None)
+        body.pop("schema", None)
         try:
             for name, conv in _fast_plan(cls):
                 body[name] = conv(body[name])

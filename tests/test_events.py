@@ -87,3 +87,11 @@ def test_fast_decoding_agrees_with_the_general_path(event: Event, data: st.DataO
     extra = {**event_to_dict(event), "unknown": 1}
     with pytest.raises(InvalidValueError):
         decode(encode_dict(extra))
+
+
+@given(_events())
+def test_encoding_is_the_sorted_json_of_the_plain_data(event: Event) -> None:
+    """encode() writes exactly orjson's key-sorted JSON of event_to_dict (what is hashed)."""
+    import orjson
+
+    assert encode(event) == orjson.dumps(event_to_dict(event), option=orjson.OPT_SORT_KEYS)

@@ -35,7 +35,14 @@ from rectify.stores._sqlmodels import (
     read_model_ddl,
     scope_upgrade_ddl,
 )
-from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, check_ids, entry_hash
+from rectify.stores.base import (
+    GENESIS,
+    STORAGE_SCHEMA,
+    Append,
+    chain_rows,
+    check_batch,
+    check_ids,
+)
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -419,19 +426,8 @@ class PostgresStore(SqlReads, SqlReadModels):
                     "SELECT command FROM {s}.commands WHERE command = ANY(%s)"),
                     ([item.command for item in batch],))}
                 accepted = check_batch(batch, versions, recorded)
-                rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
-                for index, item in enumerate(batch):
-                    if not accepted[index]:
-                        continue
-                    version = item.expected
-                    for payload in payloads[index]:
-                        digest = entry_hash(previous, payload, item.stream, version + 1,
-                                            item.command)
-                        position += 1
-                        version += 1
-                        rows.append((position, item.stream, version, item.command, payload,
-                                     previous, digest))
-                        previous = digest
+                rows, previous = chain_rows(batch, accepted, payloads, position, previous)
+                position += len(rows)
                 commands = [item.command for item, ok in zip(batch, accepted, strict=True)
                             if ok]
                 if len(rows) < _COPY_FROM:

@@ -31,6 +31,7 @@ __all__ = [
     "Head",
     "LedgerStore",
     "ReadModels",
+    "Row",
     "Store",
     "chain_rows",
     "check_batch",

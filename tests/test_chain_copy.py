@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("psycopg")
 
-from rectify.stores.postgres import copy_text  # noqa: E402
+from rectify.stores.postgres import copy_text
 
 _UNESCAPE = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
 

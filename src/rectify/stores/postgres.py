@@ -100,8 +100,10 @@ def copy_text(rows: Sequence[Row]) -> str:
             text = text.replace("\\", "\\\\")
         last, last_hex = digest, digest.hex()
         if not plain:
-            stream, command = stream.translate(esc), command.translate(esc)
-        parts.append(f"{position}\t{stream}\t{version}\t{command}\t{text}\t\\\\x{before}"
+            stream_text, command_text = stream.translate(esc), command.translate(esc)
+        else:
+            stream_text, command_text = stream, command
+        parts.append(f"{position}\t{stream_text}\t{version}\t{command_text}\t{text}\t\\\\x{before}"
                      f"\t\\\\x{last_hex}\n")
     return "".join(parts)
 

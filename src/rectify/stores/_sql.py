@@ -28,8 +28,6 @@ class SqlReads:
     #: The SQL expression of the bytes an entry's hash covers after ``previous``
     #: (`rectify.stores.base.entry_hash`), built by the database.
     _TAIL: str
-    #: The SQL expression of everything an entry's hash covers: ``previous`` and `_TAIL`.
-    _MESSAGE: str
 
     def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
         raise NotImplementedError
@@ -86,21 +84,20 @@ class SqlReads:
     def chain_pages(self, after: int = 0) -> Iterator[tuple[int, int, list[Any]]]:
         """The ledger past ``after`` for the verifier: ``(after, last, rows)`` per page.
 
-        ``rows`` hold ``(message, previous, hash)`` for positions ``after + 1``
-        to ``last`` (fewer rows means positions are missing), with ``message``
-        the whole input of `rectify.stores.base.entry_hash` (the stored
-        ``previous`` followed by what the hash covers after it), concatenated by
-        the database: `rectify.stores.chain.verify` hashes a page with no
-        Python object per entry.  Pages end at the head as it was when the first
-        page was read.
+        ``rows`` hold ``(tail, hash)`` for positions ``after + 1`` to ``last``
+        (fewer rows means positions are missing), with ``tail`` what
+        `rectify.stores.base.entry_hash` hashes after the previous hash,
+        concatenated by the database: `rectify.stores.chain.verify` checks an
+        entry with one hash call and no object of its own.  Pages end at the head
+        as it was when the first page was read.
         """
         end = self.head().position
         size = self._PAGE_SIZE * 4
         while after < end:
             last = min(after + size, end)
-            rows = self._select(f"SELECT {self._MESSAGE}, previous, hash FROM {self._EVENTS}"
-                                f" WHERE position > {self._MARK} AND position <= {self._MARK}"
-                                " ORDER BY position", (after, last))
+            rows = self._select(f"SELECT {self._TAIL}, hash FROM {self._EVENTS} WHERE position"
+                                f" > {self._MARK} AND position <= {self._MARK} ORDER BY"
+                                " position", (after, last))
             yield after, last, rows
             after = last
 

@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -57,8 +56,6 @@ __all__ = ["GENESIS", "BadEntry", "Checkpoint", "VerifyReport", "checkpoint", "e
 
 #: How far ahead `verify()` looks for an entry that was moved.
 LOOKAHEAD = 1000
-
-_DIGEST = operator.methodcaller("digest")
 
 
 def link(previous: bytes, payload: bytes) -> bytes:
@@ -285,36 +282,27 @@ def _check(store: LedgerStore, entries: Iterator[Entry], head: Checkpoint | None
     return count, Head(count, previous), bad
 
 
-def _page_ok(rows: list[Any], previous: bytes) -> bool:
-    """Whether a page of ``(message, previous, hash)`` rows is a valid stretch of the chain
-    that continues ``previous``.
-
-    Each row's hash is checked against its own message (the database builds it
-    from the row's stored ``previous``; hashed in one pass over the page, no
-    Python code per entry) and each stored ``previous`` against the hash of the
-    row before: together exactly the entry-by-entry check.
-    """
-    messages, previouses, hashes = zip(*rows, strict=True)
-    digests = list(map(_DIGEST, map(hashlib.sha256, messages)))
-    return (previouses[0] == previous and list(hashes) == digests
-            and previouses[1:] == hashes[:-1])
-
-
 def _fast(store: LedgerStore, pages: Iterator[tuple[int, int, list[Any]]],
           head: Checkpoint | None, full_from: int, previous: bytes, count: int
           ) -> tuple[int, Head, BadEntry | None]:
-    """The entries from ``full_from`` on, as raw rows of the store, a page at a time.
+    """The entries from ``full_from`` on, as raw rows of the store: no object per entry.
 
     ``pages`` yields ``(after, last, rows)``: the rows of positions ``after + 1``
-    to ``last``, each ``(message, previous, hash)`` with ``message`` all the
-    bytes its hash covers (see `_page_ok`).  Whatever looks wrong in a page (a
-    missing position, a hash that does not follow) is handed to `_check` from
-    that page on, which names the problem.
+    to ``last``, each ``(tail, hash)`` with ``tail`` the bytes the hash covers
+    after the previous hash.  Whatever looks wrong (a missing position, a hash
+    that does not follow) is handed to `_check` from the start of that page on,
+    which names the problem.
     """
+    sha = hashlib.sha256
     for after, last, rows in pages:
-        if after != count or len(rows) != last - after or not _page_ok(rows, previous):
+        if after != count or len(rows) != last - after:
             return _check(store, store.entries(count), head, full_from, previous, count)
-        previous = bytes(rows[-1][2])
+        start = previous
+        for tail, digest in rows:
+            if sha(previous + tail).digest() != digest:
+                # _check walks the page again from its start and names the problem.
+                return _check(store, store.entries(count), head, full_from, start, count)
+            previous = digest
         count = last
     if head is not None and full_from <= head.position <= count:
         entry = next(store.entries(head.position - 1))

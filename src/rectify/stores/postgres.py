@@ -147,7 +147,6 @@ class PostgresStore(SqlReads, SqlReadModels):
     _TAIL = ("convert_to(payload, 'UTF8') || '\\x00'::bytea || convert_to(stream, 'UTF8')"
              " || '\\x00'::bytea || convert_to(version::text, 'UTF8') || '\\x00'::bytea"
              " || convert_to(command, 'UTF8')")
-    _MESSAGE = f"previous || {_TAIL}"
     _UPSERT_CASE = ("INSERT INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
                     ' ON CONFLICT ("case") DO UPDATE SET year = EXCLUDED.year,'
                     " state = EXCLUDED.state, is_open = EXCLUDED.is_open, kind = EXCLUDED.kind,"

@@ -140,8 +140,6 @@ class SQLiteStore(SqlReads, SqlReadModels):
     _PREFIX = ""
     _TAIL = ("CAST(payload || x'00' || stream || x'00' || version || x'00' || command"
              " AS BLOB)")
-    _MESSAGE = ("CAST(previous || payload || x'00' || stream || x'00' || version || x'00'"
-                " || command AS BLOB)")
     _UPSERT_CASE = ("INSERT OR REPLACE INTO {p}cases VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m},"
                     " {m}, {m})")
     _INSERT_NEW = "INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})"

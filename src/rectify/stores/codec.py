@@ -99,16 +99,8 @@ def encode_dict(data: Mapping[str, Any]) -> bytes:
     return orjson.dumps(dict(data), option=_OPTS)
 
 
-def _tuple(v: Any) -> Any:
-    return tuple(v)
-
-
 def _tuple_of_tuples(v: Any) -> Any:
     return tuple(tuple(x) for x in v)
-
-
-def _date(v: Any) -> Any:
-    return date.fromisoformat(v)
 
 
 def _opt_date(v: Any) -> Any:
@@ -118,14 +110,14 @@ def _opt_date(v: Any) -> Any:
 def _converter(tp: Any) -> Callable[[Any], Any] | None:
     """A cheap converter from JSON for the field types events use (None: keep as is)."""
     if tp is date:
-        return _date
+        return date.fromisoformat  # C code: no Python frame per date
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType) and set(args) == {date, type(None)}:
         return _opt_date
     if origin is tuple:
         inner = args[0] if args else Any
-        return _tuple_of_tuples if typing.get_origin(inner) is tuple else _tuple
+        return _tuple_of_tuples if typing.get_origin(inner) is tuple else tuple
     if tp in (str, int, bool, float) or (
             origin in (typing.Union, types.UnionType) and set(args) <= {str, type(None)}):
         return None

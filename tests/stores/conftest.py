@@ -162,6 +162,10 @@ class SQLiteBackend(Backend):
             store.close()
 
 
+#: Prefix of the test schemas (set RECTIFY_TEST_SCHEMA_PREFIX to tell runs apart).
+_SCHEMA_PREFIX = os.environ.get("RECTIFY_TEST_SCHEMA_PREFIX", "rectify_test")
+
+
 class PostgresBackend(Backend):
     """A fresh schema on the test server; tampering through ``psycopg``."""
 
@@ -169,7 +173,7 @@ class PostgresBackend(Backend):
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
-        self.schema = f"rectify_test_{uuid.uuid4().hex[:12]}"
+        self.schema = f"{_SCHEMA_PREFIX}_{uuid.uuid4().hex[:12]}"
         self.schemas: list[str] = []
         self.stores: list[Any] = []
 
@@ -182,7 +186,7 @@ class PostgresBackend(Backend):
 
     def fresh(self) -> LedgerStore:
         self.schemas.append(self.schema)
-        self.schema = f"rectify_test_{uuid.uuid4().hex[:12]}"
+        self.schema = f"{_SCHEMA_PREFIX}_{uuid.uuid4().hex[:12]}"
         return self.new()
 
     def target(self) -> tuple[str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from rectify.errors import ConcurrencyConflict, InvalidValueError
 from rectify.events import EVENT_TYPES, TalkRecorded
 from rectify.stores import GENESIS, Append, EventStore, LedgerStore, MemoryStore, SQLiteStore
 from rectify.stores.chain import Checkpoint, checkpoint, verify
+from rectify.stores.codec import encode
 
 
 def _fill(store: LedgerStore, streams: int = 3, each: int = 4) -> None:
@@ -252,3 +253,21 @@ def test_sqlite_positions_are_time_ordered(tmp_path: Any) -> None:
     _fill(store, 5, 2)
     assert [e.position for e in store.entries()] == list(range(1, 11))
     store.close()
+
+
+def test_awkward_text_survives_a_bulk_append(backend: Backend) -> None:
+    """Tabs, newlines, backslashes and quotes in ids and payloads come back byte for byte
+    and verify, in a batch large enough for PostgreSQL's COPY path."""
+    odd = ["tab\there", "line\nbreak", "back\\slash", 'quote"s', "100%d", "村\r党支部"]
+    batch = []
+    for i in range(80):
+        stream, command = f"S{i % 6}-{odd[i % 6]}", f"c{i}-{odd[(i + 1) % 6]}"
+        version = i // 6
+        batch.append(Append(stream, version, (returned(stream, version + 1, command,
+                                                       reason=odd[(i + 2) % 6]),), command))
+    store = backend.new()
+    assert store.append(batch) == [True] * 80
+    assert [(e.stream, e.command, e.reason) for e in store.replay()] == [  # type: ignore[attr-defined]
+        (item.stream, item.command, item.events[0].reason) for item in batch]  # type: ignore[attr-defined]
+    assert verify(store).ok
+    assert [e.payload for e in store.entries()] == [encode(item.events[0]) for item in batch]

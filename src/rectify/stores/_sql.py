@@ -80,8 +80,7 @@ class SqlReads:
         """See `rectify.stores.base.EventStore.replay()` (read page by page)."""
         upcasters = self.upcasters
         for rows in self._pages("position, payload", 0):
-            for _, payload in rows:
-                yield decode(payload, upcasters)
+            yield from [decode(payload, upcasters) for _, payload in rows]
 
     def has_command(self, command: str) -> bool:
         """See `rectify.stores.base.EventStore.has_command()`."""

@@ -8,6 +8,7 @@ append's transaction, so the read models never disagree with the events.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -43,6 +44,8 @@ __all__ = ["READ_MODEL_TABLES", "SqlReadModels", "read_model_ddl",
 READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "records")
 
 _CHUNK = 500
+#: Events read, decoded and projected together when the read models are rebuilt.
+_REBUILD_PAGE = 5000
 
 #: Events that leave an open case's support as it was (the support rows need no rewrite).
 _SUPPORT_KEPT: frozenset[type[Event]] = frozenset({
@@ -206,13 +209,8 @@ class SqlReadModels:
     def _rebuild_from(self, events: Iterable[tuple[int, Event]]) -> None:
         """Recompute every read model from ``events`` (inside a transaction)."""
         self._clear_read_models()
-        page: list[tuple[int, Event]] = []
-        for pair in events:
-            page.append(pair)
-            if len(page) >= 5000:
-                self._apply_events(page)
-                page = []
-        if page:
+        pairs = iter(events)
+        while page := list(itertools.islice(pairs, _REBUILD_PAGE)):
             self._apply_events(page)
 
     # -- queries ---------------------------------------------------------------------
@@ -378,13 +376,15 @@ class SqlReadModels:
         return [r[0] for r in without], [r[0] for r in unrecorded]
 
     def _positions(self) -> Iterator[tuple[int, Event]]:
+        """Every event with its position, read and decoded a page at a time."""
+        upcasters = self.upcasters
         after = 0
         while True:
             rows = self._select(f"SELECT position, payload FROM {self._PREFIX}events WHERE "
-                                f"position > {self._MARK} ORDER BY position LIMIT 5000",
-                                (after,))
+                                f"position > {self._MARK} ORDER BY position LIMIT "
+                                f"{_REBUILD_PAGE}", (after,))
             if not rows:
                 return
-            for position, payload in rows:
-                yield int(position), decode(self._payload_text(payload), self.upcasters)
+            # decode() reads the stored bytes (SQLite) or text (PostgreSQL) as they are.
+            yield from [(position, decode(payload, upcasters)) for position, payload in rows]
             after = rows[-1][0]

@@ -31,7 +31,9 @@ __all__ = [
     "Head",
     "LedgerStore",
     "ReadModels",
+    "Row",
     "Store",
+    "chain_rows",
     "check_batch",
     "check_ids",
     "entry_hash",
@@ -245,12 +247,46 @@ class Store(LedgerStore, ReadModels, Protocol):
     """A ledger store with read models: what `rectify.Campaign` runs on (every rectify store)."""
 
 
+#: One stored entry as the SQL stores insert it:
+#: ``(position, stream, version, command, payload, previous, hash)``.
+Row = tuple[int, str, int, str, bytes, bytes, bytes]
+
+
+def chain_rows(batch: Sequence[Append], accepted: Sequence[bool],
+               payloads: Sequence[Sequence[bytes]], position: int, previous: bytes
+               ) -> tuple[list[Row], bytes]:
+    """The rows of the accepted items of ``batch`` after the entry at ``position`` (hash
+    ``previous``), chained with `entry_hash`; and the hash of the last one.
+
+    The hash is `entry_hash`'s, written out here once per entry (no call, the
+    stream and command encoded once per item).
+    """
+    sha = hashlib.sha256
+    rows: list[Row] = []
+    append = rows.append
+    for item, ok, item_payloads in zip(batch, accepted, payloads, strict=True):
+        if not ok:
+            continue
+        stream, command, version = item.stream, item.command, item.expected
+        tail = b"\x00%b\x00%%d\x00%b" % (stream.encode().replace(b"%", b"%%"),
+                                         command.encode().replace(b"%", b"%%"))
+        for payload in item_payloads:
+            version += 1
+            position += 1
+            digest = sha(previous + payload + tail % version).digest()
+            append((position, stream, version, command, payload, previous, digest))
+            previous = digest
+    return rows, previous
+
+
 def check_ids(batch: Sequence[Append]) -> None:
     """Refuse stream and command ids holding a zero byte (`entry_hash` separates with it).
 
     Raises:
         InvalidValueError: naming the first such id.
     """
+    if not any("\x00" in item.stream or "\x00" in item.command for item in batch):
+        return
     for item in batch:
         for name, value in (("stream", item.stream), ("command", item.command)):
             if "\x00" in value:

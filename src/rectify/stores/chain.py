@@ -290,18 +290,20 @@ def _fast(store: LedgerStore, pages: Iterator[tuple[int, int, list[Any]]],
     ``pages`` yields ``(after, last, rows)``: the rows of positions ``after + 1``
     to ``last``, each ``(tail, hash)`` with ``tail`` the bytes the hash covers
     after the previous hash.  Whatever looks wrong (a missing position, a hash
-    that does not follow) is handed to `_check` from that entry on, which names
-    the problem.
+    that does not follow) is handed to `_check` from the start of that page on,
+    which names the problem.
     """
     sha = hashlib.sha256
     for after, last, rows in pages:
         if after != count or len(rows) != last - after:
             return _check(store, store.entries(count), head, full_from, previous, count)
+        start = previous
         for tail, digest in rows:
             if sha(previous + tail).digest() != digest:
-                return _check(store, store.entries(count), head, full_from, previous, count)
+                # _check walks the page again from its start and names the problem.
+                return _check(store, store.entries(count), head, full_from, start, count)
             previous = digest
-            count += 1
+        count = last
     if head is not None and full_from <= head.position <= count:
         entry = next(store.entries(head.position - 1))
         if entry.hash.hex() != head.hash:
@@ -318,11 +320,13 @@ def _walk(store: LedgerStore, head: Checkpoint | None) -> tuple[int, Head, BadEn
         store, "chain_pages", None)
     if pages is None:
         return _check(store, store.entries(), head, full_from)
-    # Entries of an older schema, one by one (their columns are checked against the JSON).
-    count, last, bad = _check(store, itertools.takewhile(
-        lambda e: e.position < full_from, store.entries()), head, full_from)
-    if bad is not None:
-        return count, last, bad
+    count, last = 0, Head(0, GENESIS)
+    if full_from > 1:
+        # Entries of an older schema, one by one (their columns are checked against the JSON).
+        count, last, bad = _check(store, itertools.takewhile(
+            lambda e: e.position < full_from, store.entries()), head, full_from)
+        if bad is not None:
+            return count, last, bad
     return _fast(store, pages(count), head, full_from, last.hash, count)
 
 

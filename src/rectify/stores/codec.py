@@ -67,6 +67,40 @@ def compact_json(data: Any) -> bytes:
 def encode(event: Event) -> bytes:
     """The canonical JSON bytes of ``event`` (what the ledger stores and hashes)."""
     cls = type(event)
+    write = _ENCODERS.get(cls)
+    if write is None:
+        write = _ENCODERS[cls] = _encoder(cls)
+    return write(event)
+
+
+#: Per event type: a function writing its canonical JSON.
+_ENCODERS: dict[type[Event], Callable[[Event], bytes]] = {}
+
+
+def _encoder(cls: type[Event]) -> Callable[[Event], bytes]:
+    """A function writing ``cls``'s canonical JSON with its keys already in sorted order.
+
+    orjson keeps a dict's order, so a dict display listing the fields, ``type``
+    and ``schema`` sorted gives the bytes of ``OPT_SORT_KEYS`` without the
+    sorting.  Field types that could hold a mapping (whose keys would need
+    sorting too) have no fast converter: such a class sorts at run time.
+    """
+    try:
+        _fast_plan(cls)
+    except TypeError:  # pragma: no cover - no event has such a field today
+        return _encode_sorting
+    values = {name: f"e.{name}" for name in _names(cls)}
+    values["type"], values["schema"] = repr(cls.__name__), repr(SCHEMA_VERSION)
+    items = ", ".join(f"{name!r}: {values[name]}" for name in sorted(values))
+    names: dict[str, Any] = {"dumps": orjson.dumps, "view": memoryview}
+    # Copied to its own size, as compact_json() does.
+    exec(f"def write(e):\n    return view(dumps({{{items}}})).tobytes()", names)  # built here
+    write: Callable[[Event], bytes] = names["write"]
+    return write
+
+
+def _encode_sorting(event: Event) -> bytes:
+    cls = type(event)
     data = {name: getattr(event, name) for name in _names(cls)}
     data["type"] = cls.__name__
     data["schema"] = SCHEMA_VERSION
@@ -78,16 +112,8 @@ def encode_dict(data: Mapping[str, Any]) -> bytes:
     return compact_json(dict(data))
 
 
-def _tuple(v: Any) -> Any:
-    return tuple(v)
-
-
 def _tuple_of_tuples(v: Any) -> Any:
     return tuple(tuple(x) for x in v)
-
-
-def _date(v: Any) -> Any:
-    return date.fromisoformat(v)
 
 
 def _opt_date(v: Any) -> Any:
@@ -97,14 +123,14 @@ def _opt_date(v: Any) -> Any:
 def _converter(tp: Any) -> Callable[[Any], Any] | None:
     """A cheap converter from JSON for the field types events use (None: keep as is)."""
     if tp is date:
-        return _date
+        return date.fromisoformat  # C code: no Python frame per date
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType) and set(args) == {date, type(None)}:
         return _opt_date
     if origin is tuple:
         inner = args[0] if args else Any
-        return _tuple_of_tuples if typing.get_origin(inner) is tuple else _tuple
+        return _tuple_of_tuples if typing.get_origin(inner) is tuple else tuple
     if tp in (str, int, bool, float) or (
             origin in (typing.Union, types.UnionType) and set(args) <= {str, type(None)}):
         return None
@@ -124,6 +150,46 @@ def _fast_plan(cls: type[Event]) -> tuple[tuple[str, Callable[[Any], Any]], ...]
             plan.append((f.name, conv))
     _PLANS[cls] = tuple(plan)
     return _PLANS[cls]
+
+
+#: Per event type: a function building the event from its complete JSON dict.
+_MAKERS: dict[str, Callable[[dict[str, Any]], Event]] = {}
+
+
+def _maker(cls: type[Event]) -> Callable[[dict[str, Any]], Event]:
+    """A function that builds a ``cls`` straight from its decoded JSON, field by field.
+
+    It fills the instance's slots directly (what the attrs ``__init__`` of an
+    event does, the events having no validators or converters), converting
+    dates and tuples on the way, without the intermediate keyword dict.  It
+    raises `KeyError` for a dict that is not exactly the event's fields plus
+    ``type`` and ``schema``; `decode` then takes the general path.
+    """
+    fields = attrs.fields(cls)
+    convert = dict(_fast_plan(cls))
+    names: dict[str, Any] = {"new": object.__new__, "cls": cls, "size": len(fields) + 2}
+    lines = ["def make(d):", "    if len(d) != size:", "        raise KeyError('fields')",
+             "    o = new(cls)"]
+    for index, f in enumerate(fields):
+        slot = getattr(cls, f.name)
+        if not isinstance(slot, types.MemberDescriptorType):  # pragma: no cover - not slotted
+            raise TypeError(f"{cls.__name__}.{f.name} is not a slot")
+        names[f"s{index}"] = slot.__set__
+        value = f"d[{f.name!r}]"
+        if f.name in convert:
+            names[f"c{index}"] = convert[f.name]
+            value = f"c{index}({value})"
+        lines.append(f"    s{index}(o, {value})")
+    lines.append("    return o")
+    exec("\n".join(lines), names)  # code built here from the attrs fields
+    make: Callable[[dict[str, Any]], Event] = names["make"]
+    return make
+
+
+def _makers() -> dict[str, Callable[[dict[str, Any]], Event]]:
+    if not _MAKERS:
+        _MAKERS.update({name: _maker(cls) for name, cls in EVENT_TYPES.items()})
+    return _MAKERS
 
 
 def upcast(data: dict[str, Any], upcasters: Upcasters | None) -> dict[str, Any]:
@@ -147,10 +213,23 @@ def decode(payload: bytes | str, upcasters: Upcasters | None = None) -> Event:
     data = orjson.loads(payload)
     if data.get("schema") != SCHEMA_VERSION:
         data = upcast(data, upcasters)
+    make = (_MAKERS or _makers()).get(data.get("type"))
+    if make is not None:
+        try:
+            return make(data)
+        except (KeyError, TypeError, ValueError):
+            pass  # a missing default or a malformed value: the general path below
+    return _decode_general(data)
+
+
+def _decode_general(data: dict[str, Any]) -> Event:
+    """Build the event with its ``__init__`` (defaults filled in), else let cattrs say
+    exactly what is wrong."""
     cls = EVENT_TYPES.get(str(data.get("type")))
     if cls is not None:
         body = dict(data)
-        del body["type"], body["schema"]
+        body.pop("type", None)
+        body.pop("schema", None)
         try:
             for name, conv in _fast_plan(cls):
                 body[name] = conv(body[name])

@@ -36,7 +36,15 @@ from rectify.stores._sqlmodels import (
     read_model_ddl,
     scope_upgrade_ddl,
 )
-from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, check_ids, entry_hash
+from rectify.stores.base import (
+    GENESIS,
+    STORAGE_SCHEMA,
+    Append,
+    Row,
+    chain_rows,
+    check_batch,
+    check_ids,
+)
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -46,7 +54,7 @@ from rectify.stores.errors import (
     LedgerUnavailable,
 )
 
-__all__ = ["PostgresStore"]
+__all__ = ["PostgresStore", "copy_text"]
 
 _PAGE = 10000
 _COPY_FROM = 64  # rows from which COPY beats executemany
@@ -69,6 +77,36 @@ _SCHEMA_WITHOUT_READ_MODELS = 1
 #: The storage schema whose hashes covered the payload only; upgraded in place (no
 #: re-hashing: ``ledger_schema.hashed_from`` records where the new rule starts).
 _SCHEMA_PAYLOAD_HASHES = 2
+
+
+def copy_text(rows: Sequence[Row]) -> str:
+    """The rows as the body of a text-format ``COPY`` of the events table.
+
+    Backslash, tab, newline and carriage return are escaped in the texts (a
+    canonical JSON payload holds no raw control character, so usually only its
+    backslashes are doubled); a hash is written in hex once and reused as the
+    ``previous`` of the row after it.
+    """
+    ids = "".join(f"{r[1]}{r[3]}" for r in rows)
+    plain = not any(c in ids for c in "\\\t\n\r")
+    esc = _ESCAPES
+    parts: list[str] = []
+    last, last_hex = b"", ""
+    for position, stream, version, command, payload, previous, digest in rows:
+        before = last_hex if previous == last else previous.hex()
+        text = payload.decode()
+        if "\n" in text or "\r" in text or "\t" in text:
+            text = text.translate(esc)
+        elif "\\" in text:
+            text = text.replace("\\", "\\\\")
+        last, last_hex = digest, digest.hex()
+        if not plain:
+            stream_text, command_text = stream.translate(esc), command.translate(esc)
+        else:
+            stream_text, command_text = stream, command
+        parts.append(f"{position}\t{stream_text}\t{version}\t{command_text}\t{text}\t\\\\x{before}"
+                     f"\t\\\\x{last_hex}\n")
+    return "".join(parts)
 
 
 def _hide(dsn: str) -> str:
@@ -421,19 +459,8 @@ class PostgresStore(SqlReads, SqlReadModels):
                     "SELECT command FROM {s}.commands WHERE command = ANY(%s)"),
                     ([item.command for item in batch],))}
                 accepted = check_batch(batch, versions, recorded)
-                rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
-                for index, item in enumerate(batch):
-                    if not accepted[index]:
-                        continue
-                    version = item.expected
-                    for payload in payloads[index]:
-                        digest = entry_hash(previous, payload, item.stream, version + 1,
-                                            item.command)
-                        position += 1
-                        version += 1
-                        rows.append((position, item.stream, version, item.command, payload,
-                                     previous, digest))
-                        previous = digest
+                rows, previous = chain_rows(batch, accepted, payloads, position, previous)
+                position += len(rows)
                 commands = [item.command for item, ok in zip(batch, accepted, strict=True)
                             if ok]
                 if len(rows) < _COPY_FROM:
@@ -458,22 +485,16 @@ class PostgresStore(SqlReads, SqlReadModels):
             raise self._error(exc) from None
         return accepted
 
-    def _copy(self, rows: list[tuple[int, str, int, str, bytes, bytes, bytes]],
-              commands: list[str]) -> None:
+    def _copy(self, rows: list[Row], commands: list[str]) -> None:
         """Send rows with COPY (text format, built here in one string)."""
-        esc = _ESCAPES
-        text = "".join(
-            f"{p}\t{s.translate(esc)}\t{v}\t{c.translate(esc)}\t"
-            f"{payload.decode().translate(esc)}\t\\\\x{prev.hex()}\t\\\\x{h.hex()}\n"
-            for p, s, v, c, payload, prev, h in rows)
         with self._conn.cursor().copy(self._q(
                 "COPY {s}.events (position, stream, version, command, payload, previous,"
                 " hash) FROM STDIN")) as copy:
-            copy.write(text)
+            copy.write(copy_text(rows))
         if commands:
             with self._conn.cursor().copy(self._q(
                     "COPY {s}.commands (command) FROM STDIN")) as copy:
-                copy.write("".join(f"{c.translate(esc)}\n" for c in commands))
+                copy.write("".join(f"{c.translate(_ESCAPES)}\n" for c in commands))
 
     # -- reading -------------------------------------------------------------------
 

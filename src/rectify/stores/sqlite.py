@@ -57,7 +57,7 @@ from rectify.stores._sqlmodels import (
     read_model_ddl,
     scope_upgrade_ddl,
 )
-from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, check_batch, entry_hash
+from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, chain_rows, check_batch
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -379,20 +379,9 @@ class SQLiteStore(SqlReads, SqlReadModels):
         accepted = check_batch(batch, self._versions(streams), self._recorded(commands))
         last = conn.execute(
             "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
-        position, previous = (last[0], last[1]) if last else (0, GENESIS)
+        position, previous = (last[0], bytes(last[1])) if last else (0, GENESIS)
         first = position + 1
-        rows: list[tuple[int, str, int, str, bytes, bytes, bytes]] = []
-        for index, item in enumerate(batch):
-            if not accepted[index]:
-                continue
-            stream, command = item.stream, item.command
-            version = item.expected
-            for payload in payloads[index]:
-                digest = entry_hash(previous, payload, stream, version + 1, command)
-                position += 1
-                version += 1
-                rows.append((position, stream, version, command, payload, previous, digest))
-                previous = digest
+        rows, _ = chain_rows(batch, accepted, payloads, position, previous)
         conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         conn.executemany("INSERT INTO commands VALUES (?)",
                          [(c,) for c, ok in zip(commands, accepted, strict=True) if ok])

@@ -19,7 +19,12 @@ The read models:
   ledger's policy stream (`rectify.events.POLICY_STREAM`, where
   `rectify.events.PolicyChanged` events go), or else of its first event;
 - records: the positions of the accountability events (the ``person:`` and
-  ``org:`` streams).
+  ``org:`` streams);
+- case steps (`CaseStep`, `CaseHead`): the dated path of every case, for
+  reports as of a past date (`rectify.reporting.bulletin`): one head per case
+  (the latest date its events reached, the states it ever held, whether it is
+  open and its deadline) and a step for each event that opened or closed the
+  case, moved its deadline or failed a verification.
 
 A store is an event store first: it keeps whatever events it is given.  An
 event of a case stream that does not follow the case's workflow (one written
@@ -45,6 +50,7 @@ from rectify.events import (
     Event,
     FindingRecorded,
     PolicyChanged,
+    VerificationRecorded,
 )
 from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
@@ -53,11 +59,14 @@ from rectify.lifecycle.workflow import default_table
 
 __all__ = [
     "CaseChange",
+    "CaseHead",
+    "CaseStep",
     "ReadState",
     "case_from_json",
     "case_to_json",
     "changes_of",
     "project",
+    "step",
     "verify_read_models",
 ]
 
@@ -130,6 +139,59 @@ def project(before: CaseRecord | None, event: Event) -> CaseRecord | None:
         return None
 
 
+@attrs.frozen(slots=True)
+class CaseHead:
+    """Where a case's dated path stands after its latest event (one per case).
+
+    ``reach`` is the latest event date met so far (a running maximum, so
+    "the case as of day D" is the prefix of its events whose ``reach`` is at
+    most D); ``states`` every workflow state the case ever held, sorted;
+    ``is_open`` and ``deadline`` those of its current record.
+    """
+
+    reach: date
+    states: tuple[str, ...]
+    is_open: bool
+    deadline: date | None
+
+
+@attrs.frozen(slots=True)
+class CaseStep:
+    """One event of a case that matters to reports as of a date (see `step()`).
+
+    ``on`` is the event's date and ``reach`` its head's after it; ``is_open``
+    and ``deadline`` are the record's after it.  ``first`` marks the event that
+    opened the case, ``failed`` a verification that did not pass.
+    """
+
+    position: int
+    case: str
+    on: date
+    reach: date
+    is_open: bool
+    deadline: date | None
+    first: bool = False
+    failed: bool = False
+
+
+def step(head: CaseHead | None, position: int, event: Event,
+         after: CaseRecord) -> tuple[CaseHead, CaseStep | None]:
+    """The case's head after ``event`` (stored at ``position``, giving record ``after``),
+    and its step when the event opened or closed the case, moved its deadline or
+    failed a verification (``None`` otherwise: the path's dated shape is unchanged)."""
+    reach = event.on if head is None or event.on > head.reach else head.reach
+    states = (after.state,) if head is None else head.states
+    if after.state not in states:
+        states = tuple(sorted((*states, after.state)))
+    new = CaseHead(reach, states, after.is_open, after.deadline)
+    failed = isinstance(event, VerificationRecorded) and not event.passed
+    turned = head is None or head.is_open != after.is_open or head.deadline != after.deadline
+    if not (turned or failed):
+        return new, None
+    return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
+                         after.deadline, first=head is None, failed=failed)
+
+
 @attrs.define
 class ReadState:
     """The read models held in memory (the memory store's, and any rebuild's)."""
@@ -141,6 +203,8 @@ class ReadState:
     policies: set[str] = attrs.field(factory=set)
     records: list[int] = attrs.field(factory=list)
     current_policy: str | None = None
+    heads: dict[str, CaseHead] = attrs.field(factory=dict)
+    steps: dict[str, list[CaseStep]] = attrs.field(factory=dict)
 
     @classmethod
     def rebuild(cls, events: Iterable[tuple[int, Event]]) -> ReadState:
@@ -168,11 +232,24 @@ class ReadState:
         if after is None:
             return before
         self.put(before, after)
+        self.keep_steps(((position, event, after),))
         if change.listing is not None:
             self.listings.setdefault(change.listing[0], set()).add(change.listing[1])
         if change.report is not None:
             self.reports.add(change.report)
         return after
+
+    def keep_steps(self, changes: Iterable[tuple[int, Event, CaseRecord]]) -> None:
+        """Advance the case heads and steps by ``(position, event, record after)`` triples."""
+        for position, event, after in changes:
+            head, made = step(self.heads.get(event.stream), position, event, after)
+            self.heads[event.stream] = head
+            if made is not None:
+                self.steps.setdefault(event.stream, []).append(made)
+
+    def case_steps(self, until: date) -> list[CaseStep]:
+        """The steps whose ``reach`` is at most ``until``, by case then position."""
+        return [s for case in sorted(self.steps) for s in self.steps[case] if s.reach <= until]
 
     def put(self, before: CaseRecord | None, after: CaseRecord) -> None:
         """Store ``after`` as its case's record, keeping the loads in step."""
@@ -203,6 +280,8 @@ class ReadState:
             "policies": sorted(self.policies),
             "records": list(self.records),
             "current_policy": self.current_policy,
+            "heads": {c: attrs.astuple(h) for c, h in sorted(self.heads.items())},
+            "steps": {c: [attrs.astuple(s) for s in v] for c, v in sorted(self.steps.items())},
         }
 
 

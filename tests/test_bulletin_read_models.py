@@ -126,7 +126,8 @@ def test_steps_rebuild_from_the_events(example: Any) -> None:
     # Every case has a head, and its first step is its opening.
     assert set(kept.heads) == set(kept.cases)
     for case, path in kept.steps.items():
-        assert path[0].first and path[0].on == kept.cases[case].opened_on
+        assert path[0].first
+        assert path[0].on == kept.cases[case].opened_on
         assert [s.reach for s in path] == sorted(s.reach for s in path)
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 import orjson
@@ -139,8 +139,7 @@ def project(before: CaseRecord | None, event: Event) -> CaseRecord | None:
         return None
 
 
-@attrs.frozen(slots=True)
-class CaseHead:
+class CaseHead(NamedTuple):
     """Where a case's dated path stands after its latest event (one per case).
 
     ``reach`` is the latest event date met so far (a running maximum, so
@@ -155,8 +154,7 @@ class CaseHead:
     deadline: date | None
 
 
-@attrs.frozen(slots=True)
-class CaseStep:
+class CaseStep(NamedTuple):
     """One event of a case that matters to reports as of a date (see `step()`).
 
     ``on`` is the event's date and ``reach`` its head's after it; ``is_open``
@@ -280,8 +278,8 @@ class ReadState:
             "policies": sorted(self.policies),
             "records": list(self.records),
             "current_policy": self.current_policy,
-            "heads": {c: attrs.astuple(h) for c, h in sorted(self.heads.items())},
-            "steps": {c: [attrs.astuple(s) for s in v] for c, v in sorted(self.steps.items())},
+            "heads": {c: tuple(h) for c, h in sorted(self.heads.items())},
+            "steps": {c: [tuple(s) for s in v] for c, v in sorted(self.steps.items())},
         }
 
 

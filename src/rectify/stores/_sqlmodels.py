@@ -67,15 +67,19 @@ def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
 
 
 def step_ddl(prefix: str) -> tuple[str, ...]:
-    """The CREATE statements of the case heads and steps (``prefix`` as in `read_model_ddl`)."""
+    """The CREATE statements of the case heads and steps (``prefix`` as in `read_model_ddl`).
+
+    They create only what is missing: a ledger upgraded from schema 1 may hold them
+    already (its read models are rebuilt from the events anyway).
+    """
     p = prefix
     return (
-        f'CREATE TABLE {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
+        f'CREATE TABLE IF NOT EXISTS {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
         " states TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT)",
-        f'CREATE TABLE {p}case_steps (position BIGINT PRIMARY KEY, "case" TEXT NOT NULL,'
+        f'CREATE TABLE IF NOT EXISTS {p}case_steps (position BIGINT PRIMARY KEY, "case" TEXT NOT NULL,'
         " day TEXT NOT NULL, reach TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT,"
         " first INTEGER NOT NULL, failed INTEGER NOT NULL)",
-        f'CREATE INDEX case_steps_case ON {p}case_steps ("case", position)',
+        f'CREATE INDEX IF NOT EXISTS case_steps_case ON {p}case_steps ("case", position)',
     )
 
 

@@ -692,8 +692,9 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date]) -> _Fa
         trend=lambda ids: _path_trend(paths, checkpoints, ids))
 
 
-def _bits(states: Iterable[str]) -> int:
-    """The funnel bits of the workflow states a case held."""
+@functools.lru_cache(maxsize=1024)
+def _bits(states: tuple[str, ...]) -> int:
+    """The funnel bits of the workflow states a case held (few distinct sets: cached)."""
     return functools.reduce(operator.or_, (_STAGE_BIT.get(s, 0) for s in states), 0)
 
 

@@ -8,6 +8,7 @@ append's transaction, so the read models never disagree with the events.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -76,8 +77,9 @@ def step_ddl(prefix: str) -> tuple[str, ...]:
     return (
         f'CREATE TABLE IF NOT EXISTS {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
         " states TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT)",
-        f'CREATE TABLE IF NOT EXISTS {p}case_steps (position BIGINT PRIMARY KEY, "case" TEXT NOT NULL,'
-        " day TEXT NOT NULL, reach TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT,"
+        f"CREATE TABLE IF NOT EXISTS {p}case_steps (position BIGINT PRIMARY KEY,"
+        ' "case" TEXT NOT NULL, day TEXT NOT NULL, reach TEXT NOT NULL,'
+        " is_open INTEGER NOT NULL, deadline TEXT,"
         " first INTEGER NOT NULL, failed INTEGER NOT NULL)",
         f'CREATE INDEX IF NOT EXISTS case_steps_case ON {p}case_steps ("case", position)',
     )
@@ -363,7 +365,7 @@ class SqlReadModels:
     def case_steps(self, until: date) -> list[CaseStep]:
         """See `rectify.stores.base.ReadModels.case_steps()`."""
         self._require_steps()
-        fromiso = date.fromisoformat
+        fromiso = _day
         return [CaseStep(int(position), case, fromiso(day), fromiso(reach), bool(is_open),
                          fromiso(deadline) if deadline is not None else None, bool(first),
                          bool(failed))
@@ -444,5 +446,17 @@ def _iso(day: date | None) -> str | None:
 def _head(row: Sequence[Any]) -> CaseHead:
     """A `CaseHead` from its columns: reach, states, is_open, deadline."""
     reach, states, is_open, deadline = row
-    return CaseHead(date.fromisoformat(reach), tuple(states.split(",")) if states else (),
-                    bool(is_open), date.fromisoformat(deadline) if deadline is not None else None)
+    return CaseHead(_day(reach), _states(states), bool(is_open),
+                    _day(deadline) if deadline is not None else None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    """A stored ISO date (a ledger holds few distinct ones: cached)."""
+    return date.fromisoformat(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _states(text: str) -> tuple[str, ...]:
+    """The states of a head's ``states`` column (few distinct sets: cached)."""
+    return tuple(text.split(",")) if text else ()

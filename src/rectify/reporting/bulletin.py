@@ -661,10 +661,13 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date]) -> _Fa
     the tables list (openings, failed verifications) are read by position.
     """
     on = checkpoints[-1]
+    # The records before the heads: a case changed in between has a head past its
+    # record, so it is read from its stream (a head older than its record would not be).
+    records_now = store.cases()
     heads = store.case_heads()
     now: dict[str, tuple[CaseRecord, int]] = {}
     late: list[str] = []
-    for record in store.cases():
+    for record in records_now:
         head = heads.get(record.id)
         if head is None or record.opened_on > on:
             continue

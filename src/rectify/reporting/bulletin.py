@@ -63,10 +63,12 @@ Rates whose denominator is zero are ``None`` (shown as "—").
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import functools
+import operator
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 from itertools import compress
 from operator import attrgetter, not_
@@ -98,12 +100,14 @@ from rectify.reporting.labels import (
     status_zh,
 )
 from rectify.schedule import deadlines_due, month_end
+from rectify.stores.readmodel import CaseStep, project
 
 if TYPE_CHECKING:
     from rectify.campaign import Campaign
     from rectify.forest import Population
     from rectify.model import Organization
     from rectify.policy import Policy
+    from rectify.stores.base import Store
 
 _KIND = attrgetter("kind")
 _COUNTY = attrgetter("county")
@@ -612,6 +616,146 @@ def _as_of(stream: _Stream, index: int) -> CaseRecord:
     return stream.record
 
 
+@attrs.define
+class _Facts:
+    """What the tables need from the ledger as of the bulletin's date ``on``.
+
+    ``now`` holds every case opened by ``on``: its record as of ``on`` and the
+    funnel stages it reached by then (bits of `FUNNEL_STAGES`); ``opened`` and
+    ``failed`` the openings and failed verifications applied by ``on`` and dated
+    in the period; ``records`` the accountability events dated in the period,
+    ``escalations`` every escalation and ``dismissals`` those dated by ``on``.
+    ``trend`` gives the overdue trend rows of the cases it is given.
+    """
+
+    now: dict[str, tuple[CaseRecord, int]]
+    opened: list[CaseOpened]
+    failed: list[VerificationRecorded]
+    records: list[Event]
+    escalations: list[EscalationRecorded]
+    dismissals: list[SecretaryDismissed]
+    trend: Callable[[Collection[str]], list[tuple[Any, ...]]]
+
+
+_Gather = Callable[["Store", date, list[date]], _Facts]
+
+
+def _replay_facts(store: Store, start: date, checkpoints: list[date]) -> _Facts:
+    """The facts from a replay of the whole ledger (the reference for `_read_model_facts`)."""
+    replay = _replay(store.replay(), start, checkpoints)
+    streams = replay.streams
+    last = len(checkpoints) - 1
+    return _Facts(
+        now={cid: (_as_of(s, last), s.reached) for cid, s in streams.items()},
+        opened=replay.opened, failed=replay.failed, records=replay.records,
+        escalations=replay.all_escalations, dismissals=replay.all_dismissals,
+        trend=lambda ids: _trend({cid: streams[cid] for cid in ids}, checkpoints))
+
+
+def _read_model_facts(store: Store, start: date, checkpoints: list[date]) -> _Facts:
+    """The facts from the store's read models: the cases, their heads and dated steps.
+
+    A case whose head reached no later than ``on`` is as its current record
+    says; only the streams of cases with events dated after ``on`` are read
+    (and applied up to the first such event, as a replay would).  The events
+    the tables list (openings, failed verifications) are read by position.
+    """
+    on = checkpoints[-1]
+    # The records before the heads: a case changed in between has a head past its
+    # record, so it is read from its stream (a head older than its record would not be).
+    records_now = store.cases()
+    heads = store.case_heads()
+    now: dict[str, tuple[CaseRecord, int]] = {}
+    late: list[str] = []
+    for record in records_now:
+        head = heads.get(record.id)
+        if head is None or record.opened_on > on:
+            continue
+        if head.reach <= on:
+            now[record.id] = (record, _bits(head.states))
+        else:
+            late.append(record.id)
+    for case in late:
+        now[case] = _replay_stream(store.read(case), on)
+    paths: dict[str, list[CaseStep]] = {}
+    wanted: list[int] = []
+    for made in store.case_steps(on):
+        paths.setdefault(made.case, []).append(made)
+        if (made.first or made.failed) and start <= made.on:
+            wanted.append(made.position)
+    listed = store.events_at(wanted)
+    records = [e for e in store.records() if e.stream.startswith(("person:", "org:"))]
+    return _Facts(
+        now=now,
+        opened=[e for e in listed if isinstance(e, CaseOpened)],
+        failed=[e for e in listed if isinstance(e, VerificationRecorded) and not e.passed],
+        records=[e for e in records if start <= e.on <= on],
+        escalations=[e for e in records if isinstance(e, EscalationRecorded)],
+        dismissals=[e for e in records if isinstance(e, SecretaryDismissed) and e.on <= on],
+        trend=lambda ids: _path_trend(paths, checkpoints, ids))
+
+
+@functools.lru_cache(maxsize=1024)
+def _bits(states: tuple[str, ...]) -> int:
+    """The funnel bits of the workflow states a case held (few distinct sets: cached)."""
+    return functools.reduce(operator.or_, (_STAGE_BIT.get(s, 0) for s in states), 0)
+
+
+def _replay_stream(events: Iterable[Event], on: date) -> tuple[CaseRecord, int]:
+    """A case's record as of ``on`` and its funnel bits: its events up to the first one
+    dated after ``on``."""
+    record: CaseRecord | None = None
+    reached = 0
+    for event in events:
+        if event.on > on:
+            break
+        after = project(record, event)
+        if after is None:
+            continue
+        record = after
+        reached |= _STAGE_BIT.get(after.state, 0)
+    if record is None:  # the heads say the case was opened by ``on``
+        raise InvalidValueError("case stream", f"a case opened by {on}", "no case event",
+                                "rebuild the read models (rectify ledger rebuild)")
+    return record, reached
+
+
+def _path_trend(paths: Mapping[str, list[CaseStep]], checkpoints: list[date],
+                cases: Collection[str]) -> list[tuple[Any, ...]]:
+    """Overdue and open cases at each checkpoint, from the cases' dated steps.
+
+    A step holds from its ``reach`` to the next step's: it adds one to the open
+    count of the checkpoints in that span while the case is open, and one to the
+    overdue count of those after its deadline.
+    """
+    n = len(checkpoints)
+    opened = [0] * (n + 1)
+    late = [0] * (n + 1)
+    for case in cases:
+        path = paths.get(case, ())
+        for j, made in enumerate(path):
+            if not made.is_open:
+                continue
+            lo = bisect.bisect_left(checkpoints, made.reach)
+            hi = bisect.bisect_left(checkpoints, path[j + 1].reach) if j + 1 < len(path) else n
+            if lo >= hi:
+                continue
+            opened[lo] += 1
+            opened[hi] -= 1
+            if made.deadline is not None:
+                k = max(lo, bisect.bisect_right(checkpoints, made.deadline))
+                if k < hi:
+                    late[k] += 1
+                    late[hi] -= 1
+    rows: list[tuple[Any, ...]] = []
+    still = overdue = 0
+    for index, day in enumerate(checkpoints):
+        still += opened[index]
+        overdue += late[index]
+        rows.append((day, overdue, still))
+    return rows
+
+
 _C = Column
 
 #: The columns of every table, by table name.
@@ -800,6 +944,14 @@ def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
     organization belongs to, or a kind neither the policy nor the
     population knows.
     """
+    return _bulletin(campaign, _read_model_facts, period=period, on=on, county=county,
+                     kind=kind, year=year, issued=issued, audience=audience, settings=settings)
+
+
+def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | None,
+              county: str | None, kind: str | None, year: int | None, issued: date | None,
+              audience: str, settings: BulletinSettings | None) -> Bulletin:
+    """`bulletin()` with the facts gathered by ``gather`` (the read models, or a replay)."""
     if audience not in AUDIENCES:
         raise InvalidValueError("audience", f"one of {', '.join(AUDIENCES)}", audience)
     if on is None:
@@ -813,11 +965,9 @@ def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
                                 "a bulletin is issued after the day it reports")
     scope = _scope(campaign, period, on, county, kind, year)
     checkpoints = _checkpoints(scope.start, scope.on)
-    replay = _replay(campaign.store.replay(), scope.start, checkpoints)
-    scope = attrs.evolve(scope, dismissals=tuple(replay.all_dismissals))
-    streams = {cid: s for cid, s in replay.streams.items() if scope.case(s.record)}
-    now = {cid: (_as_of(s, len(checkpoints) - 1), s.reached)
-           for cid, s in sorted(streams.items())}
+    facts = gather(campaign.store, scope.start, checkpoints)
+    scope = attrs.evolve(scope, dismissals=tuple(facts.dismissals))
+    now = {cid: facts.now[cid] for cid in sorted(facts.now) if scope.case(facts.now[cid][0])}
     cases = [record for record, _ in now.values()]
     open_cases = [c for c in cases if c.is_open]
     policy = campaign.policy
@@ -827,21 +977,20 @@ def bulletin(campaign: Campaign, *, period: str, on: date | None = None,
     funnel = [(stage, FUNNEL_ZH[stage],
                sum(1 for _, reached in now.values() if reached & _STAGE_BIT[stage]))
               for stage in FUNNEL_STAGES]
-    opened = sorted((e for e in replay.opened if e.stream in now and scope.within(e.on)),
+    opened = sorted((e for e in facts.opened if e.stream in now and scope.within(e.on)),
                     key=lambda e: (e.on, e.stream))
     new_rows = [(e.stream, e.org, scope.name(e.org), e.kind, scope.kind_zh(e.kind), e.on,
                  ", ".join(e.rules), rules_zh(e.rules, policy), e.score) for e in opened]
     overdue_rows = _overdue_rows(scope, now)
-    trend = _trend(streams, checkpoints)
-    failed_rows = _failed_rows(scope, now, replay.failed)
-    escalation_rows, dismissal_rows = _accountability_rows(scope, replay.records)
-    year_escalations = _escalated_this_year(scope, replay.all_escalations)
+    trend = facts.trend(now)
+    failed_rows = _failed_rows(scope, now, facts.failed)
+    escalation_rows, dismissal_rows = _accountability_rows(scope, facts.records)
+    year_escalations = _escalated_this_year(scope, facts.escalations)
     support_rows = _support_rows(campaign, open_cases)
     coverage = support_rows[-1][5]
     kind_rows = _kind_rows(scope, cases, opened)
-    previous = sorted((_as_of(s, len(checkpoints) - 1) for s in replay.streams.values()
-                       if s.record.year == scope.year - 1 and scope.org(s.record.org)),
-                      key=lambda r: r.id)
+    previous = sorted((r for r, _ in facts.now.values()
+                       if r.year == scope.year - 1 and scope.org(r.org)), key=lambda r: r.id)
     carried_rows = _carried_rows(scope, previous, now)
     organizations = sum(1 for _ in scope.in_scope())
     delisted = counts.get("delisted", 0)

@@ -8,6 +8,7 @@ append's transaction, so the read models never disagree with the events.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
@@ -16,6 +17,7 @@ from typing import Any
 import attrs
 import orjson
 
+from rectify.errors import LedgerSchemaError
 from rectify.events import (
     POLICY_STREAM,
     CaseOpened,
@@ -27,21 +29,27 @@ from rectify.events import (
     VerificationRequested,
 )
 from rectify.lifecycle.case import CaseRecord
-from rectify.stores.base import Append
+from rectify.stores.base import STORAGE_SCHEMA, Append
 from rectify.stores.codec import Upcasters, decode
 from rectify.stores.readmodel import (
+    CaseHead,
+    CaseStep,
     ReadState,
     case_from_json,
     case_to_json,
     changes_of,
     project,
+    step,
 )
 
-__all__ = ["READ_MODEL_TABLES", "SqlReadModels", "read_model_ddl",
-           "scope_upgrade_ddl"]
+__all__ = ["READ_MODEL_TABLES", "STEP_TABLES", "SqlReadModels", "read_model_ddl",
+           "scope_upgrade_ddl", "step_ddl"]
 
 #: The read-model tables, in the order they are created.
 READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "records")
+#: The tables of the case steps (`rectify.stores.readmodel.CaseStep`): added after
+#: schema 3 was released, so a ledger that lacks them gets them when opened for writing.
+STEP_TABLES = ("case_heads", "case_steps")
 
 _CHUNK = 500
 #: Events read, decoded and projected together when the read models are rebuilt.
@@ -72,6 +80,25 @@ def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
         f' month TEXT NOT NULL, PRIMARY KEY ("case", kind, month))',
         f"CREATE TABLE {p}policies (fingerprint TEXT PRIMARY KEY)",
         f"CREATE TABLE {p}records (position BIGINT PRIMARY KEY)",
+        *step_ddl(prefix),
+    )
+
+
+def step_ddl(prefix: str) -> tuple[str, ...]:
+    """The CREATE statements of the case heads and steps (``prefix`` as in `read_model_ddl`).
+
+    They create only what is missing: a ledger upgraded from schema 1 may hold them
+    already (its read models are rebuilt from the events anyway).
+    """
+    p = prefix
+    return (
+        f'CREATE TABLE IF NOT EXISTS {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
+        " states TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT)",
+        f"CREATE TABLE IF NOT EXISTS {p}case_steps (position BIGINT PRIMARY KEY,"
+        ' "case" TEXT NOT NULL, day TEXT NOT NULL, reach TEXT NOT NULL,'
+        " is_open INTEGER NOT NULL, deadline TEXT,"
+        " first INTEGER NOT NULL, failed INTEGER NOT NULL)",
+        f'CREATE INDEX IF NOT EXISTS case_steps_case ON {p}case_steps ("case", position)',
     )
 
 
@@ -85,6 +112,9 @@ class SqlReadModels:
     """Mixed into the SQL stores: read models kept with every append, and read back."""
 
     upcasters: Upcasters | None
+    #: Set by a read-only store whose ledger was written before the case steps were kept.
+    _steps_missing: bool = False
+    _where: str
     _MARK: str
     _PREFIX: str
     _UPSERT_CASE: str
@@ -140,6 +170,7 @@ class SqlReadModels:
         policies: set[str] = set()
         records: list[tuple[int]] = []
         moved: set[str] = set()  # cases whose support rows change
+        changed: list[tuple[int, Event, CaseRecord]] = []
         for index, (position, event) in enumerate(events):
             policies.add(event.policy)
             change = changes_of(event)
@@ -159,17 +190,54 @@ class SqlReadModels:
                     else not (after.is_open and type(event) in _SUPPORT_KEPT)):
                 moved.add(event.stream)
             current[event.stream] = touched[event.stream] = after
+            changed.append((position, event, after))
             if change.listing is not None:
                 listings.add(change.listing)
             if change.report is not None:
                 reports.add(change.report)
         self._write_cases(list(touched.values()), moved)
+        self._keep_steps(changed)
         self._insert_new("listings", "year, org", sorted(listings))
         self._insert_new("reports", '"case", kind, month', sorted(reports))
         self._insert_new("policies", "fingerprint", [(p,) for p in sorted(policies)])
         if records:
             self._execute_many(f"INSERT INTO {self._PREFIX}records VALUES ({self._MARK})",
                                records)
+
+    def _keep_steps(self, changes: Sequence[tuple[int, Event, CaseRecord]]) -> None:
+        """Advance the case heads and steps by ``(position, event, record after)`` triples."""
+        if not changes:
+            return
+        p, m = self._PREFIX, self._MARK
+        heads = self._stored_heads(list(dict.fromkeys(e.stream for _, e, _ in changes)))
+        steps: list[tuple[Any, ...]] = []
+        for position, event, after in changes:
+            head, made = step(heads.get(event.stream), position, event, after)
+            heads[event.stream] = head
+            if made is not None:
+                steps.append((made.position, made.case, made.on.isoformat(),
+                              made.reach.isoformat(), int(made.is_open), _iso(made.deadline),
+                              int(made.first), int(made.failed)))
+        touched = list(dict.fromkeys(e.stream for _, e, _ in changes))
+        self._execute_many(f'DELETE FROM {p}case_heads WHERE "case" = {m}',
+                           [(c,) for c in touched])
+        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({m}, {m}, {m}, {m}, {m})", [
+            (c, h.reach.isoformat(), ",".join(h.states), int(h.is_open), _iso(h.deadline))
+            for c in touched for h in (heads[c],)])
+        if steps:
+            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 8)})",
+                               steps)
+
+    def _stored_heads(self, cases: Sequence[str]) -> dict[str, CaseHead]:
+        found: dict[str, CaseHead] = {}
+        for start in range(0, len(cases), _CHUNK):
+            chunk = cases[start:start + _CHUNK]
+            marks = ",".join([self._MARK] * len(chunk))
+            for row in self._select(f'SELECT "case", reach, states, is_open, deadline FROM '
+                                    f'{self._PREFIX}case_heads WHERE "case" IN ({marks})',
+                                    chunk):
+                found[row[0]] = _head(row[1:])
+        return found
 
     def _write_cases(self, records: Sequence[CaseRecord],
                      moved: Collection[str] | None = None) -> None:
@@ -203,7 +271,7 @@ class SqlReadModels:
                                                        columns=columns, marks=marks), rows)
 
     def _clear_read_models(self) -> None:
-        for table in READ_MODEL_TABLES:
+        for table in (*READ_MODEL_TABLES, *STEP_TABLES):
             self._execute_many(f"DELETE FROM {self._PREFIX}{table}", [()])
 
     def _rebuild_from(self, events: Iterable[tuple[int, Event]]) -> None:
@@ -340,6 +408,44 @@ class SqlReadModels:
     def _payload_text(self, value: Any) -> bytes:
         return bytes(value)
 
+    def _require_steps(self) -> None:
+        if self._steps_missing:
+            raise LedgerSchemaError(
+                self._where, STORAGE_SCHEMA, STORAGE_SCHEMA,
+                "the ledger predates the case steps read model: open it once for writing "
+                "(rectify ledger rebuild --db PATH) to add it from the events")
+
+    def case_heads(self) -> dict[str, CaseHead]:
+        """See `rectify.stores.base.ReadModels.case_heads()`."""
+        self._require_steps()
+        return {row[0]: _head(row[1:]) for row in self._select(
+            f'SELECT "case", reach, states, is_open, deadline FROM {self._PREFIX}case_heads')}
+
+    def case_steps(self, until: date) -> list[CaseStep]:
+        """See `rectify.stores.base.ReadModels.case_steps()`."""
+        self._require_steps()
+        fromiso = _day
+        return [CaseStep(int(position), case, fromiso(day), fromiso(reach), bool(is_open),
+                         fromiso(deadline) if deadline is not None else None, bool(first),
+                         bool(failed))
+                for position, case, day, reach, is_open, deadline, first, failed
+                in self._select(
+                    f'SELECT position, "case", day, reach, is_open, deadline, first, failed'
+                    f" FROM {self._PREFIX}case_steps WHERE reach <= {self._MARK}"
+                    ' ORDER BY "case", position', (until.isoformat(),))]
+
+    def events_at(self, positions: Collection[int]) -> list[Event]:
+        """See `rectify.stores.base.ReadModels.events_at()`."""
+        wanted = sorted(set(positions))
+        found: list[Event] = []
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join([self._MARK] * len(chunk))
+            found += [decode(self._payload_text(r[0]), self.upcasters) for r in self._select(
+                f"SELECT payload FROM {self._PREFIX}events WHERE position IN ({marks})"
+                " ORDER BY position", chunk)]
+        return found
+
     def read_state(self) -> ReadState:
         """The read models as stored, gathered into a `ReadState` (to compare with a replay)."""
         state = ReadState()
@@ -364,6 +470,10 @@ class SqlReadModels:
         state.current_policy = self.current_policy()
         state.records = [int(r[0]) for r in self._select(
             f"SELECT position FROM {self._PREFIX}records ORDER BY position")]
+        if not self._steps_missing:  # else verify_read_models names every case as differing
+            state.heads = self.case_heads()
+            for made in self.case_steps(date.max):
+                state.steps.setdefault(made.case, []).append(made)
         return state
 
     def stray_commands(self, limit: int = 10) -> tuple[list[str], list[str]]:
@@ -388,3 +498,26 @@ class SqlReadModels:
             # decode() reads the stored bytes (SQLite) or text (PostgreSQL) as they are.
             yield from [(position, decode(payload, upcasters)) for position, payload in rows]
             after = rows[-1][0]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _head(row: Sequence[Any]) -> CaseHead:
+    """A `CaseHead` from its columns: reach, states, is_open, deadline."""
+    reach, states, is_open, deadline = row
+    return CaseHead(_day(reach), _states(states), bool(is_open),
+                    _day(deadline) if deadline is not None else None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    """A stored ISO date (a ledger holds few distinct ones: cached)."""
+    return date.fromisoformat(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _states(text: str) -> tuple[str, ...]:
+    """The states of a head's ``states`` column (few distinct sets: cached)."""
+    return tuple(text.split(",")) if text else ()

@@ -21,6 +21,7 @@ from rectify.events import Event
 
 if TYPE_CHECKING:
     from rectify.lifecycle.case import CaseRecord
+    from rectify.stores.readmodel import CaseHead, CaseStep
 
 __all__ = [
     "GENESIS",
@@ -234,6 +235,20 @@ class ReadModels(Protocol):
 
     def records(self) -> list[Event]:
         """The accountability events (escalations, dismissals, talks, appraisals), in order."""
+        ...
+
+    def case_heads(self) -> dict[str, CaseHead]:
+        """Every case's head (`rectify.stores.readmodel.CaseHead`): the latest date its
+        events reached, the states it held, whether it is open and its deadline."""
+        ...
+
+    def case_steps(self, until: date) -> list[CaseStep]:
+        """The case steps (`rectify.stores.readmodel.CaseStep`) whose ``reach`` is at most
+        ``until``, by case then position: with `case_heads()`, each case's dated path."""
+        ...
+
+    def events_at(self, positions: Collection[int]) -> list[Event]:
+        """The stored events at ``positions``, in position order (unknown positions skipped)."""
         ...
 
     def wait(self, after: int, timeout: float) -> bool:

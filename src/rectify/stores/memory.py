@@ -13,7 +13,7 @@ from rectify.model import in_scope
 from rectify.stores.base import Append, Entry, Head, check_batch, entry_hash
 from rectify.stores.codec import Upcasters, decode, encode
 from rectify.stores.compact import CompactLedger, carried_columns
-from rectify.stores.readmodel import ReadState
+from rectify.stores.readmodel import CaseHead, CaseStep, ReadState
 
 __all__ = ["MemoryStore"]
 
@@ -192,6 +192,19 @@ class MemoryStore:
     def records(self) -> list[Event]:
         """See `rectify.stores.base.ReadModels.records()`."""
         return [self._entries.event(position - 1) for position in self._state.records]
+
+    def case_heads(self) -> dict[str, CaseHead]:
+        """See `rectify.stores.base.ReadModels.case_heads()`."""
+        return dict(self._state.heads)
+
+    def case_steps(self, until: date) -> list[CaseStep]:
+        """See `rectify.stores.base.ReadModels.case_steps()`."""
+        return self._state.case_steps(until)
+
+    def events_at(self, positions: Collection[int]) -> list[Event]:
+        """See `rectify.stores.base.ReadModels.events_at()`."""
+        count = len(self)
+        return [self._entries.event(p - 1) for p in sorted(set(positions)) if 0 < p <= count]
 
     def stray_commands(self, limit: int = 10) -> tuple[list[str], list[str]]:
         """Command ids recorded without events, and commands of events not recorded."""

@@ -32,9 +32,11 @@ from rectify.lifecycle.case import CaseRecord
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import (
     READ_MODEL_TABLES,
+    STEP_TABLES,
     SqlReadModels,
     read_model_ddl,
     scope_upgrade_ddl,
+    step_ddl,
 )
 from rectify.stores.base import (
     GENESIS,
@@ -357,6 +359,21 @@ class PostgresStore(SqlReads, SqlReadModels):
                 raise LedgerCorrupt(self._where, f"missing table(s) {', '.join(missing)}",
                                     "rebuild the read models (rectify ledger rebuild) or "
                                     "restore the ledger from a backup")
+        self._add_steps()
+
+    def _add_steps(self) -> None:
+        """Add the case steps to a ledger written before they were kept, from its events."""
+        if set(STEP_TABLES) <= self._tables():
+            return
+        try:
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+                if not set(STEP_TABLES) <= self._tables():  # not added meanwhile by another
+                    for ddl in step_ddl("{s}."):
+                        self._conn.execute(self._q(ddl))
+                    self._rebuild_from(self._positions())
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
 
     def _upgrade(self) -> None:
         """Add the read models to a schema-1 ledger, computed from its events, in place."""

@@ -19,7 +19,12 @@ The read models:
   ledger's policy stream (`rectify.events.POLICY_STREAM`, where
   `rectify.events.PolicyChanged` events go), or else of its first event;
 - records: the positions of the accountability events (the ``person:`` and
-  ``org:`` streams).
+  ``org:`` streams);
+- case steps (`CaseStep`, `CaseHead`): the dated path of every case, for
+  reports as of a past date (`rectify.reporting.bulletin`): one head per case
+  (the latest date its events reached, the states it ever held, whether it is
+  open and its deadline) and a step for each event that opened or closed the
+  case, moved its deadline or failed a verification.
 
 A store is an event store first: it keeps whatever events it is given.  An
 event of a case stream that does not follow the case's workflow (one written
@@ -33,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 import orjson
@@ -46,6 +51,7 @@ from rectify.events import (
     Event,
     FindingRecorded,
     PolicyChanged,
+    VerificationRecorded,
 )
 from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
@@ -55,11 +61,14 @@ from rectify.stores.codec import compact_json
 
 __all__ = [
     "CaseChange",
+    "CaseHead",
+    "CaseStep",
     "ReadState",
     "case_from_json",
     "case_to_json",
     "changes_of",
     "project",
+    "step",
     "verify_read_models",
 ]
 
@@ -137,6 +146,57 @@ def project(before: CaseRecord | None, event: Event) -> CaseRecord | None:
         return None
 
 
+class CaseHead(NamedTuple):
+    """Where a case's dated path stands after its latest event (one per case).
+
+    ``reach`` is the latest event date met so far (a running maximum, so
+    "the case as of day D" is the prefix of its events whose ``reach`` is at
+    most D); ``states`` every workflow state the case ever held, sorted;
+    ``is_open`` and ``deadline`` those of its current record.
+    """
+
+    reach: date
+    states: tuple[str, ...]
+    is_open: bool
+    deadline: date | None
+
+
+class CaseStep(NamedTuple):
+    """One event of a case that matters to reports as of a date (see `step()`).
+
+    ``on`` is the event's date and ``reach`` its head's after it; ``is_open``
+    and ``deadline`` are the record's after it.  ``first`` marks the event that
+    opened the case, ``failed`` a verification that did not pass.
+    """
+
+    position: int
+    case: str
+    on: date
+    reach: date
+    is_open: bool
+    deadline: date | None
+    first: bool = False
+    failed: bool = False
+
+
+def step(head: CaseHead | None, position: int, event: Event,
+         after: CaseRecord) -> tuple[CaseHead, CaseStep | None]:
+    """The case's head after ``event`` (stored at ``position``, giving record ``after``),
+    and its step when the event opened or closed the case, moved its deadline or
+    failed a verification (``None`` otherwise: the path's dated shape is unchanged)."""
+    reach = event.on if head is None or event.on > head.reach else head.reach
+    states = (after.state,) if head is None else head.states
+    if after.state not in states:
+        states = tuple(sorted((*states, after.state)))
+    new = CaseHead(reach, states, after.is_open, after.deadline)
+    failed = isinstance(event, VerificationRecorded) and not event.passed
+    turned = head is None or head.is_open != after.is_open or head.deadline != after.deadline
+    if not (turned or failed):
+        return new, None
+    return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
+                         after.deadline, first=head is None, failed=failed)
+
+
 @attrs.define
 class ReadState:
     """The read models held in memory (the memory store's, and any rebuild's).
@@ -160,6 +220,8 @@ class ReadState:
     counts: dict[str, int] = attrs.field(factory=dict)
     held: dict[tuple[str, str], int] = attrs.field(factory=dict)
     _shared: dict[Any, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    heads: dict[str, CaseHead] = attrs.field(factory=dict)
+    steps: dict[str, list[CaseStep]] = attrs.field(factory=dict)
 
     @classmethod
     def rebuild(cls, events: Iterable[tuple[int, Event]]) -> ReadState:
@@ -193,6 +255,7 @@ class ReadState:
             return before
         after = self._share(before, after)
         self.put(before, after)
+        self.keep_steps(((position, event, after),))
         if change.listing is not None:
             self.listings.setdefault(change.listing[0], set()).add(change.listing[1])
         if change.report is not None:
@@ -219,6 +282,18 @@ class ReadState:
         shared_past = past if before is not None and past is before.past_support \
             else self._pairs(past)
         return attrs.evolve(after, support=shared_support, past_support=shared_past)
+
+    def keep_steps(self, changes: Iterable[tuple[int, Event, CaseRecord]]) -> None:
+        """Advance the case heads and steps by ``(position, event, record after)`` triples."""
+        for position, event, after in changes:
+            head, made = step(self.heads.get(event.stream), position, event, after)
+            self.heads[event.stream] = head
+            if made is not None:
+                self.steps.setdefault(event.stream, []).append(made)
+
+    def case_steps(self, until: date) -> list[CaseStep]:
+        """The steps whose ``reach`` is at most ``until``, by case then position."""
+        return [s for case in sorted(self.steps) for s in self.steps[case] if s.reach <= until]
 
     def put(self, before: CaseRecord | None, after: CaseRecord) -> None:
         """Store ``after`` as its case's record, keeping the loads in step."""
@@ -285,6 +360,8 @@ class ReadState:
             "policies": sorted(self.policies),
             "records": list(self.records),
             "current_policy": self.current_policy,
+            "heads": {c: tuple(h) for c, h in sorted(self.heads.items())},
+            "steps": {c: [tuple(s) for s in v] for c, v in sorted(self.steps.items())},
         }
 
 

@@ -53,9 +53,11 @@ from rectify.lifecycle.case import CaseRecord
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import (
     READ_MODEL_TABLES,
+    STEP_TABLES,
     SqlReadModels,
     read_model_ddl,
     scope_upgrade_ddl,
+    step_ddl,
 )
 from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, chain_rows, check_batch
 from rectify.stores.codec import Upcasters, encode
@@ -293,6 +295,26 @@ class SQLiteStore(SqlReads, SqlReadModels):
                 "models in place")
         elif version != STORAGE_SCHEMA:
             raise LedgerSchemaError(self._where, STORAGE_SCHEMA, int(version))
+        self._add_steps()
+
+    def _add_steps(self) -> None:
+        """Add the case steps to a ledger written before they were kept, from its events."""
+        conn = self._conn
+
+        def missing() -> bool:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            return not set(STEP_TABLES) <= names
+
+        if not missing():
+            return
+        if self.readonly:
+            self._steps_missing = True
+            return
+        with self.transaction():
+            if missing():  # not added meanwhile by another
+                for ddl in step_ddl(""):
+                    conn.execute(ddl)
+                self._rebuild_from(self._positions())
 
     def _upgrade(self) -> None:
         """Add the read models to a schema-1 ledger, computed from its events, in place."""

@@ -1,0 +1,36 @@
+"""Bulletins from the read models in every store: equal to a replay, without replaying."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from ledger_workers import campaign, scenario
+
+from conftest import Backend
+from rectify.reporting.bulletin import PERIODS, _bulletin, _read_model_facts, _replay_facts
+
+
+@pytest.mark.parametrize("on", [date(2017, 3, 31), date(2017, 6, 30), date(2017, 12, 31),
+                                date(2018, 2, 1)])
+def test_bulletin_from_read_models_equals_the_replay(backend: Backend, on: date) -> None:
+    """Every period, on dates before, within and after the cases' paths, reading no replay."""
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    original = store.replay
+    calls: list[str] = []
+
+    def counting() -> object:
+        calls.append("replay")
+        return original()
+
+    for period in PERIODS:
+        options = {"period": period, "on": on, "county": None, "kind": None, "year": None,
+                   "issued": None, "audience": "internal", "settings": None}
+        reference = _bulletin(c, _replay_facts, **options).to_dict()  # type: ignore[arg-type]
+        store.replay = counting  # type: ignore[method-assign]
+        made = _bulletin(c, _read_model_facts, **options).to_dict()  # type: ignore[arg-type]
+        store.replay = original  # type: ignore[method-assign]
+        assert made == reference
+    assert calls == []

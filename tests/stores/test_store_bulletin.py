@@ -33,4 +33,6 @@ def test_bulletin_from_read_models_equals_the_replay(backend: Backend, on: date)
         made = _bulletin(c, _read_model_facts, **options).to_dict()  # type: ignore[arg-type]
         store.replay = original  # type: ignore[method-assign]
         assert made == reference
-    assert calls == []
+    # The SQL stores answer from their tables; the memory store works the dated heads out
+    # from its own events when asked (one pass per ledger length), to hold less per case.
+    assert len(calls) <= (0 if backend.name != "memory" else len(PERIODS))

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 
+import attrs
+
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import in_scope
@@ -31,7 +33,10 @@ class MemoryStore:
 
     def __init__(self, *, upcasters: Upcasters | None = None) -> None:
         self._entries = CompactLedger(upcasters)
-        self._state = ReadState()
+        # Heads and steps are worked out from the events when asked (`_dated()`): a
+        # store of this process's memory can afford the pass, not the bytes per case.
+        self._state = ReadState(dated=False)
+        self._dated_at: tuple[int, ReadState] | None = None
         self._lock = threading.RLock()
         self._grown = threading.Condition(self._lock)
 
@@ -195,11 +200,23 @@ class MemoryStore:
 
     def case_heads(self) -> dict[str, CaseHead]:
         """See `rectify.stores.base.ReadModels.case_heads()`."""
-        return dict(self._state.heads)
+        return dict(self._dated().heads)
 
     def case_steps(self, until: date) -> list[CaseStep]:
         """See `rectify.stores.base.ReadModels.case_steps()`."""
-        return self._state.case_steps(until)
+        return self._dated().case_steps(until)
+
+    def _dated(self) -> ReadState:
+        """The heads and steps of the events stored now (one pass, kept until the next append)."""
+        with self._lock:
+            count = len(self)
+            if self._dated_at is None or self._dated_at[0] != count:
+                state = ReadState()
+                for position, event in enumerate(self.replay(), start=1):
+                    state.apply(position, event)
+                dated = ReadState(heads=state.heads, steps=state.steps)
+                self._dated_at = (count, dated)
+            return self._dated_at[1]
 
     def events_at(self, positions: Collection[int]) -> list[Event]:
         """See `rectify.stores.base.ReadModels.events_at()`."""
@@ -213,8 +230,11 @@ class MemoryStore:
         return (sorted(recorded - carried)[:limit], sorted(carried - recorded)[:limit])
 
     def read_state(self) -> ReadState:
-        """The read models as kept (for `rectify.stores.readmodel.verify_read_models()`)."""
-        return self._state
+        """The read models as kept (for `rectify.stores.readmodel.verify_read_models()`), with
+        the heads and steps worked out from the events now."""
+        self._dated_at = None
+        dated = self._dated()
+        return attrs.evolve(self._state, heads=dated.heads, steps=dated.steps, dated=True)
 
     def version(self, stream: str) -> int:
         """See `rectify.stores.base.EventStore.version()`."""

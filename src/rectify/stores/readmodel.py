@@ -222,6 +222,9 @@ class ReadState:
     _shared: dict[Any, Any] = attrs.field(factory=dict, repr=False, eq=False)
     heads: dict[str, CaseHead] = attrs.field(factory=dict)
     steps: dict[str, list[CaseStep]] = attrs.field(factory=dict)
+    #: Whether applying events keeps ``heads`` and ``steps`` (the memory store works them
+    #: out from its events when asked instead, to hold less per case).
+    dated: bool = attrs.field(default=True, eq=False)
 
     @classmethod
     def rebuild(cls, events: Iterable[tuple[int, Event]]) -> ReadState:
@@ -255,7 +258,8 @@ class ReadState:
             return before
         after = self._share(before, after)
         self.put(before, after)
-        self.keep_steps(((position, event, after),))
+        if self.dated:
+            self.keep_steps(((position, event, after),))
         if change.listing is not None:
             self.listings.setdefault(change.listing[0], set()).add(change.listing[1])
         if change.report is not None:

@@ -219,9 +219,10 @@ class SqlReadModels:
                               made.reach.isoformat(), int(made.is_open), _iso(made.deadline),
                               int(made.first), int(made.failed)))
         touched = list(dict.fromkeys(e.stream for _, e, _ in changes))
-        self._execute_many(f'DELETE FROM {p}case_heads WHERE "case" = {m}',
-                           [(c,) for c in touched])
-        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({m}, {m}, {m}, {m}, {m})", [
+        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({m}, {m}, {m}, {m}, {m})"
+                           ' ON CONFLICT ("case") DO UPDATE SET reach = excluded.reach,'
+                           " states = excluded.states, is_open = excluded.is_open,"
+                           " deadline = excluded.deadline", [
             (c, h.reach.isoformat(), ",".join(h.states), int(h.is_open), _iso(h.deadline))
             for c in touched for h in (heads[c],)])
         if steps:

@@ -417,7 +417,7 @@ def summarize(workers: list[dict[str, Any]]) -> dict[str, Any]:
             "worker_setup_seconds": max(w["setup_seconds"] for w in workers)}
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=0.01,
                         help="share of the national population (0.01, 0.1 or 1)")

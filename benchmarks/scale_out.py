@@ -54,7 +54,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,7 @@ from rectify import Campaign, Person, Population, load_policy
 from rectify.bulk import BulkCommand, run_bulk
 from rectify.errors import PermissionDenied
 from rectify.identify import AssessmentColumns, Decision, identify
-from rectify.stores import PostgresStore
+from rectify.stores import Append, PostgresStore
 from rectify.stores.chain import verify
 from rectify.stores.readmodel import verify_read_models
 from rectify.testing.ledger_rules import scope_breaches
@@ -92,14 +92,43 @@ Stage = tuple[str, Callable[[Case], int | None]]  # phase, the case's step k in 
 
 
 class TimedStore(PostgresStore):
-    """A `PostgresStore` that times its outermost transactions: lock wait and lock held."""
+    """A `PostgresStore` that times its outermost transactions (lock wait, lock held) and
+    counts its read-model statements with their time (the SQL stores' ``_select`` and
+    ``_execute_many``; the append's own statements are not among them)."""
 
     def __init__(self, dsn: str, *, schema: str) -> None:
         super().__init__(dsn, schema=schema)
         self.waited = 0.0
         self.held = 0.0
         self.transactions = 0
+        self.statements = 0
+        self.statement_seconds = 0.0
+        self.append_seconds = 0.0
         self._nesting = 0
+
+    def append(self, batch: Sequence[Append]) -> list[bool]:
+        """The store's append, timed (with the read-model writes it makes)."""
+        start = time.perf_counter()
+        try:
+            return super().append(batch)
+        finally:
+            self.append_seconds += time.perf_counter() - start
+
+    def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        start = time.perf_counter()
+        try:
+            return super()._select(query, params)
+        finally:
+            self.statements += 1
+            self.statement_seconds += time.perf_counter() - start
+
+    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        start = time.perf_counter()
+        try:
+            super()._execute_many(query, rows)
+        finally:
+            self.statements += 1
+            self.statement_seconds += time.perf_counter() - start
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -244,6 +273,8 @@ def _work(number: int, names: list[str], dsn: str, schema: str, barrier: Any
     def stage(name: str, phase: str, run: Callable[[], tuple[int, int, list[str]]]) -> None:
         barrier.wait(BARRIER_SECONDS)
         waited, held, count = store.waited, store.held, store.transactions
+        statements, statement_seconds = store.statements, store.statement_seconds
+        appending = store.append_seconds
         t0 = time.perf_counter()
         commands, batches, refused = run()
         t1 = time.perf_counter()
@@ -251,6 +282,9 @@ def _work(number: int, names: list[str], dsn: str, schema: str, barrier: Any
                      "commands": commands, "batches": batches, "refused": refused,
                      "lock_wait": store.waited - waited, "lock_held": store.held - held,
                      "transactions": store.transactions - count,
+                     "statements": store.statements - statements,
+                     "statement_seconds": store.statement_seconds - statement_seconds,
+                     "append_seconds": store.append_seconds - appending,
                      "load_1min": os.getloadavg()[0]})
 
     def opened() -> tuple[int, int, list[str]]:
@@ -399,11 +433,13 @@ def summarize(workers: list[dict[str, Any]]) -> dict[str, Any]:
         wall = max(r["end"] for r in rows) - min(r["start"] for r in rows)
         into = phases.setdefault(first["phase"], {
             "phase": first["phase"], "wall_seconds": 0.0, "busy_seconds": 0.0, "commands": 0,
-            "batches": 0, "lock_wait": 0.0, "lock_held": 0.0, "load_1min": 0.0,
+            "batches": 0, "lock_wait": 0.0, "lock_held": 0.0, "statements": 0,
+            "statement_seconds": 0.0, "append_seconds": 0.0, "load_1min": 0.0,
             "refused": []})
         into["wall_seconds"] += wall
         into["busy_seconds"] += sum(r["end"] - r["start"] for r in rows)
-        for key in ("commands", "batches", "lock_wait", "lock_held", "refused"):
+        for key in ("commands", "batches", "lock_wait", "lock_held", "statements",
+                    "statement_seconds", "append_seconds", "refused"):
             into[key] += sum((r[key] for r in rows), [] if key == "refused" else 0)
         into["load_1min"] = max(into["load_1min"], *(r["load_1min"] for r in rows))
     return {"phases": list(phases.values()),
@@ -413,6 +449,9 @@ def summarize(workers: list[dict[str, Any]]) -> dict[str, Any]:
             "busy_seconds": sum(p["busy_seconds"] for p in phases.values()),
             "lock_wait": sum(p["lock_wait"] for p in phases.values()),
             "lock_held": sum(p["lock_held"] for p in phases.values()),
+            "statements": sum(p["statements"] for p in phases.values()),
+            "statement_seconds": sum(p["statement_seconds"] for p in phases.values()),
+            "append_seconds": sum(p["append_seconds"] for p in phases.values()),
             "refused": [m for p in phases.values() for m in p["refused"]],
             "worker_setup_seconds": max(w["setup_seconds"] for w in workers)}
 
@@ -484,19 +523,23 @@ def report(run: dict[str, Any], anchor: dict[str, Any]) -> None:
     print(f"\n{run['workers']} worker(s), cases per worker {run['cases_per_worker']}, "
           f"worker start-up {run['worker_setup_seconds']:.2f} s (not counted)")
     print(f"{'phase':13} {'wall s':>7} {'commands':>9} {'per s':>7} {'batches':>7} "
-          f"{'lock held':>9} {'lock wait':>9} {'load':>5}")
+          f"{'lock held':>9} {'lock wait':>9} {'SQL/cmd':>7} {'load':>5}")
     for p in run["phases"]:
         rate = f"{p['commands'] / p['wall_seconds']:,.0f}" if p["wall_seconds"] else ""
         busy = p["busy_seconds"] or 1.0
         print(f"{p['phase']:13} {p['wall_seconds']:7.2f} {p['commands']:9,} {rate:>7} "
               f"{p['batches']:7,} {p['lock_held'] / busy:9.0%} {p['lock_wait'] / busy:9.0%} "
-              f"{p['load_1min']:5.2f}")
+              f"{p['statements'] / max(p['commands'], 1):7.1f} {p['load_1min']:5.2f}")
     total = run["total_seconds"]
     print(f"total {total:.2f} s, {(run['commands'] + run['opened']) / total:,.0f} commands/s, "
           f"speed-up {anchor['total_seconds'] / total:.2f}x against 1 worker; lock held "
           f"{run['lock_held']:.2f} s = {run['lock_held'] / total:.0%} of the wall time "
           f"(workers busy {run['busy_seconds']:.2f} s, waiting for the lock "
-          f"{run['lock_wait'] / run['busy_seconds']:.0%} of it)")
+          f"{run['lock_wait'] / run['busy_seconds']:.0%} of it); read-model SQL "
+          f"{run['statements']:,} statements, {run['statement_seconds']:.2f} s = "
+          f"{run['statement_seconds'] / max(run['lock_held'], 1e-9):.0%} of the lock held; "
+          f"appends {run['append_seconds']:.2f} s = "
+          f"{run['append_seconds'] / max(run['lock_held'], 1e-9):.0%} of it")
     print(f"checks: chain {'ok' if checks['chain_ok'] else 'BROKEN'} "
           f"({checks['chain_seconds']:.2f} s), read models "
           f"{'agree' if not checks['read_model_differences'] else 'DIFFER'} "

@@ -491,8 +491,8 @@ def main(argv: list[str] | None = None) -> int:
           f"counted); identify {_SHARED['identify_seconds']:.2f} s once, nationally: "
           f"{_SHARED['listed']:,} listed, {sizes[0]}-{sizes[-1]} per province")
     runs: list[dict[str, Any]] = []
-    for count in counts:
-        schema = f"{prefix}_{os.getpid()}_{count}w"
+    for index, count in enumerate(counts):
+        schema = f"{prefix}_{os.getpid()}_{index}_{count}w"
         PostgresStore(dsn, schema=schema).close()  # the tables, before the workers start
         parts = partition(provinces, count)
         try:
@@ -539,6 +539,8 @@ def report(run: dict[str, Any], anchor: dict[str, Any]) -> None:
               f"{p['batches']:7,} {p['lock_held'] / busy:9.0%} {p['lock_wait'] / busy:9.0%} "
               f"{p['statements'] / max(p['commands'], 1):9.1f} {p['load_1min']:5.2f}")
     total = run["total_seconds"]
+    share = anchor["lock_held"] / anchor["busy_seconds"]
+    bound = 1 / (share + (1 - share) / run["workers"])
     print(f"total {total:.2f} s, {(run['commands'] + run['opened']) / total:,.0f} commands/s, "
           f"speed-up {anchor['total_seconds'] / total:.2f}x against 1 worker; lock held "
           f"{run['lock_held']:.2f} s = {run['lock_held'] / total:.0%} of the wall time "
@@ -555,6 +557,8 @@ def report(run: dict[str, Any], anchor: dict[str, Any]) -> None:
           f"{checks['cases']:,} cases {checks['states']}, digest {checks['digest']}, "
           f"scope breaches {len(checks['scope_breaches'])}, cross-province command refused "
           f"with {checks['cross_scope_refusal']}, refusals {len(run['refused'])}")
+    print(f"Amdahl: with {share:.1%} of one worker's time under the head lock, "
+          f"{run['workers']} workers can be at most {bound:.3f}x faster")
 
 
 def verdicts(runs: list[dict[str, Any]]) -> list[str]:

@@ -28,10 +28,12 @@ count on a fresh schema of its own in the same run:
   count), `scope_breaches` over the events, and one deliberate cross-province
   command that must be refused with `PermissionDenied`.
 
-The speed-up is the one-worker total over the total with more workers,
-measured in the same run; the one-minute load average is taken after every
-stage.  Schemas are named ``scaleout_<pid>_<workers>w`` and dropped at the end
-unless ``--keep``.
+The speed-up is the first run's total (one worker) over each run's,
+measured in the same invocation; list one worker again at the end
+(``--workers 1,2,4,1``) to see the load's drift and the first run's slower
+start.  The one-minute load average is taken after every stage.  Schemas
+are named ``<prefix>_<pid>_<run>_<workers>w`` (prefix ``scaleout`` or the
+DSN's ``?schema=``) and dropped at the end unless ``--keep``.
 
 Usage::
 

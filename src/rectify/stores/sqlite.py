@@ -76,6 +76,8 @@ APPLICATION_ID = 0x52435446
 
 _PAGE = 5000  # rows per read when paging through the ledger
 _PARAMS = 500  # bound parameters per IN (...) query
+#: The page cache of each connection, as SQLite's ``cache_size`` pragma (negative: KiB).
+DEFAULT_CACHE_KIB = -65536
 _MAGIC = b"SQLite format 3\x00"
 
 _DDL = (
@@ -160,7 +162,10 @@ class SQLiteStore(SqlReads, SqlReadModels):
         self.upcasters = upcasters
         self._where = str(self.path)
         self._synchronous = synchronous
-        self._pragmas = dict(pragmas or {})
+        # A 64 MiB page cache per connection (SQLite's default is 2 MiB): a national ledger's
+        # case rows and indexes are rewritten batch after batch, and re-reading their pages
+        # from the file cost about a tenth of the year at 1/10 of the national size.
+        self._pragmas = {"cache_size": DEFAULT_CACHE_KIB, **(pragmas or {})}
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._guard = threading.Lock()

@@ -73,6 +73,7 @@ from rectify import Campaign, Person, Population, load_policy
 from rectify.bulk import BulkCommand, run_bulk
 from rectify.errors import PermissionDenied
 from rectify.identify import AssessmentColumns, Decision, identify
+from rectify.lifecycle.case import CaseRecord
 from rectify.stores import Append, PostgresStore
 from rectify.stores.chain import verify
 from rectify.stores.readmodel import verify_read_models
@@ -109,12 +110,13 @@ class TimedStore(PostgresStore):
         self._nesting = 0
         self._appending = False
 
-    def append(self, batch: Sequence[Append]) -> list[bool]:
+    def append(self, batch: Sequence[Append], *,
+               projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
         """The store's append, timed (with the read-model writes it makes)."""
         start = time.perf_counter()
         self._appending = True
         try:
-            return super().append(batch)
+            return super().append(batch, projected=projected)
         finally:
             self._appending = False
             self.append_seconds += time.perf_counter() - start

@@ -1019,6 +1019,8 @@ class Campaign:
         if not batch:
             return []
         self._check_policy()
+        if projected is None:  # a store wrapped by a caller may not take ``projected``
+            return self.store.append(batch)
         return self.store.append(batch, projected=projected)
 
     def _log_transition(self, prepared: Append, before: CaseRecord, after: CaseRecord) -> None:

@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from datetime import date
+from typing import Any
 
 import attrs
 import pytest
@@ -14,6 +15,8 @@ from ledger_workers import (
     DEPT,
     PLAN,
     RACER,
+    SUP,
+    VER,
     campaign,
     cap_campaign,
     cap_racer,
@@ -23,9 +26,10 @@ from ledger_workers import (
 )
 
 from conftest import Backend
-from rectify.errors import CommandRefused
+from rectify.errors import CommandRefused, LedgerReadOnly
 from rectify.identify import identify
-from rectify.lifecycle.commands import RecordReport
+from rectify.lifecycle.commands import RecordReport, RecordVerification
+from rectify.lifecycle.guards import Votes
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_table
 from rectify.model import Assessment
@@ -275,3 +279,88 @@ def test_a_wrong_projection_is_kept_and_then_found(backend: Backend) -> None:
     assert store.append([prepared], projected=[wrong]) == [True]
     assert store.case("2017-V2").kind == "agency"  # type: ignore[attr-defined,union-attr]
     assert any("2017-V2" in p for p in verify_read_models(store))  # type: ignore[arg-type]
+
+
+def _report(c: Any, command_id: str) -> Append:
+    prepared = c.prepare(RecordReport("2017-V2", "progress", "2018-01"), actor=DEPT,
+                         on=date(2018, 1, 15), command_id=command_id)
+    assert prepared is not None
+    return prepared  # type: ignore[no-any-return]
+
+
+def test_a_snapshot_reads_one_state_while_another_writer_records(backend: Backend) -> None:
+    """Inside snapshot() every read shows the ledger as of its first read, whatever another
+    writer records meanwhile; after the block the new event is there."""
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    case, count = store.case("2017-V2"), len(store)  # type: ignore[attr-defined]
+    assert case is not None
+    other = backend.new()  # the same ledger through another store (memory: the same one)
+    item = _report(c, "rep-snapshot")
+    writer = threading.Thread(target=lambda: other.append([item]))
+    with store.snapshot():  # type: ignore[attr-defined]
+        assert store.cases_by_id(["2017-V2"]) == {"2017-V2": case}  # type: ignore[attr-defined]
+        writer.start()
+        writer.join(timeout=None if backend.name != "memory" else 0.3)
+        # The memory store's appends wait for the snapshot; the databases' go through.
+        assert writer.is_alive() == (backend.name == "memory")
+        assert store.case("2017-V2") == case  # type: ignore[attr-defined]
+        assert len(store) == count
+        assert store.version("2017-V2") == case.version
+    writer.join()
+    assert store.version("2017-V2") == case.version + 1
+    assert store.case("2017-V2").version == case.version + 1  # type: ignore[attr-defined,union-attr]
+
+
+def test_nothing_is_recorded_inside_a_snapshot(backend: Backend) -> None:
+    """Appending or opening a write transaction inside snapshot() is refused with
+    LedgerReadOnly, and the ledger is as before."""
+    store = backend.new()
+    c = campaign(store)
+    scenario(c)
+    before = list(store.entries())
+    item = _report(c, "rep-inside")
+    with store.snapshot():  # type: ignore[attr-defined]
+        with pytest.raises(LedgerReadOnly, match="snapshot"):
+            store.append([item])
+        with pytest.raises(LedgerReadOnly, match="snapshot"), \
+                store.transaction():  # type: ignore[attr-defined]
+            pass  # pragma: no cover - refused on entering
+    assert list(store.entries()) == before
+    with store.transaction(), store.snapshot():  # type: ignore[attr-defined]
+        assert len(store) == len(before)  # a snapshot inside a transaction changes nothing
+    assert store.append([item]) == [True]
+
+
+def test_a_bulletin_agrees_with_itself_while_another_writer_records(durable: Backend) -> None:
+    """A failed verification recorded by another writer in the middle of a bulletin does not
+    leak into the tables read after it: the bulletin is the one of the ledger before it."""
+    from rectify.reporting.bulletin import bulletin
+
+    store = durable.new()
+    c = campaign(store)
+    scenario(c)
+    day = date(2018, 1, 10)
+    c.record_report("2017-V2", "progress", "2018-01", actor=DEPT, on=day,
+                    resolved=["venue_nonstandard", "rules_not_kept"], command_id="rep-2018-V2")
+    c.request_verification("2017-V2", actor=SUP, on=day, command_id="req-2018-V2")
+    on = date(2018, 1, 31)
+    expected = bulletin(c, period="monthly", on=on).to_dict()
+    failed = c.prepare(RecordVerification("2017-V2", 40, Votes(2, 4, 9), ("R1",)), actor=VER,
+                       on=date(2018, 1, 15), command_id="ver-2018-V2")
+    assert failed is not None
+    other = durable.new()
+    original = store.case_heads  # type: ignore[attr-defined]
+
+    def heads_then_a_write() -> object:
+        found = original()
+        assert other.append([failed]) == [True]
+        return found
+
+    store.case_heads = heads_then_a_write  # type: ignore[attr-defined]
+    made = bulletin(c, period="monthly", on=on).to_dict()
+    store.case_heads = original  # type: ignore[attr-defined]
+    assert made == expected
+    # Read again, the failure is there: the write did change what the bulletin shows.
+    assert bulletin(c, period="monthly", on=on).to_dict() != expected

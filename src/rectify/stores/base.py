@@ -175,6 +175,13 @@ class ReadModels(Protocol):
         and appends inside it commit together at its end (or not at all on an error)."""
         ...
 
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside the block all see one state of the ledger (what was committed when
+        the first of them ran) while writers go on; a report of many reads agrees with
+        itself.  Nothing may be recorded inside it (`rectify.errors.LedgerReadOnly`).
+        Inside `transaction()` it changes nothing: that state is already fixed."""
+        ...
+
     def case(self, case: str) -> CaseRecord | None:
         """The current record of ``case``, or ``None``."""
         ...

@@ -9,6 +9,7 @@ from datetime import date
 
 import attrs
 
+from rectify.errors import LedgerReadOnly
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import in_scope
@@ -38,6 +39,8 @@ class MemoryStore:
         self._state = ReadState(dated=False)
         self._dated_at: tuple[int, ReadState] | None = None
         self._lock = threading.RLock()
+        self._reading = threading.local()  # this thread is inside snapshot()
+        self._writing = 0  # transactions open (under the lock: only its holder's)
         self._grown = threading.Condition(self._lock)
 
     @property
@@ -85,6 +88,7 @@ class MemoryStore:
     def _append(self, batch: Sequence[Append],
                 payloads: Sequence[Sequence[bytes]] | None,
                 projected: Sequence[CaseRecord | None] | None = None) -> list[bool]:
+        self._check_writable()
         streams = {item.stream for item in batch}
         ledger = self._entries
         accepted = check_batch(batch, {s: ledger.version(s) for s in streams}, ledger.commands)
@@ -124,7 +128,32 @@ class MemoryStore:
     def transaction(self) -> Iterator[None]:
         """See `rectify.stores.base.ReadModels.transaction()` (holds the store's lock)."""
         with self._lock:
-            yield
+            self._check_writable()
+            self._writing += 1
+            try:
+                yield
+            finally:
+                self._writing -= 1
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """See `rectify.stores.base.ReadModels.snapshot()`: holds the store's lock, so
+        other threads' appends wait for the block to end."""
+        with self._lock:
+            if getattr(self._reading, "depth", 0) or self._writing:
+                yield  # nested, or inside a transaction: already one state
+                return
+            self._reading.depth = 1
+            try:
+                yield
+            finally:
+                self._reading.depth = 0
+
+    def _check_writable(self) -> None:
+        if getattr(self._reading, "depth", 0):
+            raise LedgerReadOnly("memory", "cannot record inside snapshot(): it only reads",
+                                 "record after the block, or use transaction() to read and "
+                                 "write")
 
     def case(self, case: str) -> CaseRecord | None:
         """See `rectify.stores.base.ReadModels.case()`."""

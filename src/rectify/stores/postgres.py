@@ -551,6 +551,10 @@ class PostgresStore(SqlReads, SqlReadModels):
         and append inside it runs on it.  A connection lost inside it is a
         `LedgerUnavailable` and nothing of the transaction is kept.
         """
+        if getattr(self._local, "reading", False):
+            raise LedgerReadOnly(self._where, "cannot record inside snapshot(): it only reads",
+                                 "record after the block, or use transaction() to read and "
+                                 "write")
         if getattr(self._local, "depth", 0):
             self._local.depth += 1
             try:
@@ -571,6 +575,30 @@ class PostgresStore(SqlReads, SqlReadModels):
                 raise self._error(exc) from None
             finally:
                 self._local.depth = 0
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """See `rectify.stores.base.ReadModels.snapshot()`: a ``REPEATABLE READ, READ ONLY``
+        transaction on one pooled connection (it takes no lock; writers go on)."""
+        if getattr(self._local, "depth", 0):
+            self._local.depth += 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
+            return
+        with self._session() as conn:
+            self._local.depth, self._local.reading = 1, True
+            try:
+                with conn.transaction():
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    yield
+            except psycopg.Error as exc:
+                if self._lost(conn):
+                    raise self._lost_inside() from None
+                raise self._error(exc) from None
+            finally:
+                self._local.depth, self._local.reading = 0, False
 
     def wait(self, after: int, timeout: float) -> bool:
         """Block until the ledger holds an entry past position ``after``, or ``timeout`` seconds.

@@ -416,10 +416,36 @@ class SQLiteStore(SqlReads, SqlReadModels):
         return accepted
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """See `rectify.stores.base.ReadModels.snapshot()`: a deferred read transaction on
+        this thread's connection (in WAL mode its first read fixes what the rest see)."""
+        conn = self._conn
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
+            return
+        try:
+            conn.execute("BEGIN DEFERRED")
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+        self._local.depth, self._local.reading = 1, True
+        try:
+            yield
+        finally:
+            self._local.depth, self._local.reading = 0, False
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")  # it read only
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """See `rectify.stores.base.ReadModels.transaction()`: ``BEGIN IMMEDIATE`` on this
         thread's connection, so writers (threads or processes) queue for the write lock."""
         conn = self._conn
+        if getattr(self._local, "reading", False):
+            raise _write_in_snapshot(self._where)
         if self._local.depth:
             self._local.depth += 1
             try:
@@ -557,6 +583,11 @@ class SQLiteStore(SqlReads, SqlReadModels):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _write_in_snapshot(where: str) -> LedgerReadOnly:
+    return LedgerReadOnly(where, "cannot record inside snapshot(): it only reads",
+                          "record after the block, or use transaction() to read and write")
 
 
 def _chunks(values: list[str]) -> Iterator[list[str]]:

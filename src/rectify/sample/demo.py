@@ -207,7 +207,7 @@ class _Run:
                 self.assign(c.case(gap.subject), level, date(2016, 3, 20))
         fixed = missing_support(coverage_from_campaign(c), c.policy)
         self.note("coverage fixed 2016", len(gaps) - len(fixed), f"{len(fixed)} gap(s) left",
-                  "2016年补齐包扶", f"尚缺{len(fixed)}处")
+                  "2016年补齐包扶", f"尚缺{len(fixed)}处" if fixed else "已全部补齐")
         for case in self.each("monthly reports 2016", c.cases(year=2016)):
             # April and May: June's reports would be dated after the verification request
             # of mid-June, and dates run forward.
@@ -313,9 +313,9 @@ class _Run:
                    if x.current_year == 2017]
         continued = sum(1 for x in overdue if x.year < 2017)
         self.note("delisted 2017", len(c.cases(year=2017, state="delisted")),
-                  f"by 16 June; {len(overdue)} overdue at the end of June ({continued} "
+                  f"on 16 June; {len(overdue)} overdue at the end of June ({continued} "
                   "continued from 2016)", "2017年销号",
-                  f"6月16日前销号; {len(overdue)}个对象6月底逾期未完成整改"
+                  f"6月16日完成销号; {len(overdue)}个对象6月底逾期未完成整改"
                   f"(其中上年度转入{continued}个)")
 
     def appoint_successors(self, dismissed: list[SecretaryDismissed]) -> None:

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from rectify.events import Event
 from rectify.stores.base import GENESIS, Entry, Head
 from rectify.stores.codec import Upcasters, decode
 
-__all__ = ["SqlReads"]
+__all__ = ["SqlReads", "select_in"]
 
 _CHUNK = 500  # bound parameters per IN (...) query
+
+
+def select_in(select: Callable[[str, Sequence[Any]], list[Any]], mark: str, query: str,
+              values: Iterable[Any], params: Sequence[Any] = ()) -> list[Any]:
+    """The rows of ``query`` for every one of ``values`` (repeats dropped), in chunks that
+    keep the bound parameters few: ``{marks}`` in the query stands for a chunk's marks,
+    and ``params`` follow each chunk's values."""
+    wanted = list(dict.fromkeys(values))
+    rows: list[Any] = []
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        marks = ",".join([mark] * len(chunk))
+        rows += select(query.replace("{marks}", marks), [*chunk, *params])
+    return rows
 
 
 class SqlReads:
@@ -49,15 +63,9 @@ class SqlReads:
 
     def versions(self, streams: Collection[str]) -> dict[str, int]:
         """See `rectify.stores.base.ReadModels.versions()`."""
-        wanted = list(dict.fromkeys(streams))
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            marks = ",".join([self._MARK] * len(chunk))
-            found.update((str(s), int(v)) for s, v in self._select(
-                f"SELECT stream, max(version) FROM {self._EVENTS} WHERE stream IN ({marks})"
-                " GROUP BY stream", chunk))
-        return found
+        return {str(stream): int(version) for stream, version in select_in(
+            self._select, self._MARK, f"SELECT stream, max(version) FROM {self._EVENTS}"
+            " WHERE stream IN ({marks}) GROUP BY stream", streams)}
 
     def read(self, stream: str) -> Iterator[Event]:
         """See `rectify.stores.base.EventStore.read()`."""

@@ -29,6 +29,7 @@ from rectify.events import (
     VerificationRequested,
 )
 from rectify.lifecycle.case import CaseRecord
+from rectify.stores._sql import select_in
 from rectify.stores.base import STORAGE_SCHEMA, Append
 from rectify.stores.codec import Upcasters, decode
 from rectify.stores.readmodel import (
@@ -51,7 +52,6 @@ READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "rec
 #: schema 3 was released, so a ledger that lacks them gets them when opened for writing.
 STEP_TABLES = ("case_heads", "case_steps")
 
-_CHUNK = 500
 #: Events read, decoded and projected together when the read models are rebuilt.
 _REBUILD_PAGE = 5000
 
@@ -132,15 +132,9 @@ class SqlReadModels:
     # -- upkeep ----------------------------------------------------------------------
 
     def _stored_cases(self, cases: Sequence[str]) -> dict[str, CaseRecord]:
-        found: dict[str, CaseRecord] = {}
-        for start in range(0, len(cases), _CHUNK):
-            chunk = cases[start:start + _CHUNK]
-            marks = ",".join([self._MARK] * len(chunk))
-            for case, record in self._select(
-                    f'SELECT "case", record FROM {self._PREFIX}cases WHERE "case" IN ({marks})',
-                    chunk):
-                found[case] = case_from_json(self._record_bytes(record))
-        return found
+        return {case: case_from_json(self._record_bytes(record)) for case, record in select_in(
+            self._select, self._MARK,
+            f'SELECT "case", record FROM {self._PREFIX}cases WHERE "case" IN ({{marks}})', cases)}
 
     def _keep_read_models(self, batch: Sequence[Append], accepted: Sequence[bool],
                           first_position: int,
@@ -230,15 +224,9 @@ class SqlReadModels:
                                steps)
 
     def _stored_heads(self, cases: Sequence[str]) -> dict[str, CaseHead]:
-        found: dict[str, CaseHead] = {}
-        for start in range(0, len(cases), _CHUNK):
-            chunk = cases[start:start + _CHUNK]
-            marks = ",".join([self._MARK] * len(chunk))
-            for row in self._select(f'SELECT "case", reach, states, is_open, deadline FROM '
-                                    f'{self._PREFIX}case_heads WHERE "case" IN ({marks})',
-                                    chunk):
-                found[row[0]] = _head(row[1:])
-        return found
+        return {row[0]: _head(row[1:]) for row in select_in(
+            self._select, self._MARK, 'SELECT "case", reach, states, is_open, deadline FROM '
+            f'{self._PREFIX}case_heads WHERE "case" IN ({{marks}})', cases)}
 
     def _write_cases(self, records: Sequence[CaseRecord],
                      moved: Collection[str] | None = None) -> None:
@@ -333,28 +321,19 @@ class SqlReadModels:
 
     def recorded_commands(self, commands: Collection[str]) -> set[str]:
         """See `rectify.stores.base.ReadModels.recorded_commands()`."""
-        wanted = list(dict.fromkeys(commands))
-        found: set[str] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            marks = ",".join([self._MARK] * len(chunk))
-            found.update(r[0] for r in self._select(
-                f"SELECT command FROM {self._PREFIX}commands WHERE command IN ({marks})", chunk))
-        return found
+        return {r[0] for r in select_in(
+            self._select, self._MARK,
+            f"SELECT command FROM {self._PREFIX}commands WHERE command IN ({{marks}})",
+            commands)}
 
     def loads(self, persons: Collection[str], level: str | None = None) -> dict[str, int]:
         """See `rectify.stores.base.ReadModels.loads()`."""
-        wanted = list(dict.fromkeys(persons))
-        found: dict[str, int] = {}
         at = f" AND level = {self._MARK}" if level is not None else ""
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            marks = ",".join([self._MARK] * len(chunk))
-            params = [*chunk, level] if level is not None else chunk
-            found.update((str(p), int(n)) for p, n in self._select(
-                f'SELECT person, count(DISTINCT "case") FROM {self._PREFIX}support'
-                f" WHERE person IN ({marks}){at} GROUP BY person", params))
-        return found
+        return {str(p): int(n) for p, n in select_in(
+            self._select, self._MARK,
+            f'SELECT person, count(DISTINCT "case") FROM {self._PREFIX}support'
+            f" WHERE person IN ({{marks}}){at} GROUP BY person", persons,
+            (level,) if level is not None else ())}
 
     def load(self, person: str, level: str | None = None) -> int:
         """See `rectify.stores.base.ReadModels.load()`."""
@@ -437,15 +416,11 @@ class SqlReadModels:
 
     def events_at(self, positions: Collection[int]) -> list[Event]:
         """See `rectify.stores.base.ReadModels.events_at()`."""
-        wanted = sorted(set(positions))
-        found: list[Event] = []
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start:start + _CHUNK]
-            marks = ",".join([self._MARK] * len(chunk))
-            found += [decode(self._payload_text(r[0]), self.upcasters) for r in self._select(
-                f"SELECT payload FROM {self._PREFIX}events WHERE position IN ({marks})"
-                " ORDER BY position", chunk)]
-        return found
+        rows = select_in(self._select, self._MARK,
+                         f"SELECT position, payload FROM {self._PREFIX}events"
+                         " WHERE position IN ({marks})", sorted(set(positions)))
+        return [decode(self._payload_text(payload), self.upcasters)
+                for _, payload in sorted(rows, key=lambda r: int(r[0]))]
 
     def read_state(self) -> ReadState:
         """The read models as stored, gathered into a `ReadState` (to compare with a replay)."""

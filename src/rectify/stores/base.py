@@ -8,15 +8,16 @@ hash chain (`entry_hash`, see `rectify.stores.chain`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Collection, Container, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
-from rectify.errors import ConcurrencyConflict, InvalidValueError
+from rectify.errors import ConcurrencyConflict, InvalidValueError, LedgerReadOnly
 from rectify.events import Event
 
 if TYPE_CHECKING:
@@ -351,3 +352,20 @@ def check_batch(batch: Sequence[Append], versions: Mapping[str, int],
         seen.add(item.command)
         accepted.append(True)
     return accepted
+
+
+@contextlib.contextmanager
+def deeper(local: Any) -> Iterator[None]:
+    """A block inside this thread's open transaction or snapshot (``local.depth`` > 0): it
+    joins it, counting the depth, and begins nothing of its own."""
+    local.depth += 1
+    try:
+        yield
+    finally:
+        local.depth -= 1
+
+
+def write_in_snapshot(where: str) -> LedgerReadOnly:
+    """The refusal of a write inside `ReadModels.snapshot()`."""
+    return LedgerReadOnly(where, "cannot record inside snapshot(): it only reads",
+                          "record after the block, or use transaction() to read and write")

@@ -9,11 +9,17 @@ from datetime import date
 
 import attrs
 
-from rectify.errors import LedgerReadOnly
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import in_scope
-from rectify.stores.base import Append, Entry, Head, check_batch, entry_hash
+from rectify.stores.base import (
+    Append,
+    Entry,
+    Head,
+    check_batch,
+    entry_hash,
+    write_in_snapshot,
+)
 from rectify.stores.codec import Upcasters, decode, encode
 from rectify.stores.compact import CompactLedger, carried_columns
 from rectify.stores.readmodel import CaseHead, CaseStep, ReadState
@@ -151,9 +157,7 @@ class MemoryStore:
 
     def _check_writable(self) -> None:
         if getattr(self._reading, "depth", 0):
-            raise LedgerReadOnly("memory", "cannot record inside snapshot(): it only reads",
-                                 "record after the block, or use transaction() to read and "
-                                 "write")
+            raise write_in_snapshot("memory")
 
     def case(self, case: str) -> CaseRecord | None:
         """See `rectify.stores.base.ReadModels.case()`."""

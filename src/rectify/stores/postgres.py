@@ -46,6 +46,8 @@ from rectify.stores.base import (
     chain_rows,
     check_batch,
     check_ids,
+    deeper,
+    write_in_snapshot,
 )
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
@@ -552,15 +554,10 @@ class PostgresStore(SqlReads, SqlReadModels):
         `LedgerUnavailable` and nothing of the transaction is kept.
         """
         if getattr(self._local, "reading", False):
-            raise LedgerReadOnly(self._where, "cannot record inside snapshot(): it only reads",
-                                 "record after the block, or use transaction() to read and "
-                                 "write")
+            raise write_in_snapshot(self._where)
         if getattr(self._local, "depth", 0):
-            self._local.depth += 1
-            try:
+            with deeper(self._local):
                 yield
-            finally:
-                self._local.depth -= 1
             return
         with self._session() as conn:
             self._local.depth = 1
@@ -581,11 +578,8 @@ class PostgresStore(SqlReads, SqlReadModels):
         """See `rectify.stores.base.ReadModels.snapshot()`: a ``REPEATABLE READ, READ ONLY``
         transaction on one pooled connection (it takes no lock; writers go on)."""
         if getattr(self._local, "depth", 0):
-            self._local.depth += 1
-            try:
+            with deeper(self._local):
                 yield
-            finally:
-                self._local.depth -= 1
             return
         with self._session() as conn:
             self._local.depth, self._local.reading = 1, True

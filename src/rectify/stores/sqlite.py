@@ -59,7 +59,15 @@ from rectify.stores._sqlmodels import (
     scope_upgrade_ddl,
     step_ddl,
 )
-from rectify.stores.base import GENESIS, STORAGE_SCHEMA, Append, chain_rows, check_batch
+from rectify.stores.base import (
+    GENESIS,
+    STORAGE_SCHEMA,
+    Append,
+    chain_rows,
+    check_batch,
+    deeper,
+    write_in_snapshot,
+)
 from rectify.stores.codec import Upcasters, encode
 from rectify.stores.errors import (
     LedgerCorrupt,
@@ -75,7 +83,6 @@ __all__ = ["APPLICATION_ID", "STORAGE_SCHEMA", "SQLiteStore"]
 APPLICATION_ID = 0x52435446
 
 _PAGE = 5000  # rows per read when paging through the ledger
-_PARAMS = 500  # bound parameters per IN (...) query
 #: The page cache of each connection, as SQLite's ``cache_size`` pragma (negative: KiB).
 DEFAULT_CACHE_KIB = -65536
 _MAGIC = b"SQLite format 3\x00"
@@ -403,7 +410,7 @@ class SQLiteStore(SqlReads, SqlReadModels):
         conn = self._conn
         streams = list({item.stream: None for item in batch})
         commands = [item.command for item in batch]
-        accepted = check_batch(batch, self._versions(streams), self._recorded(commands))
+        accepted = check_batch(batch, self.versions(streams), self.recorded_commands(commands))
         last = conn.execute(
             "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
         position, previous = (last[0], bytes(last[1])) if last else (0, GENESIS)
@@ -420,12 +427,9 @@ class SQLiteStore(SqlReads, SqlReadModels):
         """See `rectify.stores.base.ReadModels.snapshot()`: a deferred read transaction on
         this thread's connection (in WAL mode its first read fixes what the rest see)."""
         conn = self._conn
-        if self._local.depth:
-            self._local.depth += 1
-            try:
+        if getattr(self._local, "depth", 0):
+            with deeper(self._local):
                 yield
-            finally:
-                self._local.depth -= 1
             return
         try:
             conn.execute("BEGIN DEFERRED")
@@ -445,13 +449,10 @@ class SQLiteStore(SqlReads, SqlReadModels):
         thread's connection, so writers (threads or processes) queue for the write lock."""
         conn = self._conn
         if getattr(self._local, "reading", False):
-            raise _write_in_snapshot(self._where)
-        if self._local.depth:
-            self._local.depth += 1
-            try:
+            raise write_in_snapshot(self._where)
+        if getattr(self._local, "depth", 0):
+            with deeper(self._local):
                 yield
-            finally:
-                self._local.depth -= 1
             return
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -535,23 +536,6 @@ class SQLiteStore(SqlReads, SqlReadModels):
         with self.transaction():
             self._rebuild_from(self._positions())
 
-    def _versions(self, streams: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in _chunks(streams):
-            marks = ",".join("?" * len(chunk))
-            found.update(self._conn.execute(
-                f"SELECT stream, max(version) FROM events WHERE stream IN ({marks})"
-                " GROUP BY stream", chunk))
-        return found
-
-    def _recorded(self, commands: list[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(commands):
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self._conn.execute(
-                f"SELECT command FROM commands WHERE command IN ({marks})", chunk))
-        return found
-
     # -- reading -------------------------------------------------------------------
 
     def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -583,13 +567,3 @@ class SQLiteStore(SqlReads, SqlReadModels):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _write_in_snapshot(where: str) -> LedgerReadOnly:
-    return LedgerReadOnly(where, "cannot record inside snapshot(): it only reads",
-                          "record after the block, or use transaction() to read and write")
-
-
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _PARAMS):
-        yield values[start:start + _PARAMS]

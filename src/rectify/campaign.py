@@ -21,6 +21,7 @@ policy, event lists) and hands it to the pure rules of `rectify.lifecycle`,
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -1019,8 +1020,6 @@ class Campaign:
         if not batch:
             return []
         self._check_policy()
-        if projected is None:  # a store wrapped by a caller may not take ``projected``
-            return self.store.append(batch)
         return self.store.append(batch, projected=projected)
 
     def _log_transition(self, prepared: Append, before: CaseRecord, after: CaseRecord) -> None:
@@ -1274,39 +1273,17 @@ class _DayLookups:
     (one command, or a batch of case commands, which appoint and vacate no one).
     """
 
-    __slots__ = ("_campaign", "_former", "_on", "_secretary", "_standing", "holdings")
-
     def __init__(self, campaign: Campaign, on: date, holdings: Callable[[], Holdings]) -> None:
-        self._campaign = campaign
-        self._on = on
         self.holdings = holdings
-        self._secretary: dict[str, str | None] = {}
-        self._standing: dict[str, list[str]] = {}
-        self._former: dict[str, list[str]] = {}
+        #: Who holds an organization's secretary post on the day.
+        self.secretary: Callable[[str], str | None] = functools.cache(
+            lambda org: holdings().holder(org, SECRETARY, on=on))
+        standing = functools.cache(lambda p: tuple(campaign._standing(p, on, holdings())))
+        former = functools.cache(lambda p: tuple(campaign._former(p, on, holdings())))
 
-    def secretary(self, org: str) -> str | None:
-        """Who holds ``org``'s secretary post on the day."""
-        try:
-            return self._secretary[org]
-        except KeyError:
-            found = self._secretary[org] = self.holdings().holder(org, SECRETARY, on=self._on)
-            return found
-
-    def standing(self, person: str) -> list[str]:
-        """`Campaign._standing()` on the day."""
-        found = self._standing.get(person)
-        if found is None:
-            found = self._standing[person] = self._campaign._standing(
-                person, self._on, self.holdings())
-        return list(found)
-
-    def former(self, person: str) -> list[str]:
-        """`Campaign._former()` on the day."""
-        found = self._former.get(person)
-        if found is None:
-            found = self._former[person] = self._campaign._former(
-                person, self._on, self.holdings())
-        return list(found)
+        #: `Campaign._standing()` and `Campaign._former()` on the day (fresh lists).
+        self.standing: Callable[[str], list[str]] = lambda p: list(standing(p))
+        self.former: Callable[[str], list[str]] = lambda p: list(former(p))
 
 
 class _Counts:

@@ -401,16 +401,22 @@ def attrs_evolve(event: object, **changes: object) -> object:
     return attrs.evolve(event, **changes)  # type: ignore[misc]
 
 
-def test_delisting_checks_the_recorder_again() -> None:
-    """A recorder who took up support after recording the verification blocks delisting."""
+def _recorded_by_rv_who_then_supports(on: date) -> Campaign:
+    """2017-V1 accepted on ``on`` by the recorder RV, who then takes up its support."""
     recorder = Person("RV", "验收记录员", roles={"verifier", "county_leader"})
     c = Campaign(load_policy(), population=_population(), people=[*PEOPLE, recorder])
     _open(c, 2017)
     _verifying(c)
-    on = date(2017, 5, 1)
-    assert c.record_verification("2017-V1", 90, Votes(12, 2, 1), ["R1"], actor="RV",
-                                 on=on).state == "accepted"
+    accepted = c.record_verification("2017-V1", 90, Votes(12, 2, 1), ["R1"], actor="RV", on=on)
+    assert (accepted.state, accepted.verified_by) == ("accepted", "RV")
     c.assign_support("2017-V1", "leader_contact", "RV", actor=DEPT, on=on)
+    return c
+
+
+def test_delisting_checks_the_recorder_again() -> None:
+    """A recorder who took up support after recording the verification blocks delisting."""
+    on = date(2017, 5, 1)
+    c = _recorded_by_rv_who_then_supports(on)
     _unchanged(c, lambda: c.delist("2017-V1", actor=DEPT, on=on), "the recorder")
     c.assign_support("2017-V1", "leader_contact", "L1", actor=DEPT, on=on)
     _unchanged(c, lambda: c.delist("2017-V1", actor=DEPT, on=on), "supported the case earlier")
@@ -581,14 +587,8 @@ def test_the_recorder_is_kept_on_the_record_and_read_from_history_when_missing()
     kept (no ``verified_by``) still finds the recorder in the case's history."""
     import attrs
 
-    recorder = Person("RV", "验收记录员", roles={"verifier", "county_leader"})
-    c = Campaign(load_policy(), population=_population(), people=[*PEOPLE, recorder])
-    _open(c, 2017)
-    _verifying(c)
     on = date(2017, 5, 1)
-    assert c.record_verification("2017-V1", 90, Votes(12, 2, 1), ["R1"], actor="RV",
-                                 on=on).verified_by == "RV"
-    c.assign_support("2017-V1", "leader_contact", "RV", actor=DEPT, on=on)
+    c = _recorded_by_rv_who_then_supports(on)
     store = c.store
     assert isinstance(store, MemoryStore)
     kept = store.read_state().cases

@@ -6,25 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from rectify.cli import EXIT_BAD_INPUT, EXIT_REFUSED, app
-
-runner = CliRunner()
-DEPT = ["--actor", "P0236"]
-
-
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+from cli_run import DEPT, opened_ledger
+from cli_run import run as _run
+from rectify.cli import EXIT_BAD_INPUT, EXIT_REFUSED
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    path = str(tmp_path / "ledger.sqlite3")
-    code, output = _run("open", "--db", path, "--year", "2016", *DEPT, "--on", "2016-02-15")
-    assert code == 0, output
-    return path
+    return opened_ledger(str(tmp_path / "ledger.sqlite3"))
 
 
 def test_talk_records_once_and_shows_the_bans(db: str) -> None:

@@ -6,29 +6,22 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from rectify.cli import EXIT_BAD_INPUT, EXIT_REFUSED, app
+from cli_run import DEPT, opened_ledger
+from cli_run import run as _run
+from rectify.cli import EXIT_BAD_INPUT, EXIT_REFUSED
 from rectify.cli._ledger import split_schema
 from rectify.policy import load_policy
 from rectify.stores import open_store
 
-runner = CliRunner()
-DEPT = ["--actor", "P0236"]
 OTHER = "national-practice"
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    path = str(tmp_path / "ledger.sqlite3")
-    code, output = _run("open", "--db", path, "--year", "2016", *DEPT, "--on", "2016-02-15")
-    assert code == 0, output
-    return path
+    return opened_ledger(str(tmp_path / "ledger.sqlite3"))
 
 
 def _plan(db: str, case: str, policy: str) -> tuple[int, str]:

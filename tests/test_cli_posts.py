@@ -5,17 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from rectify.cli import EXIT_REFUSED, app
-
-runner = CliRunner()
-DEPT = ["--actor", "P0236"]
-
-
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+from cli_run import DEPT
+from cli_run import run as _run
+from rectify.cli import EXIT_REFUSED
 
 
 def test_appoint_vacate_and_ask_who_held_a_post(tmp_path: Path) -> None:

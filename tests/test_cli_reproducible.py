@@ -8,22 +8,18 @@ import random
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from rectify.cli import EXIT_REFUSED, app
+from cli_run import DEPT
+from cli_run import run as _run
+from rectify.cli import EXIT_REFUSED
 from rectify.sample import SAMPLE_DIR
 from rectify.stores import open_store
 
-runner = CliRunner()
-DEPT = ["--actor", "P0236"]
 CASE = "2016-T04-05"
 LEVELS = [("leader_contact", "P0229"), ("org_guidance", "P0237"), ("paired_unit", "P0242"),
           ("committee_supervisor", "P0260"), ("first_secretary", "P0267")]
 
 
-def _run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
 
 
 def _ok(*args: str) -> str:

@@ -805,7 +805,10 @@ class Campaign:
             recorded = self.store.recorded_commands([cid for _, cid in items])
             named = [c.person for c, _ in items if isinstance(c, AssignSupport)]
             stored_loads = _Counts(named, self.store.loads(named), self.store.load)
-            stored_stations = _Counts(named, self.store.loads(named, "first_secretary"),
+            stationed_now = [c.person for c, _ in items
+                             if isinstance(c, AssignSupport) and c.level == "first_secretary"]
+            stored_stations = _Counts(stationed_now,
+                                      self.store.loads(stationed_now, "first_secretary"),
                                       self._stations)
             for command, command_id in items:
                 before = staged.get(command.case) or records.get(command.case)

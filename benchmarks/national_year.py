@@ -7,7 +7,8 @@ national deployment would, phase by phase:
 1. **identify**: annual identification from columns (`AssessmentColumns`,
    totals as a NumPy array), with the listed decisions and their reasons;
 2. **open**: `Campaign.open_cases` for every listed organization, on a
-   `SQLiteStore` in a temporary directory;
+   `SQLiteStore` in a temporary directory (``--store memory``: a `MemoryStore`,
+   to measure the commands without a database);
 3. **plan**, **support**, **reports**, **verification**, **delisting**: every
    case's path (as in ``benchmarks/bench_lifecycle.py``: a plan, one support
    assignment per level its kind requires, a progress report, a verification
@@ -25,7 +26,8 @@ year.  Results are printed as a table and, with ``--out``, written as JSON.
 
 Usage::
 
-    .venv/bin/python benchmarks/national_year.py [--scale 0.01] [--seed S] [--out FILE]
+    .venv/bin/python benchmarks/national_year.py [--scale 0.01] [--seed S] [--store sqlite|memory]
+        [--out FILE]
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import measure
 from bench_lifecycle import DAYS, FAIL_SHARE, FAIL_VOTES, PASS_VOTES, PLAN, YEAR, Actors, _actors
 from national import NATIONAL_SIZE, national
-from rectify import Campaign, Policy, SQLiteStore, load_policy
+from rectify import Campaign, MemoryStore, Policy, SQLiteStore, load_policy
 from rectify.bulk import BulkCommand, run_bulk
 from rectify.identify import AssessmentColumns, identify
 from rectify.reporting.bulletin import bulletin
@@ -122,7 +124,8 @@ def _gb(n: int) -> str:
     return f"{n / 1024**3:.2f}"
 
 
-def run(scale: float, seed: int, workdir: str) -> dict[str, Any]:  # noqa: PLR0915
+def run(scale: float, seed: int, workdir: str, *, backend: str = "sqlite"  # noqa: PLR0915
+        ) -> dict[str, Any]:
     """The whole year at ``scale``; the phases' measurements and the run's facts."""
     size = max(1_000, round(NATIONAL_SIZE * scale))
     policy: Policy = load_policy("northern-county")
@@ -152,7 +155,8 @@ def run(scale: float, seed: int, workdir: str) -> dict[str, Any]:  # noqa: PLR09
         return result, listed
 
     identification, listed = timed("identify", identified)
-    store = SQLiteStore(Path(workdir) / "ledger.db")
+    store = (SQLiteStore(Path(workdir) / "ledger.db") if backend == "sqlite"
+             else MemoryStore())
     campaign = Campaign(policy, store, population=nat.population,
                         people=actors.people(len(listed)))
 
@@ -202,7 +206,7 @@ def run(scale: float, seed: int, workdir: str) -> dict[str, Any]:  # noqa: PLR09
         into["load_1min"] = max(into["load_1min"], p["load_1min"])
     ledger_bytes = sum(f.stat().st_size for f in Path(workdir).iterdir())
     return {
-        "scale": scale, "organizations": size, "seed": seed,
+        "scale": scale, "organizations": size, "seed": seed, "store": backend,
         "listed": next(p for p in phases if p["phase"] == "open")["commands"],
         "commands": sum(p["commands"] for p in phases if p["phase"] in PHASE_OF.values()),
         "events": events, "bulletin_rows": rows, "ledger_bytes": ledger_bytes,
@@ -222,21 +226,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=0.01,
                         help="share of the national population (0.01, 0.1 or 1)")
     parser.add_argument("--seed", type=int, default=2024, help="generator seed")
+    parser.add_argument("--store", choices=("sqlite", "memory"), default="sqlite",
+                        help="the ledger: a SQLite file (the default) or the memory store")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="rectify-year-") as workdir:
-        out = run(args.scale, args.seed, workdir)
+        out = run(args.scale, args.seed, workdir, backend=args.store)
     print(f"python {out['python']}, {out['cores']} cores; {out['organizations']:,} "
           f"organizations (generated in {out['setup_seconds']:.1f} s, not counted), "
           f"{out['listed']:,} listed, {out['commands']:,} commands, {out['events']:,} events, "
           f"ledger {out['ledger_bytes'] / 1e6:.0f} MB, {out['bulletin_rows']:,} bulletin rows")
     print(f"{'phase':14} {'seconds':>8} {'cpu s':>7} {'commands':>10} {'per second':>11} "
-          f"{'batches':>8} {'peak GB':>8} {'above GB':>9} {'load':>5}")
+          f"{'cpu us/cmd':>10} {'batches':>8} {'peak GB':>8} {'above GB':>9} {'load':>5}")
     for p in out["phases"]:
         rate = f"{p['commands'] / p['seconds']:,.0f}" if p["commands"] else ""
+        per = f"{1e6 * p['cpu_seconds'] / p['commands']:.1f}" if p["commands"] else ""
         print(f"{p['phase']:14} {p['seconds']:8.2f} {p['cpu_seconds']:7.2f} {p['commands']:10,} "
-              f"{rate:>11} "
+              f"{rate:>11} {per:>10} "
               f"{p['batches']:8} {_gb(p['peak_rss']):>8} {_gb(p['above_before']):>9} "
               f"{p['load_1min']:5.2f}{'' if p['exact_peak'] else ' (lifetime peak)'}")
     scale_up = 1 / args.scale

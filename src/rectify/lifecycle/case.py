@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -20,6 +21,7 @@ __all__ = [
     "org_stream",
     "parse_case_id",
     "person_stream",
+    "replaced",
 ]
 
 _PERSON = "person:"
@@ -167,3 +169,21 @@ class CaseRecord:
         from rectify.reporting import frames
 
         return frames.cases_html([self])
+
+
+_RECORD_FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))
+_RECORD_INDEX = {name: index for index, name in enumerate(_RECORD_FIELDS)}
+_RECORD_VALUES = attrgetter(*_RECORD_FIELDS)
+
+
+def replaced(record: CaseRecord, changes: Mapping[str, Any]) -> CaseRecord:
+    """``record`` with the fields named in ``changes`` replaced (`attrs.evolve`, faster).
+
+    The projection builds one record per event; this copies the others' values in one
+    C-level call and passes them positionally.  Raises `KeyError` for a name that is not
+    a field.
+    """
+    values = list(_RECORD_VALUES(record))
+    for name, value in changes.items():
+        values[_RECORD_INDEX[name]] = value
+    return CaseRecord(*values)

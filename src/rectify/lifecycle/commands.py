@@ -31,7 +31,7 @@ from rectify.events import (
     VerificationRequested,
 )
 from rectify.forest import Population
-from rectify.lifecycle.case import CaseRecord, Plan
+from rectify.lifecycle.case import CaseRecord, Plan, replaced
 from rectify.lifecycle.guards import (
     GuardInput,
     Votes,
@@ -231,8 +231,8 @@ class AssignSupport(CaseCommand):
                                         ctx.population, ctx.policy)
         if unmet:
             return unmet
-        after = attrs.evolve(case, support=(*[s for s in case.support if s[0] != self.level],
-                                            (self.level, self.person)))
+        after = replaced(case, {"support": (*[s for s in case.support if s[0] != self.level],
+                                            (self.level, self.person))})
         triggers = _with_auto_support(ctx, case.state, (), after)
         return Built(SupportAssigned, {"level": self.level, "person": self.person}, triggers)
 

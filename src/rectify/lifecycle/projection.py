@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from operator import attrgetter
 from typing import Any, TypeVar
-
-import attrs
 
 from rectify.errors import LedgerCorrupt
 from rectify.events import (
@@ -24,7 +21,7 @@ from rectify.events import (
     VerificationRecorded,
     VerificationRequested,
 )
-from rectify.lifecycle.case import CaseRecord
+from rectify.lifecycle.case import CaseRecord, replaced
 
 __all__ = ["Table", "apply_event"]
 
@@ -126,9 +123,6 @@ _APPLY: dict[type[Event], Callable[[CaseRecord, Any], Changes]] = {
     CaseContinued: _continued,
 }
 
-_FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))
-_VALUES = attrgetter(*_FIELDS)
-
 
 def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRecord:
     """The record after ``event``: its payload, then its workflow transitions, then its version.
@@ -146,15 +140,13 @@ def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRe
                             "the case was opened",
                             "verify the ledger (rectify ledger verify) and restore it from a "
                             "backup")
-    # One constructor call per event (attrs.evolve is several times slower on this hot path).
-    values = dict(zip(_FIELDS, _VALUES(record), strict=True))
     change = _APPLY.get(type(event))
     if change is None:
         raise LedgerCorrupt(f"stream {event.stream}",
                             f"{type(event).__name__} is not an event of a case",
                             "verify the ledger (rectify ledger verify) and restore it from a "
                             "backup")
-    values.update(change(record, event))
+    values = change(record, event)
     state = record.state
     for trigger in event.transitions:
         dest = table.get((state, trigger))
@@ -169,4 +161,5 @@ def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRe
     values["version"] = event.version
     values["last_on"] = event.on
     values["last_event"] = type(event).__name__
-    return CaseRecord(**values)
+    # One positional constructor call per event (attrs.evolve is several times slower).
+    return replaced(record, values)

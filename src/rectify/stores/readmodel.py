@@ -53,7 +53,7 @@ from rectify.events import (
     PolicyChanged,
     VerificationRecorded,
 )
-from rectify.lifecycle.case import CaseRecord, is_case_stream
+from rectify.lifecycle.case import CaseRecord, is_case_stream, replaced
 from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_table
@@ -285,7 +285,7 @@ class ReadState:
             else self._pairs(support)
         shared_past = past if before is not None and past is before.past_support \
             else self._pairs(past)
-        return attrs.evolve(after, support=shared_support, past_support=shared_past)
+        return replaced(after, {"support": shared_support, "past_support": shared_past})
 
     def keep_steps(self, changes: Iterable[tuple[int, Event, CaseRecord]]) -> None:
         """Advance the case heads and steps by ``(position, event, record after)`` triples."""

@@ -17,6 +17,7 @@ from rectify.lifecycle.guards import (
     GuardInput,
     _guards_of,
     acceptance,
+    conflict_reasons,
     deadline_within_limit,
     plan_complete,
     problems_resolved,
@@ -132,6 +133,32 @@ def test_team_reasons_name_supporters_former_supporters_and_chain_secretaries() 
         "P-T1 is the secretary of T1, above V1 in its chain (separation of duties)",
     ]
     assert team_reasons(case, ["R1", "R2"], POPULATION) == []
+
+
+_PEOPLE = st.sampled_from(["F1", "F2", "U1", "P-T1", "P-V1", "R1", "R2"])
+_LEVELS = st.sampled_from(["first_secretary", "paired_unit", "county_leader"])
+
+
+@given(st.lists(st.tuples(_LEVELS, _PEOPLE), max_size=3, unique_by=lambda s: s[0]),
+       st.lists(st.tuples(_LEVELS, _PEOPLE), max_size=3),
+       st.lists(_PEOPLE, max_size=4), st.sampled_from(["V1", "T1", "X9"]),
+       st.one_of(st.none(), st.dictionaries(st.sampled_from(["V1", "T1"]),
+                                            st.one_of(st.none(), _PEOPLE))))
+def test_team_reasons_equal_one_conflict_check_per_member(
+        support: list[tuple[str, str]], past: list[tuple[str, str]], team: list[str],
+        org: str, holders: dict[str, str | None] | None) -> None:
+    """The independent-team shortcut answers as checking each member's conflicts does."""
+    case = _case(org=org, support=tuple(support), past_support=tuple(past))
+    secretary_of = None if holders is None else holders.get
+    expected: list[str] = []
+    for person in dict.fromkeys(team):
+        found = [r[0] for r in conflict_reasons(case, person, POPULATION, secretary_of)]
+        current = {level for level, holder in support if holder == person}
+        earlier = sorted({level for level, holder in past if holder == person} - current)
+        if earlier:
+            found.append(f"{person} supported the case earlier as {', '.join(earlier)}")
+        expected += [f"{r} (separation of duties)" for r in found]
+    assert team_reasons(case, team, POPULATION, secretary_of) == expected
 
 
 @given(st.integers(min_value=0, max_value=12), st.integers(min_value=1, max_value=12))

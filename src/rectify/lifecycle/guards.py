@@ -280,6 +280,18 @@ def team_reasons(case: CaseRecord, team: Iterable[str], population: Population,
     (``case.past_support``), or are the secretary of the case's organization or
     of an organization above it.
     """
+    members = set(team)
+    if not members:
+        return []
+    # Most teams are independent: one pass over the case's people and its chain of
+    # secretaries settles that before any reason is worded.
+    involved: set[str | None] = {holder for _, holder in case.support}
+    involved.update(holder for _, holder in case.past_support)
+    org = population.get(case.org)
+    if org is not None:
+        involved.update(_secretary(o, secretary_of) for o in (org, *population.ancestors(org.code)))
+    if members.isdisjoint(involved):
+        return []
     reasons: list[str] = []
     for person in dict.fromkeys(team):
         found = [r[0] for r in conflict_reasons(case, person, population, secretary_of)]

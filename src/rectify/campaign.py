@@ -810,6 +810,13 @@ class Campaign:
             stored_stations = _Counts(stationed_now,
                                       self.store.loads(stationed_now, "first_secretary"),
                                       self._stations)
+            def load_of(person: str) -> int:
+                return stored_loads(person) + loads[person]
+
+            def stations_of(person: str) -> int:
+                return stored_stations(person) + stationed[person]
+
+            is_recorded = recorded.__contains__
             for command, command_id in items:
                 before = staged.get(command.case) or records.get(command.case)
                 if before is None:  # an unknown case is refused first, as one at a time
@@ -820,11 +827,9 @@ class Campaign:
                     repeated.append(command_id)
                     continue
                 try:
-                    prepared = self._prepare(
-                        command, before, actor, on, command_id,
-                        lambda p: stored_loads(p) + loads[p],
-                        stations=lambda p: stored_stations(p) + stationed[p],
-                        recorded=recorded.__contains__, lookups=day)
+                    prepared = self._prepare(command, before, actor, on, command_id, load_of,
+                                             stations=stations_of, recorded=is_recorded,
+                                             lookups=day)
                 except RectifyError as exc:
                     refused[command_id] = exc
                     continue
@@ -884,13 +889,12 @@ class Campaign:
             return None
         day = lookups or _DayLookups(self, on, holdings or self._lazy_holdings())
         person = self._actor(actor, command.name, record, on, day.holdings)
-        recorder = self._recorder(record) if isinstance(command, Delist) else None
-        context = Context(self.policy, on, self.population, self.fire, loads, self._roles,
-                          day.standing, stations or self._stations, person.id, day.former,
-                          recorder, self._unit, day.secretary)
+        context = day.context(person.id, loads, stations or self._stations)
+        if isinstance(command, Delist):
+            context = attrs.evolve(context, recorder=self._recorder(record))
         dated = case_date_problems(record, on, self.policy)
         # A date outside the calendar is refused before any rule computes a deadline from it.
-        built = [] if calendar_problems(on) else command.build(context, record)
+        built = [] if day.off_calendar else command.build(context, record)
         if isinstance(built, list) or dated:
             unmet = dated + (built if isinstance(built, list) else [])
             if _stdlog.isEnabledFor(logging.WARNING):
@@ -1278,6 +1282,11 @@ class _DayLookups:
 
     def __init__(self, campaign: Campaign, on: date, holdings: Callable[[], Holdings]) -> None:
         self.holdings = holdings
+        self._campaign = campaign
+        self._on = on
+        self._context: Context | None = None
+        #: Whether the day lies outside the calendar the ledger accepts.
+        self.off_calendar = bool(calendar_problems(on))
         #: Who holds an organization's secretary post on the day.
         self.secretary: Callable[[str], str | None] = functools.cache(
             lambda org: holdings().holder(org, SECRETARY, on=on))
@@ -1287,6 +1296,18 @@ class _DayLookups:
         #: `Campaign._standing()` and `Campaign._former()` on the day (fresh lists).
         self.standing: Callable[[str], list[str]] = lambda p: list(standing(p))
         self.former: Callable[[str], list[str]] = lambda p: list(former(p))
+
+    def context(self, actor: str, loads: Callable[[str], int],
+                stations: Callable[[str], int]) -> Context:
+        """What a command of ``actor`` consults on the day (one object for a batch's commands)."""
+        ctx = self._context
+        if ctx is None or ctx.actor != actor or ctx.loads is not loads \
+                or ctx.stations is not stations:
+            c = self._campaign
+            ctx = self._context = Context(c.policy, self._on, c.population, c.fire, loads,
+                                          c._roles, self.standing, stations, actor, self.former,
+                                          None, c._unit, self.secretary)
+        return ctx
 
 
 class _Counts:

@@ -1344,10 +1344,12 @@ def _actor_id(actor: Actor) -> str:
 def _count_load(loads: Counter[str], before: CaseRecord, after: CaseRecord) -> None:
     """Count a staged change of a case's supporters into ``loads`` (open cases per person)."""
     if before.support is not after.support or before.is_open != after.is_open:
-        if before.is_open:
-            loads.subtract(before.supporters)
-        if after.is_open:
-            loads.update(after.supporters)
+        old = before.supporters if before.is_open else frozenset()
+        new = after.supporters if after.is_open else frozenset()
+        for person in old - new:
+            loads[person] -= 1
+        for person in new - old:
+            loads[person] += 1
 
 
 def _count_stations(stationed: Counter[str], before: CaseRecord, after: CaseRecord) -> None:

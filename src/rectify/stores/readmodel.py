@@ -53,7 +53,7 @@ from rectify.events import (
     PolicyChanged,
     VerificationRecorded,
 )
-from rectify.lifecycle.case import CaseRecord, is_case_stream, replaced
+from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_table
@@ -135,7 +135,10 @@ def changes_of(event: Event) -> CaseChange:
     kind = getattr(event, "kind", None)
     if kind in REPORT_KINDS:
         return CaseChange(report=(event.stream, str(kind), str(getattr(event, "month", ""))))
-    return CaseChange()
+    return _NO_CHANGE
+
+
+_NO_CHANGE = CaseChange()
 
 
 def project(before: CaseRecord | None, event: Event) -> CaseRecord | None:
@@ -285,7 +288,11 @@ class ReadState:
             else self._pairs(support)
         shared_past = past if before is not None and past is before.past_support \
             else self._pairs(past)
-        return replaced(after, {"support": shared_support, "past_support": shared_past})
+        # The shared tuples equal the record's own, so the record is changed in place: the
+        # campaign's staged copy of it stays equal and no second record is built.
+        object.__setattr__(after, "support", shared_support)
+        object.__setattr__(after, "past_support", shared_past)
+        return after
 
     def keep_steps(self, changes: Iterable[tuple[int, Event, CaseRecord]]) -> None:
         """Advance the case heads and steps by ``(position, event, record after)`` triples."""
@@ -302,28 +309,17 @@ class ReadState:
     def put(self, before: CaseRecord | None, after: CaseRecord) -> None:
         """Store ``after`` as its case's record, keeping the loads in step."""
         self.cases[after.id] = after
-        if before is not None and before.support is after.support \
+        if before is not None and before.support == after.support \
                 and before.is_open == after.is_open:
             return  # the loads stay as they are
-        if before is not None and before.is_open:
-            self._count(before, -1)
-        if after.is_open:
-            self._count(after, 1)
-
-    def _count(self, record: CaseRecord, step: int) -> None:
-        counts, held = self.counts, self.held
-        for person in record.supporters:
-            n = counts.get(person, 0) + step
-            if n:
-                counts[person] = n
-            else:
-                counts.pop(person, None)
-        for key in _holders(record):
-            n = held.get(key, 0) + step
-            if n:
-                held[key] = n
-            else:
-                held.pop(key, None)
+        old_people = before.supporters if before is not None and before.is_open else _NOBODY
+        new_people = after.supporters if after.is_open else _NOBODY
+        _count(self.counts, old_people - new_people, -1)
+        _count(self.counts, new_people - old_people, 1)
+        old_held = set(_holders(before)) if before is not None and before.is_open else set()
+        new_held = set(_holders(after)) if after.is_open else set()
+        _count(self.held, old_held - new_held, -1)
+        _count(self.held, new_held - old_held, 1)
 
     def load(self, person: str, level: str | None = None) -> int:
         """How many open cases ``person`` supports (at support ``level``, when given)."""
@@ -367,6 +363,19 @@ class ReadState:
             "heads": {c: tuple(h) for c, h in sorted(self.heads.items())},
             "steps": {c: [tuple(s) for s in v] for c, v in sorted(self.steps.items())},
         }
+
+
+_NOBODY: frozenset[str] = frozenset()
+
+
+def _count(counts: dict[Any, int], keys: Iterable[Any], step: int) -> None:
+    """Add ``step`` to the count of each of ``keys``, dropping counts that reach zero."""
+    for key in keys:
+        n = counts.get(key, 0) + step
+        if n:
+            counts[key] = n
+        else:
+            counts.pop(key, None)
 
 
 def _held(records: Iterable[CaseRecord]) -> dict[tuple[str, str], int]:

@@ -193,6 +193,7 @@ class Campaign:
         self._engine = engine
         self._table = default_table()
         self._initial: Initial | None = None
+        self._holdings_kept: tuple[int, Holdings] | None = None
 
     # -- queries ---------------------------------------------------------------
 
@@ -1045,7 +1046,15 @@ class Campaign:
         appointments, removals and dismissals (see `rectify.posts`)."""
         if self._initial is None:
             self._initial = Initial(self.population)
-        return Holdings.of(self._initial, self.store.records())
+        # The mark is read before the records: holdings kept under a mark are never older
+        # than it, so a record another process adds later moves the mark and is read.
+        mark = self.store.records_mark()
+        kept = self._holdings_kept
+        if kept is not None and kept[0] == mark:
+            return kept[1]
+        holdings = Holdings.of(self._initial, self.store.records())
+        self._holdings_kept = (mark, holdings)
+        return holdings
 
     def _population_in_post(self) -> Population:
         """The population with each secretary post's latest holder (after appointments and

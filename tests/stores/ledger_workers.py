@@ -263,3 +263,14 @@ def plan_elsewhere(target: str, options: dict[str, Any], case: str) -> str:
                                          command_id=f"plan-{case}").state
     finally:
         store.close()
+
+
+def appoint_elsewhere(target: str, options: dict[str, Any], org: str, person: str) -> str | None:
+    """Appoint ``person`` secretary of ``org`` from another process; who holds it after."""
+    store = open_store(target, **options)
+    try:
+        c = campaign(store)
+        c.appoint(org, person, actor=DEPT, on=DAY, command_id=f"appoint-{org}-{person}")
+        return c.holder(org, on=DAY)
+    finally:
+        store.close()

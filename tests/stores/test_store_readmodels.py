@@ -12,11 +12,13 @@ from typing import Any
 import attrs
 import pytest
 from ledger_workers import (
+    DAY,
     DEPT,
     PLAN,
     RACER,
     SUP,
     VER,
+    appoint_elsewhere,
     campaign,
     cap_campaign,
     cap_racer,
@@ -102,6 +104,36 @@ def test_another_process_change_is_seen_at_once(durable: Backend) -> None:
     assert here.case("2017-V1").state == "planned"
     with pytest.raises(CommandRefused, match="file_plan is not possible in state planned"):
         here.file_plan("2017-V1", PLAN, actor=DEPT, on=date(2017, 3, 2))
+
+
+def test_the_records_mark_moves_with_every_record(backend: Backend) -> None:
+    """The mark is 0 on a new ledger, moves to the latest record's position, and stays
+    put when other events are recorded."""
+    store = backend.new()
+    c = campaign(store)
+    assert store.records_mark() == 0
+    c.appoint("V1", "L1", actor=DEPT, on=DAY, command_id="appoint-1")
+    first = store.records_mark()
+    assert first == len(store)  # the appointment is the latest event
+    rows = [Assessment("V0", 2017, 95.0), *(Assessment(f"V{i}", 2017, 40.0) for i in range(1, 7))]
+    c.open_cases(identify(c.population, rows, c.policy, 2017), actor=DEPT,
+                 on=date(2017, 3, 1), command_id="open-2017")
+    assert store.records_mark() == first
+    c.vacate("V1", actor=DEPT, on=date(2017, 3, 2), command_id="vacate-1")
+    assert store.records_mark() == len(store) > first
+    assert [r.command for r in store.records()] == ["appoint-1", "vacate-1"]
+
+
+def test_the_posts_follow_an_appointment_made_in_another_process(durable: Backend) -> None:
+    """A campaign that worked out the posts once sees another process's appointment."""
+    store = durable.new()
+    here = campaign(store)
+    assert here.holder("V1", on=DAY) == "P-V1"
+    target, options = durable.target()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(appoint_elsewhere, (target, options, "V1", "L1")) == "L1"
+    assert here.holder("V1", on=DAY) == "L1"
+    assert here.holdings().posts_of("L1", DAY)[0].org == "V1"
 
 
 def test_racing_processes_stay_within_the_load_cap(durable: Backend) -> None:

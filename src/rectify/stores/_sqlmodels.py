@@ -385,6 +385,11 @@ class SqlReadModels:
                             " ORDER BY e.position")
         return [decode(self._payload_text(r[0]), self.upcasters) for r in rows]
 
+    def records_mark(self) -> int:
+        """See `rectify.stores.base.ReadModels.records_mark()`."""
+        rows = self._select(f"SELECT max(position) FROM {self._PREFIX}records")
+        return int(rows[0][0] or 0)
+
     def _payload_text(self, value: Any) -> bytes:
         return bytes(value)
 

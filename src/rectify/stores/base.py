@@ -245,6 +245,14 @@ class ReadModels(Protocol):
         """The accountability events (escalations, dismissals, talks, appraisals), in order."""
         ...
 
+    def records_mark(self) -> int:
+        """The position of the latest accountability record (0: none yet).
+
+        It changes whenever `records()` does, so a caller may keep what it worked out
+        from the records (the posts' holders) until the mark moves.
+        """
+        ...
+
     def case_heads(self) -> dict[str, CaseHead]:
         """Every case's head (`rectify.stores.readmodel.CaseHead`): the latest date its
         events reached, the states it held, whether it is open and its deadline."""

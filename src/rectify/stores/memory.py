@@ -231,6 +231,10 @@ class MemoryStore:
         """See `rectify.stores.base.ReadModels.records()`."""
         return [self._entries.event(position - 1) for position in self._state.records]
 
+    def records_mark(self) -> int:
+        """See `rectify.stores.base.ReadModels.records_mark()`."""
+        return self._state.records[-1] if self._state.records else 0
+
     def case_heads(self) -> dict[str, CaseHead]:
         """See `rectify.stores.base.ReadModels.case_heads()`."""
         return dict(self._dated().heads)

@@ -21,7 +21,6 @@ policy, event lists) and hands it to the pure rules of `rectify.lifecycle`,
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -427,12 +426,15 @@ class Campaign:
             prepared = self._prepare(command, before, actor, on, command_id, self.store.load)
             if prepared is None:
                 return before
-            self._commit([prepared])
-        # The case after the command is its events projected onto the record read
-        # under the lock: the store was not changed by anyone else meanwhile.
-        after = before
-        for event in prepared.events:
-            after = apply_event(after, event, self._table)
+            # The case after the command is its events projected onto the record read
+            # under the lock: the store was not changed by anyone else meanwhile, so it
+            # keeps this projection instead of working it out again.
+            after = before
+            projected: list[CaseRecord | None] = []
+            for event in prepared.events:
+                after = apply_event(after, event, self._table)
+                projected.append(after)
+            self._commit([prepared], projected)
         self._log_transition(prepared, before, after)
         return after
 
@@ -1294,17 +1296,37 @@ class _DayLookups:
         self._campaign = campaign
         self._on = on
         self._context: Context | None = None
+        self._secretaries: dict[str, str | None] = {}
+        self._standing: dict[str, tuple[str, ...]] = {}
+        self._former: dict[str, tuple[str, ...]] = {}
         #: Whether the day lies outside the calendar the ledger accepts.
         self.off_calendar = bool(calendar_problems(on))
-        #: Who holds an organization's secretary post on the day.
-        self.secretary: Callable[[str], str | None] = functools.cache(
-            lambda org: holdings().holder(org, SECRETARY, on=on))
-        standing = functools.cache(lambda p: tuple(campaign._standing(p, on, holdings())))
-        former = functools.cache(lambda p: tuple(campaign._former(p, on, holdings())))
 
-        #: `Campaign._standing()` and `Campaign._former()` on the day (fresh lists).
-        self.standing: Callable[[str], list[str]] = lambda p: list(standing(p))
-        self.former: Callable[[str], list[str]] = lambda p: list(former(p))
+    # Plain dictionaries rather than functools.cache: a command one at a time makes one
+    # of these, and building three cache wrappers cost more than the lookups they saved.
+    def secretary(self, org: str) -> str | None:
+        """Who holds the secretary post of ``org`` on the day."""
+        try:
+            return self._secretaries[org]
+        except KeyError:
+            found = self._secretaries[org] = self.holdings().holder(org, SECRETARY, on=self._on)
+            return found
+
+    def standing(self, person: str) -> list[str]:
+        """`Campaign._standing()` on the day (a fresh list)."""
+        found = self._standing.get(person)
+        if found is None:
+            found = self._standing[person] = tuple(
+                self._campaign._standing(person, self._on, self.holdings()))
+        return list(found)
+
+    def former(self, person: str) -> list[str]:
+        """`Campaign._former()` on the day (a fresh list)."""
+        found = self._former.get(person)
+        if found is None:
+            found = self._former[person] = tuple(
+                self._campaign._former(person, self._on, self.holdings()))
+        return list(found)
 
     def context(self, actor: str, loads: Callable[[str], int],
                 stations: Callable[[str], int]) -> Context:

@@ -125,8 +125,16 @@ class CaseCommand:
 
     def arguments(self) -> dict[str, Any]:
         """The command's arguments besides its case, by name."""
-        return {a.name: getattr(self, a.name) for a in attrs.fields(type(self))  # type: ignore[arg-type]
-                if a.name != "case"}
+        cls = type(self)
+        names = _ARGUMENT_NAMES.get(cls)
+        if names is None:
+            names = _ARGUMENT_NAMES[cls] = tuple(
+                a.name for a in attrs.fields(cls) if a.name != "case")  # type: ignore[arg-type]
+        return {name: getattr(self, name) for name in names}
+
+
+#: The argument names of each command class (attrs.fields is slow to ask per command).
+_ARGUMENT_NAMES: dict[type[CaseCommand], tuple[str, ...]] = {}
 
 
 def _fire(ctx: Context, case: CaseRecord, trigger: str, unmet: list[str],

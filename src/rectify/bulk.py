@@ -41,12 +41,13 @@ class BulkCommand:
 
 
 def run_bulk(campaign: Campaign, commands: Iterable[BulkCommand], *, actor: Actor,
-             on: date) -> BulkResult:
+             on: date, optimistic: bool | None = None) -> BulkResult:
     """Check every command against the cases as the earlier ones leave them, then record all.
 
     Nothing is recorded if the store refuses the batch (for example on a
     concurrent change), or if a row names an unknown command or wrong arguments
     (`rectify.errors.InvalidValueError`); the campaign's cases are then as before.
+    ``optimistic``: see `rectify.Campaign.run_bulk`.
     """
     typed = [(cmd.typed(), cmd.command_id) for cmd in commands]
-    return campaign.run_bulk(typed, actor=actor, on=on)
+    return campaign.run_bulk(typed, actor=actor, on=on, optimistic=optimistic)

@@ -777,7 +777,8 @@ class Campaign:
                      actor, on, holdings)
 
     def run_bulk(self, commands: Iterable[tuple[CaseCommand, str]], *, actor: Actor,
-                 on: date, atomic: bool = False) -> BulkResult:
+                 on: date, atomic: bool = False,
+                 optimistic: bool | None = None) -> BulkResult:
         """Carry out many ``(command, command_id)`` pairs as one all-or-nothing batch.
 
         Each command is checked against the cases as the earlier ones leave
@@ -788,73 +789,97 @@ class Campaign:
         batch (for example on a concurrent change); the cases are then as before.
         With ``atomic=True`` a single refusal records nothing at all: the result
         then lists the refusals, and ``accepted`` is empty.
+
+        With ``optimistic=True`` the batch is checked in a `store.snapshot()`, without
+        holding the ledger's write lock, so other workers go on recording meanwhile; under
+        the lock the store is asked again for what the checks read (the cases' versions,
+        the command ids, the loads and stations of the people named, the records mark).
+        If anything changed, the batch is checked again under the lock, so the outcome is
+        always that of checking it under the lock.  ``None`` (the default) takes the
+        store's `optimistic_batches` (``True`` for `PostgresStore`).
         """
         items = list(commands)
-        batch: list[Append] = []
-        projected: list[CaseRecord | None] = []
-        accepted: list[str] = []
-        refused: dict[str, RectifyError] = {}
-        repeated: list[str] = []
+        if optimistic is None:
+            optimistic = getattr(self.store, "optimistic_batches", False)
+        with gc_paused():
+            staged: _Staged | None = None
+            if optimistic:
+                # Check the batch against one snapshot without holding the write lock, then
+                # keep the result if nothing it read has changed by the time the lock is held.
+                with self.store.snapshot():
+                    staged = self._stage(items, actor, on)
+            with self.store.transaction():
+                if staged is None or not staged.still_holds(self.store):
+                    staged = self._stage(items, actor, on)
+                if atomic and staged.refused:
+                    return BulkResult((), staged.refused, tuple(staged.repeated))
+                self._commit(staged.batch, staged.projected)
+        return BulkResult(tuple(staged.accepted), staged.refused, tuple(staged.repeated))
+
+    def _stage(self, items: Sequence[tuple[CaseCommand, str]], actor: Actor,
+               on: date) -> _Staged:
+        """Check every command of a batch against the store as it stands, in order."""
+        out = _Staged(mark=self.store.records_mark())
         seen: set[str] = set()
         staged: dict[str, CaseRecord] = {}
         loads: Counter[str] = Counter()
         stationed: Counter[str] = Counter()
         # The posts do not change within a batch, and every command has the same date.
         day = _DayLookups(self, on, self._lazy_holdings())
-        with gc_paused(), self.store.transaction():
-            # One read per batch for what every command checks: the cases, the command ids
-            # already recorded, and the loads of the people assigned.
-            records = self.store.cases_by_id([c.case for c, _ in items])
-            recorded = self.store.recorded_commands([cid for _, cid in items])
-            named = [c.person for c, _ in items if isinstance(c, AssignSupport)]
-            stored_loads = _Counts(named, self.store.loads(named), self.store.load)
-            stationed_now = [c.person for c, _ in items
-                             if isinstance(c, AssignSupport) and c.level == "first_secretary"]
-            stored_stations = _Counts(stationed_now,
-                                      self.store.loads(stationed_now, "first_secretary"),
-                                      self._stations)
-            def load_of(person: str) -> int:
-                return stored_loads(person) + loads[person]
+        # One read per batch for what every command checks: the cases, the command ids
+        # already recorded, and the loads of the people assigned.
+        asked = [c.case for c, _ in items]
+        records = self.store.cases_by_id(asked)
+        out.cases = {case: records[case].version if case in records else None
+                     for case in asked}
+        out.commands = [cid for _, cid in items]
+        recorded = out.recorded = self.store.recorded_commands(out.commands)
+        named = [c.person for c, _ in items if isinstance(c, AssignSupport)]
+        stored_loads = out.loads = _Counts(named, self.store.loads(named), self.store.load)
+        stationed_now = [c.person for c, _ in items
+                         if isinstance(c, AssignSupport) and c.level == "first_secretary"]
+        stored_stations = out.stations = _Counts(
+            stationed_now, self.store.loads(stationed_now, "first_secretary"), self._stations)
 
-            def stations_of(person: str) -> int:
-                return stored_stations(person) + stationed[person]
+        def load_of(person: str) -> int:
+            return stored_loads(person) + loads[person]
 
-            is_recorded = recorded.__contains__
-            for command, command_id in items:
-                before = staged.get(command.case) or records.get(command.case)
-                if before is None:  # an unknown case is refused first, as one at a time
-                    refused[command_id] = UnknownCaseError(
-                        command.case, "case ids read YEAR-ORGCODE; see cases()")
-                    continue
-                if command_id in seen:
-                    repeated.append(command_id)
-                    continue
-                try:
-                    prepared = self._prepare(command, before, actor, on, command_id, load_of,
-                                             stations=stations_of, recorded=is_recorded,
-                                             lookups=day)
-                except RectifyError as exc:
-                    refused[command_id] = exc
-                    continue
-                seen.add(command_id)
-                if prepared is None:
-                    repeated.append(command_id)
-                    continue
-                # Stage the new state so later commands of the batch see it, as they would
-                # one at a time; the store keeps these records instead of projecting again.
-                record = before
-                for event in prepared.events:
-                    record = apply_event(record, event, self._table)
-                    projected.append(record)
-                _count_load(loads, before, record)
-                _count_stations(stationed, before, record)
-                staged[command.case] = record
-                batch.append(prepared)
-                accepted.append(command_id)
-            if atomic and refused:
-                return BulkResult((), refused, tuple(repeated))
-            self._commit(batch, projected)
-        return BulkResult(tuple(accepted), refused, tuple(repeated))
+        def stations_of(person: str) -> int:
+            return stored_stations(person) + stationed[person]
+
+        is_recorded = recorded.__contains__
+        for command, command_id in items:
+            before = staged.get(command.case) or records.get(command.case)
+            if before is None:  # an unknown case is refused first, as one at a time
+                out.refused[command_id] = UnknownCaseError(
+                    command.case, "case ids read YEAR-ORGCODE; see cases()")
+                continue
+            if command_id in seen:
+                out.repeated.append(command_id)
+                continue
+            try:
+                prepared = self._prepare(command, before, actor, on, command_id, load_of,
+                                         stations=stations_of, recorded=is_recorded,
+                                         lookups=day)
+            except RectifyError as exc:
+                out.refused[command_id] = exc
+                continue
+            seen.add(command_id)
+            if prepared is None:
+                out.repeated.append(command_id)
+                continue
+            # Stage the new state so later commands of the batch see it, as they would
+            # one at a time; the store keeps these records instead of projecting again.
+            record = before
+            for event in prepared.events:
+                record = apply_event(record, event, self._table)
+                out.projected.append(record)
+            _count_load(loads, before, record)
+            _count_stations(stationed, before, record)
+            staged[command.case] = record
+            out.batch.append(prepared)
+            out.accepted.append(command_id)
+        return out
 
     def prepare(self, command: CaseCommand, *, actor: Actor, on: date,
                 command_id: str) -> Append | None:
@@ -1341,6 +1366,38 @@ class _DayLookups:
         return ctx
 
 
+@attrs.define
+class _Staged:
+    """A batch checked against the store, and what the checks read from it."""
+
+    mark: int
+    batch: list[Append] = attrs.field(factory=list)
+    projected: list[CaseRecord | None] = attrs.field(factory=list)
+    accepted: list[str] = attrs.field(factory=list)
+    refused: dict[str, RectifyError] = attrs.field(factory=dict)
+    repeated: list[str] = attrs.field(factory=list)
+    #: Each case asked for and its version then (``None``: unknown).
+    cases: dict[str, int | None] = attrs.field(factory=dict)
+    #: Every command id of the batch, and those of them already recorded then.
+    commands: list[str] = attrs.field(factory=list)
+    recorded: set[str] = attrs.field(factory=set)
+    loads: _Counts | None = None
+    stations: _Counts | None = None
+
+    def still_holds(self, store: Store) -> bool:
+        """Whether the store still answers every read the checks made as it did then."""
+        if store.records_mark() != self.mark:
+            return False
+        versions = store.versions(list(self.cases))
+        if any(versions.get(case, 0) != (version or 0) for case, version in self.cases.items()):
+            return False
+        if store.recorded_commands(self.commands) != self.recorded:
+            return False
+        return (self.loads is None or self.loads.unchanged(store.loads)) and (
+            self.stations is None or self.stations.unchanged(
+                lambda people: store.loads(people, "first_secretary")))
+
+
 class _Counts:
     """A count per person read for a whole batch (``found`` for those ``asked``; absent
     means 0), asking ``fallback`` for anyone else."""
@@ -1358,6 +1415,12 @@ class _Counts:
             self._found[person] = self._fallback(person)
             self._asked.add(person)
         return self._found.get(person, 0)
+
+    def unchanged(self, read: Callable[[list[str]], dict[str, int]]) -> bool:
+        """Whether ``read`` (a batch read of the counts) still gives every count asked."""
+        asked = list(self._asked)
+        now = read(asked)
+        return all(now.get(p, 0) == self._found.get(p, 0) for p in asked)
 
 
 def _check_as_of(on: date) -> None:

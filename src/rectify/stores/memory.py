@@ -38,6 +38,10 @@ class MemoryStore:
     threads: appends and `transaction()` hold one lock.
     """
 
+    #: See `rectify.stores.PostgresStore.optimistic_batches`: off, since one process
+    #: usually writes this ledger and checking twice would only cost.
+    optimistic_batches = False
+
     def __init__(self, *, upcasters: Upcasters | None = None) -> None:
         self._entries = CompactLedger(upcasters)
         # Heads and steps are worked out from the events when asked (`_dated()`): a

@@ -144,6 +144,11 @@ class PostgresStore(SqlReads, SqlReadModels):
     negative ``retry_for``.
     """
 
+    #: Whether `rectify.Campaign.run_bulk` checks a batch in a snapshot and only re-checks
+    #: what it read under the write lock: many workers share this ledger, and the lock
+    #: then covers the append rather than the whole check.
+    optimistic_batches = True
+
     _MARK = "%s"
     _EVENTS = "{s}.events"
     _COMMANDS = "{s}.commands"

@@ -145,6 +145,10 @@ class SQLiteStore(SqlReads, SqlReadModels):
     every case the file is left as it was.
     """
 
+    #: See `rectify.stores.PostgresStore.optimistic_batches`: off, since one process
+    #: usually writes this ledger and checking twice would only cost.
+    optimistic_batches = False
+
     _MARK = "?"
     _EVENTS = "events"
     _COMMANDS = "commands"

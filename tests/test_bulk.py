@@ -164,16 +164,18 @@ def _refusals(result: BulkResult) -> dict[str, tuple[type, str]]:
     return {k: (type(v), str(v)) for k, v in result.refused.items()}
 
 
+@pytest.mark.parametrize("optimistic", [False, True], ids=["locked", "optimistic"])
 @given(scenarios())
-def test_bulk_equals_one_at_a_time(scenario: tuple[list[float], list[tuple[str, str, dict[
-        str, Any]]], list[BulkCommand], str]) -> None:
-    """Same cases, same events in the same order, same accepted/refused/repeated split."""
+def test_bulk_equals_one_at_a_time(optimistic: bool, scenario: tuple[
+        list[float], list[tuple[str, str, dict[str, Any]]], list[BulkCommand], str]) -> None:
+    """Same cases, same events in the same order, same accepted/refused/repeated split
+    (checked under the lock, or in a snapshot and kept)."""
     scores, setup, batch, actor = scenario
     one, bulk = _setup(scores, setup), _setup(scores, setup)
     assert list(one.store.replay()) == list(bulk.store.replay())
     note(f"batch {[(c.command, c.case, c.command_id) for c in batch]} by {actor}")
     expected = _one_at_a_time(one, batch, actor)
-    got = run_bulk(bulk, batch, actor=actor, on=ON)
+    got = run_bulk(bulk, batch, actor=actor, on=ON, optimistic=optimistic)
     note(f"one at a time: {expected.accepted} / {sorted(expected.refused)} / "
          f"{expected.repeated}")
     event(f"accepted: {min(len(got.accepted), 3)}+" if got.accepted else "accepted: none")

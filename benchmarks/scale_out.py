@@ -313,7 +313,8 @@ def _work(number: int, names: list[str], dsn: str, schema: str, barrier: Any
             refused: list[str] = []
             for p in mine:
                 for actor, on, cmds in stage_batches(p, step_of):
-                    out = run_bulk(campaign, cmds, actor=actor, on=on)
+                    out = run_bulk(campaign, cmds, actor=actor, on=on,
+                                   optimistic=_SHARED["optimistic"])
                     commands += len(cmds)
                     batches += 1
                     refused += [f"{k}: {v}" for k, v in out.refused.items()]
@@ -479,6 +480,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dsn", default=DEFAULT_DSN,
                         help="PostgreSQL DSN; ?schema=NAME prefixes the per-run schemas")
     parser.add_argument("--keep", action="store_true", help="keep the schemas afterwards")
+    parser.add_argument("--locked", action="store_true",
+                        help="check every batch under the write lock (optimistic=False) "
+                             "instead of the PostgreSQL default (checked in a snapshot, "
+                             "re-checked under the lock)")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
     counts = [int(w) for w in args.workers.split(",")]
@@ -487,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}")
     _SHARED.update(prepare(args.scale, args.seed, min(args.provinces, len(PROVINCES))))
+    _SHARED["optimistic"] = not args.locked
+    print("batches: " + ("checked under the lock" if args.locked
+                         else "checked in a snapshot, re-checked under the lock"))
     provinces: dict[str, Province] = _SHARED["provinces"]
     sizes = sorted(len(p.cases) for p in provinces.values())
     print(f"python {platform.python_version()}, {os.cpu_count()} cores; "
@@ -517,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
            "counties": _SHARED["counties"], "provinces": len(provinces),
            "listed": _SHARED["listed"], "setup_seconds": _SHARED["setup_seconds"],
            "identify_seconds": _SHARED["identify_seconds"], "runs": runs,
+           "optimistic": _SHARED["optimistic"],
            "problems": problems, "python": platform.python_version(),
            "machine": platform.machine(), "cores": os.cpu_count(),
            "date": date.today().isoformat(), "load_average_before": list(load_before),

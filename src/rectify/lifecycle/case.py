@@ -88,7 +88,9 @@ class Plan:
     problem_type: str | None = None
 
 
-@attrs.frozen(slots=True)
+# No weak-reference slot: nothing refers to records weakly, and a campaign holds one
+# record per case (8 bytes each at national scale).
+@attrs.frozen(slots=True, weakref_slot=False)
 class CaseRecord:
     """One organization's case in one year, as its events left it.
 

@@ -382,6 +382,7 @@ class Campaign:
             "open_cases", str(year), {"listed": sorted(identification.listed_codes)},
             actor=person.id, on=on, policy=self.policy.fingerprint())
         batch: list[Append] = []
+        projected: list[CaseRecord | None] = []
         opened: list[str] = []
         existing: list[str] = []
         with gc_paused(), self.store.transaction():
@@ -405,8 +406,9 @@ class Campaign:
                                    rules=decision.rules, score=decision.score,
                                    scope=self._scope_of(decision.org))
                 batch.append(Append(cid, 0, (event,), event.command))
+                projected.append(apply_event(None, event, self._table))
                 opened.append(cid)
-            appended = self._commit(batch)
+            appended = self._commit(batch, projected)
             opened = [cid for cid, ok in zip(opened, appended, strict=True) if ok]
             self._last_places(identification, person, on)
             escalations = self._escalate(year, person, on)
@@ -1339,18 +1341,17 @@ class _DayLookups:
 
     def standing(self, person: str) -> list[str]:
         """`Campaign._standing()` on the day (a fresh list)."""
-        found = self._standing.get(person)
-        if found is None:
-            found = self._standing[person] = tuple(
-                self._campaign._standing(person, self._on, self.holdings()))
-        return list(found)
+        return self._reasons(self._standing, self._campaign._standing, person)
 
     def former(self, person: str) -> list[str]:
         """`Campaign._former()` on the day (a fresh list)."""
-        found = self._former.get(person)
+        return self._reasons(self._former, self._campaign._former, person)
+
+    def _reasons(self, kept: dict[str, tuple[str, ...]],
+                 why: Callable[[str, date, Holdings], list[str]], person: str) -> list[str]:
+        found = kept.get(person)
         if found is None:
-            found = self._former[person] = tuple(
-                self._campaign._former(person, self._on, self.holdings()))
+            found = kept[person] = tuple(why(person, self._on, self.holdings()))
         return list(found)
 
     def context(self, actor: str, loads: Callable[[str], int],

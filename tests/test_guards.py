@@ -159,6 +159,7 @@ def test_team_reasons_equal_one_conflict_check_per_member(
             found.append(f"{person} supported the case earlier as {', '.join(earlier)}")
         expected += [f"{r} (separation of duties)" for r in found]
     assert team_reasons(case, team, POPULATION, secretary_of) == expected
+    assert team_reasons(case, iter(team), POPULATION, secretary_of) == expected  # read once
 
 
 @given(st.integers(min_value=0, max_value=12), st.integers(min_value=1, max_value=12))

@@ -192,7 +192,7 @@ class Campaign:
         self._engine = engine
         self._table = default_table()
         self._initial: Initial | None = None
-        self._holdings_kept: tuple[int, Holdings] | None = None
+        self._holdings_kept: tuple[Store, object, tuple[int, bytes], Holdings] | None = None
 
     # -- queries ---------------------------------------------------------------
 
@@ -1075,14 +1075,19 @@ class Campaign:
         appointments, removals and dismissals (see `rectify.posts`)."""
         if self._initial is None:
             self._initial = Initial(self.population)
-        # The mark is read before the records: holdings kept under a mark are never older
-        # than it, so a record another process adds later moves the mark and is read.
-        mark = self.store.records_mark()
-        kept = self._holdings_kept
-        if kept is not None and kept[0] == mark:
-            return kept[1]
-        holdings = Holdings.of(self._initial, self.store.records())
-        self._holdings_kept = (mark, holdings)
+        store = self.store
+        # The mark and the records come from one state of the ledger; the holdings are kept
+        # for this store, its upcasters and that mark (a record added or rolled back since
+        # moves it).
+        upcasters = getattr(store, "upcasters", None)
+        with store.snapshot():
+            mark = store.records_mark()
+            kept = self._holdings_kept
+            if kept is not None and kept[0] is store and kept[1] is upcasters \
+                    and kept[2] == mark:
+                return kept[3]
+            holdings = Holdings.of(self._initial, store.records())
+        self._holdings_kept = (store, upcasters, mark, holdings)
         return holdings
 
     def _population_in_post(self) -> Population:
@@ -1371,7 +1376,7 @@ class _DayLookups:
 class _Staged:
     """A batch checked against the store, and what the checks read from it."""
 
-    mark: int
+    mark: tuple[int, bytes]
     batch: list[Append] = attrs.field(factory=list)
     projected: list[CaseRecord | None] = attrs.field(factory=list)
     accepted: list[str] = attrs.field(factory=list)

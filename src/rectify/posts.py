@@ -141,17 +141,23 @@ class Holdings:
     not the population.
     """
 
-    __slots__ = ("_by_person", "_changed", "_initial", "dismissed")
+    __slots__ = ("_by_person", "_changed", "_dismissed", "_initial")
 
     def __init__(self, initial: Initial, changed: dict[Post, tuple[Tenure, ...]],
                  dismissed: frozenset[tuple[Post, str]]) -> None:
         self._initial = initial
         self._changed = changed
-        self.dismissed = dismissed
+        self._dismissed = dismissed
         self._by_person: dict[str, list[Tenure]] = {}
         for tenures in changed.values():
             for tenure in tenures:
                 self._by_person.setdefault(tenure.person, []).append(tenure)
+
+    @property
+    def dismissed(self) -> frozenset[tuple[Post, str]]:
+        """Every ``(post, person)`` dismissal (免职) recorded (read-only: a campaign shares
+        one `Holdings` between its lookups)."""
+        return self._dismissed
 
     @classmethod
     def of(cls, population: Iterable[Organization] | Initial,
@@ -248,7 +254,7 @@ class Holdings:
 
     def was_dismissed(self, post: Post, person: str) -> bool:
         """Whether ``person`` was ever dismissed (免职) from ``post``."""
-        return (post, person) in self.dismissed
+        return (post, person) in self._dismissed
 
     def ever_held(self, person: str) -> bool:
         """Whether ``person`` held a post at some time."""

@@ -141,3 +141,50 @@ def test_an_appointment_meanwhile_is_read_again(backend: Backend,
     assert len(stagings) == 2
     assert got.accepted == ()
     assert "P-V1 no longer holds the post" in str(got.refused[f"plan-{cases[0]}"])
+
+
+def test_an_optimistic_refusal_undone_under_the_lock_is_not_logged(
+        backend: Backend, caplog: pytest.LogCaptureFixture) -> None:
+    """Refusals are logged from the check that is kept: the snapshot's check refuses the
+    racer at its cap, the check under the lock (after another writer freed a place)
+    accepts it, and no ``command.refused`` is logged for it."""
+    import logging
+
+    from rectify.lifecycle.commands import AssignSupport
+
+    store = backend.new()
+    cap = cap_campaign(store).policy.coverage.max_cases_per_person
+    free = cap_setup(store, cap)  # the racer is at the cap
+    other = cap_campaign(store)
+    taken = [c.id for c in other.cases() if RACER.id in c.supporters]
+    _interloping(store, lambda: other.release_support(taken[0], "paired_unit", actor=DEPT,
+                                                      on=DAY, command_id="freed"))
+    caplog.set_level(logging.WARNING, logger="rectify.campaign")
+    got = cap_campaign(store).run_bulk([(AssignSupport(free[0], "paired_unit", RACER.id),
+                                         "mine")], actor=DEPT, on=DAY, optimistic=True)
+    assert got.accepted == ("mine",)
+    refused = [r for r in caplog.records if "command.refused" in r.getMessage()]
+    assert refused == [], f"logged a refusal of an accepted command: {refused[0].getMessage()}"
+
+
+def test_a_rebuild_meanwhile_is_kept_by_the_optimistic_batch(durable: Backend) -> None:
+    """A rebuild of the read models (run because a record was wrong) changes records
+    without moving any version: the batch checked in the snapshot is checked again rather
+    than writing its projection of the wrong record back over the rebuilt one."""
+    store = durable.new()
+    cases = cap_setup(store, 0)
+    if durable.name == "sqlite":
+        durable.sql("UPDATE cases SET record = CAST(replace(CAST(record AS TEXT),"
+                    " '\"attempts\":0', '\"attempts\":7') AS BLOB) WHERE \"case\" = ?",
+                    cases[0])
+    else:
+        durable.sql("UPDATE cases SET record = convert_to(replace(convert_from(record,"
+                    " 'UTF8'), '\"attempts\":0', '\"attempts\":7'), 'UTF8')"
+                    ' WHERE "case" = %s', cases[0])
+    assert verify_read_models(store) != []  # type: ignore[arg-type]
+    fixer = durable.new()
+    _interloping(store, fixer.rebuild_read_models)  # `rectify ledger rebuild` meanwhile
+    got = cap_campaign(store).run_bulk([(FilePlan(cases[0], PLAN), "p0")], actor=DEPT,
+                                       on=DAY, optimistic=True)
+    assert got.accepted == ("p0",)
+    assert verify_read_models(store) == [], "the wrong record came back"  # type: ignore[arg-type]

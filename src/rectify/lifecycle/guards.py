@@ -280,9 +280,10 @@ def team_reasons(case: CaseRecord, team: Iterable[str], population: Population,
     (``case.past_support``), or are the secretary of the case's organization or
     of an organization above it.
     """
-    members = set(team)
-    if not members:
+    team = tuple(dict.fromkeys(team))  # read once: it may be a one-shot iterator
+    if not team:
         return []
+    members = set(team)
     # Most teams are independent: one pass over the case's people and its chain of
     # secretaries settles that before any reason is worded.
     involved: set[str | None] = {holder for _, holder in case.support}
@@ -293,7 +294,7 @@ def team_reasons(case: CaseRecord, team: Iterable[str], population: Population,
     if members.isdisjoint(involved):
         return []
     reasons: list[str] = []
-    for person in dict.fromkeys(team):
+    for person in team:
         found = [r[0] for r in conflict_reasons(case, person, population, secretary_of)]
         current = {s[0] for s in case.support if s[1] == person}
         past = sorted({level for level, holder in case.past_support if holder == person}

@@ -385,10 +385,12 @@ class SqlReadModels:
                             " ORDER BY e.position")
         return [decode(self._payload_text(r[0]), self.upcasters) for r in rows]
 
-    def records_mark(self) -> int:
+    def records_mark(self) -> tuple[int, bytes]:
         """See `rectify.stores.base.ReadModels.records_mark()`."""
-        rows = self._select(f"SELECT max(position) FROM {self._PREFIX}records")
-        return int(rows[0][0] or 0)
+        p = self._PREFIX
+        rows = self._select(f"SELECT r.position, e.hash FROM {p}records r JOIN {p}events e"
+                            " ON e.position = r.position ORDER BY r.position DESC LIMIT 1")
+        return (int(rows[0][0]), bytes(rows[0][1])) if rows else (0, b"")
 
     def _payload_text(self, value: Any) -> bytes:
         return bytes(value)

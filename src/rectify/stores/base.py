@@ -245,11 +245,14 @@ class ReadModels(Protocol):
         """The accountability events (escalations, dismissals, talks, appraisals), in order."""
         ...
 
-    def records_mark(self) -> int:
-        """The position of the latest accountability record (0: none yet).
+    def records_mark(self) -> tuple[int, bytes]:
+        """Where the accountability records end: the latest record's position and entry hash
+        (``(0, b"")``: none yet).
 
         It changes whenever `records()` does, so a caller may keep what it worked out
-        from the records (the posts' holders) until the mark moves.
+        from the records (the posts' holders) until the mark moves.  The hash tells apart
+        two records that took the same position, one of them rolled back; the memory
+        store, which never takes a position back, leaves it empty.
         """
         ...
 

@@ -235,9 +235,10 @@ class MemoryStore:
         """See `rectify.stores.base.ReadModels.records()`."""
         return [self._entries.event(position - 1) for position in self._state.records]
 
-    def records_mark(self) -> int:
-        """See `rectify.stores.base.ReadModels.records_mark()`."""
-        return self._state.records[-1] if self._state.records else 0
+    def records_mark(self) -> tuple[int, bytes]:
+        """See `rectify.stores.base.ReadModels.records_mark()` (positions are never taken
+        back here, so the position alone marks the records)."""
+        return (self._state.records[-1], b"") if self._state.records else (0, b"")
 
     def case_heads(self) -> dict[str, CaseHead]:
         """See `rectify.stores.base.ReadModels.case_heads()`."""

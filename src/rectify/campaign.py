@@ -809,19 +809,26 @@ class Campaign:
                 # Check the batch against one snapshot without holding the write lock, then
                 # keep the result if nothing it read has changed by the time the lock is held.
                 with self.store.snapshot():
-                    staged = self._stage(items, actor, on)
+                    staged = self._stage(items, actor, on, tentative=True)
             with self.store.transaction():
                 if staged is None or not staged.still_holds(self.store):
                     staged = self._stage(items, actor, on)
+                for event, fields in staged.warnings:
+                    _warn(None, event, **fields)
                 if atomic and staged.refused:
                     return BulkResult((), staged.refused, tuple(staged.repeated))
                 self._commit(staged.batch, staged.projected)
         return BulkResult(tuple(staged.accepted), staged.refused, tuple(staged.repeated))
 
     def _stage(self, items: Sequence[tuple[CaseCommand, str]], actor: Actor,
-               on: date) -> _Staged:
-        """Check every command of a batch against the store as it stands, in order."""
+               on: date, *, tentative: bool = False) -> _Staged:
+        """Check every command of a batch against the store as it stands, in order.
+
+        A ``tentative`` check (in a snapshot) gathers its warnings in the result instead of
+        logging them: they are logged only if the check is kept.
+        """
         out = _Staged(mark=self.store.records_mark())
+        warnings = out.warnings if tentative else None
         seen: set[str] = set()
         staged: dict[str, CaseRecord] = {}
         loads: Counter[str] = Counter()
@@ -830,10 +837,10 @@ class Campaign:
         day = _DayLookups(self, on, self._lazy_holdings())
         # One read per batch for what every command checks: the cases, the command ids
         # already recorded, and the loads of the people assigned.
-        asked = [c.case for c, _ in items]
+        asked = out.asked = list(dict.fromkeys(c.case for c, _ in items))
+        if tentative:
+            out.tokens = self.store.case_tokens(asked)
         records = self.store.cases_by_id(asked)
-        out.cases = {case: records[case].version if case in records else None
-                     for case in asked}
         out.commands = [cid for _, cid in items]
         recorded = out.recorded = self.store.recorded_commands(out.commands)
         named = [c.person for c, _ in items if isinstance(c, AssignSupport)]
@@ -862,7 +869,7 @@ class Campaign:
             try:
                 prepared = self._prepare(command, before, actor, on, command_id, load_of,
                                          stations=stations_of, recorded=is_recorded,
-                                         lookups=day)
+                                         lookups=day, warnings=warnings)
             except RectifyError as exc:
                 out.refused[command_id] = exc
                 continue
@@ -912,13 +919,16 @@ class Campaign:
                  stations: Callable[[str], int] | None = None,
                  holdings: Callable[[], Holdings] | None = None,
                  recorded: Callable[[str], bool] | None = None,
-                 lookups: _DayLookups | None = None) -> Append | None:
+                 lookups: _DayLookups | None = None,
+                 warnings: list[tuple[str, dict[str, Any]]] | None = None) -> Append | None:
+        """The command checked and its events built (see `prepare()`); ``warnings``, when
+        given, gathers the refusal and denial log entries instead of logging them."""
         if command_id is None:
             command_id = self.command_id(command, actor=actor, on=on)
         if (recorded or self.store.has_command)(command_id):
             return None
         day = lookups or _DayLookups(self, on, holdings or self._lazy_holdings())
-        person = self._actor(actor, command.name, record, on, day.holdings)
+        person = self._actor(actor, command.name, record, on, day.holdings, warnings)
         context = day.context(person.id, loads, stations or self._stations)
         if isinstance(command, Delist):
             context = attrs.evolve(context, recorder=self._recorder(record))
@@ -927,9 +937,8 @@ class Campaign:
         built = [] if day.off_calendar else command.build(context, record)
         if isinstance(built, list) or dated:
             unmet = dated + (built if isinstance(built, list) else [])
-            if _stdlog.isEnabledFor(logging.WARNING):
-                _log.warning("command.refused", command=command.name, case=command.case,
-                             state=record.state, actor=person.id, unmet=unmet)
+            _warn(warnings, "command.refused", command=command.name, case=command.case,
+                  state=record.state, actor=person.id, unmet=unmet)
             raise CommandRefused(command.case, record.state, command.name, unmet)
         event = built.event(stream=command.case, version=record.version + 1, actor=person.id,
                             on=on, policy=self.policy.fingerprint(), command=command_id,
@@ -944,7 +953,8 @@ class Campaign:
 
     def _actor(self, actor: Actor, command: str, case: CaseRecord | None,
                on: date | None = None,
-               holdings: Callable[[], Holdings] | None = None) -> Person:
+               holdings: Callable[[], Holdings] | None = None,
+               warnings: list[tuple[str, dict[str, Any]]] | None = None) -> Person:
         # The campaign's own record of a person decides their roles, never the Person
         # object a caller hands in; only a campaign without a register trusts it.
         pid = actor.id if isinstance(actor, Person) else actor
@@ -961,9 +971,8 @@ class Campaign:
         missing = missing_right(person, command, case, self.population, self.policy,
                                 secretary=secretary)
         if missing is not None:
-            if _stdlog.isEnabledFor(logging.WARNING):
-                _log.warning("command.denied", command=command, actor=person.id,
-                             case=case.id if case else None, missing=missing)
+            _warn(warnings, "command.denied", command=command, actor=person.id,
+                  case=case.id if case else None, missing=missing)
             raise PermissionDenied(person.id, command, missing, case.id if case else None)
         return person
 
@@ -1382,20 +1391,25 @@ class _Staged:
     accepted: list[str] = attrs.field(factory=list)
     refused: dict[str, RectifyError] = attrs.field(factory=dict)
     repeated: list[str] = attrs.field(factory=list)
-    #: Each case asked for and its version then (``None``: unknown).
-    cases: dict[str, int | None] = attrs.field(factory=dict)
+    #: The cases asked for, and the tokens of the stored records of those that existed
+    #: (see `rectify.stores.base.ReadModels.case_tokens`; kept by a tentative check only).
+    asked: list[str] = attrs.field(factory=list)
+    tokens: dict[str, object] = attrs.field(factory=dict)
     #: Every command id of the batch, and those of them already recorded then.
     commands: list[str] = attrs.field(factory=list)
     recorded: set[str] = attrs.field(factory=set)
     loads: _Counts | None = None
     stations: _Counts | None = None
+    #: The warnings of a tentative check, logged if it is kept.
+    warnings: list[tuple[str, dict[str, Any]]] = attrs.field(factory=list)
 
     def still_holds(self, store: Store) -> bool:
         """Whether the store still answers every read the checks made as it did then."""
         if store.records_mark() != self.mark:
             return False
-        versions = store.versions(list(self.cases))
-        if any(versions.get(case, 0) != (version or 0) for case, version in self.cases.items()):
+        # Tokens of the stored records, not versions: a rebuild of the read models changes
+        # records without moving a version.
+        if store.case_tokens(self.asked) != self.tokens:
             return False
         if store.recorded_commands(self.commands) != self.recorded:
             return False
@@ -1434,6 +1448,15 @@ def _check_as_of(on: date) -> None:
     if calendar_problems(on):
         raise InvalidValueError("on", f"a date from {EARLIEST.isoformat()} to "
                                 f"{LATEST.isoformat()}", on.isoformat(), "correct the date")
+
+
+def _warn(gathered: list[tuple[str, dict[str, Any]]] | None, event: str,
+          **fields: Any) -> None:
+    """Log a warning, or add it to ``gathered`` to be logged once its check is kept."""
+    if gathered is not None:
+        gathered.append((event, fields))
+    elif _stdlog.isEnabledFor(logging.WARNING):
+        _log.warning(event, **fields)
 
 
 def _actor_id(actor: Actor) -> str:

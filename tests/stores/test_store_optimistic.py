@@ -43,9 +43,9 @@ def _stagings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     original = Campaign._stage
 
-    def counting(self: Campaign, *args: Any) -> _Staged:
+    def counting(self: Campaign, *args: Any, **options: Any) -> _Staged:
         calls.append(1)
-        return original(self, *args)
+        return original(self, *args, **options)
 
     monkeypatch.setattr(Campaign, "_stage", counting)
     return calls
@@ -188,3 +188,19 @@ def test_a_rebuild_meanwhile_is_kept_by_the_optimistic_batch(durable: Backend) -
                                        on=DAY, optimistic=True)
     assert got.accepted == ("p0",)
     assert verify_read_models(store) == [], "the wrong record came back"  # type: ignore[arg-type]
+
+
+def test_a_refusal_of_a_kept_check_is_logged_once(backend: Backend,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """The snapshot's check is kept (nobody wrote meanwhile): its refusal is logged once."""
+    import logging
+
+    store = backend.new()
+    cap = cap_campaign(store).policy.coverage.max_cases_per_person
+    free = cap_setup(store, cap)  # the racer is at the cap
+    caplog.set_level(logging.WARNING, logger="rectify.campaign")
+    got = cap_campaign(store).run_bulk([(AssignSupport(free[0], "paired_unit", RACER.id),
+                                         "mine")], actor=DEPT, on=DAY, optimistic=True)
+    assert "mine" in got.refused
+    assert [r.getMessage().count("command.refused") for r in caplog.records
+            if "command.refused" in r.getMessage()] == [1]

@@ -385,6 +385,17 @@ class SqlReadModels:
                             " ORDER BY e.position")
         return [decode(self._payload_text(r[0]), self.upcasters) for r in rows]
 
+    #: What `case_tokens()` reads of a stored record (PostgreSQL: a digest computed there).
+    _RECORD_TOKEN = "record"
+
+    def case_tokens(self, cases: Collection[str]) -> dict[str, object]:
+        """See `rectify.stores.base.ReadModels.case_tokens()`: the stored bytes (or their
+        digest), not decoded."""
+        return {case: bytes(token) if isinstance(token, memoryview) else token
+                for case, token in select_in(
+                    self._select, self._MARK, f'SELECT "case", {self._RECORD_TOKEN} FROM '
+                    f'{self._PREFIX}cases WHERE "case" IN ({{marks}})', cases)}
+
     def records_mark(self) -> tuple[int, bytes]:
         """See `rectify.stores.base.ReadModels.records_mark()`."""
         p = self._PREFIX

@@ -208,6 +208,12 @@ class ReadModels(Protocol):
         """The current records of those of ``cases`` that exist, by id (one read for a batch)."""
         ...
 
+    def case_tokens(self, cases: Collection[str]) -> dict[str, object]:
+        """A token of the stored record of each of ``cases`` that exists, by id: equal tokens
+        mean the record was not changed in between (by an append or a rebuild).  Cheaper
+        than the records: the SQL stores do not decode them."""
+        ...
+
     def versions(self, streams: Collection[str]) -> dict[str, int]:
         """`EventStore.version()` of each of ``streams`` that has events (absent: none)."""
         ...

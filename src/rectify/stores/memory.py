@@ -199,6 +199,10 @@ class MemoryStore:
         kept = self._state.cases
         return {c: kept[c] for c in cases if c in kept}
 
+    def case_tokens(self, cases: Collection[str]) -> dict[str, object]:
+        """See `rectify.stores.base.ReadModels.case_tokens()`: the records themselves."""
+        return dict(self.cases_by_id(cases))
+
     def versions(self, streams: Collection[str]) -> dict[str, int]:
         """See `rectify.stores.base.ReadModels.versions()`."""
         ledger = self._entries

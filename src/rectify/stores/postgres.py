@@ -150,6 +150,7 @@ class PostgresStore(SqlReads, SqlReadModels):
     optimistic_batches = True
 
     _MARK = "%s"
+    _RECORD_TOKEN = "md5(record)"
     _EVENTS = "{s}.events"
     _COMMANDS = "{s}.commands"
     _PAGE_SIZE = _PAGE

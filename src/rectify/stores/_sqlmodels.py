@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,7 @@ from rectify.events import (
     VerificationRequested,
 )
 from rectify.lifecycle.case import CaseRecord
+from rectify.stores._aggregates import SqlReportReads, rules_text, step_of_row
 from rectify.stores._sql import select_in
 from rectify.stores.base import STORAGE_SCHEMA, Append
 from rectify.stores.codec import Upcasters, decode
@@ -43,14 +44,17 @@ from rectify.stores.readmodel import (
     step,
 )
 
-__all__ = ["READ_MODEL_TABLES", "STEP_TABLES", "SqlReadModels", "read_model_ddl",
-           "scope_upgrade_ddl", "step_ddl"]
+__all__ = ["READ_MODEL_TABLES", "STEP_COLUMNS", "STEP_TABLES", "SqlReadModels",
+           "read_model_ddl", "scope_upgrade_ddl", "step_ddl", "steps_outdated"]
 
 #: The read-model tables, in the order they are created.
 READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "records")
 #: The tables of the case steps (`rectify.stores.readmodel.CaseStep`): added after
 #: schema 3 was released, so a ledger that lacks them gets them when opened for writing.
 STEP_TABLES = ("case_heads", "case_steps")
+#: A column of each step table that its current layout has and earlier ones lacked: the
+#: support levels held and the opening's score (added for reports read as columns).
+STEP_COLUMNS: tuple[tuple[str, str], ...] = (("case_heads", "held"), ("case_steps", "score"))
 
 #: Events read, decoded and projected together when the read models are rebuilt.
 _REBUILD_PAGE = 5000
@@ -85,21 +89,35 @@ def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
 
 
 def step_ddl(prefix: str) -> tuple[str, ...]:
-    """The CREATE statements of the case heads and steps (``prefix`` as in `read_model_ddl`).
+    """The statements that (re)create the case heads and steps (``prefix`` as in
+    `read_model_ddl`).
 
-    They create only what is missing: a ledger upgraded from schema 1 may hold them
-    already (its read models are rebuilt from the events anyway).
+    An earlier layout of them is dropped first: they are always filled from the
+    events afterwards (a new ledger has none; an upgraded one is rebuilt).
     """
     p = prefix
     return (
-        f'CREATE TABLE IF NOT EXISTS {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
-        " states TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT)",
-        f"CREATE TABLE IF NOT EXISTS {p}case_steps (position BIGINT PRIMARY KEY,"
+        f"DROP TABLE IF EXISTS {p}case_heads",
+        f"DROP TABLE IF EXISTS {p}case_steps",
+        f'CREATE TABLE {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
+        " states TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT,"
+        " delisted_on TEXT, continued_into INTEGER, held TEXT NOT NULL)",
+        f"CREATE TABLE {p}case_steps (position BIGINT PRIMARY KEY,"
         ' "case" TEXT NOT NULL, day TEXT NOT NULL, reach TEXT NOT NULL,'
         " is_open INTEGER NOT NULL, deadline TEXT,"
-        " first INTEGER NOT NULL, failed INTEGER NOT NULL)",
-        f'CREATE INDEX IF NOT EXISTS case_steps_case ON {p}case_steps ("case", position)',
+        " first INTEGER NOT NULL, failed INTEGER NOT NULL, rules TEXT,"
+        " score DOUBLE PRECISION)",
+        f'CREATE INDEX case_steps_case ON {p}case_steps ("case", position)',
     )
+
+
+def steps_outdated(tables: Collection[str], columns: Callable[[str], Collection[str]]) -> bool:
+    """Whether a ledger lacks the step tables or has an earlier layout of them.
+
+    ``tables`` are the ledger's tables, ``columns(table)`` a table's columns.
+    """
+    return (not set(STEP_TABLES) <= set(tables)
+            or any(column not in columns(table) for table, column in STEP_COLUMNS))
 
 
 def scope_upgrade_ddl(prefix: str) -> tuple[str, ...]:
@@ -108,7 +126,7 @@ def scope_upgrade_ddl(prefix: str) -> tuple[str, ...]:
             f'CREATE INDEX cases_scope ON {prefix}cases (scope, "case")')
 
 
-class SqlReadModels:
+class SqlReadModels(SqlReportReads):
     """Mixed into the SQL stores: read models kept with every append, and read back."""
 
     upcasters: Upcasters | None
@@ -211,22 +229,26 @@ class SqlReadModels:
             if made is not None:
                 steps.append((made.position, made.case, made.on.isoformat(),
                               made.reach.isoformat(), int(made.is_open), _iso(made.deadline),
-                              int(made.first), int(made.failed)))
+                              int(made.first), int(made.failed),
+                              rules_text(made.rules) if made.first else None, made.score))
         touched = list(dict.fromkeys(e.stream for _, e, _ in changes))
-        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({m}, {m}, {m}, {m}, {m})"
+        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({', '.join([m] * 8)})"
                            ' ON CONFLICT ("case") DO UPDATE SET reach = excluded.reach,'
                            " states = excluded.states, is_open = excluded.is_open,"
-                           " deadline = excluded.deadline", [
-            (c, h.reach.isoformat(), ",".join(h.states), int(h.is_open), _iso(h.deadline))
+                           " deadline = excluded.deadline, delisted_on = excluded.delisted_on,"
+                           " continued_into = excluded.continued_into, held = excluded.held", [
+            (c, h.reach.isoformat(), ",".join(h.states), int(h.is_open), _iso(h.deadline),
+             _iso(h.delisted_on), h.continued_into, ",".join(h.held))
             for c in touched for h in (heads[c],)])
         if steps:
-            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 8)})",
+            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 10)})",
                                steps)
 
     def _stored_heads(self, cases: Sequence[str]) -> dict[str, CaseHead]:
         return {row[0]: _head(row[1:]) for row in select_in(
-            self._select, self._MARK, 'SELECT "case", reach, states, is_open, deadline FROM '
-            f'{self._PREFIX}case_heads WHERE "case" IN ({{marks}})', cases)}
+            self._select, self._MARK, 'SELECT "case", reach, states, is_open, deadline,'
+            f' delisted_on, continued_into, held FROM {self._PREFIX}case_heads'
+            ' WHERE "case" IN ({marks})', cases)}
 
     def _write_cases(self, records: Sequence[CaseRecord],
                      moved: Collection[str] | None = None) -> None:
@@ -399,20 +421,16 @@ class SqlReadModels:
         """See `rectify.stores.base.ReadModels.case_heads()`."""
         self._require_steps()
         return {row[0]: _head(row[1:]) for row in self._select(
-            f'SELECT "case", reach, states, is_open, deadline FROM {self._PREFIX}case_heads')}
+            'SELECT "case", reach, states, is_open, deadline, delisted_on, continued_into, held'
+            f" FROM {self._PREFIX}case_heads")}
 
     def case_steps(self, until: date) -> list[CaseStep]:
         """See `rectify.stores.base.ReadModels.case_steps()`."""
         self._require_steps()
-        fromiso = _day
-        return [CaseStep(int(position), case, fromiso(day), fromiso(reach), bool(is_open),
-                         fromiso(deadline) if deadline is not None else None, bool(first),
-                         bool(failed))
-                for position, case, day, reach, is_open, deadline, first, failed
-                in self._select(
-                    f'SELECT position, "case", day, reach, is_open, deadline, first, failed'
-                    f" FROM {self._PREFIX}case_steps WHERE reach <= {self._MARK}"
-                    ' ORDER BY "case", position', (until.isoformat(),))]
+        return [step_of_row(row) for row in self._select(
+            'SELECT position, "case", day, reach, is_open, deadline, first, failed, rules, score'
+            f" FROM {self._PREFIX}case_steps WHERE reach <= {self._MARK}"
+            ' ORDER BY "case", position', (until.isoformat(),))]
 
     def events_at(self, positions: Collection[int]) -> list[Event]:
         """See `rectify.stores.base.ReadModels.events_at()`."""
@@ -481,10 +499,14 @@ def _iso(day: date | None) -> str | None:
 
 
 def _head(row: Sequence[Any]) -> CaseHead:
-    """A `CaseHead` from its columns: reach, states, is_open, deadline."""
-    reach, states, is_open, deadline = row
+    """A `CaseHead` from its columns: reach, states, is_open, deadline, delisted_on,
+    continued_into, held."""
+    reach, states, is_open, deadline, delisted_on, continued_into, held = row
     return CaseHead(_day(reach), _states(states), bool(is_open),
-                    _day(deadline) if deadline is not None else None)
+                    _day(deadline) if deadline is not None else None,
+                    _day(delisted_on) if delisted_on is not None else None,
+                    int(continued_into) if continued_into is not None else None,
+                    _states(held))
 
 
 @functools.lru_cache(maxsize=4096)

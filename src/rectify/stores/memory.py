@@ -12,6 +12,13 @@ import attrs
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import in_scope
+from rectify.stores._aggregates import (
+    CaseRow,
+    OpenSpan,
+    paths_until,
+    rows_of_state,
+    spans_of_paths,
+)
 from rectify.stores.base import (
     Append,
     Entry,
@@ -250,6 +257,33 @@ class MemoryStore:
                 dated = ReadState(heads=state.heads, steps=state.steps)
                 self._dated_at = (count, dated)
             return self._dated_at[1]
+
+    def report_cases(self, until: date, year: int) -> list[CaseRow]:
+        """See `rectify.stores._aggregates.ReportReads.report_cases()`."""
+        with self._lock:
+            dated = self._dated()
+            return rows_of_state(self._state.cases, dated.heads, dated.steps, until, year)
+
+    def open_spans(self, until: date, year: int) -> list[OpenSpan]:
+        """See `rectify.stores._aggregates.ReportReads.open_spans()`."""
+        with self._lock:
+            dated = self._dated()
+            chosen = [row.id for row in rows_of_state(self._state.cases, dated.heads,
+                                                      dated.steps, until, year)
+                      if row.reach <= until and (row.year == year or (
+                          row.year < year and row.continued_into is not None
+                          and row.continued_into >= year))]
+            return spans_of_paths(paths_until(dated.steps, chosen, until).values())
+
+    def failed_positions(self, start: date, until: date) -> list[int]:
+        """See `rectify.stores._aggregates.ReportReads.failed_positions()`."""
+        return sorted(s.position for s in self._dated().case_steps(until)
+                      if s.failed and s.on >= start)
+
+    def case_paths(self, cases: Collection[str], until: date) -> dict[str, list[CaseStep]]:
+        """See `rectify.stores._aggregates.ReportReads.case_paths()`."""
+        found = paths_until(self._dated().steps, cases, until)
+        return {case: found[case] for case in sorted(found)}
 
     def events_at(self, positions: Collection[int]) -> list[Event]:
         """See `rectify.stores.base.ReadModels.events_at()`."""

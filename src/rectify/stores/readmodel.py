@@ -152,13 +152,19 @@ class CaseHead(NamedTuple):
     ``reach`` is the latest event date met so far (a running maximum, so
     "the case as of day D" is the prefix of its events whose ``reach`` is at
     most D); ``states`` every workflow state the case ever held, sorted;
-    ``is_open`` and ``deadline`` those of its current record.
+    ``is_open``, ``deadline``, ``delisted_on`` and ``continued_into`` those of
+    its current record; ``held`` the support levels its record holds (each
+    once, in the order first assigned), so reports count coverage without
+    reading the record.
     """
 
     reach: date
     states: tuple[str, ...]
     is_open: bool
     deadline: date | None
+    delisted_on: date | None = None
+    continued_into: int | None = None
+    held: tuple[str, ...] = ()
 
 
 class CaseStep(NamedTuple):
@@ -166,7 +172,9 @@ class CaseStep(NamedTuple):
 
     ``on`` is the event's date and ``reach`` its head's after it; ``is_open``
     and ``deadline`` are the record's after it.  ``first`` marks the event that
-    opened the case, ``failed`` a verification that did not pass.
+    opened the case, ``failed`` a verification that did not pass.  The opening
+    step keeps the opening's ``rules`` and ``score`` (so a report of new
+    listings reads no event); other steps have ``()`` and ``None``.
     """
 
     position: int
@@ -177,6 +185,15 @@ class CaseStep(NamedTuple):
     deadline: date | None
     first: bool = False
     failed: bool = False
+    rules: tuple[str, ...] = ()
+    score: float | None = None
+
+
+def held_levels(support: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The support levels of ``support`` pairs, each once, in the order first assigned."""
+    if len(support) < 2:
+        return (support[0][0],) if support else ()
+    return tuple(dict.fromkeys(level for level, _ in support))
 
 
 def step(head: CaseHead | None, position: int, event: Event,
@@ -188,11 +205,19 @@ def step(head: CaseHead | None, position: int, event: Event,
     states = (after.state,) if head is None else head.states
     if after.state not in states:
         states = tuple(sorted((*states, after.state)))
-    new = CaseHead(reach, states, after.is_open, after.deadline)
+    held = held_levels(after.support)
+    if head is not None and held == head.held:
+        held = head.held  # one object per case while its levels stay
+    new = CaseHead(reach, states, after.is_open, after.deadline, after.delisted_on,
+                   after.continued_into, held)
     failed = isinstance(event, VerificationRecorded) and not event.passed
     turned = head is None or head.is_open != after.is_open or head.deadline != after.deadline
     if not (turned or failed):
         return new, None
+    if head is None and isinstance(event, CaseOpened):
+        return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
+                             after.deadline, True, failed, tuple(event.rules),
+                             float(event.score))
     return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
                          after.deadline, first=head is None, failed=failed)
 

@@ -1,0 +1,263 @@
+"""What reports read from the read models as columns and aggregates, not as case records.
+
+A bulletin (`rectify.reporting.bulletin`) needs, for every case of a year, a
+handful of columns (state, kind, dates, the support levels held, the
+opening's rules and score) and, for its overdue trend, how many cases were
+open and overdue at each month end.  `ReportReads` is what a store answers
+for it: `CaseRow` values read from columns (no record decoded), the open
+spans of the cases' dated paths grouped by their dates (`OpenSpan`, a
+``GROUP BY`` in SQL), the positions of failed verifications and the dated
+paths of chosen cases.
+
+The SQL stores answer with queries over ``cases``, ``case_heads`` and
+``case_steps`` (`SqlReportReads`); the memory store with the same answers
+worked out from its read state (`rows_of_state`, `spans_of_paths`), so both
+run one bulletin code.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any, NamedTuple, Protocol, runtime_checkable
+
+import orjson
+
+from rectify.lifecycle.case import CaseRecord
+from rectify.stores._sql import select_in
+from rectify.stores.readmodel import CaseHead, CaseStep
+
+__all__ = ["CaseRow", "OpenSpan", "ReportReads", "SqlReportReads", "in_report_year",
+           "paths_until", "rows_of_state", "spans_of_paths"]
+
+
+class CaseRow(NamedTuple):
+    """A case as reports see it, read from columns (`ReportReads.report_cases()`).
+
+    The fields of `rectify.lifecycle.case.CaseRecord` a bulletin's tables use,
+    with ``held`` (the support levels held, `CaseHead.held`), ``states`` (every
+    state the case held, `CaseHead.states`), ``reach`` (its head's latest date)
+    and the opening's ``rules`` and ``score``.
+    """
+
+    id: str
+    org: str
+    year: int
+    kind: str
+    state: str
+    is_open: bool
+    deadline: date | None
+    opened_on: date
+    delisted_on: date | None
+    continued_into: int | None
+    held: tuple[str, ...]
+    states: tuple[str, ...]
+    reach: date
+    rules: tuple[str, ...]
+    score: float
+
+
+class OpenSpan(NamedTuple):
+    """``cases`` open steps of the cases' dated paths holding from ``start`` (their
+    ``reach``) until ``end`` (the next step's ``reach``; ``None``: still holding), with
+    ``deadline`` (`spans_of_paths`)."""
+
+    start: date
+    end: date | None
+    deadline: date | None
+    cases: int
+
+
+@runtime_checkable
+class ReportReads(Protocol):
+    """The columns and aggregates a store answers for reports (see the module docs)."""
+
+    def report_cases(self, until: date, year: int) -> list[CaseRow]:
+        """The cases opened by ``until`` that a report of listing ``year`` may show, by id.
+
+        Those listed in ``year`` or ``year - 1`` and those continued into ``year``
+        or later (`in_report_year`), as their current records are: a case
+        whose ``reach`` is after ``until`` is as of a later date, and the caller
+        reads its events up to ``until``.
+        """
+        ...
+
+    def open_spans(self, until: date, year: int) -> list[OpenSpan]:
+        """The open spans of the dated paths (steps up to ``until``) of the cases whose
+        heads reach no later than ``until``, listed in ``year`` or continued from an
+        earlier year into ``year`` or later, grouped by start, end and deadline."""
+        ...
+
+    def failed_positions(self, start: date, until: date) -> list[int]:
+        """The positions of the failed verifications dated from ``start`` whose steps'
+        ``reach`` is at most ``until``, in order."""
+        ...
+
+    def case_paths(self, cases: Collection[str], until: date) -> dict[str, list[CaseStep]]:
+        """The steps of ``cases`` whose ``reach`` is at most ``until``, per case in order."""
+        ...
+
+
+def in_report_year(year: int, continued_into: int | None, wanted: int) -> bool:
+    """Whether a case of ``year`` is among those `ReportReads.report_cases()` returns."""
+    return (wanted - 1 <= year <= wanted
+            or (year < wanted and continued_into is not None and continued_into >= wanted))
+
+
+def rows_of_state(cases: Mapping[str, CaseRecord], heads: Mapping[str, CaseHead],
+                  steps: Mapping[str, list[CaseStep]], until: date,
+                  year: int) -> list[CaseRow]:
+    """`ReportReads.report_cases()` worked out from records, heads and steps in memory."""
+    rows: list[CaseRow] = []
+    for case in sorted(cases):
+        record = cases[case]
+        head = heads.get(case)
+        path = steps.get(case)
+        if head is None or not path or not path[0].first or path[0].on > until:
+            continue
+        if not in_report_year(record.year, head.continued_into, year):
+            continue
+        opening = path[0]
+        rows.append(CaseRow(record.id, record.org, record.year, record.kind, record.state,
+                            record.is_open, record.deadline, opening.on, head.delisted_on,
+                            head.continued_into, head.held, head.states, head.reach,
+                            opening.rules, opening.score or 0.0))
+    return rows
+
+
+def paths_until(steps: Mapping[str, list[CaseStep]], cases: Iterable[str],
+                until: date) -> dict[str, list[CaseStep]]:
+    """`ReportReads.case_paths()` from steps in memory."""
+    found: dict[str, list[CaseStep]] = {}
+    for case in dict.fromkeys(cases):
+        path = [s for s in steps.get(case, ()) if s.reach <= until]
+        if path:
+            found[case] = path
+    return found
+
+
+def spans_of_paths(paths: Iterable[Sequence[CaseStep]]) -> list[OpenSpan]:
+    """The open spans of dated paths, grouped (the reference of the SQL ``GROUP BY``).
+
+    A step holds from its ``reach`` to the next step's: the open steps give the
+    spans, counted per ``(start, end, deadline)`` and sorted.
+    """
+    counts: dict[tuple[date, date | None, date | None], int] = {}
+    for path in paths:
+        for j, made in enumerate(path):
+            if made.is_open:
+                key = (made.reach, path[j + 1].reach if j + 1 < len(path) else None,
+                       made.deadline)
+                counts[key] = counts.get(key, 0) + 1
+    return sorted((OpenSpan(*k, n) for k, n in counts.items()), key=_span_order)
+
+
+def _span_order(span: OpenSpan) -> tuple[date, date, date]:
+    return (span.start, span.end or date.max, span.deadline or date.min)
+
+
+class SqlReportReads:
+    """Mixed into the SQL stores' read models: `ReportReads` as queries."""
+
+    _MARK: str
+    _PREFIX: str
+
+    def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _require_steps(self) -> None:
+        raise NotImplementedError
+
+    def report_cases(self, until: date, year: int) -> list[CaseRow]:
+        """See `ReportReads.report_cases()`."""
+        self._require_steps()
+        p, m = self._PREFIX, self._MARK
+        day = _day
+        rows = self._select(
+            f'SELECT c."case", c.org, c.year, c.kind, c.state, c.is_open, c.deadline, o.day,'
+            " h.delisted_on, h.continued_into, h.held, h.states, h.reach, o.rules, o.score"
+            f" FROM {p}cases c JOIN {p}case_heads h ON h.\"case\" = c.\"case\""
+            f' JOIN {p}case_steps o ON o."case" = c."case" AND o.first = 1'
+            f" WHERE o.day <= {m} AND (c.year BETWEEN {m} AND {m}"
+            f" OR (c.year < {m} AND h.continued_into >= {m}))"
+            ' ORDER BY c."case"', (until.isoformat(), year - 1, year, year, year))
+        return [CaseRow(case, org, int(y), kind, state, bool(is_open),
+                        day(deadline) if deadline is not None else None, day(opened),
+                        day(delisted) if delisted is not None else None,
+                        int(into) if into is not None else None, _levels(held),
+                        _levels(states), day(reach), _rules(rules), float(score or 0.0))
+                for (case, org, y, kind, state, is_open, deadline, opened, delisted, into,
+                     held, states, reach, rules, score) in rows]
+
+    def open_spans(self, until: date, year: int) -> list[OpenSpan]:
+        """See `ReportReads.open_spans()`: one ``GROUP BY`` over the steps."""
+        self._require_steps()
+        p, m = self._PREFIX, self._MARK
+        on = until.isoformat()
+        rows = self._select(
+            "SELECT reach, nxt, deadline, count(*) FROM (SELECT s.reach, s.is_open, s.deadline,"
+            ' lead(s.reach) OVER (PARTITION BY s."case" ORDER BY s.position) AS nxt'
+            f" FROM {p}case_steps s JOIN {p}case_heads h ON h.\"case\" = s.\"case\""
+            f' JOIN {p}cases c ON c."case" = s."case"'
+            f" WHERE h.reach <= {m} AND (c.year = {m}"
+            f" OR (c.year < {m} AND h.continued_into >= {m}))) spans"
+            " WHERE is_open = 1 GROUP BY reach, nxt, deadline", (on, year, year, year))
+        day = _day
+        return sorted((OpenSpan(day(start), day(end) if end is not None else None,
+                                day(deadline) if deadline is not None else None, int(n))
+                       for start, end, deadline, n in rows), key=_span_order)
+
+    def failed_positions(self, start: date, until: date) -> list[int]:
+        """See `ReportReads.failed_positions()`."""
+        self._require_steps()
+        return [int(r[0]) for r in self._select(
+            f"SELECT position FROM {self._PREFIX}case_steps WHERE failed = 1 AND day >= "
+            f"{self._MARK} AND reach <= {self._MARK} ORDER BY position",
+            (start.isoformat(), until.isoformat()))]
+
+    def case_paths(self, cases: Collection[str], until: date) -> dict[str, list[CaseStep]]:
+        """See `ReportReads.case_paths()`."""
+        self._require_steps()
+        found: dict[str, list[CaseStep]] = {}
+        rows = select_in(
+            self._select, self._MARK,
+            'SELECT position, "case", day, reach, is_open, deadline, first, failed, rules,'
+            f' score FROM {self._PREFIX}case_steps WHERE "case" IN ({{marks}})'
+            f" AND reach <= {self._MARK}", cases, (until.isoformat(),))
+        for made in sorted(map(step_of_row, rows)):
+            found.setdefault(made.case, []).append(made)
+        return {case: found[case] for case in sorted(found)}
+
+
+def step_of_row(row: Sequence[Any]) -> CaseStep:
+    """A `CaseStep` from its columns, in the order of the ``case_steps`` table."""
+    position, case, day, reach, is_open, deadline, first, failed, rules, score = row
+    return CaseStep(int(position), case, _day(day), _day(reach), bool(is_open),
+                    _day(deadline) if deadline is not None else None, bool(first),
+                    bool(failed), _rules(rules), float(score) if score is not None else None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    """A stored ISO date (a ledger holds few distinct ones: cached)."""
+    return date.fromisoformat(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _levels(text: str) -> tuple[str, ...]:
+    """A comma-separated column of identifiers (few distinct values: cached)."""
+    return tuple(text.split(",")) if text else ()
+
+
+@functools.lru_cache(maxsize=1024)
+def _rules(text: str | None) -> tuple[str, ...]:
+    """The opening's rules as stored (a JSON list; ``NULL`` on other steps)."""
+    if not text:
+        return ()
+    return tuple(str(r) for r in orjson.loads(text))
+
+
+def rules_text(rules: tuple[str, ...]) -> str:
+    """The ``rules`` column of an opening step."""
+    return orjson.dumps(list(rules)).decode()

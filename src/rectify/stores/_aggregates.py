@@ -24,12 +24,17 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import orjson
 
-from rectify.lifecycle.case import CaseRecord
 from rectify.stores._sql import select_in
 from rectify.stores.readmodel import CaseHead, CaseStep
 
-__all__ = ["CaseRow", "OpenSpan", "ReportReads", "SqlReportReads", "in_report_year",
-           "paths_until", "rows_of_state", "spans_of_paths"]
+__all__ = ["HEAD_COLUMNS", "CaseRow", "OpenSpan", "ReportReads", "SqlReportReads",
+           "head_of_row", "in_report_year", "paths_until", "rows_of_state", "rules_text",
+           "spans_of_paths", "step_of_row"]
+
+#: The columns of ``case_heads``, in order: "case", then those of
+#: `rectify.stores.readmodel.CaseHead`.
+HEAD_COLUMNS = ('"case", reach, states, is_open, deadline, delisted_on, continued_into, held,'
+                " state, year, org, kind, opened_on, rules, score")
 
 
 class CaseRow(NamedTuple):
@@ -105,25 +110,23 @@ def in_report_year(year: int, continued_into: int | None, wanted: int) -> bool:
             or (year < wanted and continued_into is not None and continued_into >= wanted))
 
 
-def rows_of_state(cases: Mapping[str, CaseRecord], heads: Mapping[str, CaseHead],
-                  steps: Mapping[str, list[CaseStep]], until: date,
+def rows_of_state(cases: Collection[str], heads: Mapping[str, CaseHead], until: date,
                   year: int) -> list[CaseRow]:
-    """`ReportReads.report_cases()` worked out from records, heads and steps in memory."""
+    """`ReportReads.report_cases()` worked out from heads in memory (``cases``: the ids)."""
     rows: list[CaseRow] = []
     for case in sorted(cases):
-        record = cases[case]
         head = heads.get(case)
-        path = steps.get(case)
-        if head is None or not path or not path[0].first or path[0].on > until:
+        if head is None or head.opened_on > until:
             continue
-        if not in_report_year(record.year, head.continued_into, year):
-            continue
-        opening = path[0]
-        rows.append(CaseRow(record.id, record.org, record.year, record.kind, record.state,
-                            record.is_open, record.deadline, opening.on, head.delisted_on,
-                            head.continued_into, head.held, head.states, head.reach,
-                            opening.rules, opening.score or 0.0))
+        if in_report_year(head.year, head.continued_into, year):
+            rows.append(_row(case, head))
     return rows
+
+
+def _row(case: str, h: CaseHead) -> CaseRow:
+    return CaseRow(case, h.org, h.year, h.kind, h.state, h.is_open, h.deadline, h.opened_on,
+                   h.delisted_on, h.continued_into, h.held, h.states, h.reach, h.rules,
+                   h.score)
 
 
 def paths_until(steps: Mapping[str, list[CaseStep]], cases: Iterable[str],
@@ -170,39 +173,27 @@ class SqlReportReads:
         raise NotImplementedError
 
     def report_cases(self, until: date, year: int) -> list[CaseRow]:
-        """See `ReportReads.report_cases()`."""
+        """See `ReportReads.report_cases()`: one table of narrow rows, no record read."""
         self._require_steps()
-        p, m = self._PREFIX, self._MARK
-        day = _day
-        rows = self._select(
-            f'SELECT c."case", c.org, c.year, c.kind, c.state, c.is_open, c.deadline, o.day,'
-            " h.delisted_on, h.continued_into, h.held, h.states, h.reach, o.rules, o.score"
-            f" FROM {p}cases c JOIN {p}case_heads h ON h.\"case\" = c.\"case\""
-            f' JOIN {p}case_steps o ON o."case" = c."case" AND o.first = 1'
-            f" WHERE o.day <= {m} AND (c.year BETWEEN {m} AND {m}"
-            f" OR (c.year < {m} AND h.continued_into >= {m}))"
-            ' ORDER BY c."case"', (until.isoformat(), year - 1, year, year, year))
-        return [CaseRow(case, org, int(y), kind, state, bool(is_open),
-                        day(deadline) if deadline is not None else None, day(opened),
-                        day(delisted) if delisted is not None else None,
-                        int(into) if into is not None else None, _levels(held),
-                        _levels(states), day(reach), _rules(rules), float(score or 0.0))
-                for (case, org, y, kind, state, is_open, deadline, opened, delisted, into,
-                     held, states, reach, rules, score) in rows]
+        m = self._MARK
+        return [_row(row[0], head_of_row(row[1:])) for row in self._select(
+            f"SELECT {HEAD_COLUMNS} FROM {self._PREFIX}case_heads"
+            f" WHERE opened_on <= {m} AND (year BETWEEN {m} AND {m}"
+            f' OR (year < {m} AND continued_into >= {m})) ORDER BY "case"',
+            (until.isoformat(), year - 1, year, year, year))]
 
     def open_spans(self, until: date, year: int) -> list[OpenSpan]:
         """See `ReportReads.open_spans()`: one ``GROUP BY`` over the steps."""
         self._require_steps()
         p, m = self._PREFIX, self._MARK
-        on = until.isoformat()
         rows = self._select(
             "SELECT reach, nxt, deadline, count(*) FROM (SELECT s.reach, s.is_open, s.deadline,"
             ' lead(s.reach) OVER (PARTITION BY s."case" ORDER BY s.position) AS nxt'
-            f" FROM {p}case_steps s JOIN {p}case_heads h ON h.\"case\" = s.\"case\""
-            f' JOIN {p}cases c ON c."case" = s."case"'
-            f" WHERE h.reach <= {m} AND (c.year = {m}"
-            f" OR (c.year < {m} AND h.continued_into >= {m}))) spans"
-            " WHERE is_open = 1 GROUP BY reach, nxt, deadline", (on, year, year, year))
+            f' FROM {p}case_steps s JOIN {p}case_heads h ON h."case" = s."case"'
+            f" WHERE h.reach <= {m} AND (h.year = {m}"
+            f" OR (h.year < {m} AND h.continued_into >= {m}))) spans"
+            " WHERE is_open = 1 GROUP BY reach, nxt, deadline",
+            (until.isoformat(), year, year, year))
         day = _day
         return sorted((OpenSpan(day(start), day(end) if end is not None else None,
                                 day(deadline) if deadline is not None else None, int(n))
@@ -222,8 +213,8 @@ class SqlReportReads:
         found: dict[str, list[CaseStep]] = {}
         rows = select_in(
             self._select, self._MARK,
-            'SELECT position, "case", day, reach, is_open, deadline, first, failed, rules,'
-            f' score FROM {self._PREFIX}case_steps WHERE "case" IN ({{marks}})'
+            'SELECT position, "case", day, reach, is_open, deadline, first, failed'
+            f' FROM {self._PREFIX}case_steps WHERE "case" IN ({{marks}})'
             f" AND reach <= {self._MARK}", cases, (until.isoformat(),))
         for made in sorted(map(step_of_row, rows)):
             found.setdefault(made.case, []).append(made)
@@ -232,10 +223,23 @@ class SqlReportReads:
 
 def step_of_row(row: Sequence[Any]) -> CaseStep:
     """A `CaseStep` from its columns, in the order of the ``case_steps`` table."""
-    position, case, day, reach, is_open, deadline, first, failed, rules, score = row
+    position, case, day, reach, is_open, deadline, first, failed = row
     return CaseStep(int(position), case, _day(day), _day(reach), bool(is_open),
                     _day(deadline) if deadline is not None else None, bool(first),
-                    bool(failed), _rules(rules), float(score) if score is not None else None)
+                    bool(failed))
+
+
+def head_of_row(row: Sequence[Any]) -> CaseHead:
+    """A `CaseHead` from its columns (`HEAD_COLUMNS` after "case")."""
+    (reach, states, is_open, deadline, delisted_on, continued_into, held, state, year, org,
+     kind, opened_on, rules, score) = row
+    day = _day
+    return CaseHead(day(reach), _levels(states), bool(is_open),
+                    day(deadline) if deadline is not None else None,
+                    day(delisted_on) if delisted_on is not None else None,
+                    int(continued_into) if continued_into is not None else None,
+                    _levels(held), state, int(year), org, kind, day(opened_on), _rules(rules),
+                    float(score))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -8,7 +8,6 @@ append's transaction, so the read models never disagree with the events.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
@@ -29,7 +28,13 @@ from rectify.events import (
     VerificationRequested,
 )
 from rectify.lifecycle.case import CaseRecord
-from rectify.stores._aggregates import SqlReportReads, rules_text, step_of_row
+from rectify.stores._aggregates import (
+    HEAD_COLUMNS,
+    SqlReportReads,
+    head_of_row,
+    rules_text,
+    step_of_row,
+)
 from rectify.stores._sql import select_in
 from rectify.stores.base import STORAGE_SCHEMA, Append
 from rectify.stores.codec import Upcasters, decode
@@ -52,9 +57,9 @@ READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "rec
 #: The tables of the case steps (`rectify.stores.readmodel.CaseStep`): added after
 #: schema 3 was released, so a ledger that lacks them gets them when opened for writing.
 STEP_TABLES = ("case_heads", "case_steps")
-#: A column of each step table that its current layout has and earlier ones lacked: the
-#: support levels held and the opening's score (added for reports read as columns).
-STEP_COLUMNS: tuple[tuple[str, str], ...] = (("case_heads", "held"), ("case_steps", "score"))
+#: A column of a step table that its current layout has and earlier ones lacked: the
+#: opening's rules on the heads (added with the other columns reports read).
+STEP_COLUMNS: tuple[tuple[str, str], ...] = (("case_heads", "rules"),)
 
 #: Events read, decoded and projected together when the read models are rebuilt.
 _REBUILD_PAGE = 5000
@@ -101,12 +106,13 @@ def step_ddl(prefix: str) -> tuple[str, ...]:
         f"DROP TABLE IF EXISTS {p}case_steps",
         f'CREATE TABLE {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
         " states TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT,"
-        " delisted_on TEXT, continued_into INTEGER, held TEXT NOT NULL)",
+        " delisted_on TEXT, continued_into INTEGER, held TEXT NOT NULL, state TEXT NOT NULL,"
+        " year INTEGER NOT NULL, org TEXT NOT NULL, kind TEXT NOT NULL,"
+        " opened_on TEXT NOT NULL, rules TEXT NOT NULL, score DOUBLE PRECISION NOT NULL)",
         f"CREATE TABLE {p}case_steps (position BIGINT PRIMARY KEY,"
         ' "case" TEXT NOT NULL, day TEXT NOT NULL, reach TEXT NOT NULL,'
         " is_open INTEGER NOT NULL, deadline TEXT,"
-        " first INTEGER NOT NULL, failed INTEGER NOT NULL, rules TEXT,"
-        " score DOUBLE PRECISION)",
+        " first INTEGER NOT NULL, failed INTEGER NOT NULL)",
         f'CREATE INDEX case_steps_case ON {p}case_steps ("case", position)',
     )
 
@@ -229,25 +235,26 @@ class SqlReadModels(SqlReportReads):
             if made is not None:
                 steps.append((made.position, made.case, made.on.isoformat(),
                               made.reach.isoformat(), int(made.is_open), _iso(made.deadline),
-                              int(made.first), int(made.failed),
-                              rules_text(made.rules) if made.first else None, made.score))
+                              int(made.first), int(made.failed)))
         touched = list(dict.fromkeys(e.stream for _, e, _ in changes))
-        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({', '.join([m] * 8)})"
+        # What an opening sets (year, org, kind, opened_on, rules, score) is not updated.
+        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({', '.join([m] * 15)})"
                            ' ON CONFLICT ("case") DO UPDATE SET reach = excluded.reach,'
                            " states = excluded.states, is_open = excluded.is_open,"
                            " deadline = excluded.deadline, delisted_on = excluded.delisted_on,"
-                           " continued_into = excluded.continued_into, held = excluded.held", [
+                           " continued_into = excluded.continued_into, held = excluded.held,"
+                           " state = excluded.state", [
             (c, h.reach.isoformat(), ",".join(h.states), int(h.is_open), _iso(h.deadline),
-             _iso(h.delisted_on), h.continued_into, ",".join(h.held))
+             _iso(h.delisted_on), h.continued_into, ",".join(h.held), h.state, h.year, h.org,
+             h.kind, h.opened_on.isoformat(), rules_text(h.rules), h.score)
             for c in touched for h in (heads[c],)])
         if steps:
-            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 10)})",
+            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 8)})",
                                steps)
 
     def _stored_heads(self, cases: Sequence[str]) -> dict[str, CaseHead]:
-        return {row[0]: _head(row[1:]) for row in select_in(
-            self._select, self._MARK, 'SELECT "case", reach, states, is_open, deadline,'
-            f' delisted_on, continued_into, held FROM {self._PREFIX}case_heads'
+        return {row[0]: head_of_row(row[1:]) for row in select_in(
+            self._select, self._MARK, f"SELECT {HEAD_COLUMNS} FROM {self._PREFIX}case_heads"
             ' WHERE "case" IN ({marks})', cases)}
 
     def _write_cases(self, records: Sequence[CaseRecord],
@@ -420,15 +427,14 @@ class SqlReadModels(SqlReportReads):
     def case_heads(self) -> dict[str, CaseHead]:
         """See `rectify.stores.base.ReadModels.case_heads()`."""
         self._require_steps()
-        return {row[0]: _head(row[1:]) for row in self._select(
-            'SELECT "case", reach, states, is_open, deadline, delisted_on, continued_into, held'
-            f" FROM {self._PREFIX}case_heads")}
+        return {row[0]: head_of_row(row[1:]) for row in self._select(
+            f"SELECT {HEAD_COLUMNS} FROM {self._PREFIX}case_heads")}
 
     def case_steps(self, until: date) -> list[CaseStep]:
         """See `rectify.stores.base.ReadModels.case_steps()`."""
         self._require_steps()
         return [step_of_row(row) for row in self._select(
-            'SELECT position, "case", day, reach, is_open, deadline, first, failed, rules, score'
+            'SELECT position, "case", day, reach, is_open, deadline, first, failed'
             f" FROM {self._PREFIX}case_steps WHERE reach <= {self._MARK}"
             ' ORDER BY "case", position', (until.isoformat(),))]
 
@@ -496,26 +502,3 @@ class SqlReadModels(SqlReportReads):
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
-
-
-def _head(row: Sequence[Any]) -> CaseHead:
-    """A `CaseHead` from its columns: reach, states, is_open, deadline, delisted_on,
-    continued_into, held."""
-    reach, states, is_open, deadline, delisted_on, continued_into, held = row
-    return CaseHead(_day(reach), _states(states), bool(is_open),
-                    _day(deadline) if deadline is not None else None,
-                    _day(delisted_on) if delisted_on is not None else None,
-                    int(continued_into) if continued_into is not None else None,
-                    _states(held))
-
-
-@functools.lru_cache(maxsize=4096)
-def _day(text: str) -> date:
-    """A stored ISO date (a ledger holds few distinct ones: cached)."""
-    return date.fromisoformat(text)
-
-
-@functools.lru_cache(maxsize=1024)
-def _states(text: str) -> tuple[str, ...]:
-    """The states of a head's ``states`` column (few distinct sets: cached)."""
-    return tuple(text.split(",")) if text else ()

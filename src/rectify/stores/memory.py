@@ -261,15 +261,14 @@ class MemoryStore:
     def report_cases(self, until: date, year: int) -> list[CaseRow]:
         """See `rectify.stores._aggregates.ReportReads.report_cases()`."""
         with self._lock:
-            dated = self._dated()
-            return rows_of_state(self._state.cases, dated.heads, dated.steps, until, year)
+            return rows_of_state(self._state.cases, self._dated().heads, until, year)
 
     def open_spans(self, until: date, year: int) -> list[OpenSpan]:
         """See `rectify.stores._aggregates.ReportReads.open_spans()`."""
         with self._lock:
             dated = self._dated()
-            chosen = [row.id for row in rows_of_state(self._state.cases, dated.heads,
-                                                      dated.steps, until, year)
+            chosen = [row.id for row in rows_of_state(self._state.cases, dated.heads, until,
+                                                      year)
                       if row.reach <= until and (row.year == year or (
                           row.year < year and row.continued_into is not None
                           and row.continued_into >= year))]

@@ -152,10 +152,11 @@ class CaseHead(NamedTuple):
     ``reach`` is the latest event date met so far (a running maximum, so
     "the case as of day D" is the prefix of its events whose ``reach`` is at
     most D); ``states`` every workflow state the case ever held, sorted;
-    ``is_open``, ``deadline``, ``delisted_on`` and ``continued_into`` those of
-    its current record; ``held`` the support levels its record holds (each
-    once, in the order first assigned), so reports count coverage without
-    reading the record.
+    ``is_open``, ``deadline``, ``delisted_on``, ``continued_into`` and
+    ``state`` those of its current record; ``held`` the support levels its
+    record holds (each once, in the order first assigned); ``year``, ``org``,
+    ``kind``, ``opened_on``, ``rules`` and ``score`` come from its opening.
+    Reports read these columns instead of decoding records and events.
     """
 
     reach: date
@@ -165,6 +166,13 @@ class CaseHead(NamedTuple):
     delisted_on: date | None = None
     continued_into: int | None = None
     held: tuple[str, ...] = ()
+    state: str = ""
+    year: int = 0
+    org: str = ""
+    kind: str = ""
+    opened_on: date = date.min
+    rules: tuple[str, ...] = ()
+    score: float = 0.0
 
 
 class CaseStep(NamedTuple):
@@ -172,9 +180,7 @@ class CaseStep(NamedTuple):
 
     ``on`` is the event's date and ``reach`` its head's after it; ``is_open``
     and ``deadline`` are the record's after it.  ``first`` marks the event that
-    opened the case, ``failed`` a verification that did not pass.  The opening
-    step keeps the opening's ``rules`` and ``score`` (so a report of new
-    listings reads no event); other steps have ``()`` and ``None``.
+    opened the case, ``failed`` a verification that did not pass.
     """
 
     position: int
@@ -185,8 +191,6 @@ class CaseStep(NamedTuple):
     deadline: date | None
     first: bool = False
     failed: bool = False
-    rules: tuple[str, ...] = ()
-    score: float | None = None
 
 
 def held_levels(support: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
@@ -206,18 +210,20 @@ def step(head: CaseHead | None, position: int, event: Event,
     if after.state not in states:
         states = tuple(sorted((*states, after.state)))
     held = held_levels(after.support)
-    if head is not None and held == head.held:
-        held = head.held  # one object per case while its levels stay
+    if head is None:
+        rules, score = ((tuple(event.rules), float(event.score))
+                        if isinstance(event, CaseOpened) else ((), 0.0))
+    else:
+        rules, score = head.rules, head.score
+        if held == head.held:
+            held = head.held  # one object per case while its levels stay
     new = CaseHead(reach, states, after.is_open, after.deadline, after.delisted_on,
-                   after.continued_into, held)
+                   after.continued_into, held, after.state, after.year, after.org, after.kind,
+                   after.opened_on, rules, score)
     failed = isinstance(event, VerificationRecorded) and not event.passed
     turned = head is None or head.is_open != after.is_open or head.deadline != after.deadline
     if not (turned or failed):
         return new, None
-    if head is None and isinstance(event, CaseOpened):
-        return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
-                             after.deadline, True, failed, tuple(event.rules),
-                             float(event.score))
     return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
                          after.deadline, first=head is None, failed=failed)
 

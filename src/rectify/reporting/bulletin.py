@@ -1219,21 +1219,40 @@ def _league(scope: _Scope, cases: list[CaseRow], overdue: set[str], *,
     Ranked by delisting rate (highest first), then fewer overdue, then name;
     equal rates and overdue counts share a rank.
     """
-    population = scope.campaign.population
-    groups: dict[str, list[CaseRow]] = {}
+    get = scope.campaign.population.get
+    tops: dict[str, str] = {}  # the direct organization above each parent met
+
+    def unit(code: str) -> str:
+        org = get(code)
+        if org is None or org.parent is None:
+            return code
+        parent = org.parent
+        top = tops.get(parent)
+        if top is None:
+            chain = scope.campaign.population.ancestors(code)
+            top = tops[parent] = chain[-1].code
+        return top
+
+    # One pass: cases, delisted, open and overdue per key.
+    groups: dict[str, list[int]] = {}
     for c in cases:
         if by == "township":
-            key = _township(scope, c.org)
+            org = get(c.org)
+            key = org.township if org is not None and org.township else "县直"
         else:
-            chain = population.ancestors(c.org) if c.org in population else ()
-            key = chain[-1].code if chain else c.org
-        groups.setdefault(key, []).append(c)
-    stats = []
-    for key, group in groups.items():
-        done = sum(1 for c in group if c.state == "delisted")
-        late = sum(1 for c in group if c.id in overdue)
-        still = sum(1 for c in group if c.is_open)
-        stats.append((key, len(group), done, still, late, _rate(done, len(group))))
+            key = unit(c.org)
+        tally = groups.get(key)
+        if tally is None:
+            tally = groups[key] = [0, 0, 0, 0]
+        tally[0] += 1
+        if c.state == "delisted":
+            tally[1] += 1
+        if c.is_open:
+            tally[2] += 1
+        if c.id in overdue:
+            tally[3] += 1
+    stats = [(key, total, done, still, late, _rate(done, total))
+             for key, (total, done, still, late) in groups.items()]
     stats.sort(key=lambda r: (-(r[5] or 0.0), r[4], r[0]))
     rows: list[tuple[Any, ...]] = []
     rank = 0

@@ -36,3 +36,26 @@ def test_bulletin_from_read_models_equals_the_replay(backend: Backend, on: date)
     # The SQL stores answer from their tables; the memory store works the dated heads out
     # from its own events when asked (one pass per ledger length), to hold less per case.
     assert len(calls) <= (0 if backend.name != "memory" else len(PERIODS))
+
+
+@pytest.mark.parametrize("on", [date(2017, 3, 31), date(2017, 12, 31), date(2018, 2, 1)])
+def test_report_reads_equal_the_memory_store(backend: Backend, on: date) -> None:
+    """The columns and aggregates of every store equal the memory store's, for the listing
+    year and the year before, on dates before, within and after the cases' paths."""
+    from rectify.stores import Append, MemoryStore
+
+    store = backend.new()
+    scenario(campaign(store))
+    memory = MemoryStore()
+    for event in store.replay():
+        memory.append([Append(event.stream, event.version - 1, (event,), event.command)])
+    for year in (on.year - 1, on.year):
+        assert store.report_cases(on, year) == memory.report_cases(on, year)  # type: ignore[attr-defined]
+        assert store.open_spans(on, year) == memory.open_spans(on, year)  # type: ignore[attr-defined]
+    start = date(on.year, 1, 1)
+    assert (store.failed_positions(start, on)  # type: ignore[attr-defined]
+            == memory.failed_positions(start, on))
+    cases = [r.id for r in memory.report_cases(on, on.year)]
+    assert (store.case_paths(cases, on)  # type: ignore[attr-defined]
+            == memory.case_paths(cases, on))
+    assert memory.report_cases(on, 2017), "the scenario has cases of 2017"

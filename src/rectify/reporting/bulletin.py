@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from rectify._gc import gc_paused
 from rectify.errors import InvalidValueError
 from rectify.escalation import ROLE_LABELS
 from rectify.events import (
@@ -995,8 +996,9 @@ def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | No
         raise InvalidValueError("issued", f"a date on or after on ({on})", issued,
                                 "a bulletin is issued after the day it reports")
     # One state of the ledger for every read: a bulletin's tables agree with each other
-    # even while other workers record.
-    with campaign.store.snapshot():
+    # even while other workers record.  The rows are many small objects built beside a
+    # large heap (the population) and form no cycles: the collector is paused meanwhile.
+    with campaign.store.snapshot(), gc_paused():
         scope = _scope(campaign, period, on, county, kind, year)
         checkpoints = _checkpoints(scope.start, scope.on)
         facts = gather(campaign.store, scope.start, checkpoints, scope.year)
@@ -1023,7 +1025,9 @@ def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | No
         previous = sorted((r for r, _ in facts.now.values()
                            if r.year == scope.year - 1 and scope.org(r.org)), key=lambda r: r.id)
         carried_rows = _carried_rows(scope, previous, now)
-        organizations = sum(1 for _ in scope.in_scope())
+        organizations = (len(campaign.population.organizations)
+                         if county is None and kind is None
+                         else sum(1 for _ in scope.in_scope()))
         delisted = counts.get("delisted", 0)
         delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
         commended_rows = _commended_rows(scope, delisted_in_period)

@@ -176,7 +176,14 @@ class SqlReportReads:
         """See `ReportReads.report_cases()`: one table of narrow rows, no record read."""
         self._require_steps()
         m = self._MARK
-        return [_row(row[0], head_of_row(row[1:])) for row in self._select(
+        day, levels = _day, _levels
+        return [CaseRow(case, org, int(y), kind, state, bool(is_open),
+                        day(deadline) if deadline is not None else None, day(opened_on),
+                        day(delisted_on) if delisted_on is not None else None,
+                        int(into) if into is not None else None, levels(held), levels(states),
+                        day(reach), _rules(rules), float(score))
+                for (case, reach, states, is_open, deadline, delisted_on, into, held, state, y,
+                     org, kind, opened_on, rules, score) in self._select(
             f"SELECT {HEAD_COLUMNS} FROM {self._PREFIX}case_heads"
             f" WHERE opened_on <= {m} AND (year BETWEEN {m} AND {m}"
             f' OR (year < {m} AND continued_into >= {m})) ORDER BY "case"',

@@ -21,14 +21,14 @@ from rectify import Campaign, load_policy
 from rectify.errors import LedgerSchemaError
 from rectify.events import CaseOpened, Event, VerificationRecorded
 from rectify.lifecycle.case import CaseRecord, is_case_stream
-from rectify.reporting.bulletin import _span_trend, _trend, bulletin
+from rectify.reporting.bulletin import _checkpoints, _Stream, _tally_trend, _trend, bulletin
 from rectify.stores import Append, MemoryStore, SQLiteStore
 from rectify.stores._aggregates import (
     CaseRow,
-    OpenSpan,
     ReportReads,
+    StepTally,
     in_report_year,
-    spans_of_paths,
+    tallies_of_paths,
 )
 from rectify.stores.readmodel import CaseStep, ReadState, held_levels, project, verify_read_models
 from rectify.testing.check import campaign_examples
@@ -79,12 +79,32 @@ def _reference_paths(events: list[Event], until: date) -> dict[str, list[CaseSte
     return {c: [s for s in path if s.reach <= until] for c, path in state.steps.items()}
 
 
-def _reference_spans(events: list[Event], until: date, year: int) -> list[OpenSpan]:
-    rows = _reference_rows(events, until, year)
-    chosen = {r.id for r in rows if r.reach <= until and (
-        r.year == year or (r.year < year and (r.continued_into or 0) >= year))}
-    paths = _reference_paths(events, until)
-    return spans_of_paths(paths[c] for c in sorted(chosen) if c in paths)
+def _reference_tallies(events: list[Event], until: date, year: int) -> list[StepTally]:
+    """The steps of the cases of ``year`` up to ``until``, found from the events alone: an
+    opening, a change of open or deadline, or a failed verification."""
+    records: dict[str, CaseRecord] = {}
+    reach: dict[str, date] = {}
+    counts: dict[tuple[Any, ...], int] = {}
+    for event in events:
+        if not is_case_stream(event.stream):
+            continue
+        before = records.get(event.stream)
+        after = project(before, event)
+        if after is None:
+            continue
+        records[event.stream] = after
+        reach[event.stream] = max(reach.get(event.stream, event.on), event.on)
+        was = (before.is_open, before.deadline) if before is not None else (False, None)
+        failed = isinstance(event, VerificationRecorded) and not event.passed
+        if (before is not None and was == (after.is_open, after.deadline)) and not failed:
+            continue
+        if after.year != year or reach[event.stream] > until:
+            continue
+        key = (reach[event.stream], after.is_open, after.deadline, *was)
+        counts[key] = counts.get(key, 0) + 1
+    return sorted((StepTally(*k, n) for k, n in counts.items()),
+                  key=lambda t: (t.reach, t.is_open, t.deadline or date.min, t.was_open,
+                                 t.was_deadline or date.min, t.steps))
 
 
 def _reference_failed(events: list[Event], start: date, until: date) -> list[int]:
@@ -97,7 +117,7 @@ def _reference_failed(events: list[Event], start: date, until: date) -> list[int
 def _check(store: ReportReads, events: list[Event], until: date, year: int,
            start: date) -> None:
     assert store.report_cases(until, year) == _reference_rows(events, until, year)
-    assert store.open_spans(until, year) == _reference_spans(events, until, year)
+    assert store.step_tallies(until, year) == _reference_tallies(events, until, year)
     assert store.failed_positions(start, until) == _reference_failed(events, start, until)
     paths = _reference_paths(events, until)
     some = sorted(paths)[::2]
@@ -129,36 +149,47 @@ def test_report_reads_equal_the_events_on_memory_and_sqlite(
         on_sqlite.close()
 
 
-@given(spans=st.lists(st.tuples(st.dates(date(2017, 1, 1), date(2017, 12, 31)),
-                                st.integers(0, 40),
-                                st.one_of(st.none(), st.dates(date(2016, 6, 1),
-                                                              date(2018, 1, 31))),
-                                st.integers(1, 5)), max_size=12),
-       on=st.dates(date(2017, 1, 1), date(2017, 12, 31)))
-def test_grouped_spans_give_the_trend_of_the_records(
-        spans: list[tuple[date, int, date | None, int]], on: date) -> None:
-    """`_span_trend` over grouped spans equals counting each case's record at each month end
-    (the replay's `_trend`): one case per span, open from its start to its end."""
-    from rectify.reporting.bulletin import _checkpoints, _Stream
+_paths = st.lists(st.lists(st.tuples(st.integers(0, 60), st.booleans(),
+                                     st.one_of(st.none(), st.dates(date(2016, 6, 1),
+                                                                   date(2018, 1, 31)))),
+                           min_size=1, max_size=5), max_size=10)
 
+
+@given(paths=_paths, first=st.dates(date(2017, 1, 1), date(2017, 12, 31)),
+       on=st.dates(date(2017, 1, 1), date(2017, 12, 31)))
+def test_tallied_steps_give_the_trend_of_the_records(
+        paths: list[list[tuple[int, bool, date | None]]], first: date, on: date) -> None:
+    """`_tally_trend` over counted steps equals counting each case's record at each month
+    end (the replay's `_trend`), for any dated paths (steps on the same day included)."""
     checkpoints = _checkpoints(date(on.year, 1, 1), on)
-    grouped: list[OpenSpan] = []
+    opening = CaseOpened(stream="2017-X", version=1, on=first, actor="a", policy="p",
+                         command="c", org="X", year=2017, kind="village", rules=("r",),
+                         score=1.0)
+    steps: list[list[CaseStep]] = []
     streams: dict[str, Any] = {}
-    opening = CaseOpened(stream="2017-X", version=1, on=date(2017, 1, 1), actor="a",
-                         policy="p", command="c", org="X", year=2017, kind="village",
-                         rules=("r",), score=1.0)
-    for n, (begin, days, deadline, count) in enumerate(spans):
-        end = date.fromordinal(begin.toordinal() + days) if days else None
-        grouped.append(OpenSpan(begin, end, deadline, count))
-        for k in range(count):
-            # A case opened at ``begin`` and closed at ``end`` (never, when ``end`` is None).
-            base = CaseRecord(id=f"{n}-{k}", org="X", year=2017, kind="village",
-                              state="supported", version=1, opened_on=begin,
-                              deadline=deadline)
-            closed = attrs.evolve(base, state="delisted")
-            frozen = [base if (end is None or cp < end) else closed for cp in checkpoints]
-            streams[base.id] = _Stream(frozen[-1], 0, opening, begin, frozen=frozen)
-    assert _span_trend(grouped, checkpoints) == _trend(streams, checkpoints)
+    for n, path in enumerate(paths):
+        day, was = first, (False, None)
+        made: list[CaseStep] = []
+        records: list[tuple[date, CaseRecord]] = []
+        for k, (gap, is_open, deadline) in enumerate(path):
+            day = date.fromordinal(day.toordinal() + gap)
+            made.append(CaseStep(k + 1, f"{n}", day, day, is_open, deadline, k == 0, False,
+                                 was[0], was[1], 2017))
+            records.append((day, CaseRecord(id=f"{n}", org="X", year=2017, kind="village",
+                                            state="supported" if is_open else "delisted",
+                                            version=k + 1, opened_on=first,
+                                            deadline=deadline)))
+            was = (is_open, deadline)
+        steps.append(made)
+        frozen = [[r for d, r in records if d <= cp][-1] if records[0][0] <= cp
+                  else records[0][1] for cp in checkpoints]
+        # A case whose first step comes after a checkpoint did not exist there.
+        shown = [r if records[0][0] <= cp else attrs.evolve(r, opened_on=date.max)
+                 for r, cp in zip(frozen, checkpoints, strict=True)]
+        streams[f"{n}"] = _Stream(shown[-1], 0, opening, day, frozen=shown)
+    tallies = tallies_of_paths([p for p in steps if p[0].reach <= on])
+    trend = _trend(streams, checkpoints)
+    assert _tally_trend(tallies, checkpoints) == trend
 
 
 def _old_heads(path: Path) -> None:
@@ -208,7 +239,7 @@ def test_a_store_without_report_reads_gets_the_replay() -> None:
             self._inner = inner
 
         def __getattr__(self, name: str) -> Any:
-            if name in {"report_cases", "open_spans", "failed_positions", "case_paths"}:
+            if name in {"report_cases", "step_tallies", "failed_positions", "case_paths"}:
                 raise AttributeError(name)
             return getattr(self._inner, name)
 

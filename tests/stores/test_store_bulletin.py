@@ -51,7 +51,7 @@ def test_report_reads_equal_the_memory_store(backend: Backend, on: date) -> None
         memory.append([Append(event.stream, event.version - 1, (event,), event.command)])
     for year in (on.year - 1, on.year):
         assert store.report_cases(on, year) == memory.report_cases(on, year)  # type: ignore[attr-defined]
-        assert store.open_spans(on, year) == memory.open_spans(on, year)  # type: ignore[attr-defined]
+        assert store.step_tallies(on, year) == memory.step_tallies(on, year)  # type: ignore[attr-defined]
     start = date(on.year, 1, 1)
     assert (store.failed_positions(start, on)  # type: ignore[attr-defined]
             == memory.failed_positions(start, on))

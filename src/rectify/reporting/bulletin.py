@@ -63,7 +63,6 @@ Rates whose denominator is zero are ``None`` (shown as "—").
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import functools
 import operator
@@ -103,9 +102,9 @@ from rectify.reporting.labels import (
 from rectify.schedule import deadlines_due, month_end
 from rectify.stores._aggregates import (
     CaseRow,
-    OpenSpan,
     ReportReads,
-    spans_of_paths,
+    StepTally,
+    tallies_of_paths,
 )
 from rectify.stores.readmodel import held_levels, project
 
@@ -709,13 +708,14 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date], year: 
         return found
 
     def trend(ids: Collection[str], whole: bool) -> list[tuple[Any, ...]]:
-        if whole:  # the store's aggregate, and the paths of the cases read from streams
-            spans = store.open_spans(on, year)
-            spans += spans_of_paths(store.case_paths(
-                [cid for cid in ids if cid in replayed], on).values())
+        # A case's steps up to ``on`` are its path as of ``on``, whatever came later.
+        if whole:  # the year's cases: the store's aggregate, and those continued into it
+            tallies = store.step_tallies(on, year)
+            tallies += tallies_of_paths(store.case_paths(
+                [cid for cid in ids if now[cid][0].year != year], on).values())
         else:
-            spans = spans_of_paths(store.case_paths(ids, on).values())
-        return _span_trend(spans, checkpoints)
+            tallies = tallies_of_paths(store.case_paths(ids, on).values())
+        return _tally_trend(tallies, checkpoints)
 
     return _Facts(
         now=now,
@@ -757,33 +757,24 @@ def _replay_stream(events: Iterable[Event], on: date
     return record, reached, opening, reach
 
 
-def _span_trend(spans: Iterable[OpenSpan], checkpoints: list[date]) -> list[tuple[Any, ...]]:
-    """Overdue and open cases at each checkpoint, from the open spans of the cases' paths.
+def _tally_trend(tallies: Iterable[StepTally],
+                 checkpoints: list[date]) -> list[tuple[Any, ...]]:
+    """Overdue and open cases at each checkpoint, from the cases' steps counted by what
+    they changed (`rectify.stores._aggregates.StepTally`).
 
-    A span adds its count to the open count of the checkpoints from its start
-    up to (not including) its end, and to the overdue count of those after its
-    deadline.
+    Each case's steps up to a checkpoint add up to its latest one there: open
+    after it minus open before it, overdue (open, deadline before the
+    checkpoint) after it minus before it.
     """
-    n = len(checkpoints)
-    opened = [0] * (n + 1)
-    late = [0] * (n + 1)
-    for start, end, deadline, count in spans:
-        lo = bisect.bisect_left(checkpoints, start)
-        hi = bisect.bisect_left(checkpoints, end) if end is not None else n
-        if lo >= hi:
-            continue
-        opened[lo] += count
-        opened[hi] -= count
-        if deadline is not None:
-            k = max(lo, bisect.bisect_right(checkpoints, deadline))
-            if k < hi:
-                late[k] += count
-                late[hi] -= count
     rows: list[tuple[Any, ...]] = []
-    still = overdue = 0
-    for index, day in enumerate(checkpoints):
-        still += opened[index]
-        overdue += late[index]
+    for day in checkpoints:
+        still = overdue = 0
+        for reach, is_open, deadline, was_open, was_deadline, steps in tallies:
+            if reach > day:
+                continue
+            still += steps * (is_open - was_open)
+            overdue += steps * ((is_open and deadline is not None and deadline < day)
+                                - (was_open and was_deadline is not None and was_deadline < day))
         rows.append((day, overdue, still))
     return rows
 

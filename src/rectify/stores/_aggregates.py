@@ -4,20 +4,21 @@ A bulletin (`rectify.reporting.bulletin`) needs, for every case of a year, a
 handful of columns (state, kind, dates, the support levels held, the
 opening's rules and score) and, for its overdue trend, how many cases were
 open and overdue at each month end.  `ReportReads` is what a store answers
-for it: `CaseRow` values read from columns (no record decoded), the open
-spans of the cases' dated paths grouped by their dates (`OpenSpan`, a
-``GROUP BY`` in SQL), the positions of failed verifications and the dated
-paths of chosen cases.
+for it: `CaseRow` values read from columns (no record decoded), the cases'
+dated steps counted by what they changed (`StepTally`, a ``GROUP BY`` in
+SQL), the positions of failed verifications and the dated paths of chosen
+cases.
 
-The SQL stores answer with queries over ``cases``, ``case_heads`` and
-``case_steps`` (`SqlReportReads`); the memory store with the same answers
-worked out from its read state (`rows_of_state`, `spans_of_paths`), so both
-run one bulletin code.
+The SQL stores answer with queries over ``case_heads`` and ``case_steps``
+(`SqlReportReads`); the memory store with the same answers worked out from
+its read state (`rows_of_state`, `tallies_of_paths`), so both run one
+bulletin code.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple, Protocol, runtime_checkable
@@ -27,14 +28,17 @@ import orjson
 from rectify.stores._sql import select_in
 from rectify.stores.readmodel import CaseHead, CaseStep
 
-__all__ = ["HEAD_COLUMNS", "CaseRow", "OpenSpan", "ReportReads", "SqlReportReads",
-           "head_of_row", "in_report_year", "paths_until", "rows_of_state", "rules_text",
-           "spans_of_paths", "step_of_row"]
+__all__ = ["HEAD_COLUMNS", "STEP_FIELDS", "CaseRow", "ReportReads", "SqlReportReads",
+           "StepTally", "head_of_row", "in_report_year", "paths_until", "rows_of_state",
+           "rules_text", "step_of_row", "tallies_of_paths"]
 
 #: The columns of ``case_heads``, in order: "case", then those of
 #: `rectify.stores.readmodel.CaseHead`.
 HEAD_COLUMNS = ('"case", reach, states, is_open, deadline, delisted_on, continued_into, held,'
                 " state, year, org, kind, opened_on, rules, score")
+#: The columns of ``case_steps``, in order (those of `rectify.stores.readmodel.CaseStep`).
+STEP_FIELDS = ('position, "case", day, reach, is_open, deadline, first, failed, was_open,'
+               " was_deadline, year")
 
 
 class CaseRow(NamedTuple):
@@ -63,15 +67,21 @@ class CaseRow(NamedTuple):
     score: float
 
 
-class OpenSpan(NamedTuple):
-    """``cases`` open steps of the cases' dated paths holding from ``start`` (their
-    ``reach``) until ``end`` (the next step's ``reach``; ``None``: still holding), with
-    ``deadline`` (`spans_of_paths`)."""
+class StepTally(NamedTuple):
+    """``steps`` dated steps that took their cases, as of ``reach``, from open or not
+    (``was_open``) with ``was_deadline`` to open or not (``is_open``) with ``deadline``.
 
-    start: date
-    end: date | None
+    Summed over the steps whose ``reach`` is at most a day D, ``is_open - was_open``
+    counts the cases open on D (each case's steps telescope to its latest one), and
+    likewise for the cases overdue on D (`tallies_of_paths`).
+    """
+
+    reach: date
+    is_open: bool
     deadline: date | None
-    cases: int
+    was_open: bool
+    was_deadline: date | None
+    steps: int
 
 
 @runtime_checkable
@@ -88,10 +98,9 @@ class ReportReads(Protocol):
         """
         ...
 
-    def open_spans(self, until: date, year: int) -> list[OpenSpan]:
-        """The open spans of the dated paths (steps up to ``until``) of the cases whose
-        heads reach no later than ``until``, listed in ``year`` or continued from an
-        earlier year into ``year`` or later, grouped by start, end and deadline."""
+    def step_tallies(self, until: date, year: int) -> list[StepTally]:
+        """The steps up to ``until`` of the cases listed in ``year``, counted per
+        `StepTally` (reach, state and deadline before and after), sorted."""
         ...
 
     def failed_positions(self, start: date, until: date) -> list[int]:
@@ -140,24 +149,18 @@ def paths_until(steps: Mapping[str, list[CaseStep]], cases: Iterable[str],
     return found
 
 
-def spans_of_paths(paths: Iterable[Sequence[CaseStep]]) -> list[OpenSpan]:
-    """The open spans of dated paths, grouped (the reference of the SQL ``GROUP BY``).
-
-    A step holds from its ``reach`` to the next step's: the open steps give the
-    spans, counted per ``(start, end, deadline)`` and sorted.
-    """
-    counts: dict[tuple[date, date | None, date | None], int] = {}
-    for path in paths:
-        for j, made in enumerate(path):
-            if made.is_open:
-                key = (made.reach, path[j + 1].reach if j + 1 < len(path) else None,
-                       made.deadline)
-                counts[key] = counts.get(key, 0) + 1
-    return sorted((OpenSpan(*k, n) for k, n in counts.items()), key=_span_order)
+def tallies_of_paths(paths: Iterable[Sequence[CaseStep]]) -> list[StepTally]:
+    """The steps of dated paths counted per `StepTally` (the reference of the SQL
+    ``GROUP BY``), sorted."""
+    counts: Counter[tuple[date, bool, date | None, bool, date | None]] = Counter(
+        (s.reach, s.is_open, s.deadline, s.was_open, s.was_deadline)
+        for path in paths for s in path)
+    return sorted((StepTally(*k, n) for k, n in counts.items()), key=_tally_order)
 
 
-def _span_order(span: OpenSpan) -> tuple[date, date, date]:
-    return (span.start, span.end or date.max, span.deadline or date.min)
+def _tally_order(t: StepTally) -> tuple[date, bool, date, bool, date, int]:
+    return (t.reach, t.is_open, t.deadline or date.min, t.was_open,
+            t.was_deadline or date.min, t.steps)
 
 
 class SqlReportReads:
@@ -189,22 +192,18 @@ class SqlReportReads:
             f' OR (year < {m} AND continued_into >= {m})) ORDER BY "case"',
             (until.isoformat(), year - 1, year, year, year))]
 
-    def open_spans(self, until: date, year: int) -> list[OpenSpan]:
-        """See `ReportReads.open_spans()`: one ``GROUP BY`` over the steps."""
+    def step_tallies(self, until: date, year: int) -> list[StepTally]:
+        """See `ReportReads.step_tallies()`: one ``GROUP BY`` over the steps."""
         self._require_steps()
-        p, m = self._PREFIX, self._MARK
-        rows = self._select(
-            "SELECT reach, nxt, deadline, count(*) FROM (SELECT s.reach, s.is_open, s.deadline,"
-            ' lead(s.reach) OVER (PARTITION BY s."case" ORDER BY s.position) AS nxt'
-            f' FROM {p}case_steps s JOIN {p}case_heads h ON h."case" = s."case"'
-            f" WHERE h.reach <= {m} AND (h.year = {m}"
-            f" OR (h.year < {m} AND h.continued_into >= {m}))) spans"
-            " WHERE is_open = 1 GROUP BY reach, nxt, deadline",
-            (until.isoformat(), year, year, year))
         day = _day
-        return sorted((OpenSpan(day(start), day(end) if end is not None else None,
-                                day(deadline) if deadline is not None else None, int(n))
-                       for start, end, deadline, n in rows), key=_span_order)
+        return sorted((StepTally(day(reach), bool(is_open),
+                                 day(deadline) if deadline is not None else None,
+                                 bool(was_open), day(was) if was is not None else None, int(n))
+                       for reach, is_open, deadline, was_open, was, n in self._select(
+            "SELECT reach, is_open, deadline, was_open, was_deadline, count(*)"
+            f" FROM {self._PREFIX}case_steps WHERE year = {self._MARK} AND reach <= {self._MARK}"
+            " GROUP BY reach, is_open, deadline, was_open, was_deadline",
+            (year, until.isoformat()))), key=_tally_order)
 
     def failed_positions(self, start: date, until: date) -> list[int]:
         """See `ReportReads.failed_positions()`."""
@@ -220,8 +219,8 @@ class SqlReportReads:
         found: dict[str, list[CaseStep]] = {}
         rows = select_in(
             self._select, self._MARK,
-            'SELECT position, "case", day, reach, is_open, deadline, first, failed'
-            f' FROM {self._PREFIX}case_steps WHERE "case" IN ({{marks}})'
+            f"SELECT {STEP_FIELDS} FROM {self._PREFIX}case_steps"
+            ' WHERE "case" IN ({marks})'
             f" AND reach <= {self._MARK}", cases, (until.isoformat(),))
         for made in sorted(map(step_of_row, rows)):
             found.setdefault(made.case, []).append(made)
@@ -230,10 +229,11 @@ class SqlReportReads:
 
 def step_of_row(row: Sequence[Any]) -> CaseStep:
     """A `CaseStep` from its columns, in the order of the ``case_steps`` table."""
-    position, case, day, reach, is_open, deadline, first, failed = row
+    position, case, day, reach, is_open, deadline, first, failed, was_open, was, year = row
     return CaseStep(int(position), case, _day(day), _day(reach), bool(is_open),
                     _day(deadline) if deadline is not None else None, bool(first),
-                    bool(failed))
+                    bool(failed), bool(was_open), _day(was) if was is not None else None,
+                    int(year))
 
 
 def head_of_row(row: Sequence[Any]) -> CaseHead:

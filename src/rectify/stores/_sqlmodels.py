@@ -30,6 +30,7 @@ from rectify.events import (
 from rectify.lifecycle.case import CaseRecord
 from rectify.stores._aggregates import (
     HEAD_COLUMNS,
+    STEP_FIELDS,
     SqlReportReads,
     head_of_row,
     rules_text,
@@ -57,9 +58,11 @@ READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "rec
 #: The tables of the case steps (`rectify.stores.readmodel.CaseStep`): added after
 #: schema 3 was released, so a ledger that lacks them gets them when opened for writing.
 STEP_TABLES = ("case_heads", "case_steps")
-#: A column of a step table that its current layout has and earlier ones lacked: the
-#: opening's rules on the heads (added with the other columns reports read).
-STEP_COLUMNS: tuple[tuple[str, str], ...] = (("case_heads", "rules"),)
+#: A column of each step table that its current layout has and earlier ones lacked: the
+#: opening's rules on the heads, the previous step's state on the steps (added with the
+#: other columns reports read).
+STEP_COLUMNS: tuple[tuple[str, str], ...] = (("case_heads", "rules"),
+                                             ("case_steps", "was_open"))
 
 #: Events read, decoded and projected together when the read models are rebuilt.
 _REBUILD_PAGE = 5000
@@ -112,7 +115,8 @@ def step_ddl(prefix: str) -> tuple[str, ...]:
         f"CREATE TABLE {p}case_steps (position BIGINT PRIMARY KEY,"
         ' "case" TEXT NOT NULL, day TEXT NOT NULL, reach TEXT NOT NULL,'
         " is_open INTEGER NOT NULL, deadline TEXT,"
-        " first INTEGER NOT NULL, failed INTEGER NOT NULL)",
+        " first INTEGER NOT NULL, failed INTEGER NOT NULL, was_open INTEGER NOT NULL,"
+        " was_deadline TEXT, year INTEGER NOT NULL)",
         f'CREATE INDEX case_steps_case ON {p}case_steps ("case", position)',
     )
 
@@ -235,7 +239,8 @@ class SqlReadModels(SqlReportReads):
             if made is not None:
                 steps.append((made.position, made.case, made.on.isoformat(),
                               made.reach.isoformat(), int(made.is_open), _iso(made.deadline),
-                              int(made.first), int(made.failed)))
+                              int(made.first), int(made.failed), int(made.was_open),
+                              _iso(made.was_deadline), made.year))
         touched = list(dict.fromkeys(e.stream for _, e, _ in changes))
         # What an opening sets (year, org, kind, opened_on, rules, score) is not updated.
         self._execute_many(f"INSERT INTO {p}case_heads VALUES ({', '.join([m] * 15)})"
@@ -249,7 +254,7 @@ class SqlReadModels(SqlReportReads):
              h.kind, h.opened_on.isoformat(), rules_text(h.rules), h.score)
             for c in touched for h in (heads[c],)])
         if steps:
-            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 8)})",
+            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 11)})",
                                steps)
 
     def _stored_heads(self, cases: Sequence[str]) -> dict[str, CaseHead]:
@@ -434,8 +439,8 @@ class SqlReadModels(SqlReportReads):
         """See `rectify.stores.base.ReadModels.case_steps()`."""
         self._require_steps()
         return [step_of_row(row) for row in self._select(
-            'SELECT position, "case", day, reach, is_open, deadline, first, failed'
-            f" FROM {self._PREFIX}case_steps WHERE reach <= {self._MARK}"
+            f"SELECT {STEP_FIELDS} FROM {self._PREFIX}case_steps"
+            f" WHERE reach <= {self._MARK}"
             ' ORDER BY "case", position', (until.isoformat(),))]
 
     def events_at(self, positions: Collection[int]) -> list[Event]:

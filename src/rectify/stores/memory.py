@@ -14,10 +14,10 @@ from rectify.lifecycle.case import CaseRecord
 from rectify.model import in_scope
 from rectify.stores._aggregates import (
     CaseRow,
-    OpenSpan,
+    StepTally,
     paths_until,
     rows_of_state,
-    spans_of_paths,
+    tallies_of_paths,
 )
 from rectify.stores.base import (
     Append,
@@ -263,16 +263,10 @@ class MemoryStore:
         with self._lock:
             return rows_of_state(self._state.cases, self._dated().heads, until, year)
 
-    def open_spans(self, until: date, year: int) -> list[OpenSpan]:
-        """See `rectify.stores._aggregates.ReportReads.open_spans()`."""
-        with self._lock:
-            dated = self._dated()
-            chosen = [row.id for row in rows_of_state(self._state.cases, dated.heads, until,
-                                                      year)
-                      if row.reach <= until and (row.year == year or (
-                          row.year < year and row.continued_into is not None
-                          and row.continued_into >= year))]
-            return spans_of_paths(paths_until(dated.steps, chosen, until).values())
+    def step_tallies(self, until: date, year: int) -> list[StepTally]:
+        """See `rectify.stores._aggregates.ReportReads.step_tallies()`."""
+        return tallies_of_paths([s for s in path if s.year == year and s.reach <= until]
+                                for path in self._dated().steps.values())
 
     def failed_positions(self, start: date, until: date) -> list[int]:
         """See `rectify.stores._aggregates.ReportReads.failed_positions()`."""

@@ -179,8 +179,12 @@ class CaseStep(NamedTuple):
     """One event of a case that matters to reports as of a date (see `step()`).
 
     ``on`` is the event's date and ``reach`` its head's after it; ``is_open``
-    and ``deadline`` are the record's after it.  ``first`` marks the event that
-    opened the case, ``failed`` a verification that did not pass.
+    and ``deadline`` are the record's after it, ``was_open`` and
+    ``was_deadline`` those before it (the previous step's; not open and no
+    deadline for the opening), so counts as of a date add up steps without
+    pairing each with the next.  ``year`` is the case's listing year.
+    ``first`` marks the event that opened the case, ``failed`` a verification
+    that did not pass.
     """
 
     position: int
@@ -191,6 +195,9 @@ class CaseStep(NamedTuple):
     deadline: date | None
     first: bool = False
     failed: bool = False
+    was_open: bool = False
+    was_deadline: date | None = None
+    year: int = 0
 
 
 def held_levels(support: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
@@ -224,8 +231,11 @@ def step(head: CaseHead | None, position: int, event: Event,
     turned = head is None or head.is_open != after.is_open or head.deadline != after.deadline
     if not (turned or failed):
         return new, None
+    if head is None:
+        return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
+                             after.deadline, True, failed, False, None, after.year)
     return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
-                         after.deadline, first=head is None, failed=failed)
+                         after.deadline, False, failed, head.is_open, head.deadline, after.year)
 
 
 @attrs.define

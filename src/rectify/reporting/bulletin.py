@@ -885,6 +885,16 @@ class _Scope:
     kinds: tuple[str, ...]
     counties: tuple[str, ...]
     dismissals: tuple[SecretaryDismissed, ...] = ()
+    #: The name and township (or "县直") of each case's organization, looked up once.
+    places: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
+
+    def place(self, code: str) -> tuple[str, str]:
+        """The name and township of ``code`` (``("", "县直")`` outside the population)."""
+        known = self.places.get(code)
+        if known is not None:
+            return known
+        org = self.campaign.population.get(code)
+        return (org.name, org.township or "县直") if org else ("", "县直")
 
     def keeps(self, org: Organization) -> bool:
         """Whether an organization of the population is in the bulletin's scope."""
@@ -912,8 +922,7 @@ class _Scope:
                 and self.org(record.org) and (self.kind is None or record.kind == self.kind))
 
     def name(self, code: str) -> str:
-        org = self.campaign.population.get(code)
-        return org.name if org else ""
+        return self.place(code)[0]
 
     def kind_of(self, code: str) -> str:
         org = self.campaign.population.get(code)
@@ -996,8 +1005,8 @@ def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | No
         scope = attrs.evolve(scope, dismissals=tuple(facts.dismissals))
         now = {cid: facts.now[cid] for cid in sorted(facts.now) if scope.case(facts.now[cid][0])}
         cases = [row for row, _ in now.values()]
-        open_cases = [c for c in cases if c.is_open]
-        policy = campaign.policy
+        scope = attrs.evolve(scope, places=_places(campaign.population, cases))
+        open_cases, policy = [c for c in cases if c.is_open], campaign.policy
 
         counts = Counter(map(_STATE, cases))
         states = [(s.name, status_zh(s.name), counts.get(s.name, 0)) for s in WORKFLOW.states]
@@ -1119,8 +1128,7 @@ def _dismissed_zh(scope: _Scope, escalation: EscalationRecorded) -> str:
 
 
 def _township(scope: _Scope, code: str) -> str:
-    org = scope.campaign.population.get(code)
-    return org.township if org and org.township else "县直"
+    return scope.place(code)[1]
 
 
 def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRow, int]],
@@ -1176,19 +1184,31 @@ def _new_rows(scope: _Scope, opened: list[CaseRow]) -> list[tuple[Any, ...]]:
     """The new listings: the opening's rules and score come with the row."""
     policy = scope.campaign.policy
     said = functools.cache(lambda rules: rules_zh(rules, policy))
-    name, kind_zh = scope.name, functools.cache(scope.kind_zh)
-    return [(c.id, c.org, name(c.org), c.kind, kind_zh(c.kind), c.opened_on,
+    places, kind_zh = scope.places, functools.cache(scope.kind_zh)
+    return [(c.id, c.org, places[c.org][0], c.kind, kind_zh(c.kind), c.opened_on,
              ", ".join(c.rules), said(c.rules), c.score) for c in opened]
 
 
 def _commended_rows(scope: _Scope, delisted: list[CaseRow]) -> list[tuple[Any, ...]]:
     rows = []
+    place = scope.place
     for c in sorted(delisted, key=lambda c: (c.delisted_on or scope.on, c.id)):
         if c.deadline is None or c.delisted_on is None or c.delisted_on > c.deadline:
             continue
-        rows.append((c.id, c.org, scope.name(c.org), _township(scope, c.org), c.deadline,
-                     c.delisted_on, (c.deadline - c.delisted_on).days))
+        name, township = place(c.org)
+        rows.append((c.id, c.org, name, township, c.deadline, c.delisted_on,
+                     (c.deadline - c.delisted_on).days))
     return rows
+
+
+def _places(population: Population, cases: Iterable[CaseRow]) -> dict[str, tuple[str, str]]:
+    """`_Scope.places` for the organizations of ``cases``: one lookup each."""
+    get = population.get
+    found: dict[str, tuple[str, str]] = {}
+    for c in cases:
+        org = get(c.org)
+        found[c.org] = (org.name, org.township or "县直") if org else ("", "县直")
+    return found
 
 
 def _carried_rows(scope: _Scope, previous: list[CaseRow],
@@ -1214,7 +1234,7 @@ def _league(scope: _Scope, cases: list[CaseRow], overdue: set[str], *,
     Ranked by delisting rate (highest first), then fewer overdue, then name;
     equal rates and overdue counts share a rank.
     """
-    get = scope.campaign.population.get
+    get, places = scope.campaign.population.get, scope.places
     tops: dict[str, str] = {}  # the direct organization above each parent met
 
     def unit(code: str) -> str:
@@ -1231,11 +1251,7 @@ def _league(scope: _Scope, cases: list[CaseRow], overdue: set[str], *,
     # One pass: cases, delisted, open and overdue per key.
     groups: dict[str, list[int]] = {}
     for c in cases:
-        if by == "township":
-            org = get(c.org)
-            key = org.township if org is not None and org.township else "县直"
-        else:
-            key = unit(c.org)
+        key = places[c.org][1] if by == "township" else unit(c.org)
         tally = groups.get(key)
         if tally is None:
             tally = groups[key] = [0, 0, 0, 0]

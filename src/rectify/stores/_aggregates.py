@@ -30,7 +30,7 @@ from rectify.stores.readmodel import CaseHead, CaseStep
 
 __all__ = ["HEAD_COLUMNS", "STEP_FIELDS", "CaseRow", "ReportReads", "SqlReportReads",
            "StepTally", "head_of_row", "in_report_year", "paths_until", "rows_of_state",
-           "rules_text", "step_of_row", "tallies_of_paths"]
+           "rules_text", "step_of_row", "stored_day", "stored_list", "tallies_of_paths"]
 
 #: The columns of ``case_heads``, in order: "case", then those of
 #: `rectify.stores.readmodel.CaseHead`.
@@ -179,7 +179,7 @@ class SqlReportReads:
         """See `ReportReads.report_cases()`: one table of narrow rows, no record read."""
         self._require_steps()
         m = self._MARK
-        day, levels = _day, _levels
+        day, levels = stored_day, stored_list
         return [CaseRow(case, org, int(y), kind, state, bool(is_open),
                         day(deadline) if deadline is not None else None, day(opened_on),
                         day(delisted_on) if delisted_on is not None else None,
@@ -195,7 +195,7 @@ class SqlReportReads:
     def step_tallies(self, until: date, year: int) -> list[StepTally]:
         """See `ReportReads.step_tallies()`: one ``GROUP BY`` over the steps."""
         self._require_steps()
-        day = _day
+        day = stored_day
         return sorted((StepTally(day(reach), bool(is_open),
                                  day(deadline) if deadline is not None else None,
                                  bool(was_open), day(was) if was is not None else None, int(n))
@@ -230,9 +230,9 @@ class SqlReportReads:
 def step_of_row(row: Sequence[Any]) -> CaseStep:
     """A `CaseStep` from its columns, in the order of the ``case_steps`` table."""
     position, case, day, reach, is_open, deadline, first, failed, was_open, was, year = row
-    return CaseStep(int(position), case, _day(day), _day(reach), bool(is_open),
-                    _day(deadline) if deadline is not None else None, bool(first),
-                    bool(failed), bool(was_open), _day(was) if was is not None else None,
+    return CaseStep(int(position), case, stored_day(day), stored_day(reach), bool(is_open),
+                    stored_day(deadline) if deadline is not None else None, bool(first),
+                    bool(failed), bool(was_open), stored_day(was) if was is not None else None,
                     int(year))
 
 
@@ -240,23 +240,23 @@ def head_of_row(row: Sequence[Any]) -> CaseHead:
     """A `CaseHead` from its columns (`HEAD_COLUMNS` after "case")."""
     (reach, states, is_open, deadline, delisted_on, continued_into, held, state, year, org,
      kind, opened_on, rules, score) = row
-    day = _day
-    return CaseHead(day(reach), _levels(states), bool(is_open),
+    day = stored_day
+    return CaseHead(day(reach), stored_list(states), bool(is_open),
                     day(deadline) if deadline is not None else None,
                     day(delisted_on) if delisted_on is not None else None,
                     int(continued_into) if continued_into is not None else None,
-                    _levels(held), state, int(year), org, kind, day(opened_on), _rules(rules),
+                    stored_list(held), state, int(year), org, kind, day(opened_on), _rules(rules),
                     float(score))
 
 
 @functools.lru_cache(maxsize=4096)
-def _day(text: str) -> date:
+def stored_day(text: str) -> date:
     """A stored ISO date (a ledger holds few distinct ones: cached)."""
     return date.fromisoformat(text)
 
 
 @functools.lru_cache(maxsize=1024)
-def _levels(text: str) -> tuple[str, ...]:
+def stored_list(text: str) -> tuple[str, ...]:
     """A comma-separated column of identifiers (few distinct values: cached)."""
     return tuple(text.split(",")) if text else ()
 

@@ -35,6 +35,8 @@ from rectify.stores._aggregates import (
     head_of_row,
     rules_text,
     step_of_row,
+    stored_day,
+    stored_list,
 )
 from rectify.stores._sql import select_in
 from rectify.stores.base import STORAGE_SCHEMA, Append
@@ -258,9 +260,13 @@ class SqlReadModels(SqlReportReads):
                                steps)
 
     def _stored_heads(self, cases: Sequence[str]) -> dict[str, CaseHead]:
-        return {row[0]: head_of_row(row[1:]) for row in select_in(
-            self._select, self._MARK, f"SELECT {HEAD_COLUMNS} FROM {self._PREFIX}case_heads"
-            ' WHERE "case" IN ({marks})', cases)}
+        """The heads of ``cases`` as far as `step()` reads them back: what the opening set
+        (rules, score) is left out, since the upsert never rewrites it."""
+        return {case: CaseHead(stored_day(reach), stored_list(states), bool(is_open),
+                               stored_day(deadline) if deadline is not None else None)
+                for case, reach, states, is_open, deadline in select_in(
+            self._select, self._MARK, 'SELECT "case", reach, states, is_open, deadline FROM '
+            f'{self._PREFIX}case_heads WHERE "case" IN ({{marks}})', cases)}
 
     def _write_cases(self, records: Sequence[CaseRecord],
                      moved: Collection[str] | None = None) -> None:

@@ -269,6 +269,7 @@ def _rules(text: str | None) -> tuple[str, ...]:
     return tuple(str(r) for r in orjson.loads(text))
 
 
+@functools.lru_cache(maxsize=1024)
 def rules_text(rules: tuple[str, ...]) -> str:
     """The ``rules`` column of an opening step."""
     return orjson.dumps(list(rules)).decode()

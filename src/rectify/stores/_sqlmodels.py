@@ -8,6 +8,7 @@ append's transaction, so the read models never disagree with the events.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
@@ -233,7 +234,12 @@ class SqlReadModels(SqlReportReads):
         if not changes:
             return
         p, m = self._PREFIX, self._MARK
-        heads = self._stored_heads(list(dict.fromkeys(e.stream for _, e, _ in changes)))
+        # A stream whose version-1 event is here had no events before: it has no head to
+        # read back (the openings of a year are all such).
+        fresh = {e.stream for _, e, _ in changes if e.version == 1}
+        heads = self._stored_heads([s for s in dict.fromkeys(e.stream for _, e, _ in changes)
+                                    if s not in fresh])
+        stored = set(heads)
         steps: list[tuple[Any, ...]] = []
         for position, event, after in changes:
             head, made = step(heads.get(event.stream), position, event, after)
@@ -244,17 +250,24 @@ class SqlReadModels(SqlReportReads):
                               int(made.first), int(made.failed), int(made.was_open),
                               _iso(made.was_deadline), made.year))
         touched = list(dict.fromkeys(e.stream for _, e, _ in changes))
-        # What an opening sets (year, org, kind, opened_on, rules, score) is not updated.
-        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({', '.join([m] * 15)})"
-                           ' ON CONFLICT ("case") DO UPDATE SET reach = excluded.reach,'
-                           " states = excluded.states, is_open = excluded.is_open,"
-                           " deadline = excluded.deadline, delisted_on = excluded.delisted_on,"
-                           " continued_into = excluded.continued_into, held = excluded.held,"
-                           " state = excluded.state", [
-            (c, h.reach.isoformat(), ",".join(h.states), int(h.is_open), _iso(h.deadline),
-             _iso(h.delisted_on), h.continued_into, ",".join(h.held), h.state, h.year, h.org,
-             h.kind, h.opened_on.isoformat(), rules_text(h.rules), h.score)
-            for c in touched for h in (heads[c],)])
+        # A case new to the heads is inserted whole; the others are updated by key, leaving
+        # what their opening set (year, org, kind, opening date, rules, score) as it is.
+        iso, joined = _iso, _joined
+        added = [c for c in touched if c not in stored]
+        if added:
+            self._execute_many(f"INSERT INTO {p}case_heads VALUES ({', '.join([m] * 15)})", [
+                (c, h.reach.isoformat(), joined(h.states), int(h.is_open), iso(h.deadline),
+                 iso(h.delisted_on), h.continued_into, joined(h.held), h.state, h.year, h.org,
+                 h.kind, h.opened_on.isoformat(), rules_text(h.rules), h.score)
+                for c in added for h in (heads[c],)])
+        if len(added) < len(touched):
+            self._execute_many(
+                f"UPDATE {p}case_heads SET reach = {m}, states = {m}, is_open = {m},"
+                f" deadline = {m}, delisted_on = {m}, continued_into = {m}, held = {m},"
+                f' state = {m} WHERE "case" = {m}', [
+                    (h.reach.isoformat(), joined(h.states), int(h.is_open), iso(h.deadline),
+                     iso(h.delisted_on), h.continued_into, joined(h.held), h.state, c)
+                    for c in touched if c in stored for h in (heads[c],)])
         if steps:
             self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 11)})",
                                steps)
@@ -513,3 +526,9 @@ class SqlReadModels(SqlReportReads):
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _joined(names: tuple[str, ...]) -> str:
+    """A column of identifiers (states, levels) as stored: few distinct tuples, cached."""
+    return ",".join(names)

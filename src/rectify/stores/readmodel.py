@@ -35,6 +35,7 @@ reports such ledgers.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from datetime import date
 from operator import attrgetter
@@ -202,9 +203,11 @@ class CaseStep(NamedTuple):
 
 def held_levels(support: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     """The support levels of ``support`` pairs, each once, in the order first assigned."""
-    if len(support) < 2:
-        return (support[0][0],) if support else ()
-    return tuple(dict.fromkeys(level for level, _ in support))
+    levels = tuple(map(_FIRST, support))
+    return levels if len(set(levels)) == len(levels) else tuple(dict.fromkeys(levels))
+
+
+_FIRST = operator.itemgetter(0)
 
 
 def step(head: CaseHead | None, position: int, event: Event,
@@ -212,30 +215,30 @@ def step(head: CaseHead | None, position: int, event: Event,
     """The case's head after ``event`` (stored at ``position``, giving record ``after``),
     and its step when the event opened or closed the case, moved its deadline or
     failed a verification (``None`` otherwise: the path's dated shape is unchanged)."""
-    reach = event.on if head is None or event.on > head.reach else head.reach
-    states = (after.state,) if head is None else head.states
-    if after.state not in states:
-        states = tuple(sorted((*states, after.state)))
-    held = held_levels(after.support)
+    on, state, is_open, deadline = event.on, after.state, after.is_open, after.deadline
+    held = held_levels(after.support) if after.support else ()
+    failed = isinstance(event, VerificationRecorded) and not event.passed
     if head is None:
         rules, score = ((tuple(event.rules), float(event.score))
                         if isinstance(event, CaseOpened) else ((), 0.0))
-    else:
-        rules, score = head.rules, head.score
-        if held == head.held:
-            held = head.held  # one object per case while its levels stay
-    new = CaseHead(reach, states, after.is_open, after.deadline, after.delisted_on,
-                   after.continued_into, held, after.state, after.year, after.org, after.kind,
-                   after.opened_on, rules, score)
-    failed = isinstance(event, VerificationRecorded) and not event.passed
-    turned = head is None or head.is_open != after.is_open or head.deadline != after.deadline
-    if not (turned or failed):
+        new = CaseHead(on, (state,), is_open, deadline, after.delisted_on,
+                       after.continued_into, held, state, after.year, after.org, after.kind,
+                       after.opened_on, rules, score)
+        return new, CaseStep(position, event.stream, on, on, is_open, deadline, True, failed,
+                             False, None, after.year)
+    reach = on if on > head.reach else head.reach
+    states = head.states
+    if state not in states:
+        states = tuple(sorted((*states, state)))
+    if held == head.held:
+        held = head.held  # one object per case while its levels stay
+    new = CaseHead(reach, states, is_open, deadline, after.delisted_on, after.continued_into,
+                   held, state, after.year, after.org, after.kind, after.opened_on, head.rules,
+                   head.score)
+    if head.is_open == is_open and head.deadline == deadline and not failed:
         return new, None
-    if head is None:
-        return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
-                             after.deadline, True, failed, False, None, after.year)
-    return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
-                         after.deadline, False, failed, head.is_open, head.deadline, after.year)
+    return new, CaseStep(position, event.stream, on, reach, is_open, deadline, False, failed,
+                         head.is_open, head.deadline, after.year)
 
 
 @attrs.define

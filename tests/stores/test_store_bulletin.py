@@ -59,3 +59,23 @@ def test_report_reads_equal_the_memory_store(backend: Backend, on: date) -> None
     assert (store.case_paths(cases, on)  # type: ignore[attr-defined]
             == memory.case_paths(cases, on))
     assert memory.report_cases(on, 2017), "the scenario has cases of 2017"
+
+
+def test_a_ledger_with_the_earlier_step_layout_is_upgraded_on_open(durable: Backend) -> None:
+    """Heads without the report columns and steps without the previous state (the layout
+    before them): the next writable open rebuilds both from the events, in place."""
+    from rectify.reporting.bulletin import bulletin
+    from rectify.stores.readmodel import verify_read_models
+
+    store = durable.new()
+    c = campaign(store)
+    scenario(c)
+    on = date(2017, 12, 31)
+    expected = bulletin(c, period="annual", on=on).to_dict()
+    store.close()
+    for table, column in (("case_heads", "rules"), ("case_heads", "held"),
+                          ("case_steps", "was_open")):
+        durable.sql(f"ALTER TABLE {table} DROP COLUMN {column}")  # type: ignore[attr-defined]
+    upgraded = durable.new()
+    assert bulletin(campaign(upgraded), period="annual", on=on).to_dict() == expected
+    assert verify_read_models(upgraded) == []  # type: ignore[arg-type]

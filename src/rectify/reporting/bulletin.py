@@ -1248,22 +1248,15 @@ def _league(scope: _Scope, cases: list[CaseRow], overdue: set[str], *,
             top = tops[parent] = chain[-1].code
         return top
 
-    # One pass: cases, delisted, open and overdue per key.
-    groups: dict[str, list[int]] = {}
-    for c in cases:
-        key = places[c.org][1] if by == "township" else unit(c.org)
-        tally = groups.get(key)
-        if tally is None:
-            tally = groups[key] = [0, 0, 0, 0]
-        tally[0] += 1
-        if c.state == "delisted":
-            tally[1] += 1
-        if c.is_open:
-            tally[2] += 1
-        if c.id in overdue:
-            tally[3] += 1
-    stats = [(key, total, done, still, late, _rate(done, total))
-             for key, (total, done, still, late) in groups.items()]
+    # Each case's key once; the counts per key are made in C (Counter over compress).
+    keys = ([places[c.org][1] for c in cases] if by == "township"
+            else [unit(c.org) for c in cases])
+    totals = Counter(keys)
+    delisted = Counter(compress(keys, [c.state == "delisted" for c in cases]))
+    opened = Counter(compress(keys, [c.is_open for c in cases]))
+    late_cases = Counter(compress(keys, [c.id in overdue for c in cases]))
+    stats = [(key, total, delisted[key], opened[key], late_cases[key],
+              _rate(delisted[key], total)) for key, total in totals.items()]
     stats.sort(key=lambda r: (-(r[5] or 0.0), r[4], r[0]))
     rows: list[tuple[Any, ...]] = []
     rank = 0

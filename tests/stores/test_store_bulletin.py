@@ -36,3 +36,46 @@ def test_bulletin_from_read_models_equals_the_replay(backend: Backend, on: date)
     # The SQL stores answer from their tables; the memory store works the dated heads out
     # from its own events when asked (one pass per ledger length), to hold less per case.
     assert len(calls) <= (0 if backend.name != "memory" else len(PERIODS))
+
+
+@pytest.mark.parametrize("on", [date(2017, 3, 31), date(2017, 12, 31), date(2018, 2, 1)])
+def test_report_reads_equal_the_memory_store(backend: Backend, on: date) -> None:
+    """The columns and aggregates of every store equal the memory store's, for the listing
+    year and the year before, on dates before, within and after the cases' paths."""
+    from rectify.stores import Append, MemoryStore
+
+    store = backend.new()
+    scenario(campaign(store))
+    memory = MemoryStore()
+    for event in store.replay():
+        memory.append([Append(event.stream, event.version - 1, (event,), event.command)])
+    for year in (on.year - 1, on.year):
+        assert store.report_cases(on, year) == memory.report_cases(on, year)  # type: ignore[attr-defined]
+        assert store.step_tallies(on, year) == memory.step_tallies(on, year)  # type: ignore[attr-defined]
+    start = date(on.year, 1, 1)
+    assert (store.failed_positions(start, on)  # type: ignore[attr-defined]
+            == memory.failed_positions(start, on))
+    cases = [r.id for r in memory.report_cases(on, on.year)]
+    assert (store.case_paths(cases, on)  # type: ignore[attr-defined]
+            == memory.case_paths(cases, on))
+    assert memory.report_cases(on, 2017), "the scenario has cases of 2017"
+
+
+def test_a_ledger_with_the_earlier_step_layout_is_upgraded_on_open(durable: Backend) -> None:
+    """Heads without the report columns and steps without the previous state (the layout
+    before them): the next writable open rebuilds both from the events, in place."""
+    from rectify.reporting.bulletin import bulletin
+    from rectify.stores.readmodel import verify_read_models
+
+    store = durable.new()
+    c = campaign(store)
+    scenario(c)
+    on = date(2017, 12, 31)
+    expected = bulletin(c, period="annual", on=on).to_dict()
+    store.close()
+    for table, column in (("case_heads", "rules"), ("case_heads", "held"),
+                          ("case_steps", "was_open")):
+        durable.sql(f"ALTER TABLE {table} DROP COLUMN {column}")  # type: ignore[attr-defined]
+    upgraded = durable.new()
+    assert bulletin(campaign(upgraded), period="annual", on=on).to_dict() == expected
+    assert verify_read_models(upgraded) == []  # type: ignore[arg-type]

@@ -383,16 +383,17 @@ def test_a_bulletin_agrees_with_itself_while_another_writer_records(durable: Bac
                        on=date(2018, 1, 15), command_id="ver-2018-V2")
     assert failed is not None
     other = durable.new()
-    original = store.case_heads  # type: ignore[attr-defined]
+    # The bulletin's first read is the cases as columns; the write lands right after it.
+    original = store.report_cases  # type: ignore[attr-defined]
 
-    def heads_then_a_write() -> object:
-        found = original()
+    def cases_then_a_write(*args: object) -> object:
+        found = original(*args)
         assert other.append([failed]) == [True]
         return found
 
-    store.case_heads = heads_then_a_write  # type: ignore[attr-defined]
+    store.report_cases = cases_then_a_write  # type: ignore[attr-defined]
     made = bulletin(c, period="monthly", on=on).to_dict()
-    store.case_heads = original  # type: ignore[attr-defined]
+    store.report_cases = original  # type: ignore[attr-defined]
     assert made == expected
     # Read again, the failure is there: the write did change what the bulletin shows.
     assert bulletin(c, period="monthly", on=on).to_dict() != expected

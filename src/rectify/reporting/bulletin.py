@@ -63,7 +63,6 @@ Rates whose denominator is zero are ``None`` (shown as "—").
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import functools
 import operator
@@ -76,6 +75,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from rectify._gc import gc_paused
 from rectify.errors import InvalidValueError
 from rectify.escalation import ROLE_LABELS
 from rectify.events import (
@@ -100,7 +100,13 @@ from rectify.reporting.labels import (
     status_zh,
 )
 from rectify.schedule import deadlines_due, month_end
-from rectify.stores.readmodel import CaseStep, project
+from rectify.stores._aggregates import (
+    CaseRow,
+    ReportReads,
+    StepTally,
+    tallies_of_paths,
+)
+from rectify.stores.readmodel import held_levels, project
 
 if TYPE_CHECKING:
     from rectify.campaign import Campaign
@@ -110,7 +116,9 @@ if TYPE_CHECKING:
     from rectify.stores.base import Store
 
 _KIND = attrgetter("kind")
+_STATE = attrgetter("state")
 _COUNTY = attrgetter("county")
+_OPENED = attrgetter("opened_on", "id")
 
 __all__ = [
     "ALL_LEVELS",
@@ -535,6 +543,8 @@ class _Stream:
 
     record: CaseRecord
     reached: int
+    opening: CaseOpened
+    reach: date
     stopped: bool = False
     frozen: list[CaseRecord] = attrs.field(factory=list)
 
@@ -543,7 +553,6 @@ class _Stream:
 class _Replay:
     streams: dict[str, _Stream] = attrs.field(factory=dict)
     later: set[str] = attrs.field(factory=set)
-    opened: list[CaseOpened] = attrs.field(factory=list)
     failed: list[VerificationRecorded] = attrs.field(factory=list)
     records: list[Event] = attrs.field(factory=list)
     all_escalations: list[EscalationRecorded] = attrs.field(factory=list)
@@ -590,17 +599,16 @@ def _replay(events: Iterable[Event], start: date, checkpoints: list[date]) -> _R
         record = apply_event(stream.record if stream else None, event, table)
         bit = _STAGE_BIT.get(record.state, 0)
         if stream is None:
-            stream = _Stream(record, bit)
+            if not isinstance(event, CaseOpened):  # apply_event refuses any other first
+                raise InvalidValueError("case stream", "a case opened first", type(event))
+            stream = _Stream(record, bit, event, event.on)
             # A case opened after some checkpoints did not exist at them.
             out.streams[event.stream] = stream
         else:
             stream.record = record
             stream.reached |= bit
-        if event.on < start:
-            continue
-        if isinstance(event, CaseOpened):
-            out.opened.append(event)
-        elif isinstance(event, VerificationRecorded) and not event.passed:
+            stream.reach = max(stream.reach, event.on)
+        if event.on >= start and isinstance(event, VerificationRecorded) and not event.passed:
             out.failed.append(event)
     return out
 
@@ -620,79 +628,102 @@ def _as_of(stream: _Stream, index: int) -> CaseRecord:
 class _Facts:
     """What the tables need from the ledger as of the bulletin's date ``on``.
 
-    ``now`` holds every case opened by ``on``: its record as of ``on`` and the
-    funnel stages it reached by then (bits of `FUNNEL_STAGES`); ``opened`` and
-    ``failed`` the openings and failed verifications applied by ``on`` and dated
-    in the period; ``records`` the accountability events dated in the period,
-    ``escalations`` every escalation and ``dismissals`` those dated by ``on``.
-    ``trend`` gives the overdue trend rows of the cases it is given.
+    ``now`` holds the cases opened by ``on`` that the bulletin's year may show
+    (at least those `rectify.stores._aggregates.in_report_year` keeps): each
+    as a `CaseRow` as of ``on`` with the funnel stages it reached by then
+    (bits of `FUNNEL_STAGES`); ``failed`` the failed verifications applied
+    by ``on`` and dated in the period; ``records`` the accountability events
+    dated in the period, ``escalations`` every escalation and ``dismissals``
+    those dated by ``on``.  ``full`` gives the case records (as of ``on``) of
+    the cases it is given, for the rows that name supporters; ``trend`` the
+    overdue trend rows of the cases it is given (``whole``: they are all the
+    cases of the year, no county or kind filter).
     """
 
-    now: dict[str, tuple[CaseRecord, int]]
-    opened: list[CaseOpened]
+    now: dict[str, tuple[CaseRow, int]]
     failed: list[VerificationRecorded]
     records: list[Event]
     escalations: list[EscalationRecorded]
     dismissals: list[SecretaryDismissed]
-    trend: Callable[[Collection[str]], list[tuple[Any, ...]]]
+    full: Callable[[Collection[str]], dict[str, CaseRecord]]
+    trend: Callable[[Collection[str], bool], list[tuple[Any, ...]]]
 
 
-_Gather = Callable[["Store", date, list[date]], _Facts]
+_Gather = Callable[["Store", date, list[date], int], _Facts]
 
 
-def _replay_facts(store: Store, start: date, checkpoints: list[date]) -> _Facts:
+def _row_of(record: CaseRecord, opening: CaseOpened, reach: date,
+            states: tuple[str, ...] = ()) -> CaseRow:
+    """The columns of ``record`` that the tables read (``opening``: its case's opening)."""
+    return CaseRow(record.id, record.org, record.year, record.kind, record.state,
+                   record.is_open, record.deadline, record.opened_on, record.delisted_on,
+                   record.continued_into, held_levels(record.support), states, reach,
+                   tuple(opening.rules), float(opening.score))
+
+
+def _replay_facts(store: Store, start: date, checkpoints: list[date], year: int) -> _Facts:
     """The facts from a replay of the whole ledger (the reference for `_read_model_facts`)."""
+    del year  # every case is kept; the tables choose
     replay = _replay(store.replay(), start, checkpoints)
     streams = replay.streams
     last = len(checkpoints) - 1
     return _Facts(
-        now={cid: (_as_of(s, last), s.reached) for cid, s in streams.items()},
-        opened=replay.opened, failed=replay.failed, records=replay.records,
+        now={cid: (_row_of(_as_of(s, last), s.opening, s.reach), s.reached)
+             for cid, s in streams.items()},
+        failed=replay.failed, records=replay.records,
         escalations=replay.all_escalations, dismissals=replay.all_dismissals,
-        trend=lambda ids: _trend({cid: streams[cid] for cid in ids}, checkpoints))
+        full=lambda ids: {cid: _as_of(streams[cid], last) for cid in ids if cid in streams},
+        trend=lambda ids, _whole: _trend({cid: streams[cid] for cid in ids}, checkpoints))
 
 
-def _read_model_facts(store: Store, start: date, checkpoints: list[date]) -> _Facts:
-    """The facts from the store's read models: the cases, their heads and dated steps.
+def _read_model_facts(store: Store, start: date, checkpoints: list[date], year: int) -> _Facts:
+    """The facts from the store's read models, as columns and aggregates (`ReportReads`).
 
-    A case whose head reached no later than ``on`` is as its current record
-    says; only the streams of cases with events dated after ``on`` are read
-    (and applied up to the first such event, as a replay would).  The events
-    the tables list (openings, failed verifications) are read by position.
+    The cases of the year come as `CaseRow` columns (no record decoded); a case
+    whose head reached no later than ``on`` is as its current columns say, and
+    only the streams of cases with events dated after ``on`` are read (and
+    applied up to the first such event, as a replay would).  The overdue trend
+    is a ``GROUP BY`` over the cases' open spans, the failed verifications are
+    read by position, and case records are decoded only for the rows that name
+    supporters.  A store without `ReportReads` gets the replay.
     """
+    if not isinstance(store, ReportReads):
+        return _replay_facts(store, start, checkpoints, year)
     on = checkpoints[-1]
-    # The records before the heads: a case changed in between has a head past its
-    # record, so it is read from its stream (a head older than its record would not be).
-    records_now = store.cases()
-    heads = store.case_heads()
-    now: dict[str, tuple[CaseRecord, int]] = {}
-    late: list[str] = []
-    for record in records_now:
-        head = heads.get(record.id)
-        if head is None or record.opened_on > on:
+    now: dict[str, tuple[CaseRow, int]] = {}
+    replayed: dict[str, CaseRecord] = {}
+    for row in store.report_cases(on, year):
+        if row.reach <= on:
+            now[row.id] = (row, _bits(row.states))
             continue
-        if head.reach <= on:
-            now[record.id] = (record, _bits(head.states))
-        else:
-            late.append(record.id)
-    for case in late:
-        now[case] = _replay_stream(store.read(case), on)
-    paths: dict[str, list[CaseStep]] = {}
-    wanted: list[int] = []
-    for made in store.case_steps(on):
-        paths.setdefault(made.case, []).append(made)
-        if (made.first or made.failed) and start <= made.on:
-            wanted.append(made.position)
-    listed = store.events_at(wanted)
+        record, reached, opening, reach = _replay_stream(store.read(row.id), on)
+        replayed[row.id] = record
+        now[row.id] = (_row_of(record, opening, reach), reached)
+    listed = store.events_at(store.failed_positions(start, on))
     records = [e for e in store.records() if e.stream.startswith(("person:", "org:"))]
+
+    def full(ids: Collection[str]) -> dict[str, CaseRecord]:
+        found = store.cases_by_id([cid for cid in ids if cid not in replayed])
+        found.update((cid, replayed[cid]) for cid in ids if cid in replayed)
+        return found
+
+    def trend(ids: Collection[str], whole: bool) -> list[tuple[Any, ...]]:
+        # A case's steps up to ``on`` are its path as of ``on``, whatever came later.
+        if whole:  # the year's cases: the store's aggregate, and those continued into it
+            tallies = store.step_tallies(on, year)
+            tallies += tallies_of_paths(store.case_paths(
+                [cid for cid in ids if now[cid][0].year != year], on).values())
+        else:
+            tallies = tallies_of_paths(store.case_paths(ids, on).values())
+        return _tally_trend(tallies, checkpoints)
+
     return _Facts(
         now=now,
-        opened=[e for e in listed if isinstance(e, CaseOpened)],
         failed=[e for e in listed if isinstance(e, VerificationRecorded) and not e.passed],
         records=[e for e in records if start <= e.on <= on],
         escalations=[e for e in records if isinstance(e, EscalationRecorded)],
         dismissals=[e for e in records if isinstance(e, SecretaryDismissed) and e.on <= on],
-        trend=lambda ids: _path_trend(paths, checkpoints, ids))
+        full=full, trend=trend)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -701,57 +732,49 @@ def _bits(states: tuple[str, ...]) -> int:
     return functools.reduce(operator.or_, (_STAGE_BIT.get(s, 0) for s in states), 0)
 
 
-def _replay_stream(events: Iterable[Event], on: date) -> tuple[CaseRecord, int]:
-    """A case's record as of ``on`` and its funnel bits: its events up to the first one
-    dated after ``on``."""
+def _replay_stream(events: Iterable[Event], on: date
+                   ) -> tuple[CaseRecord, int, CaseOpened, date]:
+    """A case's record as of ``on``, its funnel bits, its opening and its latest date: its
+    events up to the first one dated after ``on``."""
     record: CaseRecord | None = None
+    opening: CaseOpened | None = None
     reached = 0
+    reach: date | None = None
     for event in events:
         if event.on > on:
             break
         after = project(record, event)
         if after is None:
             continue
+        if opening is None and isinstance(event, CaseOpened):
+            opening = event
         record = after
         reached |= _STAGE_BIT.get(after.state, 0)
-    if record is None:  # the heads say the case was opened by ``on``
+        reach = event.on if reach is None or event.on > reach else reach
+    if record is None or opening is None or reach is None:  # the heads say it was opened
         raise InvalidValueError("case stream", f"a case opened by {on}", "no case event",
                                 "rebuild the read models (rectify ledger rebuild)")
-    return record, reached
+    return record, reached, opening, reach
 
 
-def _path_trend(paths: Mapping[str, list[CaseStep]], checkpoints: list[date],
-                cases: Collection[str]) -> list[tuple[Any, ...]]:
-    """Overdue and open cases at each checkpoint, from the cases' dated steps.
+def _tally_trend(tallies: Iterable[StepTally],
+                 checkpoints: list[date]) -> list[tuple[Any, ...]]:
+    """Overdue and open cases at each checkpoint, from the cases' steps counted by what
+    they changed (`rectify.stores._aggregates.StepTally`).
 
-    A step holds from its ``reach`` to the next step's: it adds one to the open
-    count of the checkpoints in that span while the case is open, and one to the
-    overdue count of those after its deadline.
+    Each case's steps up to a checkpoint add up to its latest one there: open
+    after it minus open before it, overdue (open, deadline before the
+    checkpoint) after it minus before it.
     """
-    n = len(checkpoints)
-    opened = [0] * (n + 1)
-    late = [0] * (n + 1)
-    for case in cases:
-        path = paths.get(case, ())
-        for j, made in enumerate(path):
-            if not made.is_open:
-                continue
-            lo = bisect.bisect_left(checkpoints, made.reach)
-            hi = bisect.bisect_left(checkpoints, path[j + 1].reach) if j + 1 < len(path) else n
-            if lo >= hi:
-                continue
-            opened[lo] += 1
-            opened[hi] -= 1
-            if made.deadline is not None:
-                k = max(lo, bisect.bisect_right(checkpoints, made.deadline))
-                if k < hi:
-                    late[k] += 1
-                    late[hi] -= 1
     rows: list[tuple[Any, ...]] = []
-    still = overdue = 0
-    for index, day in enumerate(checkpoints):
-        still += opened[index]
-        overdue += late[index]
+    for day in checkpoints:
+        still = overdue = 0
+        for reach, is_open, deadline, was_open, was_deadline, steps in tallies:
+            if reach > day:
+                continue
+            still += steps * (is_open - was_open)
+            overdue += steps * ((is_open and deadline is not None and deadline < day)
+                                - (was_open and was_deadline is not None and was_deadline < day))
         rows.append((day, overdue, still))
     return rows
 
@@ -862,6 +885,16 @@ class _Scope:
     kinds: tuple[str, ...]
     counties: tuple[str, ...]
     dismissals: tuple[SecretaryDismissed, ...] = ()
+    #: The name and township (or "县直") of each case's organization, looked up once.
+    places: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
+
+    def place(self, code: str) -> tuple[str, str]:
+        """The name and township of ``code`` (``("", "县直")`` outside the population)."""
+        known = self.places.get(code)
+        if known is not None:
+            return known
+        org = self.campaign.population.get(code)
+        return (org.name, org.township or "县直") if org else ("", "县直")
 
     def keeps(self, org: Organization) -> bool:
         """Whether an organization of the population is in the bulletin's scope."""
@@ -882,15 +915,14 @@ class _Scope:
         return ((self.county is None or org.county == self.county)
                 and (self.kind is None or org.kind == self.kind))
 
-    def case(self, record: CaseRecord) -> bool:
+    def case(self, record: CaseRow) -> bool:
         # A case of an earlier year that continued into this one is reported with it.
         return ((record.year == self.year
                  or record.year < self.year <= (record.continued_into or 0))
                 and self.org(record.org) and (self.kind is None or record.kind == self.kind))
 
     def name(self, code: str) -> str:
-        org = self.campaign.population.get(code)
-        return org.name if org else ""
+        return self.place(code)[0]
 
     def kind_of(self, code: str) -> str:
         org = self.campaign.population.get(code)
@@ -964,28 +996,26 @@ def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | No
         raise InvalidValueError("issued", f"a date on or after on ({on})", issued,
                                 "a bulletin is issued after the day it reports")
     # One state of the ledger for every read: a bulletin's tables agree with each other
-    # even while other workers record.
-    with campaign.store.snapshot():
+    # even while other workers record.  The rows are many small objects built beside a
+    # large heap (the population) and form no cycles: the collector is paused meanwhile.
+    with campaign.store.snapshot(), gc_paused():
         scope = _scope(campaign, period, on, county, kind, year)
         checkpoints = _checkpoints(scope.start, scope.on)
-        facts = gather(campaign.store, scope.start, checkpoints)
+        facts = gather(campaign.store, scope.start, checkpoints, scope.year)
         scope = attrs.evolve(scope, dismissals=tuple(facts.dismissals))
         now = {cid: facts.now[cid] for cid in sorted(facts.now) if scope.case(facts.now[cid][0])}
-        cases = [record for record, _ in now.values()]
-        open_cases = [c for c in cases if c.is_open]
-        policy = campaign.policy
+        cases = [row for row, _ in now.values()]
+        scope = attrs.evolve(scope, places=_places(campaign.population, cases))
+        open_cases, policy = [c for c in cases if c.is_open], campaign.policy
 
-        counts = Counter(c.state for c in cases)
+        counts = Counter(map(_STATE, cases))
         states = [(s.name, status_zh(s.name), counts.get(s.name, 0)) for s in WORKFLOW.states]
-        funnel = [(stage, FUNNEL_ZH[stage],
-                   sum(1 for _, reached in now.values() if reached & _STAGE_BIT[stage]))
-                  for stage in FUNNEL_STAGES]
-        opened = sorted((e for e in facts.opened if e.stream in now and scope.within(e.on)),
-                        key=lambda e: (e.on, e.stream))
-        new_rows = [(e.stream, e.org, scope.name(e.org), e.kind, scope.kind_zh(e.kind), e.on,
-                     ", ".join(e.rules), rules_zh(e.rules, policy), e.score) for e in opened]
+        funnel = _funnel_rows(now.values())
+        opened = sorted((c for c in cases if scope.start <= c.opened_on <= scope.on),
+                        key=_OPENED)
+        new_rows = _new_rows(scope, opened)
         overdue_rows = _overdue_rows(scope, now)
-        trend = facts.trend(now)
+        trend = facts.trend(now, county is None and kind is None)
         failed_rows = _failed_rows(scope, now, facts.failed)
         escalation_rows, dismissal_rows = _accountability_rows(scope, facts.records)
         year_escalations = _escalated_this_year(scope, facts.escalations)
@@ -995,13 +1025,15 @@ def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | No
         previous = sorted((r for r, _ in facts.now.values()
                            if r.year == scope.year - 1 and scope.org(r.org)), key=lambda r: r.id)
         carried_rows = _carried_rows(scope, previous, now)
-        organizations = sum(1 for _ in scope.in_scope())
+        organizations = (len(campaign.population.organizations)
+                         if county is None and kind is None
+                         else sum(1 for _ in scope.in_scope()))
         delisted = counts.get("delisted", 0)
         delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
         commended_rows = _commended_rows(scope, delisted_in_period)
         overdue_ids = {row[0] for row in overdue_rows}
-        named_rows = _named_rows(scope, now, overdue_rows, failed_rows, year_escalations,
-                                 carried_rows)
+        named_rows = _named_rows(scope, now, facts.full, overdue_rows, failed_rows,
+                                 year_escalations, carried_rows)
         township_rows = _league(scope, cases, overdue_ids, by="township")
         unit_rows = _league(scope, cases, overdue_ids, by="unit")
         summary = [
@@ -1096,21 +1128,19 @@ def _dismissed_zh(scope: _Scope, escalation: EscalationRecorded) -> str:
 
 
 def _township(scope: _Scope, code: str) -> str:
-    org = scope.campaign.population.get(code)
-    return org.township if org and org.township else "县直"
+    return scope.place(code)[1]
 
 
-def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRecord, int]],
+def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRow, int]],
+                full: Callable[[Collection[str]], dict[str, CaseRecord]],
                 overdue: list[tuple[Any, ...]], failed: list[tuple[Any, ...]],
                 escalated: list[EscalationRecorded],
                 carried: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
+    """The named list; the records of its cases (their supporters) are read once, here."""
+    named: list[tuple[str, str, str, str]] = []
 
     def add(case_id: str, org: str, issue: str, detail: str) -> None:
-        record = now[case_id][0] if case_id in now else None
-        supporters = _supporters(scope, record) if record else "—"
-        rows.append((case_id, org, scope.name(org), _township(scope, org), issue,
-                     NAMED_ISSUES[issue], detail, _secretary(scope, org), supporters))
+        named.append((case_id, org, issue, detail))
 
     for row in overdue:
         add(row[0], row[1], "overdue",
@@ -1132,21 +1162,57 @@ def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRecord, int]],
         add(row[0], row[1], "carried_over",
             f"{row[0][:4]}年度未按期销号, 转入本年度继续整顿"
             + (f"; 本年度再次被列为整顿对象, 目前{row[8]}" if row[6] else ""))
+    records = full(list(dict.fromkeys(n[0] for n in named if n[0] in now)))
+    rows: list[tuple[Any, ...]] = []
+    for case_id, org, issue, detail in named:
+        full_record = records.get(case_id) if case_id in now else None
+        supporters = _supporters(scope, full_record) if full_record else "—"
+        rows.append((case_id, org, scope.name(org), _township(scope, org), issue,
+                     NAMED_ISSUES[issue], detail, _secretary(scope, org), supporters))
     return rows
 
 
-def _commended_rows(scope: _Scope, delisted: list[CaseRecord]) -> list[tuple[Any, ...]]:
+def _funnel_rows(now: Iterable[tuple[CaseRow, int]]) -> list[tuple[Any, ...]]:
+    """Cases that reached each stage, counted per distinct set of stages (few)."""
+    reached = Counter(bits for _, bits in now)
+    return [(stage, FUNNEL_ZH[stage],
+             sum(n for bits, n in reached.items() if bits & _STAGE_BIT[stage]))
+            for stage in FUNNEL_STAGES]
+
+
+def _new_rows(scope: _Scope, opened: list[CaseRow]) -> list[tuple[Any, ...]]:
+    """The new listings: the opening's rules and score come with the row."""
+    policy = scope.campaign.policy
+    said = functools.cache(lambda rules: rules_zh(rules, policy))
+    places, kind_zh = scope.places, functools.cache(scope.kind_zh)
+    return [(c.id, c.org, places[c.org][0], c.kind, kind_zh(c.kind), c.opened_on,
+             ", ".join(c.rules), said(c.rules), c.score) for c in opened]
+
+
+def _commended_rows(scope: _Scope, delisted: list[CaseRow]) -> list[tuple[Any, ...]]:
     rows = []
+    place = scope.place
     for c in sorted(delisted, key=lambda c: (c.delisted_on or scope.on, c.id)):
         if c.deadline is None or c.delisted_on is None or c.delisted_on > c.deadline:
             continue
-        rows.append((c.id, c.org, scope.name(c.org), _township(scope, c.org), c.deadline,
-                     c.delisted_on, (c.deadline - c.delisted_on).days))
+        name, township = place(c.org)
+        rows.append((c.id, c.org, name, township, c.deadline, c.delisted_on,
+                     (c.deadline - c.delisted_on).days))
     return rows
 
 
-def _carried_rows(scope: _Scope, previous: list[CaseRecord],
-                  now: Mapping[str, tuple[CaseRecord, int]]) -> list[tuple[Any, ...]]:
+def _places(population: Population, cases: Iterable[CaseRow]) -> dict[str, tuple[str, str]]:
+    """`_Scope.places` for the organizations of ``cases``: one lookup each."""
+    get = population.get
+    found: dict[str, tuple[str, str]] = {}
+    for c in cases:
+        org = get(c.org)
+        found[c.org] = (org.name, org.township or "县直") if org else ("", "县直")
+    return found
+
+
+def _carried_rows(scope: _Scope, previous: list[CaseRow],
+                  now: Mapping[str, tuple[CaseRow, int]]) -> list[tuple[Any, ...]]:
     rows = []
     for c in previous:
         if c.state != "carried_over" and not _continued_past(c, attrs.evolve(
@@ -1161,28 +1227,36 @@ def _carried_rows(scope: _Scope, previous: list[CaseRecord],
     return rows
 
 
-def _league(scope: _Scope, cases: list[CaseRecord], overdue: set[str], *,
+def _league(scope: _Scope, cases: list[CaseRow], overdue: set[str], *,
             by: str) -> list[tuple[Any, ...]]:
     """Cases, delisted, open and overdue per township or direct organization, ranked.
 
     Ranked by delisting rate (highest first), then fewer overdue, then name;
     equal rates and overdue counts share a rank.
     """
-    population = scope.campaign.population
-    groups: dict[str, list[CaseRecord]] = {}
-    for c in cases:
-        if by == "township":
-            key = _township(scope, c.org)
-        else:
-            chain = population.ancestors(c.org) if c.org in population else ()
-            key = chain[-1].code if chain else c.org
-        groups.setdefault(key, []).append(c)
-    stats = []
-    for key, group in groups.items():
-        done = sum(1 for c in group if c.state == "delisted")
-        late = sum(1 for c in group if c.id in overdue)
-        still = sum(1 for c in group if c.is_open)
-        stats.append((key, len(group), done, still, late, _rate(done, len(group))))
+    get, places = scope.campaign.population.get, scope.places
+    tops: dict[str, str] = {}  # the direct organization above each parent met
+
+    def unit(code: str) -> str:
+        org = get(code)
+        if org is None or org.parent is None:
+            return code
+        parent = org.parent
+        top = tops.get(parent)
+        if top is None:
+            chain = scope.campaign.population.ancestors(code)
+            top = tops[parent] = chain[-1].code
+        return top
+
+    # Each case's key once; the counts per key are made in C (Counter over compress).
+    keys = ([places[c.org][1] for c in cases] if by == "township"
+            else [unit(c.org) for c in cases])
+    totals = Counter(keys)
+    delisted = Counter(compress(keys, [c.state == "delisted" for c in cases]))
+    opened = Counter(compress(keys, [c.is_open for c in cases]))
+    late_cases = Counter(compress(keys, [c.id in overdue for c in cases]))
+    stats = [(key, total, delisted[key], opened[key], late_cases[key],
+              _rate(delisted[key], total)) for key, total in totals.items()]
     stats.sort(key=lambda r: (-(r[5] or 0.0), r[4], r[0]))
     rows: list[tuple[Any, ...]] = []
     rank = 0
@@ -1310,14 +1384,14 @@ def _document(scope: _Scope, settings: BulletinSettings, issued: date, period: s
                     problems=tuple(problems), requirements=tuple(requirements))
 
 
-def _continued_past(record: CaseRecord, scope: _Scope) -> bool:
+def _continued_past(record: CaseRow, scope: _Scope) -> bool:
     """Whether ``record`` was still unfinished when its year (the bulletin's) closed."""
     return (record.is_open and record.continued_into is not None
             and record.year <= scope.year < record.continued_into)
 
 
 def _overdue_rows(scope: _Scope,
-                  now: Mapping[str, tuple[CaseRecord, int]]) -> list[tuple[Any, ...]]:
+                  now: Mapping[str, tuple[CaseRow, int]]) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     late: set[str] = set()
     for item in deadlines_due((record for record, _ in now.values()), scope.on, 0):
@@ -1346,7 +1420,7 @@ def _trend(streams: Mapping[str, _Stream], checkpoints: list[date]) -> list[tupl
     return trend
 
 
-def _failed_rows(scope: _Scope, now: Mapping[str, tuple[CaseRecord, int]],
+def _failed_rows(scope: _Scope, now: Mapping[str, tuple[CaseRow, int]],
                  failed: Iterable[VerificationRecorded]) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     for e in sorted(failed, key=lambda e: (e.on, e.stream)):
@@ -1387,23 +1461,25 @@ def _accountability_rows(
     return escalations, dismissals
 
 
-def _support_rows(campaign: Campaign, open_cases: list[CaseRecord]) -> list[tuple[Any, ...]]:
+def _support_rows(campaign: Campaign, open_cases: list[CaseRow]) -> list[tuple[Any, ...]]:
     required = campaign.policy.support.required
     rows: list[tuple[Any, ...]] = []
+    # The open cases per (kind, levels held): few distinct pairs.
+    groups = Counter((c.kind, c.held) for c in open_cases)
     for level, label in campaign.policy.support.levels.items():
-        needing = [c for c in open_cases if level in required.get(c.kind, ())]
-        held = sum(1 for c in needing if c.holder(level) is not None)
-        rows.append((level, label.zh, len(needing), held, len(needing) - held,
-                     _rate(held, len(needing))))
-    complete = sum(1 for c in open_cases
-                   if all(c.holder(level) is not None for level in required.get(c.kind, ())))
+        needing = sum(n for (k, _), n in groups.items() if level in required.get(k, ()))
+        held = sum(n for (k, levels), n in groups.items()
+                   if level in required.get(k, ()) and level in levels)
+        rows.append((level, label.zh, needing, held, needing - held, _rate(held, needing)))
+    complete = sum(n for (k, levels), n in groups.items()
+                   if all(level in levels for level in required.get(k, ())))
     rows.append((ALL_LEVELS, "全部所需层级到位", len(open_cases), complete,
                  len(open_cases) - complete, _rate(complete, len(open_cases))))
     return rows
 
 
-def _kind_rows(scope: _Scope, cases: list[CaseRecord],
-               opened: list[CaseOpened]) -> list[tuple[Any, ...]]:
+def _kind_rows(scope: _Scope, cases: list[CaseRow],
+               opened: list[CaseRow]) -> list[tuple[Any, ...]]:
     population = scope.campaign.population
     organizations = Counter(map(_KIND, scope.in_scope()))
     # The ranked are every organization in scope but those outside their unit of ranking.
@@ -1411,8 +1487,8 @@ def _kind_rows(scope: _Scope, cases: list[CaseRecord],
     ranked = organizations - Counter(
         orgs[i].kind for i in _outside_units(population, scope.campaign.policy)
         if scope.keeps(orgs[i]))
-    listed = Counter(c.kind for c in cases)
-    new = Counter(e.kind for e in opened)
+    listed = Counter(map(_KIND, cases))
+    new = Counter(map(_KIND, opened))
     delisted = Counter(c.kind for c in cases if c.state == "delisted")
     still_open = Counter(c.kind for c in cases if c.is_open)
     return [(k, scope.kind_zh(k), organizations[k], ranked[k], listed[k],

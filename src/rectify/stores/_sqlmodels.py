@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,16 @@ from rectify.events import (
     VerificationRequested,
 )
 from rectify.lifecycle.case import CaseRecord
+from rectify.stores._aggregates import (
+    HEAD_COLUMNS,
+    STEP_FIELDS,
+    SqlReportReads,
+    head_of_row,
+    rules_text,
+    step_of_row,
+    stored_day,
+    stored_list,
+)
 from rectify.stores._sql import select_in
 from rectify.stores.base import STORAGE_SCHEMA, Append
 from rectify.stores.codec import Upcasters, decode
@@ -43,14 +53,19 @@ from rectify.stores.readmodel import (
     step,
 )
 
-__all__ = ["READ_MODEL_TABLES", "STEP_TABLES", "SqlReadModels", "read_model_ddl",
-           "scope_upgrade_ddl", "step_ddl"]
+__all__ = ["READ_MODEL_TABLES", "STEP_COLUMNS", "STEP_TABLES", "SqlReadModels",
+           "read_model_ddl", "scope_upgrade_ddl", "step_ddl", "steps_outdated"]
 
 #: The read-model tables, in the order they are created.
 READ_MODEL_TABLES = ("cases", "support", "listings", "reports", "policies", "records")
 #: The tables of the case steps (`rectify.stores.readmodel.CaseStep`): added after
 #: schema 3 was released, so a ledger that lacks them gets them when opened for writing.
 STEP_TABLES = ("case_heads", "case_steps")
+#: A column of each step table that its current layout has and earlier ones lacked: the
+#: opening's rules on the heads, the previous step's state on the steps (added with the
+#: other columns reports read).
+STEP_COLUMNS: tuple[tuple[str, str], ...] = (("case_heads", "rules"),
+                                             ("case_steps", "was_open"))
 
 #: Events read, decoded and projected together when the read models are rebuilt.
 _REBUILD_PAGE = 5000
@@ -85,21 +100,37 @@ def read_model_ddl(prefix: str, blob: str) -> tuple[str, ...]:
 
 
 def step_ddl(prefix: str) -> tuple[str, ...]:
-    """The CREATE statements of the case heads and steps (``prefix`` as in `read_model_ddl`).
+    """The statements that (re)create the case heads and steps (``prefix`` as in
+    `read_model_ddl`).
 
-    They create only what is missing: a ledger upgraded from schema 1 may hold them
-    already (its read models are rebuilt from the events anyway).
+    An earlier layout of them is dropped first: they are always filled from the
+    events afterwards (a new ledger has none; an upgraded one is rebuilt).
     """
     p = prefix
     return (
-        f'CREATE TABLE IF NOT EXISTS {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
-        " states TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT)",
-        f"CREATE TABLE IF NOT EXISTS {p}case_steps (position BIGINT PRIMARY KEY,"
+        f"DROP TABLE IF EXISTS {p}case_heads",
+        f"DROP TABLE IF EXISTS {p}case_steps",
+        f'CREATE TABLE {p}case_heads ("case" TEXT PRIMARY KEY, reach TEXT NOT NULL,'
+        " states TEXT NOT NULL, is_open INTEGER NOT NULL, deadline TEXT,"
+        " delisted_on TEXT, continued_into INTEGER, held TEXT NOT NULL, state TEXT NOT NULL,"
+        " year INTEGER NOT NULL, org TEXT NOT NULL, kind TEXT NOT NULL,"
+        " opened_on TEXT NOT NULL, rules TEXT NOT NULL, score DOUBLE PRECISION NOT NULL)",
+        f"CREATE TABLE {p}case_steps (position BIGINT PRIMARY KEY,"
         ' "case" TEXT NOT NULL, day TEXT NOT NULL, reach TEXT NOT NULL,'
         " is_open INTEGER NOT NULL, deadline TEXT,"
-        " first INTEGER NOT NULL, failed INTEGER NOT NULL)",
-        f'CREATE INDEX IF NOT EXISTS case_steps_case ON {p}case_steps ("case", position)',
+        " first INTEGER NOT NULL, failed INTEGER NOT NULL, was_open INTEGER NOT NULL,"
+        " was_deadline TEXT, year INTEGER NOT NULL)",
+        f'CREATE INDEX case_steps_case ON {p}case_steps ("case", position)',
     )
+
+
+def steps_outdated(tables: Collection[str], columns: Callable[[str], Collection[str]]) -> bool:
+    """Whether a ledger lacks the step tables or has an earlier layout of them.
+
+    ``tables`` are the ledger's tables, ``columns(table)`` a table's columns.
+    """
+    return (not set(STEP_TABLES) <= set(tables)
+            or any(column not in columns(table) for table, column in STEP_COLUMNS))
 
 
 def scope_upgrade_ddl(prefix: str) -> tuple[str, ...]:
@@ -108,7 +139,7 @@ def scope_upgrade_ddl(prefix: str) -> tuple[str, ...]:
             f'CREATE INDEX cases_scope ON {prefix}cases (scope, "case")')
 
 
-class SqlReadModels:
+class SqlReadModels(SqlReportReads):
     """Mixed into the SQL stores: read models kept with every append, and read back."""
 
     upcasters: Upcasters | None
@@ -203,7 +234,12 @@ class SqlReadModels:
         if not changes:
             return
         p, m = self._PREFIX, self._MARK
-        heads = self._stored_heads(list(dict.fromkeys(e.stream for _, e, _ in changes)))
+        # A stream whose version-1 event is here had no events before: it has no head to
+        # read back (the openings of a year are all such).
+        fresh = {e.stream for _, e, _ in changes if e.version == 1}
+        heads = self._stored_heads([s for s in dict.fromkeys(e.stream for _, e, _ in changes)
+                                    if s not in fresh])
+        stored = set(heads)
         steps: list[tuple[Any, ...]] = []
         for position, event, after in changes:
             head, made = step(heads.get(event.stream), position, event, after)
@@ -211,20 +247,37 @@ class SqlReadModels:
             if made is not None:
                 steps.append((made.position, made.case, made.on.isoformat(),
                               made.reach.isoformat(), int(made.is_open), _iso(made.deadline),
-                              int(made.first), int(made.failed)))
+                              int(made.first), int(made.failed), int(made.was_open),
+                              _iso(made.was_deadline), made.year))
         touched = list(dict.fromkeys(e.stream for _, e, _ in changes))
-        self._execute_many(f"INSERT INTO {p}case_heads VALUES ({m}, {m}, {m}, {m}, {m})"
-                           ' ON CONFLICT ("case") DO UPDATE SET reach = excluded.reach,'
-                           " states = excluded.states, is_open = excluded.is_open,"
-                           " deadline = excluded.deadline", [
-            (c, h.reach.isoformat(), ",".join(h.states), int(h.is_open), _iso(h.deadline))
-            for c in touched for h in (heads[c],)])
+        # A case new to the heads is inserted whole; the others are updated by key, leaving
+        # what their opening set (year, org, kind, opening date, rules, score) as it is.
+        iso, joined = _iso, _joined
+        added = [c for c in touched if c not in stored]
+        if added:
+            self._execute_many(f"INSERT INTO {p}case_heads VALUES ({', '.join([m] * 15)})", [
+                (c, h.reach.isoformat(), joined(h.states), int(h.is_open), iso(h.deadline),
+                 iso(h.delisted_on), h.continued_into, joined(h.held), h.state, h.year, h.org,
+                 h.kind, h.opened_on.isoformat(), rules_text(h.rules), h.score)
+                for c in added for h in (heads[c],)])
+        if len(added) < len(touched):
+            self._execute_many(
+                f"UPDATE {p}case_heads SET reach = {m}, states = {m}, is_open = {m},"
+                f" deadline = {m}, delisted_on = {m}, continued_into = {m}, held = {m},"
+                f' state = {m} WHERE "case" = {m}', [
+                    (h.reach.isoformat(), joined(h.states), int(h.is_open), iso(h.deadline),
+                     iso(h.delisted_on), h.continued_into, joined(h.held), h.state, c)
+                    for c in touched if c in stored for h in (heads[c],)])
         if steps:
-            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 8)})",
+            self._execute_many(f"INSERT INTO {p}case_steps VALUES ({', '.join([m] * 11)})",
                                steps)
 
     def _stored_heads(self, cases: Sequence[str]) -> dict[str, CaseHead]:
-        return {row[0]: _head(row[1:]) for row in select_in(
+        """The heads of ``cases`` as far as `step()` reads them back: what the opening set
+        (rules, score) is left out, since the upsert never rewrites it."""
+        return {case: CaseHead(stored_day(reach), stored_list(states), bool(is_open),
+                               stored_day(deadline) if deadline is not None else None)
+                for case, reach, states, is_open, deadline in select_in(
             self._select, self._MARK, 'SELECT "case", reach, states, is_open, deadline FROM '
             f'{self._PREFIX}case_heads WHERE "case" IN ({{marks}})', cases)}
 
@@ -380,9 +433,9 @@ class SqlReadModels:
 
     def records(self) -> list[Event]:
         """See `rectify.stores.base.ReadModels.records()`."""
-        rows = self._select(f"SELECT e.payload FROM {self._PREFIX}events e JOIN "
-                            f"{self._PREFIX}records r ON r.position = e.position"
-                            " ORDER BY e.position")
+        # From the (few) record positions to their events, not a scan of every event.
+        rows = self._select(f"SELECT e.payload FROM {self._PREFIX}events e WHERE e.position IN"
+                            f" (SELECT position FROM {self._PREFIX}records) ORDER BY e.position")
         return [decode(self._payload_text(r[0]), self.upcasters) for r in rows]
 
     #: What `case_tokens()` reads of a stored record (PostgreSQL: a digest computed there).
@@ -416,21 +469,16 @@ class SqlReadModels:
     def case_heads(self) -> dict[str, CaseHead]:
         """See `rectify.stores.base.ReadModels.case_heads()`."""
         self._require_steps()
-        return {row[0]: _head(row[1:]) for row in self._select(
-            f'SELECT "case", reach, states, is_open, deadline FROM {self._PREFIX}case_heads')}
+        return {row[0]: head_of_row(row[1:]) for row in self._select(
+            f"SELECT {HEAD_COLUMNS} FROM {self._PREFIX}case_heads")}
 
     def case_steps(self, until: date) -> list[CaseStep]:
         """See `rectify.stores.base.ReadModels.case_steps()`."""
         self._require_steps()
-        fromiso = _day
-        return [CaseStep(int(position), case, fromiso(day), fromiso(reach), bool(is_open),
-                         fromiso(deadline) if deadline is not None else None, bool(first),
-                         bool(failed))
-                for position, case, day, reach, is_open, deadline, first, failed
-                in self._select(
-                    f'SELECT position, "case", day, reach, is_open, deadline, first, failed'
-                    f" FROM {self._PREFIX}case_steps WHERE reach <= {self._MARK}"
-                    ' ORDER BY "case", position', (until.isoformat(),))]
+        return [step_of_row(row) for row in self._select(
+            f"SELECT {STEP_FIELDS} FROM {self._PREFIX}case_steps"
+            f" WHERE reach <= {self._MARK}"
+            ' ORDER BY "case", position', (until.isoformat(),))]
 
     def events_at(self, positions: Collection[int]) -> list[Event]:
         """See `rectify.stores.base.ReadModels.events_at()`."""
@@ -498,20 +546,7 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def _head(row: Sequence[Any]) -> CaseHead:
-    """A `CaseHead` from its columns: reach, states, is_open, deadline."""
-    reach, states, is_open, deadline = row
-    return CaseHead(_day(reach), _states(states), bool(is_open),
-                    _day(deadline) if deadline is not None else None)
-
-
-@functools.lru_cache(maxsize=4096)
-def _day(text: str) -> date:
-    """A stored ISO date (a ledger holds few distinct ones: cached)."""
-    return date.fromisoformat(text)
-
-
 @functools.lru_cache(maxsize=1024)
-def _states(text: str) -> tuple[str, ...]:
-    """The states of a head's ``states`` column (few distinct sets: cached)."""
-    return tuple(text.split(",")) if text else ()
+def _joined(names: tuple[str, ...]) -> str:
+    """A column of identifiers (states, levels) as stored: few distinct tuples, cached."""
+    return ",".join(names)

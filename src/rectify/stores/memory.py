@@ -12,6 +12,13 @@ import attrs
 from rectify.events import Event
 from rectify.lifecycle.case import CaseRecord
 from rectify.model import in_scope
+from rectify.stores._aggregates import (
+    CaseRow,
+    StepTally,
+    paths_until,
+    rows_of_state,
+    tallies_of_paths,
+)
 from rectify.stores.base import (
     Append,
     Entry,
@@ -263,6 +270,26 @@ class MemoryStore:
                 dated = ReadState(heads=state.heads, steps=state.steps)
                 self._dated_at = (count, dated)
             return self._dated_at[1]
+
+    def report_cases(self, until: date, year: int) -> list[CaseRow]:
+        """See `rectify.stores._aggregates.ReportReads.report_cases()`."""
+        with self._lock:
+            return rows_of_state(self._state.cases, self._dated().heads, until, year)
+
+    def step_tallies(self, until: date, year: int) -> list[StepTally]:
+        """See `rectify.stores._aggregates.ReportReads.step_tallies()`."""
+        return tallies_of_paths([s for s in path if s.year == year and s.reach <= until]
+                                for path in self._dated().steps.values())
+
+    def failed_positions(self, start: date, until: date) -> list[int]:
+        """See `rectify.stores._aggregates.ReportReads.failed_positions()`."""
+        return sorted(s.position for s in self._dated().case_steps(until)
+                      if s.failed and s.on >= start)
+
+    def case_paths(self, cases: Collection[str], until: date) -> dict[str, list[CaseStep]]:
+        """See `rectify.stores._aggregates.ReportReads.case_paths()`."""
+        found = paths_until(self._dated().steps, cases, until)
+        return {case: found[case] for case in sorted(found)}
 
     def events_at(self, positions: Collection[int]) -> list[Event]:
         """See `rectify.stores.base.ReadModels.events_at()`."""

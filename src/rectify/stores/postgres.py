@@ -32,11 +32,11 @@ from rectify.lifecycle.case import CaseRecord
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import (
     READ_MODEL_TABLES,
-    STEP_TABLES,
     SqlReadModels,
     read_model_ddl,
     scope_upgrade_ddl,
     step_ddl,
+    steps_outdated,
 )
 from rectify.stores.base import (
     GENESIS,
@@ -371,17 +371,22 @@ class PostgresStore(SqlReads, SqlReadModels):
 
     def _add_steps(self) -> None:
         """Add the case steps to a ledger written before they were kept, from its events."""
-        if set(STEP_TABLES) <= self._tables():
+        if not self._steps_outdated():
             return
         try:
             with self._conn.transaction():
                 self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-                if not set(STEP_TABLES) <= self._tables():  # not added meanwhile by another
+                if self._steps_outdated():  # not added meanwhile by another
                     for ddl in step_ddl("{s}."):
                         self._conn.execute(self._q(ddl))
                     self._rebuild_from(self._positions())
         except psycopg.Error as exc:
             raise self._error(exc) from None
+
+    def _steps_outdated(self) -> bool:
+        return steps_outdated(self._tables(), lambda table: {r[0] for r in self._conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s"
+            " AND table_name = %s", (self.schema, table)).fetchall()})
 
     def _upgrade(self) -> None:
         """Add the read models to a schema-1 ledger, computed from its events, in place."""

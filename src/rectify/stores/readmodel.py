@@ -35,6 +35,7 @@ reports such ledgers.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from datetime import date
 from operator import attrgetter
@@ -155,21 +156,39 @@ class CaseHead(NamedTuple):
     ``reach`` is the latest event date met so far (a running maximum, so
     "the case as of day D" is the prefix of its events whose ``reach`` is at
     most D); ``states`` every workflow state the case ever held, sorted;
-    ``is_open`` and ``deadline`` those of its current record.
+    ``is_open``, ``deadline``, ``delisted_on``, ``continued_into`` and
+    ``state`` those of its current record; ``held`` the support levels its
+    record holds (each once, in the order first assigned); ``year``, ``org``,
+    ``kind``, ``opened_on``, ``rules`` and ``score`` come from its opening.
+    Reports read these columns instead of decoding records and events.
     """
 
     reach: date
     states: tuple[str, ...]
     is_open: bool
     deadline: date | None
+    delisted_on: date | None = None
+    continued_into: int | None = None
+    held: tuple[str, ...] = ()
+    state: str = ""
+    year: int = 0
+    org: str = ""
+    kind: str = ""
+    opened_on: date = date.min
+    rules: tuple[str, ...] = ()
+    score: float = 0.0
 
 
 class CaseStep(NamedTuple):
     """One event of a case that matters to reports as of a date (see `step()`).
 
     ``on`` is the event's date and ``reach`` its head's after it; ``is_open``
-    and ``deadline`` are the record's after it.  ``first`` marks the event that
-    opened the case, ``failed`` a verification that did not pass.
+    and ``deadline`` are the record's after it, ``was_open`` and
+    ``was_deadline`` those before it (the previous step's; not open and no
+    deadline for the opening), so counts as of a date add up steps without
+    pairing each with the next.  ``year`` is the case's listing year.
+    ``first`` marks the event that opened the case, ``failed`` a verification
+    that did not pass.
     """
 
     position: int
@@ -180,6 +199,18 @@ class CaseStep(NamedTuple):
     deadline: date | None
     first: bool = False
     failed: bool = False
+    was_open: bool = False
+    was_deadline: date | None = None
+    year: int = 0
+
+
+def held_levels(support: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The support levels of ``support`` pairs, each once, in the order first assigned."""
+    levels = tuple(map(_FIRST, support))
+    return levels if len(set(levels)) == len(levels) else tuple(dict.fromkeys(levels))
+
+
+_FIRST = operator.itemgetter(0)
 
 
 def step(head: CaseHead | None, position: int, event: Event,
@@ -187,17 +218,30 @@ def step(head: CaseHead | None, position: int, event: Event,
     """The case's head after ``event`` (stored at ``position``, giving record ``after``),
     and its step when the event opened or closed the case, moved its deadline or
     failed a verification (``None`` otherwise: the path's dated shape is unchanged)."""
-    reach = event.on if head is None or event.on > head.reach else head.reach
-    states = (after.state,) if head is None else head.states
-    if after.state not in states:
-        states = tuple(sorted((*states, after.state)))
-    new = CaseHead(reach, states, after.is_open, after.deadline)
+    on, state, is_open, deadline = event.on, after.state, after.is_open, after.deadline
+    held = held_levels(after.support) if after.support else ()
     failed = isinstance(event, VerificationRecorded) and not event.passed
-    turned = head is None or head.is_open != after.is_open or head.deadline != after.deadline
-    if not (turned or failed):
+    if head is None:
+        rules, score = ((tuple(event.rules), float(event.score))
+                        if isinstance(event, CaseOpened) else ((), 0.0))
+        new = CaseHead(on, (state,), is_open, deadline, after.delisted_on,
+                       after.continued_into, held, state, after.year, after.org, after.kind,
+                       after.opened_on, rules, score)
+        return new, CaseStep(position, event.stream, on, on, is_open, deadline, True, failed,
+                             False, None, after.year)
+    reach = on if on > head.reach else head.reach
+    states = head.states
+    if state not in states:
+        states = tuple(sorted((*states, state)))
+    if held == head.held:
+        held = head.held  # one object per case while its levels stay
+    new = CaseHead(reach, states, is_open, deadline, after.delisted_on, after.continued_into,
+                   held, state, after.year, after.org, after.kind, after.opened_on, head.rules,
+                   head.score)
+    if head.is_open == is_open and head.deadline == deadline and not failed:
         return new, None
-    return new, CaseStep(position, event.stream, event.on, reach, after.is_open,
-                         after.deadline, first=head is None, failed=failed)
+    return new, CaseStep(position, event.stream, on, reach, is_open, deadline, False, failed,
+                         head.is_open, head.deadline, after.year)
 
 
 @attrs.define

@@ -53,11 +53,11 @@ from rectify.lifecycle.case import CaseRecord
 from rectify.stores._sql import SqlReads
 from rectify.stores._sqlmodels import (
     READ_MODEL_TABLES,
-    STEP_TABLES,
     SqlReadModels,
     read_model_ddl,
     scope_upgrade_ddl,
     step_ddl,
+    steps_outdated,
 )
 from rectify.stores.base import (
     GENESIS,
@@ -319,7 +319,8 @@ class SQLiteStore(SqlReads, SqlReadModels):
 
         def missing() -> bool:
             names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            return not set(STEP_TABLES) <= names
+            return steps_outdated(names, lambda table: {
+                r[1] for r in conn.execute(f"PRAGMA table_info({table})")})
 
         if not missing():
             return

@@ -13,6 +13,7 @@ import operator
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import compress, repeat
 from math import isnan
 from operator import attrgetter, is_
@@ -420,8 +421,9 @@ class Decisions(Sequence[Decision]):
         """The decisions as columns: a dict of NumPy arrays of equal length (``fast`` extra).
 
         ``index`` (position in ``population.organizations``), ``org``,
-        ``kind``, ``score``, ``grade``, ``rank`` (0 outside the kind's unit of
-        ranking), ``kind_size``, ``cutoff`` (NaN where none), ``listed`` and
+        ``kind``, ``score``, ``grade`` (the text columns are object arrays of
+        `str`), ``rank`` (0 outside the kind's unit of ranking),
+        ``kind_size``, ``cutoff`` (NaN where none), ``listed`` and
         ``near_miss``, then one boolean column ``rule.<id>`` per rule a reason
         can carry: the policy's direct criteria in its order, then the rules
         of `RULE_LABELS`.  ``score - cutoff`` is the margin.  The listed
@@ -440,13 +442,13 @@ class Decisions(Sequence[Decision]):
         kept = self._batch.columns
         if kept is None:
             decisions = list(self)
-            kind = np.asarray([d.kind for d in decisions], dtype=str)
+            kind = np.asarray([d.kind for d in decisions], dtype=object)
             out: dict[str, Any] = {
                 "index": self._indices(),
-                "org": np.asarray([d.org for d in decisions], dtype=str),
+                "org": np.asarray([d.org for d in decisions], dtype=object),
                 "kind": kind,
                 "score": np.asarray([d.score for d in decisions], dtype=np.float64),
-                "grade": np.asarray([d.grade.value for d in decisions], dtype=str),
+                "grade": np.asarray([d.grade.value for d in decisions], dtype=object),
                 "rank": np.asarray([d.rank for d in decisions], dtype=np.int64),
                 "kind_size": np.asarray([d.kind_size for d in decisions], dtype=np.int64),
                 "cutoff": np.asarray([np.nan if d.cutoff is None else d.cutoff
@@ -475,10 +477,10 @@ class Decisions(Sequence[Decision]):
         out = {
             "index": index,
             "org": np.asarray(list(map(_CODE, map(orgs.__getitem__, index.tolist()))),
-                              dtype=str),
-            "kind": np.asarray(kinds, dtype=str)[code],
+                              dtype=object),
+            "kind": np.asarray(kinds, dtype=object)[code],
             "score": kept["score"][where],
-            "grade": np.asarray([g.value for g in _GRADE_ORDER], dtype=str)[
+            "grade": np.asarray([g.value for g in _GRADE_ORDER], dtype=object)[
                 kept["grade_code"][where]],
             "rank": rank,
             "kind_size": sizes[code],
@@ -534,8 +536,8 @@ class Identification:
         year: int,
         scores: list[float],
         grades: list[Grade],
-        direct: dict[int, list[tuple[DirectCriterion, Any]]],
-        listed_by_quota: set[int],
+        direct: Mapping[int, list[tuple[DirectCriterion, Any]]],
+        listed_by_quota: AbstractSet[int],
         kinds: dict[str, _KindResult],
         unranked: frozenset[int] = frozenset(),
         arrays: _Columnar | None = None,
@@ -580,7 +582,7 @@ class Identification:
         """Indices of the listed organizations, ascending."""
         arrays = self._arrays
         if arrays is None:
-            return sorted(self._quota.union(self._direct))
+            return sorted({*self._quota, *self._direct})
         found: list[int] = arrays.listed().tolist()
         return found
 
@@ -1091,7 +1093,7 @@ def _with_arrays(
                        masks, sorted_scores, None if in_unit is None else ~in_unit)
     return Identification(population=population, policy=policy, year=year,
                           scores=cast(list[float], scores), grades=cast(list[Grade], grades),
-                          direct=direct, listed_by_quota=set(np.flatnonzero(by_quota).tolist()),
+                          direct=direct, listed_by_quota=_Mask(by_quota),
                           kinds=results, unranked=frozenset(outside.tolist()), arrays=arrays)
 
 
@@ -1130,13 +1132,13 @@ def _direct_arrays(
     codes: dict[str, int],
     totals: Any,
     fact_column: Callable[[str], Sequence[Any] | None],
-) -> tuple[dict[int, list[tuple[DirectCriterion, Any]]], Any, list[Any]]:
-    """The direct criteria each organization meets (as `_direct`), where any fired, and
-    where each fired (a boolean mask per criterion, in the policy's order)."""
+) -> tuple[_Fired, Any, list[Any]]:
+    """The direct criteria each organization meets (as `_direct`, read on demand), where
+    any fired, and where each fired (a boolean mask per criterion, in the policy's order)."""
     size = len(totals)
-    fired: dict[int, list[tuple[DirectCriterion, Any]]] = {}
     direct_mask = core.np.zeros(size, dtype=bool)
     masks: list[Any] = []
+    values_of: list[Callable[[int], Any]] = []
     for crit in criteria:
         if crit.grades:
             wanted = [n for n, g in enumerate(_GRADE_ORDER) if g.value in crit.grades]
@@ -1156,18 +1158,84 @@ def _direct_arrays(
         if crit.kinds:
             hits &= core.np.isin(kind_code, [codes[k] for k in crit.kinds if k in codes])
         masks.append(hits)
-        where = core.np.flatnonzero(hits)
-        direct_mask[where] = True
+        direct_mask |= hits
         if crit.grades:
-            found = [(crit, _GRADE_ORDER[c].value) for c in grade_code[where].tolist()]
+            values_of.append(functools.partial(_grade_value, grade_code))
         elif crit.fact == "total":
-            found = [(crit, v) for v in totals[where].tolist()]
+            values_of.append(functools.partial(_float_value, totals))
         else:
-            source = cast(Sequence[Any], column)
-            found = [(crit, source[i]) for i in where.tolist()]
-        for i, hit in zip(where.tolist(), found, strict=True):
-            fired.setdefault(i, []).append(hit)
-    return {i: fired[i] for i in sorted(fired)}, direct_mask, masks
+            source: Sequence[Any] = () if column is None else column  # None: never fired
+            values_of.append(source.__getitem__)
+    fired = _Fired(list(zip(criteria, masks, values_of, strict=True)), direct_mask)
+    return fired, direct_mask, masks
+
+
+def _grade_value(grade_code: Any, i: int) -> str:
+    return _GRADE_ORDER[grade_code[i]].value
+
+
+def _float_value(values: Any, i: int) -> float:
+    return float(values[i])
+
+
+class _Fired(Mapping[int, list[tuple[DirectCriterion, Any]]]):
+    """The direct criteria each organization meets, as `_direct` gives them, read from masks.
+
+    The array core keeps one boolean mask per criterion; an organization's
+    criteria (each with the value it was judged on) are read when its
+    decision is built, not for every organization a criterion fired on.
+    Keys iterate in ascending order, as `_direct`'s do.
+    """
+
+    __slots__ = ("_any", "_criteria", "_keys")
+
+    def __init__(self, criteria: list[tuple[DirectCriterion, Any, Callable[[int], Any]]],
+                 any_fired: Any) -> None:
+        self._criteria = criteria
+        self._any = any_fired
+        self._keys: list[int] | None = None
+
+    def get(self, i: int, default: Any = None) -> Any:
+        """The criteria organization ``i`` meets with their values, or ``default``."""
+        if not 0 <= i < len(self._any) or not self._any[i]:
+            return default
+        return [(crit, value(i)) for crit, hits, value in self._criteria if hits[i]]
+
+    def __getitem__(self, i: int) -> list[tuple[DirectCriterion, Any]]:
+        found: list[tuple[DirectCriterion, Any]] | None = self.get(i)
+        if found is None:
+            raise KeyError(i)
+        return found
+
+    def __contains__(self, i: object) -> bool:
+        return isinstance(i, int) and 0 <= i < len(self._any) and bool(self._any[i])
+
+    def __iter__(self) -> Iterator[int]:
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = self._any.nonzero()[0].tolist()
+        return iter(keys)
+
+    def __len__(self) -> int:
+        return int(self._any.sum())
+
+
+class _Mask(AbstractSet[int]):
+    """The organizations where a boolean array holds, as a set of indices."""
+
+    __slots__ = ("_mask",)
+
+    def __init__(self, mask: Any) -> None:
+        self._mask = mask
+
+    def __contains__(self, i: object) -> bool:
+        return isinstance(i, int) and 0 <= i < len(self._mask) and bool(self._mask[i])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._mask.nonzero()[0].tolist())
+
+    def __len__(self) -> int:
+        return int(self._mask.sum())
 
 
 class _Floats:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -304,6 +305,9 @@ def test_lazy_decisions_equal_eager_ones(
         assert eager + near == eager + list(near)
         if size <= 20:
             assert repr(lazy) == repr(eager)
+        copied = pickle.loads(pickle.dumps(lazy[::-1]))
+        assert type(copied) is list
+        assert copied == eager[::-1]
         with pytest.raises(IndexError):
             lazy[size]
         with pytest.raises(IndexError):

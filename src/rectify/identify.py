@@ -396,6 +396,10 @@ class Decisions(Sequence[Decision]):
     def __radd__(self, other: Iterable[Decision]) -> list[Decision]:
         return [*other, *self]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (and copied) as the list of its decisions, without the identification."""
+        return (list, (list(self),))
+
     def __repr__(self) -> str:
         """As the list of the decisions; past 20, the first three and how many follow."""
         if len(self) <= _REPR_ALL:

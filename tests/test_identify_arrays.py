@@ -341,3 +341,22 @@ def test_decision_columns_agree(case: tuple[Policy, Population, list[Assessment]
     for cut in (slice(None, None, -1), slice(1, None, 2), slice(-3, None), slice(size, 0, -2)):
         _same_columns(lazy[cut].columns(), python.listed()[cut].columns())
     _same_columns(arrays.near_misses().columns(), python.near_misses().columns())
+
+
+@COSTLY
+@given(scenarios())
+def test_tabled_direct_criteria_equal_python(
+    case: tuple[Policy, Population, list[Assessment]],
+) -> None:
+    """With the direct criteria tabled in bulk from the first lookup, results stay the same."""
+    import rectify.identify as module
+
+    policy, population, rows = case
+    columns = AssessmentColumns.of(population, rows, 2017)
+    saved = module._TABLE_AFTER
+    module._TABLE_AFTER = 0  # `_Fired` tables every organization's criteria at once
+    try:
+        assert_same(_identify(population, rows, policy, 2017, "python"),
+                    _identify(population, columns, policy, 2017, "arrays"))
+    finally:
+        module._TABLE_AFTER = saved

@@ -297,7 +297,7 @@ _CHUNK = 4096
 class _Batch:
     """The organizations of a `Decisions` sequence and the decisions built so far."""
 
-    __slots__ = ("cache", "columns", "ident", "indices", "ranks")
+    __slots__ = ("cache", "columns", "ident", "indices", "ranks", "shared")
 
     def __init__(self, ident: Identification, indices: Any, ranks: Any = None,
                  columns: dict[str, Any] | None = None,
@@ -307,6 +307,8 @@ class _Batch:
         self.ranks = ranks  # the ranks (an array) when the array core computed them
         self.columns = columns  # the array core's numbers of these decisions
         self.cache: list[Decision | None] | None = cast(list[Decision | None], built)
+        # Decisions built in full so far, by what decides them (see `Identification._decisions`).
+        self.shared: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -316,17 +318,31 @@ class _Batch:
         cache = self.cache
         if cache is None:
             cache = self.cache = [None] * len(self.indices)
-        missing = [p for p in positions if cache[p] is None]
-        if missing:
-            indices, ranks = self.indices, self.ranks
-            if isinstance(indices, list):
-                wanted = [indices[p] for p in missing]
-                rank_of = None if ranks is None else [ranks[p] for p in missing]
-            else:
-                wanted = indices[missing].tolist()
-                rank_of = None if ranks is None else ranks[missing].tolist()
-            with gc_paused():
-                built = self.ident._decisions(wanted, rank_of)
+        missing: range | list[int]
+        if positions.step == 1 and cache[positions.start:positions.stop].count(None) == len(
+                positions):
+            missing = positions  # none built yet: read the columns as slices
+        else:
+            missing = [p for p in positions if cache[p] is None]
+        if not missing:
+            return cache
+        indices, ranks, columns = self.indices, self.ranks, self.columns
+        where: slice | list[int] = (slice(missing.start, missing.stop)
+                                    if isinstance(missing, range) else missing)
+        flags = None
+        if isinstance(indices, list):
+            wanted = [indices[p] for p in missing]
+            rank_of = None if ranks is None else [ranks[p] for p in missing]
+        else:
+            wanted = indices[where].tolist()
+            rank_of = None if ranks is None else ranks[where].tolist()
+            if columns is not None:
+                flags = (columns["quota"][where].tolist(), columns["any_direct"][where].tolist())
+        with gc_paused():
+            built = self.ident._decisions(wanted, rank_of, flags, self.shared)
+        if isinstance(missing, range):
+            cache[missing.start:missing.stop] = built
+        else:
             for p, decision in zip(missing, built, strict=True):
                 cache[p] = decision
         return cache
@@ -377,11 +393,11 @@ class Decisions(Sequence[Decision]):
         span, fill = self._span, self._batch.fill
         for start in range(0, len(span), _CHUNK):
             chunk = span[start:start + _CHUNK]
-            cache = fill(chunk)
-            for position in chunk:
-                decision = cache[position]
-                assert decision is not None
-                yield decision
+            cache = cast(list[Decision], fill(chunk))  # built at every position of the chunk
+            if chunk.step == 1:
+                yield from cache[chunk.start:chunk.stop]
+            else:
+                yield from map(cache.__getitem__, chunk)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str | bytes):
@@ -606,6 +622,7 @@ class Identification:
                                           arrays.grade_code, arrays.sorted_scores,
                                           arrays.outside)
         cols["quota"] = arrays.quota[listed]
+        cols["any_direct"] = arrays.direct[listed]
         cols["direct"] = [hits[listed] for hits in arrays.criteria]
         cols["index"] = listed.astype(np.int64)
         return Decisions(_Batch(self, listed, cols["rank"], cols))
@@ -634,7 +651,10 @@ class Identification:
     def _near_miss_indices(self) -> list[int]:
         return sorted(self._near)
 
-    def _decisions(self, indices: list[int], ranks: list[int] | None = None) -> list[Decision]:
+    def _decisions(self, indices: list[int], ranks: list[int] | None = None,
+                   flags: tuple[list[bool], list[bool]] | None = None,
+                   shared: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] | None = None,
+                   ) -> list[Decision]:
         """The decisions of many organizations: their inputs fetched column-wise, then built.
 
         Organizations of one kind with the same score, grade, direct criteria
@@ -642,7 +662,10 @@ class Identification:
         the first one is built in full (`_build`) and the others share its
         reasons (the same `Reason` objects, rendered once) and its numbers.
         The result equals building each decision on its own.  ``ranks``, if
-        given, are the organizations' ranks (computed in bulk by the array core).
+        given, are the organizations' ranks, and ``flags`` whether each is
+        listed by the quota and whether a direct criterion fired (both
+        computed in bulk by the array core); ``shared`` the decisions built
+        in full by earlier calls for the same sequence, to share them on.
         """
         orgs = self.population.organizations
         scores, grades = self._scores, self._grades
@@ -654,18 +677,25 @@ class Identification:
         kinds, build, unranked = self._kinds, self._build, self._unranked
         direct, quota, near = self._direct.get, self._quota, self._near
         # The fields of the first decision of each key, but for code, name and kind label.
-        shared: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+        if shared is None:
+            shared = {}
         decisions: list[Decision] = []
         append = decisions.append
         make: Callable[..., Decision] = Decision  # positional: the fields in their order
         rank_of: Iterable[int] = repeat(0) if ranks is None else ranks
-        for i, org, score, grade, known in zip(indices, map(orgs.__getitem__, indices), score_of,
-                                               grade_of, rank_of, strict=ranks is not None):
+        if flags is None:
+            quota_of: Iterable[bool] = map(quota.__contains__, indices)
+            direct_of: Iterable[bool] = repeat(True)
+        else:
+            quota_of, direct_of = flags
+        for i, org, score, grade, known, by_quota, any_direct in zip(
+                indices, map(orgs.__getitem__, indices), score_of, grade_of, rank_of, quota_of,
+                direct_of, strict=False):
             if i in unranked:  # its reasons name its parent: built on its own
                 append(build(i, org, kinds[org.kind], score, grade, 0))
                 continue
-            fired = direct(i)
-            key = (org.kind, score, id(grade), i in quota, i in near,
+            fired = direct(i) if any_direct else None
+            key = (org.kind, score, id(grade), by_quota, i in near,
                    tuple([(id(c), v) for c, v in fired]) if fired else ())
             found = shared.get(key)
             if found is None:
@@ -1142,7 +1172,7 @@ def _direct_arrays(
     size = len(totals)
     direct_mask = core.np.zeros(size, dtype=bool)
     masks: list[Any] = []
-    values_of: list[Callable[[int], Any]] = []
+    values_of: list[Callable[[Any], list[Any]]] = []
     for crit in criteria:
         if crit.grades:
             wanted = [n for n, g in enumerate(_GRADE_ORDER) if g.value in crit.grades]
@@ -1164,46 +1194,86 @@ def _direct_arrays(
         masks.append(hits)
         direct_mask |= hits
         if crit.grades:
-            values_of.append(functools.partial(_grade_value, grade_code))
+            values_of.append(functools.partial(_grade_values, grade_code))
         elif crit.fact == "total":
-            values_of.append(functools.partial(_float_value, totals))
+            values_of.append(functools.partial(_float_values, totals))
         else:
             source: Sequence[Any] = () if column is None else column  # None: never fired
-            values_of.append(source.__getitem__)
-    fired = _Fired(list(zip(criteria, masks, values_of, strict=True)), direct_mask)
+            values_of.append(functools.partial(_values, source))
+    fired = _Fired(list(zip(criteria, masks, values_of, strict=True)), direct_mask, core.np)
     return fired, direct_mask, masks
 
 
-def _grade_value(grade_code: Any, i: int) -> str:
-    return _GRADE_ORDER[grade_code[i]].value
+_GRADE_VALUES = tuple(g.value for g in _GRADE_ORDER)
 
 
-def _float_value(values: Any, i: int) -> float:
-    return float(values[i])
+def _grade_values(grade_code: Any, where: Any) -> list[str]:
+    """The grade letters at the indices ``where`` (an index array)."""
+    return list(map(_GRADE_VALUES.__getitem__, grade_code[where].tolist()))
+
+
+def _float_values(values: Any, where: Any) -> list[float]:
+    found: list[float] = values[where].tolist()
+    return found
+
+
+def _values(source: Sequence[Any], where: Any) -> list[Any]:
+    return list(map(source.__getitem__, where.tolist()))
+
+
+#: Lookups of single organizations' criteria before `_Fired` tables them all.
+_TABLE_AFTER = 2048
 
 
 class _Fired(Mapping[int, list[tuple[DirectCriterion, Any]]]):
     """The direct criteria each organization meets, as `_direct` gives them, read from masks.
 
     The array core keeps one boolean mask per criterion; an organization's
-    criteria (each with the value it was judged on) are read when its
-    decision is built, not for every organization a criterion fired on.
-    Keys iterate in ascending order, as `_direct`'s do.
+    criteria (each with the value it was judged on) are read from the masks
+    when its decision is built, not for every organization a criterion fired
+    on.  After `_TABLE_AFTER` lookups (a batch of decisions is being built)
+    the criteria of every organization are tabled at once, in bulk.  Keys
+    iterate in ascending order, as `_direct`'s do.
     """
 
-    __slots__ = ("_any", "_criteria", "_keys")
+    __slots__ = ("_any", "_criteria", "_keys", "_lookups", "_np", "_table")
 
-    def __init__(self, criteria: list[tuple[DirectCriterion, Any, Callable[[int], Any]]],
-                 any_fired: Any) -> None:
+    def __init__(self, criteria: list[tuple[DirectCriterion, Any, Callable[[Any], list[Any]]]],
+                 any_fired: Any, np: ModuleType) -> None:
+        self._np = np
         self._criteria = criteria
         self._any = any_fired
         self._keys: list[int] | None = None
+        self._table: dict[int, list[tuple[DirectCriterion, Any]]] | None = None
+        self._lookups = 0
 
     def get(self, i: int, default: Any = None) -> Any:
         """The criteria organization ``i`` meets with their values, or ``default``."""
+        table = self._table
+        if table is not None:
+            return table.get(i, default)
         if not 0 <= i < len(self._any) or not self._any[i]:
             return default
-        return [(crit, value(i)) for crit, hits, value in self._criteria if hits[i]]
+        self._lookups += 1
+        if self._lookups > _TABLE_AFTER:
+            return self._tabled().get(i, default)
+        one = self._np.array([i], dtype=self._np.intp)
+        return [(crit, values(one)[0]) for crit, hits, values in self._criteria if hits[i]]
+
+    def _tabled(self) -> dict[int, list[tuple[DirectCriterion, Any]]]:
+        """Every organization's criteria with their values, built in one pass per criterion."""
+        table: dict[int, list[tuple[DirectCriterion, Any]]] = {}
+        get = table.get
+        for crit, hits, values in self._criteria:
+            where = hits.nonzero()[0]
+            for i, value in zip(where.tolist(), values(where), strict=True):
+                found = get(i)
+                if found is None:
+                    table[i] = [(crit, value)]
+                else:
+                    found.append((crit, value))
+        self._table = table
+        return table
 
     def __getitem__(self, i: int) -> list[tuple[DirectCriterion, Any]]:
         found: list[tuple[DirectCriterion, Any]] | None = self.get(i)

@@ -427,6 +427,10 @@ class Decisions(Sequence[Decision]):
     def codes(self) -> list[str]:
         """The organizations' codes, in order (no decision built)."""
         orgs = self._batch.ident.population.organizations
+        indices = self._batch.indices
+        span = self._span
+        if isinstance(indices, list):
+            return [orgs[indices[p]].code for p in span]
         return list(map(_CODE, map(orgs.__getitem__, self._indices().tolist())))
 
     def _indices(self) -> Any:

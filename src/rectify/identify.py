@@ -13,11 +13,12 @@ import operator
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import compress, repeat
 from math import isnan
 from operator import attrgetter, is_
 from types import ModuleType
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import attrs
 
@@ -32,6 +33,7 @@ __all__ = [
     "RULE_LABELS",
     "AssessmentColumns",
     "Decision",
+    "Decisions",
     "Identification",
     "KindSummary",
     "Reason",
@@ -288,6 +290,253 @@ class Decision:
         return f"{self.org}: {head}: {reasons}{tail}"
 
 
+#: How many decisions iteration builds at a time (decisions decided alike share reasons).
+_CHUNK = 4096
+
+
+class _Batch:
+    """The organizations of a `Decisions` sequence and the decisions built so far."""
+
+    __slots__ = ("cache", "columns", "ident", "indices", "ranks", "shared")
+
+    def __init__(self, ident: Identification, indices: Any, ranks: Any = None,
+                 columns: dict[str, Any] | None = None,
+                 built: list[Decision] | None = None) -> None:
+        self.ident = ident
+        self.indices = indices  # a list of ints, or an index array from the array core
+        self.ranks = ranks  # the ranks (an array) when the array core computed them
+        self.columns = columns  # the array core's numbers of these decisions
+        self.cache: list[Decision | None] | None = cast(list[Decision | None], built)
+        # Decisions built in full so far, by what decides them (see `Identification._decisions`).
+        self.shared: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def fill(self, positions: range) -> list[Decision | None]:
+        """Build the decisions at ``positions`` not built yet; the cache."""
+        cache = self.cache
+        if cache is None:
+            cache = self.cache = [None] * len(self.indices)
+        missing: range | list[int]
+        if positions.step == 1 and cache[positions.start:positions.stop].count(None) == len(
+                positions):
+            missing = positions  # none built yet: read the columns as slices
+        else:
+            missing = [p for p in positions if cache[p] is None]
+        if not missing:
+            return cache
+        indices, ranks, columns = self.indices, self.ranks, self.columns
+        where: slice | list[int] = (slice(missing.start, missing.stop)
+                                    if isinstance(missing, range) else missing)
+        flags = None
+        if isinstance(indices, list):
+            wanted = [indices[p] for p in missing]
+            rank_of = None if ranks is None else [ranks[p] for p in missing]
+        else:
+            wanted = indices[where].tolist()
+            rank_of = None if ranks is None else ranks[where].tolist()
+            if columns is not None:
+                flags = (columns["quota"][where].tolist(), columns["any_direct"][where].tolist())
+        with gc_paused():
+            built = self.ident._decisions(wanted, rank_of, flags, self.shared)
+        if isinstance(missing, range):
+            cache[missing.start:missing.stop] = built
+        else:
+            for p, decision in zip(missing, built, strict=True):
+                cache[p] = decision
+        return cache
+
+
+class Decisions(Sequence[Decision]):
+    """A read-only sequence of decisions that builds each `Decision` when first read.
+
+    `Identification.listed` and `Identification.near_misses` return one.  It
+    behaves as a list of the same decisions would: ``len``, indexing (negative
+    too), slicing (another `Decisions` over the same decisions), iteration,
+    ``in``, ``+`` (giving a list), and equality with any sequence of equal
+    decisions.  A decision, once built, is kept, so reading it again gives
+    the same object; a reason is rendered to text only when read.
+
+    `columns` gives the numbers of every decision at once as NumPy arrays,
+    which the array core computed without building any `Decision`.
+    """
+
+    __slots__ = ("_batch", "_span")
+
+    def __init__(self, batch: _Batch, span: range | None = None) -> None:
+        self._batch = batch
+        self._span = range(len(batch)) if span is None else span
+
+    def __len__(self) -> int:
+        return len(self._span)
+
+    @overload
+    def __getitem__(self, key: int) -> Decision: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> Decisions: ...
+
+    def __getitem__(self, key: int | slice) -> Decision | Decisions:
+        """The decision at ``key``, or the decisions of a slice as another `Decisions`."""
+        if isinstance(key, slice):
+            return Decisions(self._batch, self._span[key])
+        position = self._span[key]  # IndexError or TypeError as a list gives them
+        cache = self._batch.cache
+        found = None if cache is None else cache[position]
+        if found is None:
+            found = self._batch.fill(range(position, position + 1))[position]
+        assert found is not None
+        return found
+
+    def __iter__(self) -> Iterator[Decision]:
+        span, fill = self._span, self._batch.fill
+        for start in range(0, len(span), _CHUNK):
+            chunk = span[start:start + _CHUNK]
+            cache = cast(list[Decision], fill(chunk))  # built at every position of the chunk
+            if chunk.step == 1:
+                yield from cache[chunk.start:chunk.stop]
+            else:
+                yield from map(cache.__getitem__, chunk)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(map(operator.eq, self, other))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, as a list
+
+    def __add__(self, other: Iterable[Decision]) -> list[Decision]:
+        return [*self, *other]
+
+    def __radd__(self, other: Iterable[Decision]) -> list[Decision]:
+        return [*other, *self]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (and copied) as the list of its decisions, without the identification."""
+        return (list, (list(self),))
+
+    def __repr__(self) -> str:
+        """As the list of the decisions; past 20, the first three and how many follow."""
+        if len(self) <= _REPR_ALL:
+            return repr(list(self))
+        head = ", ".join(map(repr, self[:3]))
+        return f"[{head}, ... {len(self) - 3:,} more]"
+
+    @property
+    def codes(self) -> list[str]:
+        """The organizations' codes, in order (no decision built)."""
+        orgs = self._batch.ident.population.organizations
+        indices = self._batch.indices
+        span = self._span
+        if isinstance(indices, list):
+            return [orgs[indices[p]].code for p in span]
+        return list(map(_CODE, map(orgs.__getitem__, self._indices().tolist())))
+
+    def _indices(self) -> Any:
+        np = _numpy()
+        indices = self._batch.indices
+        span = self._span
+        if isinstance(indices, list):
+            return np.asarray([indices[p] for p in span], dtype=np.int64)
+        return indices[np.arange(span.start, span.stop, span.step)].astype(np.int64)
+
+    def columns(self) -> dict[str, Any]:
+        """The decisions as columns: a dict of NumPy arrays of equal length (``fast`` extra).
+
+        ``index`` (position in ``population.organizations``), ``org``,
+        ``kind``, ``score``, ``grade`` (the text columns are object arrays of
+        `str`), ``rank`` (0 outside the kind's unit of ranking),
+        ``kind_size``, ``cutoff`` (NaN where none), ``listed`` and
+        ``near_miss``, then one boolean column ``rule.<id>`` per rule a reason
+        can carry: the policy's direct criteria in its order, then the rules
+        of `RULE_LABELS`.  ``score - cutoff`` is the margin.  The listed
+        decisions' columns come from the array core without building a
+        `Decision`; elsewhere they are read from the decisions.  ``dict`` of
+        arrays goes straight into ``pyarrow.table``, ``polars.DataFrame`` or
+        ``pandas.DataFrame``.
+
+        Raises:
+            ImportError: NumPy is not installed (the ``fast`` extra).
+        """
+        np = _numpy()
+        ident = self._batch.ident
+        policy = ident.policy
+        rules = [*(c.id for c in policy.identification.direct), *RULE_LABELS]
+        kept = self._batch.columns
+        if kept is None:
+            decisions = list(self)
+            kind = np.asarray([d.kind for d in decisions], dtype=object)
+            out: dict[str, Any] = {
+                "index": self._indices(),
+                "org": np.asarray([d.org for d in decisions], dtype=object),
+                "kind": kind,
+                "score": np.asarray([d.score for d in decisions], dtype=np.float64),
+                "grade": np.asarray([d.grade.value for d in decisions], dtype=object),
+                "rank": np.asarray([d.rank for d in decisions], dtype=np.int64),
+                "kind_size": np.asarray([d.kind_size for d in decisions], dtype=np.int64),
+                "cutoff": np.asarray([np.nan if d.cutoff is None else d.cutoff
+                                      for d in decisions], dtype=np.float64),
+                "listed": np.asarray([d.listed for d in decisions], dtype=bool),
+                "near_miss": np.asarray([d.near_miss for d in decisions], dtype=bool),
+            }
+            for rule in rules:
+                out[f"rule.{rule}"] = np.asarray([rule in d.rules for d in decisions],
+                                                 dtype=bool)
+            return out
+        span = self._span
+        where = np.arange(span.start, span.stop, span.step)
+        assert ident._arrays is not None
+        kinds = ident._arrays.kind_names
+        sizes = np.asarray([ident._kinds[k].summary.size for k in kinds], dtype=np.int64)
+        cutoffs = np.asarray([np.nan if ident._kinds[k].summary.cutoff is None
+                              else ident._kinds[k].summary.cutoff for k in kinds],
+                             dtype=np.float64)
+        code = kept["kind_code"][where]
+        rank = kept["rank"][where].astype(np.int64)
+        cutoff = cutoffs[code]
+        cutoff[rank == 0] = np.nan  # outside the unit of ranking: no cut-off applies
+        index = kept["index"][where]
+        orgs = ident.population.organizations
+        out = {
+            "index": index,
+            "org": np.asarray(list(map(_CODE, map(orgs.__getitem__, index.tolist()))),
+                              dtype=object),
+            "kind": np.asarray(kinds, dtype=object)[code],
+            "score": kept["score"][where],
+            "grade": np.asarray([g.value for g in _GRADE_ORDER], dtype=object)[
+                kept["grade_code"][where]],
+            "rank": rank,
+            "kind_size": sizes[code],
+            "cutoff": cutoff,
+            "listed": np.ones(len(where), dtype=bool),
+            "near_miss": np.zeros(len(where), dtype=bool),
+        }
+        direct = dict(zip((c.id for c in policy.identification.direct), kept["direct"],
+                          strict=True))
+        for rule in rules:
+            if rule in direct:
+                out[f"rule.{rule}"] = direct[rule][where]
+            elif rule == "quota":
+                out[f"rule.{rule}"] = kept["quota"][where]
+            else:
+                out[f"rule.{rule}"] = np.zeros(len(where), dtype=bool)
+        return out
+
+
+#: Up to this many decisions, a `Decisions` reprs as the list of them.
+_REPR_ALL = 20
+
+
+def _numpy() -> ModuleType:
+    try:
+        import numpy
+    except ImportError:
+        raise ImportError("Decision columns need NumPy, the fast extra: "
+                          "pip install 'rectify[fast]'") from None
+    return numpy
+
+
 @attrs.frozen(slots=True)
 class _KindResult:
     summary: KindSummary
@@ -311,11 +560,11 @@ class Identification:
         year: int,
         scores: list[float],
         grades: list[Grade],
-        direct: dict[int, list[tuple[DirectCriterion, Any]]],
-        listed_by_quota: set[int],
+        direct: Mapping[int, list[tuple[DirectCriterion, Any]]],
+        listed_by_quota: AbstractSet[int],
         kinds: dict[str, _KindResult],
-        ranks: dict[int, int] | None = None,
         unranked: frozenset[int] = frozenset(),
+        arrays: _Columnar | None = None,
     ) -> None:
         self.population = population
         self.policy = policy
@@ -326,9 +575,9 @@ class Identification:
         self._direct = direct
         self._quota = listed_by_quota
         self._kinds = kinds
-        # Ranks computed in bulk by the array core (for the listed and the near misses).
-        self._ranks: dict[int, int] = ranks or {}
         self._unranked = unranked
+        # The array core's columns, from which the listed are found and numbered in bulk.
+        self._arrays = arrays
         # Organizations not listed that rank just above a kind's last quota listing.
         self._near: frozenset[int] = frozenset(
             i for r in kinds.values() for i in r.after_last
@@ -351,17 +600,44 @@ class Identification:
     def listed_codes(self) -> list[str]:
         """Codes of the listed organizations, in code order."""
         orgs = self.population.organizations
-        return [orgs[i].code for i in sorted(self._quota.union(self._direct))]
+        return list(map(_CODE, map(orgs.__getitem__, self._listed_indices())))
 
-    def listed(self) -> list[Decision]:
-        """Decisions of the listed organizations, in code order."""
-        with gc_paused():
-            return self._decisions(sorted(self._quota.union(self._direct)))
+    def _listed_indices(self) -> list[int]:
+        """Indices of the listed organizations, ascending."""
+        arrays = self._arrays
+        if arrays is None:
+            return sorted({*self._quota, *self._direct})
+        found: list[int] = arrays.listed().tolist()
+        return found
 
-    def near_misses(self) -> list[Decision]:
+    def listed(self) -> Decisions:
+        """Decisions of the listed organizations, in code order.
+
+        A read-only sequence (`Decisions`): each `Decision` is built with its
+        reasons when first read, and `Decisions.columns` gives the numbers of
+        all of them as arrays without building any.
+        """
+        arrays = self._arrays
+        if arrays is None:
+            return Decisions(_Batch(self, self._listed_indices()))
+        listed = arrays.listed()
+        np = arrays.core.np
+        cols = arrays.core.listed_columns(listed, arrays.kind_code, arrays.totals,
+                                          arrays.grade_code, arrays.sorted_scores,
+                                          arrays.outside)
+        cols["quota"] = arrays.quota[listed]
+        cols["any_direct"] = arrays.direct[listed]
+        cols["direct"] = [hits[listed] for hits in arrays.criteria]
+        cols["index"] = listed.astype(np.int64)
+        return Decisions(_Batch(self, listed, cols["rank"], cols))
+
+    def near_misses(self) -> Decisions:
         """Decisions of organizations not listed but ranked just above a cut-off."""
+        indices = self._near_miss_indices()
         with gc_paused():
-            return [d for d in self._decisions(self._near_miss_indices()) if d.near_miss]
+            kept = [(i, d) for i, d in zip(indices, self._decisions(indices), strict=True)
+                    if d.near_miss]
+        return Decisions(_Batch(self, [i for i, _ in kept], built=[d for _, d in kept]))
 
     def decision(self, code: str) -> Decision:
         """The decision for the organization with this code."""
@@ -379,14 +655,21 @@ class Identification:
     def _near_miss_indices(self) -> list[int]:
         return sorted(self._near)
 
-    def _decisions(self, indices: list[int]) -> list[Decision]:
+    def _decisions(self, indices: list[int], ranks: list[int] | None = None,
+                   flags: tuple[list[bool], list[bool]] | None = None,
+                   shared: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] | None = None,
+                   ) -> list[Decision]:
         """The decisions of many organizations: their inputs fetched column-wise, then built.
 
         Organizations of one kind with the same score, grade, direct criteria
         met and outcome get the same decision but for their code and name, so
         the first one is built in full (`_build`) and the others share its
         reasons (the same `Reason` objects, rendered once) and its numbers.
-        The result equals building each decision on its own.
+        The result equals building each decision on its own.  ``ranks``, if
+        given, are the organizations' ranks, and ``flags`` whether each is
+        listed by the quota and whether a direct criterion fired (both
+        computed in bulk by the array core); ``shared`` the decisions built
+        in full by earlier calls for the same sequence, to share them on.
         """
         orgs = self.population.organizations
         scores, grades = self._scores, self._grades
@@ -395,26 +678,34 @@ class Identification:
         else:
             score_of, grade_of = list(map(scores.__getitem__, indices)), list(
                 map(grades.__getitem__, indices))
-        kinds, ranks, build, unranked = self._kinds, self._ranks.get, self._build, self._unranked
+        kinds, build, unranked = self._kinds, self._build, self._unranked
         direct, quota, near = self._direct.get, self._quota, self._near
         # The fields of the first decision of each key, but for code, name and kind label.
-        shared: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+        if shared is None:
+            shared = {}
         decisions: list[Decision] = []
         append = decisions.append
         make: Callable[..., Decision] = Decision  # positional: the fields in their order
-        for i, org, score, grade in zip(indices, map(orgs.__getitem__, indices), score_of,
-                                        grade_of, strict=True):
+        rank_of: Iterable[int] = repeat(0) if ranks is None else ranks
+        if flags is None:
+            quota_of: Iterable[bool] = map(quota.__contains__, indices)
+            direct_of: Iterable[bool] = repeat(True)
+        else:
+            quota_of, direct_of = flags
+        for i, org, score, grade, known, by_quota, any_direct in zip(
+                indices, map(orgs.__getitem__, indices), score_of, grade_of, rank_of, quota_of,
+                direct_of, strict=False):
             if i in unranked:  # its reasons name its parent: built on its own
                 append(build(i, org, kinds[org.kind], score, grade, 0))
                 continue
-            fired = direct(i)
-            key = (org.kind, score, id(grade), i in quota, i in near,
+            fired = direct(i) if any_direct else None
+            key = (org.kind, score, id(grade), by_quota, i in near,
                    tuple([(id(c), v) for c, v in fired]) if fired else ())
             found = shared.get(key)
             if found is None:
                 result = kinds[org.kind]
                 like = build(i, org, result, score, grade,
-                             ranks(i) or _rank(result.sorted_scores, score))
+                             known or _rank(result.sorted_scores, score))
                 shared[key] = ((like.kind, like.year, like.listed, like.reasons, like.score,
                                 like.grade, like.rank, like.kind_size, like.cutoff, like.margin,
                                 like.near_miss, like.policy), like.kind_zh)
@@ -428,8 +719,7 @@ class Identification:
         org = self.population.organizations[i]
         result = self._kinds[org.kind]
         score = self._scores[i]
-        rank = 0 if i in self._unranked else (
-            self._ranks.get(i) or _rank(result.sorted_scores, score))
+        rank = 0 if i in self._unranked else _rank(result.sorted_scores, score)
         return self._build(i, org, result, score, self._grades[i], rank)
 
     def _build(self, i: int, org: Organization, result: _KindResult, score: float,
@@ -799,8 +1089,8 @@ def _with_arrays(
     grades = _Coded(grade_code, _GRADE_ORDER)
     scores = _Floats(totals)
 
-    direct, direct_mask = _direct_arrays(core, ident.direct, grade_code, kind_code, codes,
-                                         totals, fact_column)
+    direct, direct_mask, masks = _direct_arrays(core, ident.direct, grade_code, kind_code,
+                                                codes, totals, fact_column)
     kinds = len(codes)
     in_unit = None  # where organizations are in their kind's unit of ranking, if not all
     ranked_direct = direct_mask
@@ -815,10 +1105,9 @@ def _with_arrays(
     direct_kinds = np.bincount(kind_code[ranked_direct], minlength=kinds).tolist()
 
     order, bounds = cols.grouped, cols.bounds
-    listed_by_quota: set[int] = set()
-    ranks: dict[int, int] = {}
+    by_quota = np.zeros(len(kind_code), dtype=bool)
     results: dict[str, _KindResult] = {}
-    direct_index = np.flatnonzero(ranked_direct)
+    sorted_scores = []
     for kind, n in codes.items():
         segment = order[bounds[n]:bounds[n + 1]]
         if in_unit is not None:
@@ -827,24 +1116,50 @@ def _with_arrays(
         ranked = core.rank_kind(segment, totals, direct_mask, needed,
                                 ident.ties is TieRule.INCLUDE_ALL, ident.near_miss_ranks)
         cutoff = None if ranked.last < 0 else float(totals[ranked.last])
-        listed_by_quota.update(ranked.quota.tolist())
+        by_quota[ranked.quota] = True
+        sorted_scores.append(ranked.sorted_scores)
         summary = KindSummary(kind, len(segment), fraction, quota, direct_kinds[n],
                               len(ranked.quota) + direct_kinds[n] + outside_direct[n], cutoff,
                               outside_kinds[n])
-        # Ranks of everyone whose decision a report reads: listed and near misses.
-        mine = np.concatenate([ranked.quota, ranked.after_last,
-                               direct_index[kind_code[direct_index] == n]])
-        ranks.update(zip(mine.tolist(), ranked.ranks(totals[mine]).tolist(), strict=True))
         results[kind] = _KindResult(summary, ranked.after_last.tolist(),
                                     ranked.sorted_scores, reason)
     for kind in policy.kinds:
         if kind not in results:
             results[kind] = _KindResult(KindSummary(kind, 0, ident.quota[kind], 0, 0, 0, None),
                                         [], [], "no_quota")
+    arrays = _Columnar(core, list(codes), kind_code, totals, grade_code, by_quota, direct_mask,
+                       masks, sorted_scores, None if in_unit is None else ~in_unit)
     return Identification(population=population, policy=policy, year=year,
                           scores=cast(list[float], scores), grades=cast(list[Grade], grades),
-                          direct=direct, listed_by_quota=listed_by_quota, kinds=results,
-                          ranks=ranks, unranked=frozenset(outside.tolist()))
+                          direct=direct, listed_by_quota=_Mask(by_quota),
+                          kinds=results, unranked=frozenset(outside.tolist()), arrays=arrays)
+
+
+@attrs.frozen(slots=True, eq=False)
+class _Columnar:
+    """What the array core keeps of an identification, to find and number the listed in bulk.
+
+    ``kind_names`` are the kinds by kind code.  Arrays are aligned with
+    ``population.organizations``; ``criteria`` holds
+    where each direct criterion fired (policy order), ``sorted_scores`` each
+    kind's sorted scores by kind code, ``outside`` where organizations are
+    outside their kind's unit of ranking (``None`` if none is).
+    """
+
+    core: ModuleType
+    kind_names: list[str]
+    kind_code: Any
+    totals: Any
+    grade_code: Any
+    quota: Any
+    direct: Any
+    criteria: list[Any]
+    sorted_scores: list[Any]
+    outside: Any
+
+    def listed(self) -> Any:
+        """Indices of the listed organizations, ascending, as an array."""
+        return self.core.np.flatnonzero(self.quota | self.direct)
 
 
 def _direct_arrays(
@@ -855,11 +1170,13 @@ def _direct_arrays(
     codes: dict[str, int],
     totals: Any,
     fact_column: Callable[[str], Sequence[Any] | None],
-) -> tuple[dict[int, list[tuple[DirectCriterion, Any]]], Any]:
-    """The direct criteria each organization meets (as `_direct`), and where any fired."""
+) -> tuple[_Fired, Any, list[Any]]:
+    """The direct criteria each organization meets (as `_direct`, read on demand), where
+    any fired, and where each fired (a boolean mask per criterion, in the policy's order)."""
     size = len(totals)
-    fired: dict[int, list[tuple[DirectCriterion, Any]]] = {}
     direct_mask = core.np.zeros(size, dtype=bool)
+    masks: list[Any] = []
+    values_of: list[Callable[[Any], list[Any]]] = []
     for crit in criteria:
         if crit.grades:
             wanted = [n for n, g in enumerate(_GRADE_ORDER) if g.value in crit.grades]
@@ -878,18 +1195,125 @@ def _direct_arrays(
                 hits = core.compare(values, crit.op.value, crit.threshold)
         if crit.kinds:
             hits &= core.np.isin(kind_code, [codes[k] for k in crit.kinds if k in codes])
-        where = core.np.flatnonzero(hits)
-        direct_mask[where] = True
+        masks.append(hits)
+        direct_mask |= hits
         if crit.grades:
-            found = [(crit, _GRADE_ORDER[c].value) for c in grade_code[where].tolist()]
+            values_of.append(functools.partial(_grade_values, grade_code))
         elif crit.fact == "total":
-            found = [(crit, v) for v in totals[where].tolist()]
+            values_of.append(functools.partial(_float_values, totals))
         else:
-            source = cast(Sequence[Any], column)
-            found = [(crit, source[i]) for i in where.tolist()]
-        for i, hit in zip(where.tolist(), found, strict=True):
-            fired.setdefault(i, []).append(hit)
-    return {i: fired[i] for i in sorted(fired)}, direct_mask
+            source: Sequence[Any] = () if column is None else column  # None: never fired
+            values_of.append(functools.partial(_values, source))
+    fired = _Fired(list(zip(criteria, masks, values_of, strict=True)), direct_mask, core.np)
+    return fired, direct_mask, masks
+
+
+_GRADE_VALUES = tuple(g.value for g in _GRADE_ORDER)
+
+
+def _grade_values(grade_code: Any, where: Any) -> list[str]:
+    """The grade letters at the indices ``where`` (an index array)."""
+    return list(map(_GRADE_VALUES.__getitem__, grade_code[where].tolist()))
+
+
+def _float_values(values: Any, where: Any) -> list[float]:
+    found: list[float] = values[where].tolist()
+    return found
+
+
+def _values(source: Sequence[Any], where: Any) -> list[Any]:
+    return list(map(source.__getitem__, where.tolist()))
+
+
+#: Lookups of single organizations' criteria before `_Fired` tables them all.
+_TABLE_AFTER = 2048
+
+
+class _Fired(Mapping[int, list[tuple[DirectCriterion, Any]]]):
+    """The direct criteria each organization meets, as `_direct` gives them, read from masks.
+
+    The array core keeps one boolean mask per criterion; an organization's
+    criteria (each with the value it was judged on) are read from the masks
+    when its decision is built, not for every organization a criterion fired
+    on.  After `_TABLE_AFTER` lookups (a batch of decisions is being built)
+    the criteria of every organization are tabled at once, in bulk.  Keys
+    iterate in ascending order, as `_direct`'s do.
+    """
+
+    __slots__ = ("_any", "_criteria", "_keys", "_lookups", "_np", "_table")
+
+    def __init__(self, criteria: list[tuple[DirectCriterion, Any, Callable[[Any], list[Any]]]],
+                 any_fired: Any, np: ModuleType) -> None:
+        self._np = np
+        self._criteria = criteria
+        self._any = any_fired
+        self._keys: list[int] | None = None
+        self._table: dict[int, list[tuple[DirectCriterion, Any]]] | None = None
+        self._lookups = 0
+
+    def get(self, i: int, default: Any = None) -> Any:
+        """The criteria organization ``i`` meets with their values, or ``default``."""
+        table = self._table
+        if table is not None:
+            return table.get(i, default)
+        if not 0 <= i < len(self._any) or not self._any[i]:
+            return default
+        self._lookups += 1
+        if self._lookups > _TABLE_AFTER:
+            return self._tabled().get(i, default)
+        one = self._np.array([i], dtype=self._np.intp)
+        return [(crit, values(one)[0]) for crit, hits, values in self._criteria if hits[i]]
+
+    def _tabled(self) -> dict[int, list[tuple[DirectCriterion, Any]]]:
+        """Every organization's criteria with their values, built in one pass per criterion."""
+        table: dict[int, list[tuple[DirectCriterion, Any]]] = {}
+        get = table.get
+        for crit, hits, values in self._criteria:
+            where = hits.nonzero()[0]
+            for i, value in zip(where.tolist(), values(where), strict=True):
+                found = get(i)
+                if found is None:
+                    table[i] = [(crit, value)]
+                else:
+                    found.append((crit, value))
+        self._table = table
+        return table
+
+    def __getitem__(self, i: int) -> list[tuple[DirectCriterion, Any]]:
+        found: list[tuple[DirectCriterion, Any]] | None = self.get(i)
+        if found is None:
+            raise KeyError(i)
+        return found
+
+    def __contains__(self, i: object) -> bool:
+        return isinstance(i, int) and 0 <= i < len(self._any) and bool(self._any[i])
+
+    def __iter__(self) -> Iterator[int]:
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = self._any.nonzero()[0].tolist()
+        return iter(keys)
+
+    def __len__(self) -> int:
+        return int(self._any.sum())
+
+
+class _Mask(AbstractSet[int]):
+    """The organizations where a boolean array holds, as a set of indices."""
+
+    __slots__ = ("_mask",)
+
+    def __init__(self, mask: Any) -> None:
+        self._mask = mask
+
+    def __contains__(self, i: object) -> bool:
+        return isinstance(i, int) and 0 <= i < len(self._mask) and bool(self._mask[i])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._mask.nonzero()[0].tolist())
+
+    def __len__(self) -> int:
+        return int(self._mask.sum())
 
 
 class _Floats:

@@ -372,7 +372,7 @@ class Campaign:
         recorded in the ledger.
         """
         person = self._actor(actor, "open_cases", None)
-        self._check_scope(person, "open_cases", [d.org for d in identification.listed()])
+        self._check_scope(person, "open_cases", identification.listed_codes)
         year = identification.year
         dated = calendar_problems(on) + window_problems(on, self.policy, year,
                                                         f"identification for {year}")

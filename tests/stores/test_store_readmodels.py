@@ -88,11 +88,14 @@ def test_edits_behind_the_ledgers_back_are_found(durable: Backend) -> None:
     assert not any("read model" in p for p in verify_read_models(store))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("page", "chunk"), [(1, 1), (3, 2), (7, 100)])
+@pytest.mark.parametrize(("page", "chunk", "fold"), [
+    (1, 1, 10**9), (3, 2, 10**9), (7, 100, 10**9), (1, 1, 1), (3, 2, 2), (7, 100, 3)])
 def test_a_rebuild_in_small_pages_equals_the_kept_read_models(
-        durable: Backend, monkeypatch: pytest.MonkeyPatch, page: int, chunk: int) -> None:
-    """A rebuild folding cases across many pages (and writing them in small chunks) leaves
-    exactly the read models that the appends kept, case steps included."""
+        durable: Backend, monkeypatch: pytest.MonkeyPatch, page: int, chunk: int,
+        fold: int) -> None:
+    """A rebuild folding cases across many pages (writing them in small chunks, and
+    dropping and reading back its records past ``fold`` of them) leaves exactly the
+    read models that the appends kept, case steps and support rows included."""
     from rectify.stores import _sqlmodels
 
     store = durable.new()
@@ -100,6 +103,7 @@ def test_a_rebuild_in_small_pages_equals_the_kept_read_models(
     kept = store.read_state().summary()  # type: ignore[attr-defined]
     monkeypatch.setattr(_sqlmodels, "_REBUILD_PAGE", page)
     monkeypatch.setattr(_sqlmodels, "_WRITE_CHUNK", chunk)
+    monkeypatch.setattr(_sqlmodels, "_FOLD_CASES", fold)
     store.rebuild_read_models()  # type: ignore[attr-defined]
     assert store.read_state().summary() == kept  # type: ignore[attr-defined]
     assert verify_read_models(store) == []  # type: ignore[arg-type]

@@ -56,6 +56,8 @@ STEP_TABLES = ("case_heads", "case_steps")
 _REBUILD_PAGE = 20000
 #: Rows written per statement when a rebuild writes what it folded.
 _WRITE_CHUNK = 20000
+#: Case records a rebuild holds in memory before it writes them (about 1.5 KB each).
+_FOLD_CASES = 400_000
 
 #: Events that leave an open case's support as it was (the support rows need no rewrite).
 _SUPPORT_KEPT: frozenset[type[Event]] = frozenset({
@@ -247,23 +249,42 @@ class SqlReadModels:
         """Recompute every read model from ``events`` (inside a transaction).
 
         One pass: the events are folded into the case records in memory, page
-        by page (the case steps written per page), and every case, its support
-        rows, the listings, reports, policies and records are written once at
-        the end, so a case whose events are spread over the ledger is written
-        once, not once per page.
+        by page (the case steps written per page), and the cases, their support
+        rows, the listings, reports, policies and records are written at the
+        end, so a case whose events are spread over the ledger is written once,
+        not once per page.  At most `_FOLD_CASES` records are held: past that
+        they are written and dropped, and a later event of such a case reads
+        its record back.
         """
         self._clear_read_models()
         pairs = iter(events)
         current: dict[str, CaseRecord] = {}
+        written: set[str] = set()  # cases written (and dropped) by an earlier flush
         upkeep = _Upkeep()
         while page := list(itertools.islice(pairs, _REBUILD_PAGE)):
+            if written:
+                back = [s for s in dict.fromkeys(e.stream for _, e in page)
+                        if s not in current and s in written]
+                if back:
+                    current.update(self._stored_cases(back))
             upkeep.gather(page, current, None, moves=False)
             self._keep_steps(upkeep.changed)
             upkeep.changed = []
-        records = list(current.values())
-        for start in range(0, len(records), _WRITE_CHUNK):
-            self._write_cases(records[start:start + _WRITE_CHUNK], fresh=True)
+            if len(current) >= _FOLD_CASES:
+                self._flush_cases(current, written)
+        self._flush_cases(current, written)
         self._write_rest(upkeep)
+
+    def _flush_cases(self, current: dict[str, CaseRecord], written: set[str]) -> None:
+        """Write (a rebuild's) ``current`` records and drop them, noting them in ``written``;
+        those written before get their support rows replaced, the others just inserted."""
+        again = [r for r in current.values() if r.id in written]
+        first = [r for r in current.values() if r.id not in written]
+        for records, fresh in ((again, False), (first, True)):
+            for start in range(0, len(records), _WRITE_CHUNK):
+                self._write_cases(records[start:start + _WRITE_CHUNK], fresh=fresh)
+        written.update(current)
+        current.clear()
 
     # -- queries ---------------------------------------------------------------------
 

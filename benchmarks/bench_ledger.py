@@ -34,7 +34,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -303,12 +303,20 @@ def main() -> None:
     parser.add_argument("--dsn", default=os.environ.get("RECTIFY_TEST_POSTGRES_DSN"))
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--eventsourcing", action="store_true")
+    parser.add_argument("--order", choices=["case", "phase"], default="case",
+                        help="case: each case's events together; phase: every case's first "
+                             "event, then every second one... (as a national year writes "
+                             "them: each batch touches a thousand cases)")
     args = parser.parse_args()
-    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"load {os.getloadavg()[0]:.1f}")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} "
+          f"{platform.processor() or platform.system()}, Python {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs, load {_load()}")
     start = time.perf_counter()
     evs = events(args.events)
-    print(f"generated {len(evs):,} events in {time.perf_counter() - start:.1f} s")
+    if args.order == "phase":
+        evs.sort(key=lambda e: e.version)  # stable: the cases stay in order within a phase
+    print(f"generated {len(evs):,} events ({args.order} order) in "
+          f"{time.perf_counter() - start:.1f} s")
     table: list[tuple[str, float, int]] = []
     with tempfile.TemporaryDirectory() as tmp:
         bench_sqlite(evs, args.batch, Path(tmp), args.synchronous, table)
@@ -316,6 +324,12 @@ def main() -> None:
             bench_eventsourcing(evs, args.batch, Path(tmp), table)
     if args.dsn and not args.no_postgres:
         bench_postgres(evs, args.batch, args.dsn, table)
+    print(f"load at the end {_load()}")
+
+
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

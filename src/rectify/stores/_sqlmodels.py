@@ -68,7 +68,11 @@ STEP_COLUMNS: tuple[tuple[str, str], ...] = (("case_heads", "rules"),
                                              ("case_steps", "was_open"))
 
 #: Events read, decoded and projected together when the read models are rebuilt.
-_REBUILD_PAGE = 5000
+_REBUILD_PAGE = 20000
+#: Rows written per statement when a rebuild writes what it folded.
+_WRITE_CHUNK = 20000
+#: Case records a rebuild holds in memory before it writes them (about 1.5 KB each).
+_FOLD_CASES = 400_000
 
 #: Events that leave an open case's support as it was (the support rows need no rewrite).
 _SUPPORT_KEPT: frozenset[type[Event]] = frozenset({
@@ -187,47 +191,23 @@ class SqlReadModels(SqlReportReads):
 
     def _apply_events(self, events: Sequence[tuple[int, Event]],
                       projected: Sequence[CaseRecord | None] | None = None) -> None:
-        streams = list(dict.fromkeys(e.stream for _, e in events))
-        current = {} if projected is not None else self._stored_cases(streams)
-        touched: dict[str, CaseRecord] = {}
-        listings: set[tuple[int, str]] = set()
-        reports: set[tuple[str, str, str]] = set()
-        policies: set[str] = set()
-        records: list[tuple[int]] = []
-        moved: set[str] = set()  # cases whose support rows change
-        changed: list[tuple[int, Event, CaseRecord]] = []
-        for index, (position, event) in enumerate(events):
-            policies.add(event.policy)
-            change = changes_of(event)
-            listings.update(change.extra)
-            if change.policy:
-                continue
-            if change.record:
-                records.append((position,))
-                continue
-            after = (projected[index] if projected is not None
-                     else project(current.get(event.stream), event))
-            if after is None:
-                continue
-            prior = current.get(event.stream)
-            if (after.support != prior.support or after.is_open != prior.is_open
-                    if prior is not None
-                    else not (after.is_open and type(event) in _SUPPORT_KEPT)):
-                moved.add(event.stream)
-            current[event.stream] = touched[event.stream] = after
-            changed.append((position, event, after))
-            if change.listing is not None:
-                listings.add(change.listing)
-            if change.report is not None:
-                reports.add(change.report)
-        self._write_cases(list(touched.values()), moved)
-        self._keep_steps(changed)
-        self._insert_new("listings", "year, org", sorted(listings))
-        self._insert_new("reports", '"case", kind, month', sorted(reports))
-        self._insert_new("policies", "fingerprint", [(p,) for p in sorted(policies)])
-        if records:
+        current = {} if projected is not None else self._stored_cases(
+            list(dict.fromkeys(e.stream for _, e in events)))
+        upkeep = _Upkeep()
+        upkeep.gather(events, current, projected)
+        self._write_cases(list(upkeep.touched.values()), upkeep.moved)
+        self._keep_steps(upkeep.changed)
+        self._write_rest(upkeep)
+
+    def _write_rest(self, upkeep: _Upkeep) -> None:
+        """Write the listings, reports, policies and record positions ``upkeep`` gathered."""
+        self._insert_new("listings", "year, org", sorted(upkeep.listings))
+        self._insert_new("reports", '"case", kind, month', sorted(upkeep.reports))
+        self._insert_new("policies", "fingerprint", [(p,) for p in sorted(upkeep.policies)])
+        records = upkeep.records
+        for start in range(0, len(records), _WRITE_CHUNK):
             self._execute_many(f"INSERT INTO {self._PREFIX}records VALUES ({self._MARK})",
-                               records)
+                               [(p,) for p in records[start:start + _WRITE_CHUNK]])
 
     def _keep_steps(self, changes: Sequence[tuple[int, Event, CaseRecord]]) -> None:
         """Advance the case heads and steps by ``(position, event, record after)`` triples."""
@@ -282,22 +262,24 @@ class SqlReadModels(SqlReportReads):
             f'{self._PREFIX}case_heads WHERE "case" IN ({{marks}})', cases)}
 
     def _write_cases(self, records: Sequence[CaseRecord],
-                     moved: Collection[str] | None = None) -> None:
-        """Upsert ``records``; the support rows of those in ``moved`` (all: ``None``) too."""
+                     moved: Collection[str] | None = None, *, fresh: bool = False) -> None:
+        """Upsert ``records``; the support rows of those in ``moved`` (all: ``None``) too
+        (``fresh``: the read models were cleared, no support row is there to delete)."""
         if not records:
             return
+        record_value = self._record_value
         self._execute_many(self._UPSERT_CASE.format(p=self._PREFIX, m=self._MARK), [
             (r.id, r.year, r.state, int(r.is_open), r.kind, r.org,
-             r.deadline.isoformat() if r.deadline is not None else None,
-             self._record_value(case_to_json(r)), r.scope)
+             None if r.deadline is None else r.deadline.isoformat(),
+             record_value(case_to_json(r)), r.scope)
             for r in records])
         if moved is not None:
             records = [r for r in records if r.id in moved]
             if not records:
                 return
-        ids = [(r.id,) for r in records]
-        self._execute_many(f'DELETE FROM {self._PREFIX}support WHERE "case" = {self._MARK}',
-                           ids)
+        if not fresh:
+            self._execute_many(f'DELETE FROM {self._PREFIX}support WHERE "case" = '
+                               f"{self._MARK}", [(r.id,) for r in records])
         support = [(person, r.id, level) for r in records if r.is_open
                    for level, person in r.support]
         if support:
@@ -317,11 +299,45 @@ class SqlReadModels(SqlReportReads):
             self._execute_many(f"DELETE FROM {self._PREFIX}{table}", [()])
 
     def _rebuild_from(self, events: Iterable[tuple[int, Event]]) -> None:
-        """Recompute every read model from ``events`` (inside a transaction)."""
+        """Recompute every read model from ``events`` (inside a transaction).
+
+        One pass: the events are folded into the case records in memory, page
+        by page (the case steps written per page), and the cases, their support
+        rows, the listings, reports, policies and records are written at the
+        end, so a case whose events are spread over the ledger is written once,
+        not once per page.  At most `_FOLD_CASES` records are held: past that
+        they are written and dropped, and a later event of such a case reads
+        its record back.
+        """
         self._clear_read_models()
         pairs = iter(events)
+        current: dict[str, CaseRecord] = {}
+        written: set[str] = set()  # cases written (and dropped) by an earlier flush
+        upkeep = _Upkeep()
         while page := list(itertools.islice(pairs, _REBUILD_PAGE)):
-            self._apply_events(page)
+            if written:
+                back = [s for s in dict.fromkeys(e.stream for _, e in page)
+                        if s not in current and s in written]
+                if back:
+                    current.update(self._stored_cases(back))
+            upkeep.gather(page, current, None, moves=False)
+            self._keep_steps(upkeep.changed)
+            upkeep.changed = []
+            if len(current) >= _FOLD_CASES:
+                self._flush_cases(current, written)
+        self._flush_cases(current, written)
+        self._write_rest(upkeep)
+
+    def _flush_cases(self, current: dict[str, CaseRecord], written: set[str]) -> None:
+        """Write (a rebuild's) ``current`` records and drop them, noting them in ``written``;
+        those written before get their support rows replaced, the others just inserted."""
+        again = [r for r in current.values() if r.id in written]
+        first = [r for r in current.values() if r.id not in written]
+        for records, fresh in ((again, False), (first, True)):
+            for start in range(0, len(records), _WRITE_CHUNK):
+                self._write_cases(records[start:start + _WRITE_CHUNK], fresh=fresh)
+        written.update(current)
+        current.clear()
 
     # -- queries ---------------------------------------------------------------------
 
@@ -550,3 +566,69 @@ def _iso(day: date | None) -> str | None:
 def _joined(names: tuple[str, ...]) -> str:
     """A column of identifiers (states, levels) as stored: few distinct tuples, cached."""
     return ",".join(names)
+
+
+class _Upkeep:
+    """What a run of events does to the read models, gathered before any of it is written.
+
+    ``touched``: the case records after the run; ``moved``: the cases whose
+    support rows change; ``changed``: ``(position, event, record after)`` of
+    every event that changed a case (for the case steps); the listings,
+    reports, policies and record positions the events add.
+    """
+
+    __slots__ = ("changed", "listings", "moved", "policies", "records", "reports", "touched")
+
+    def __init__(self) -> None:
+        self.touched: dict[str, CaseRecord] = {}
+        self.moved: set[str] = set()
+        self.changed: list[tuple[int, Event, CaseRecord]] = []
+        self.listings: set[tuple[int, str]] = set()
+        self.reports: set[tuple[str, str, str]] = set()
+        self.policies: set[str] = set()
+        self.records: list[int] = []
+
+    def gather(self, events: Sequence[tuple[int, Event]], current: dict[str, CaseRecord],
+               projected: Sequence[CaseRecord | None] | None, *, moves: bool = True) -> None:
+        """Fold ``events`` into ``current`` (the records as they stand, updated in place).
+
+        ``projected``: the records after each event as the caller projected them
+        (see `rectify.stores.base.EventStore.append()`); ``moves=False`` leaves
+        ``moved`` and ``touched`` alone (a rebuild writes every case of
+        ``current``).
+        """
+        touched, moved, changed = self.touched, self.moved, self.changed
+        listings, reports, policies = self.listings, self.reports, self.policies
+        records = self.records
+        last_policy = None
+        for index, (position, event) in enumerate(events):
+            if event.policy is not last_policy:
+                last_policy = event.policy
+                policies.add(last_policy)
+            change = changes_of(event)
+            if change.extra:
+                listings.update(change.extra)
+            if change.policy:
+                continue
+            if change.record:
+                records.append(position)
+                continue
+            stream = event.stream
+            prior = current.get(stream)
+            after = (projected[index] if projected is not None else project(prior, event))
+            if after is None:
+                continue
+            if moves:
+                if prior is None:
+                    if not (after.is_open and type(event) in _SUPPORT_KEPT):
+                        moved.add(stream)
+                elif (after.support is not prior.support and after.support != prior.support
+                      ) or after.is_open != prior.is_open:
+                    moved.add(stream)
+                touched[stream] = after
+            current[stream] = after
+            changed.append((position, event, after))
+            if change.listing is not None:
+                listings.add(change.listing)
+            if change.report is not None:
+                reports.add(change.report)

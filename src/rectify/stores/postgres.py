@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -62,6 +63,25 @@ __all__ = ["PostgresStore", "copy_text"]
 
 _PAGE = 10000
 _COPY_FROM = 64  # rows from which COPY beats executemany
+_ARRAYS_FROM = 8  # rows from which one statement over arrays beats executemany
+_INSERT_SHAPE = re.compile(r'INSERT INTO (\{s\}\.\w+) (?:\(([\w", ]+)\) )?VALUES'
+                           r" \(%s(?:, %s)*\)(.*)", re.DOTALL)
+_DELETE_SHAPE = re.compile(r'DELETE FROM (\{s\}\.\w+) WHERE ("?\w+"?) = %s')
+#: `_array_shape` of each statement seen (``()``: not one that goes over arrays).
+_ARRAY_SHAPES: dict[str, tuple[str, str, str, str, int] | tuple[()]] = {}
+
+
+def _array_shape(query: str) -> tuple[str, str, str, str, int] | tuple[()]:
+    """``(kind, table, columns, tail, marks)`` of a statement `PostgresStore._as_arrays`
+    can turn into one over arrays, else ``()``."""
+    insert = _INSERT_SHAPE.fullmatch(query)
+    if insert is not None:
+        marks = query[:insert.start(3)].count("%s")
+        return "insert", insert[1], insert[2] or "", insert[3], marks
+    delete = _DELETE_SHAPE.fullmatch(query)
+    if delete is not None:
+        return "delete", delete[1], delete[2], "", 1
+    return ()
 _TABLES = ("commands", "events", "head", "ledger_schema")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _DDL = (
@@ -183,6 +203,8 @@ class PostgresStore(SqlReads, SqlReadModels):
         self._retry_for = float(retry_for)
         self._where = f"{_hide(dsn)} schema {schema}"
         self._local = threading.local()
+        #: The column types of each table, for statements over arrays (`_column_types`).
+        self._types: dict[str, dict[str, str]] = {}
         self._s = sql.Identifier(schema)
         self._channel = f"rectify_{schema}"
         self._inherited: list[ConnectionPool[Any]] = []
@@ -630,11 +652,63 @@ class PostgresStore(SqlReads, SqlReadModels):
             self._rebuild_from(self._positions())
 
     def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run ``query`` once per row of ``rows``; many rows of a plain ``INSERT ... VALUES``
+        or of a ``DELETE ... WHERE column = %s`` go as one statement over arrays instead
+        (see `_as_arrays`)."""
         try:
             with self._session(), self._conn.cursor() as cur:
-                cur.executemany(self._q(query), rows)
+                arrays = self._as_arrays(query, len(rows))
+                if arrays is None:
+                    cur.executemany(self._q(query), rows)
+                else:
+                    columns = list(zip(*rows, strict=True))
+                    cur.execute(arrays, [list(c) for c in columns])
         except psycopg.Error as exc:
             raise self._error(exc) from None
+
+    def _as_arrays(self, query: str, count: int) -> sql.Composed | None:
+        """``query`` as one statement taking each column of the rows as an array, or ``None``.
+
+        ``INSERT INTO t [(columns)] VALUES (%s, ...) [tail]`` becomes ``INSERT INTO
+        t [(columns)] SELECT * FROM unnest(%s::type[], ...) [tail]`` (the types those
+        of the table's columns), and ``DELETE FROM t WHERE c = %s`` becomes ``DELETE
+        FROM t WHERE c = ANY(%s::type[])``: one round trip and one plan for the whole
+        batch instead of one execution per row.  The rows of an ``ON CONFLICT ... DO
+        UPDATE`` must name each key once (the read models' writers pass distinct
+        ones); PostgreSQL refuses the statement otherwise, it never applies it wrongly.
+        """
+        if count < _ARRAYS_FROM:
+            return None
+        found = _ARRAY_SHAPES.get(query)
+        if found is None:
+            found = _ARRAY_SHAPES[query] = _array_shape(query)
+        if not found:
+            return None
+        kind, table, columns, tail, marks = found
+        types = self._column_types(table)
+        if kind == "delete":
+            return self._q(f"DELETE FROM {table} WHERE {columns} = ANY(%s::"
+                           f"{types[columns.strip(chr(34))]}[])")
+        names = ([c.strip().strip('"') for c in columns.split(",")] if columns
+                 else list(types))
+        if len(names) != marks:
+            return None  # values for the leading columns only: left to executemany
+        arrays = ", ".join(f"%s::{types[n]}[]" for n in names)
+        target = f"{table} ({columns})" if columns else table
+        return self._q(f"INSERT INTO {target} SELECT * FROM unnest({arrays}){tail}")
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        """The columns of ``table`` (``{s}.name``) and their SQL types, in table order."""
+        known = self._types
+        if table not in known:
+            rows = self._rows(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+                " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid ="
+                " c.relnamespace WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0"
+                " AND NOT a.attisdropped ORDER BY a.attnum",
+                (self.schema, table.removeprefix("{s}.")))
+            known[table] = {str(name): str(kind) for name, kind in rows}
+        return known[table]
 
     def _payload_text(self, value: Any) -> bytes:
         return str(value).encode()

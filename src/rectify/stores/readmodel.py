@@ -36,7 +36,7 @@ reports such ledgers.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
@@ -56,6 +56,7 @@ from rectify.events import (
 )
 from rectify.lifecycle.case import CaseRecord, is_case_stream
 from rectify.lifecycle.commands import REPORT_KINDS
+from rectify.lifecycle.projection import _APPLY as _PROJECTION_CHANGES
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_table
 from rectify.stores.codec import compact_json
@@ -81,6 +82,31 @@ _PAIRS = ("support", "past_support")
 
 def case_to_json(record: CaseRecord) -> bytes:
     """The canonical JSON of a case record (what the SQL stores keep in ``cases.record``)."""
+    return _CASE_TO_JSON(record)
+
+
+def _case_encoder() -> Callable[[CaseRecord], bytes]:
+    """A function writing a record's canonical JSON with its keys already in sorted order.
+
+    The bytes of ``orjson.dumps`` with ``OPT_SORT_KEYS`` over the record's
+    fields (dates as ``YYYY-MM-DD``, which orjson writes itself; ``resolved``
+    sorted), without the intermediate dict and its sorting, copied to their own
+    size as `compact_json` does.
+    """
+    values = {name: f"r.{name}" for name in _FIELDS}
+    values["resolved"] = "sorted(r.resolved)"
+    items = ", ".join(f"{name!r}: {values[name]}" for name in sorted(values))
+    names: dict[str, Any] = {"dumps": orjson.dumps, "view": memoryview, "sorted": sorted}
+    exec(f"def write(r):\n    return view(dumps({{{items}}})).tobytes()", names)  # built here
+    write: Callable[[CaseRecord], bytes] = names["write"]
+    return write
+
+
+_CASE_TO_JSON = _case_encoder()
+
+
+def _case_to_json_sorting(record: CaseRecord) -> bytes:
+    """`case_to_json` through a dict sorted by orjson (the reference of the generated one)."""
     data = dict(zip(_FIELDS, _VALUES(record), strict=True))
     for name in _DATES:
         value = data[name]
@@ -93,6 +119,16 @@ def case_to_json(record: CaseRecord) -> bytes:
 def case_from_json(payload: bytes | str) -> CaseRecord:
     """The case record that `case_to_json()` wrote."""
     data: dict[str, Any] = orjson.loads(payload)
+    if len(data) == len(_FIELDS):
+        try:
+            return _CASE_FROM_DICT(data)
+        except KeyError:
+            pass  # other keys than the fields: the general path says what is wrong
+    return _case_from_dict(data)
+
+
+def _case_from_dict(data: dict[str, Any]) -> CaseRecord:
+    """A record from its JSON dict through ``__init__`` (fields stored later defaulted)."""
     fromiso = date.fromisoformat
     for name in _DATES:
         value = data.get(name)  # records stored before last_on was kept lack it
@@ -103,6 +139,35 @@ def case_from_json(payload: bytes | str) -> CaseRecord:
     for name in _PAIRS:
         data[name] = tuple([(level, person) for level, person in data[name]])
     return CaseRecord(**data)
+
+
+def _case_decoder() -> Callable[[dict[str, Any]], CaseRecord]:
+    """A function filling a record's slots straight from its complete JSON dict.
+
+    The same record as `_case_from_dict` builds (a property test holds them
+    equal); it raises `KeyError` for a dict missing a field.
+    """
+    names: dict[str, Any] = {"new": object.__new__, "cls": CaseRecord,
+                             "fromiso": date.fromisoformat, "frozenset": frozenset,
+                             "tuple": tuple}
+    lines = ["def make(d):", "    o = new(cls)"]
+    for index, name in enumerate(_FIELDS):
+        names[f"s{index}"] = _SETTERS[name]
+        value = f"d[{name!r}]"
+        if name in _DATES:
+            lines.append(f"    v = {value}")
+            value = "None if v is None else fromiso(v)"
+        elif name == "resolved":
+            value = f"frozenset({value})"
+        elif name in ("problems", "verifiers"):
+            value = f"tuple({value})"
+        elif name in _PAIRS:
+            value = f"tuple([(a, b) for a, b in {value}])"
+        lines.append(f"    s{index}(o, {value})")
+    lines.append("    return o")
+    exec("\n".join(lines), names)  # code built here from the attrs fields
+    make: Callable[[dict[str, Any]], CaseRecord] = names["make"]
+    return make
 
 
 @attrs.frozen(slots=True)
@@ -116,6 +181,14 @@ class CaseChange:
     extra: tuple[tuple[int, str], ...] = ()
 
 
+#: The changes most events make, shared (`CaseChange` is frozen): no object per event.
+_NO_CHANGE = CaseChange()
+_POLICY_CHANGE = CaseChange(policy=True)
+_RECORD_CHANGE = CaseChange(record=True)
+#: Per event type: whether it has a ``kind`` field and a ``month`` one.
+_KIND_FIELDS: dict[type[Event], tuple[bool, bool]] = {}
+
+
 def changes_of(event: Event) -> CaseChange:
     """The listing, report, accountability record or policy change that ``event`` adds.
 
@@ -123,31 +196,96 @@ def changes_of(event: Event) -> CaseChange:
     finding that extends the listing lists it in each of the following years
     (``extra``, kept even though the finding is an accountability record).
     """
-    if isinstance(event, PolicyChanged) or event.stream == POLICY_STREAM:
-        return CaseChange(policy=True)
-    if not is_case_stream(event.stream):
-        extra: tuple[tuple[int, str], ...] = ()
+    stream = event.stream
+    if stream == POLICY_STREAM or isinstance(event, PolicyChanged):
+        return _POLICY_CHANGE
+    if not is_case_stream(stream):
         if isinstance(event, FindingRecorded) and event.extend_years > 0:
-            extra = tuple((event.year + n, event.org) for n in range(1, event.extend_years + 1))
-        return CaseChange(record=True, extra=extra)
+            return CaseChange(record=True, extra=tuple(
+                (event.year + n, event.org) for n in range(1, event.extend_years + 1)))
+        return _RECORD_CHANGE
+    cls = type(event)
+    fields = _KIND_FIELDS.get(cls)
+    if fields is None:
+        names = {f.name for f in attrs.fields(cls)}
+        fields = _KIND_FIELDS[cls] = ("kind" in names, "month" in names)
     if isinstance(event, CaseOpened | CaseContinued):
         year = event.year if isinstance(event, CaseOpened) else event.into
         return CaseChange(listing=(year, event.org))
-    kind = getattr(event, "kind", None)
-    if kind in REPORT_KINDS:
-        return CaseChange(report=(event.stream, str(kind), str(getattr(event, "month", ""))))
+    if fields[0]:
+        kind = event.kind  # type: ignore[attr-defined]
+        if kind in REPORT_KINDS:
+            month = event.month if fields[1] else ""  # type: ignore[attr-defined]
+            return CaseChange(report=(stream, str(kind), str(month)))
     return _NO_CHANGE
 
 
-_NO_CHANGE = CaseChange()
-
-
 def project(before: CaseRecord | None, event: Event) -> CaseRecord | None:
-    """The case record after ``event``, or ``None`` when the event does not follow the workflow."""
-    try:
-        return apply_event(before, event, default_table())
-    except LedgerCorrupt:
-        return None
+    """The case record after ``event``, or ``None`` when the event does not follow the workflow.
+
+    The same record as `rectify.lifecycle.projection.apply_event()` builds (a
+    differential property test holds them equal), made without its keyword
+    dict: the record before is copied slot by slot and the event's changes
+    set on the copy.
+    """
+    change = _CHANGES.get(type(event))
+    if before is None or change is None:  # openings, and what apply_event refuses
+        try:
+            return apply_event(before, event, default_table())
+        except LedgerCorrupt:
+            return None
+    state = before.state
+    table = _TABLE or _table()
+    for trigger in event.transitions:
+        dest = table.get((state, trigger))
+        if dest is None:
+            return None
+        state = dest
+    values = change(before, event)
+    after = _copy(before)
+    for name, value in values.items():
+        _SETTERS[name](after, value)
+    _set_state(after, state)
+    _set_version(after, event.version)
+    _set_last_on(after, event.on)
+    _set_last_event(after, type(event).__name__)
+    return after
+
+
+def _table() -> Mapping[tuple[str, str], str]:
+    _TABLE.update(default_table())
+    return _TABLE
+
+
+def _copier() -> Callable[[CaseRecord], CaseRecord]:
+    """A function copying a case record slot by slot (no ``__init__``, no keyword dict).
+
+    Frozen attrs records may be filled this way before anyone sees them: their
+    ``__init__`` does the same through ``object.__setattr__``, and a record
+    has no validators or converters.
+    """
+    names: dict[str, Any] = {"new": object.__new__, "cls": CaseRecord}
+    lines = ["def copy(r):", "    o = new(cls)"]
+    for index, name in enumerate(_FIELDS):
+        names[f"s{index}"] = _SETTERS[name]
+        lines.append(f"    s{index}(o, r.{name})")
+    lines.append("    return o")
+    exec("\n".join(lines), names)  # code built here from the attrs fields
+    copy: Callable[[CaseRecord], CaseRecord] = names["copy"]
+    return copy
+
+
+_SETTERS: dict[str, Callable[[CaseRecord, Any], None]] = {
+    name: getattr(CaseRecord, name).__set__ for name in _FIELDS}
+_set_state, _set_version = _SETTERS["state"], _SETTERS["version"]
+_set_last_on, _set_last_event = _SETTERS["last_on"], _SETTERS["last_event"]
+_copy = _copier()
+_CASE_FROM_DICT = _case_decoder()
+#: The change functions of `rectify.lifecycle.projection` (the one place that knows how an
+#: event changes a case), by event type; openings go through `apply_event` itself.
+_CHANGES: Mapping[type[Event], Callable[[CaseRecord, Any], Mapping[str, Any]]] = \
+    _PROJECTION_CHANGES
+_TABLE: dict[tuple[str, str], str] = {}
 
 
 class CaseHead(NamedTuple):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -174,18 +173,39 @@ class CaseRecord:
 
 
 _RECORD_FIELDS = tuple(a.name for a in attrs.fields(CaseRecord))
-_RECORD_INDEX = {name: index for index, name in enumerate(_RECORD_FIELDS)}
-_RECORD_VALUES = attrgetter(*_RECORD_FIELDS)
+
+#: The slot setter of each field of `CaseRecord`.  A new record may be filled through
+#: them before anyone else sees it: a record has no validators or converters, and its
+#: ``__init__`` sets its slots the same way (the stores' decoders use them too).
+record_slot_setters: Mapping[str, Callable[[CaseRecord, Any], None]] = {
+    name: getattr(CaseRecord, name).__set__ for name in _RECORD_FIELDS}
+
+
+def _copier() -> Callable[[CaseRecord], CaseRecord]:
+    """A function copying a record slot by slot (generated from the attrs fields)."""
+    names: dict[str, Any] = {"new": object.__new__, "cls": CaseRecord}
+    lines = ["def copy(r):", "    o = new(cls)"]
+    for index, name in enumerate(_RECORD_FIELDS):
+        names[f"s{index}"] = record_slot_setters[name]
+        lines.append(f"    s{index}(o, r.{name})")
+    lines.append("    return o")
+    exec("\n".join(lines), names)  # the code is built here from the record's own fields
+    copy: Callable[[CaseRecord], CaseRecord] = names["copy"]
+    return copy
+
+
+_copy = _copier()
 
 
 def replaced(record: CaseRecord, changes: Mapping[str, Any]) -> CaseRecord:
     """``record`` with the fields named in ``changes`` replaced (`attrs.evolve`, faster).
 
-    The projection builds one record per event; this copies the others' values in one
-    C-level call and passes them positionally.  Raises `KeyError` for a name that is not
-    a field.
+    The projection builds one record per event: this copies the record slot by slot
+    and sets the changed slots on the copy, with no keyword dictionary and no
+    ``__init__``.  Raises `KeyError` for a name that is not a field.
     """
-    values = list(_RECORD_VALUES(record))
+    new = _copy(record)
+    setters = record_slot_setters
     for name, value in changes.items():
-        values[_RECORD_INDEX[name]] = value
-    return CaseRecord(*values)
+        setters[name](new, value)
+    return new

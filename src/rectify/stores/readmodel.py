@@ -54,9 +54,8 @@ from rectify.events import (
     PolicyChanged,
     VerificationRecorded,
 )
-from rectify.lifecycle.case import CaseRecord, is_case_stream
+from rectify.lifecycle.case import CaseRecord, is_case_stream, record_slot_setters
 from rectify.lifecycle.commands import REPORT_KINDS
-from rectify.lifecycle.projection import _APPLY as _PROJECTION_CHANGES
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_table
 from rectify.stores.codec import compact_json
@@ -221,71 +220,15 @@ def changes_of(event: Event) -> CaseChange:
 
 
 def project(before: CaseRecord | None, event: Event) -> CaseRecord | None:
-    """The case record after ``event``, or ``None`` when the event does not follow the workflow.
-
-    The same record as `rectify.lifecycle.projection.apply_event()` builds (a
-    differential property test holds them equal), made without its keyword
-    dict: the record before is copied slot by slot and the event's changes
-    set on the copy.
-    """
-    change = _CHANGES.get(type(event))
-    if before is None or change is None:  # openings, and what apply_event refuses
-        try:
-            return apply_event(before, event, default_table())
-        except LedgerCorrupt:
-            return None
-    state = before.state
-    table = _TABLE or _table()
-    for trigger in event.transitions:
-        dest = table.get((state, trigger))
-        if dest is None:
-            return None
-        state = dest
-    values = change(before, event)
-    after = _copy(before)
-    for name, value in values.items():
-        _SETTERS[name](after, value)
-    _set_state(after, state)
-    _set_version(after, event.version)
-    _set_last_on(after, event.on)
-    _set_last_event(after, type(event).__name__)
-    return after
+    """The case record after ``event``, or ``None`` when the event does not follow the workflow."""
+    try:
+        return apply_event(before, event, default_table())
+    except LedgerCorrupt:
+        return None
 
 
-def _table() -> Mapping[tuple[str, str], str]:
-    _TABLE.update(default_table())
-    return _TABLE
-
-
-def _copier() -> Callable[[CaseRecord], CaseRecord]:
-    """A function copying a case record slot by slot (no ``__init__``, no keyword dict).
-
-    Frozen attrs records may be filled this way before anyone sees them: their
-    ``__init__`` does the same through ``object.__setattr__``, and a record
-    has no validators or converters.
-    """
-    names: dict[str, Any] = {"new": object.__new__, "cls": CaseRecord}
-    lines = ["def copy(r):", "    o = new(cls)"]
-    for index, name in enumerate(_FIELDS):
-        names[f"s{index}"] = _SETTERS[name]
-        lines.append(f"    s{index}(o, r.{name})")
-    lines.append("    return o")
-    exec("\n".join(lines), names)  # code built here from the attrs fields
-    copy: Callable[[CaseRecord], CaseRecord] = names["copy"]
-    return copy
-
-
-_SETTERS: dict[str, Callable[[CaseRecord, Any], None]] = {
-    name: getattr(CaseRecord, name).__set__ for name in _FIELDS}
-_set_state, _set_version = _SETTERS["state"], _SETTERS["version"]
-_set_last_on, _set_last_event = _SETTERS["last_on"], _SETTERS["last_event"]
-_copy = _copier()
+_SETTERS = record_slot_setters
 _CASE_FROM_DICT = _case_decoder()
-#: The change functions of `rectify.lifecycle.projection` (the one place that knows how an
-#: event changes a case), by event type; openings go through `apply_event` itself.
-_CHANGES: Mapping[type[Event], Callable[[CaseRecord, Any], Mapping[str, Any]]] = \
-    _PROJECTION_CHANGES
-_TABLE: dict[tuple[str, str], str] = {}
 
 
 class CaseHead(NamedTuple):

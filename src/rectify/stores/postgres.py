@@ -592,19 +592,9 @@ class PostgresStore(SqlReads, SqlReadModels):
             with deeper(self._local):
                 yield
             return
-        with self._session() as conn:
-            self._local.depth = 1
-            try:
-                with conn.transaction():
-                    conn.execute(self._q("SELECT position FROM {s}.head WHERE id = 1"
-                                         " FOR UPDATE"))
-                    yield
-            except psycopg.Error as exc:
-                if self._lost(conn):
-                    raise self._lost_inside() from None
-                raise self._error(exc) from None
-            finally:
-                self._local.depth = 0
+        with self._held(self._q("SELECT position FROM {s}.head WHERE id = 1 FOR UPDATE"),
+                        reading=False):
+            yield
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -614,11 +604,20 @@ class PostgresStore(SqlReads, SqlReadModels):
             with deeper(self._local):
                 yield
             return
+        with self._held("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                        reading=True):
+            yield
+
+    @contextlib.contextmanager
+    def _held(self, first: str | sql.Composed, *, reading: bool) -> Iterator[None]:
+        """One transaction on this thread's pooled connection, opened by ``first`` (the head
+        row's lock, or a read-only snapshot); a lost connection inside it is
+        `LedgerUnavailable`, and nothing of the transaction is kept."""
         with self._session() as conn:
-            self._local.depth, self._local.reading = 1, True
+            self._local.depth, self._local.reading = 1, reading
             try:
                 with conn.transaction():
-                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    conn.execute(first)
                     yield
             except psycopg.Error as exc:
                 if self._lost(conn):

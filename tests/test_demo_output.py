@@ -71,7 +71,7 @@ def test_demo_prints_every_value(width: int, tmp_path: Path,
     assert len(rows) == 14
     assert all(cell.strip() for row in rows for cell in row.strip("│").split("│"))
     assert "percent" not in text
-    assert "免去石志强(P0185)中共北岭县南沟乡委员会书记职务" in text.replace("\n", "").replace(
+    assert "免去石志强（P0185）中共北岭县南沟乡委员会书记职务" in text.replace("\n", "").replace(
         "│", "").replace(" ", "")
     chinese = [line for line in text.splitlines() if _CJK.search(line)]
     assert chinese

@@ -168,14 +168,14 @@ class _Run:
             yield case
 
     def org(self, code: str) -> str:
-        """``名称(代码)`` of an organization."""
+        """``名称（代码）`` of an organization."""
         org = self.c.population.get(code)
-        return f"{org.name}({code})" if org else code
+        return f"{org.name}（{code}）" if org else code
 
     def person(self, pid: str | None) -> str:
-        """``姓名(编号)`` of a person."""
+        """``姓名（编号）`` of a person."""
         person = self.c.people.get(pid) if pid else None
-        return f"{person.name}({pid})" if person else (pid or "空缺")
+        return f"{person.name}（{pid}）" if person else (pid or "空缺")
 
     # -- year one ------------------------------------------------------------------
 
@@ -200,7 +200,7 @@ class _Run:
         gaps = missing_support(coverage_from_campaign(c), c.policy)
         self.note("coverage check 2016", len(gaps), "; ".join(g.en for g in gaps) or "no gap",
                   "2016年包扶覆盖检查",
-                  "; ".join(f"{self.org(g.subject.split('-', 1)[1])}缺少机关单位共建帮扶"
+                  "；\n".join(f"{self.org(g.subject.split('-', 1)[1])}缺少机关单位共建帮扶"
                             for g in gaps) or "无缺配")
         for gap in gaps:
             for level in gap.facts["missing"]:
@@ -225,7 +225,7 @@ class _Run:
             self.verify(case, score, votes, date(2016, 7, 1), "r1")
             verified += 1
         self.note("verifications 2016", verified, f"{failing} failed (score 66 < 70)",
-                  "2016年考核验收", f"{self.org(FAILING[2016])}验收不合格(66分, 低于70分)")
+                  "2016年考核验收", f"{self.org(FAILING[2016])}验收不合格（66分，低于70分）")
         retry = c.case(failing)
         self.resolve_and_request(retry, date(2016, 9, 1), "r2")
         self.verify(retry, 81.0, Votes(11, 3, 1), date(2016, 9, 15), "r2")
@@ -238,7 +238,7 @@ class _Run:
         c.close_year(2016, actor=self.dept, on=date(2016, 12, 31), command_id="demo:close:2016")
         carried = [case.org for case in _unfinished(c, 2016)]
         self.note("carried over 2016", len(carried), ", ".join(f"2016-{o}" for o in carried),
-                  "2016年未按期销号转入下年度", "、".join(self.org(o) for o in carried))
+                  "2016年未按期销号转入下年度", "、\n".join(self.org(o) for o in carried))
 
     # -- year two ------------------------------------------------------------------
 
@@ -250,22 +250,22 @@ class _Run:
                                      on=date(2017, 1, 20), command_id="demo:appraisal")
         self.note("appraisals 2017", 1, f"{lagging}: 2016 average → talk required: "
                   f"{outcome.talk_required}", "2016年度述职评议考核",
-                  f"{self.person(lagging)}评为一般, "
-                  f"{'须约谈提醒' if outcome.talk_required else '无须约谈'}, "
+                  f"{self.person(lagging)}评为一般，"
+                  f"{'须约谈提醒' if outcome.talk_required else '无须约谈'}，"
                   "2016年度考核不得评为优秀")
         result = identify(c.population, sample_assessments(), c.policy, 2017)
         c.open_cases(result, actor=self.dept, on=date(2017, 2, 15), command_id="demo:open:2017")
         repeat = sorted(set(result.listed_codes) & c.listings().get(2016, frozenset()))
         self.note("identify 2017", len(result.listed_codes), f"listed again: {', '.join(repeat)}",
-                  "2017年排查认定", "连续两年被列为整顿对象: "
-                  + "、".join(self.org(o) for o in repeat))
+                  "2017年排查认定", "连续两年被列为整顿对象：\n"
+                  + "、\n".join(self.org(o) for o in repeat))
         escalated = [e for e in c.records() if type(e).__name__ == "EscalationRecorded"]
         dismissed = [e for e in c.records() if isinstance(e, SecretaryDismissed)]
-        self.note("escalations 2017", len(escalated), zh="2017年问责(连续列入)")
+        self.note("escalations 2017", len(escalated), zh="2017年问责（连续列入）")
         self.note("dismissals 2017", len(dismissed),
                   "; ".join(f"{e.person} ({e.role} of {e.org})" for e in dismissed),
                   "2017年免去书记职务",
-                  "; ".join(f"免去{self.person(e.person)}{c.population[e.org].name}书记职务"
+                  "；\n".join(f"免去{self.person(e.person)}{c.population[e.org].name}书记职务"
                             for e in dismissed))
         self.appoint_successors(dismissed)
         talks = 0
@@ -282,7 +282,7 @@ class _Run:
                 talks += 1
         self.note("talks 2017", talks, "with the secretaries of unfinished cases, on 1 February; "
                   "no promotion or awards for the rest of 2017",
-                  "2017年约谈", "2月1日约谈未按期销号对象的书记, 当年不得提拔重用, 不得评先选优")
+                  "2017年约谈", "2月1日约谈未按期销号对象的书记，当年不得提拔重用、不得评先选优")
         cases = c.cases(year=2017)
         for case in self.each("plans and support 2017", cases):
             self.plan(case, date(2017, 3, 1), date(2017, 6, 20))
@@ -303,7 +303,7 @@ class _Run:
             self.verify(case, score, votes, date(2017, 6, 9), "r1")
         self.note("verifications 2017", len(verified),
                   f"{failing} failed (score 64 < 70, 53% dissatisfied)", "2017年考核验收",
-                  f"{self.org(FAILING[2017])}验收不合格(64分, 不满意票过半)")
+                  f"{self.org(FAILING[2017])}验收不合格（64分，不满意票过半）")
         for case in self.each("delisting 2017", c.cases(year=2017, state="accepted")):
             self.c.delist(case.id, actor=self.dept, on=date(2017, 6, 16),
                           command_id=f"demo:delist:{case.id}")
@@ -315,8 +315,8 @@ class _Run:
         self.note("delisted 2017", len(c.cases(year=2017, state="delisted")),
                   f"on 16 June; {len(overdue)} overdue at the end of June ({continued} "
                   "continued from 2016)", "2017年销号",
-                  f"6月16日完成销号; {len(overdue)}个对象6月底逾期未完成整改"
-                  f"(其中上年度转入{continued}个)")
+                  f"6月16日完成销号；\n{len(overdue)}个对象6月底逾期未完成整改"
+                  f"（其中上年度转入{continued}个）")
 
     def appoint_successors(self, dismissed: list[SecretaryDismissed]) -> None:
         c = self.c
@@ -332,7 +332,7 @@ class _Run:
         self.note("appointments 2017", len(appointed),
                   "; ".join(f"{p} secretary of {o}" for o, p in appointed),
                   "2017年组织调整",
-                  "; ".join(f"任命{self.person(p)}为{c.population[o].name}书记"
+                  "；\n".join(f"任命{self.person(p)}为{c.population[o].name}书记"
                             for o, p in appointed))
 
     # -- commands --------------------------------------------------------------------

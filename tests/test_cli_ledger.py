@@ -94,7 +94,7 @@ def test_demo_runs_and_is_safe_to_repeat(tmp_path: Path) -> None:
     db = tmp_path / "demo.sqlite3"
     code, output = _run("demo", "--db", str(db), "--out", str(tmp_path / "out"))
     assert code == 0, output
-    assert "2017年问责(连续列入)" in output
+    assert "2017年问责（连续列入）" in output
     assert (tmp_path / "out" / "workflow.mmd").exists()
     events = output.split("ledger / 台账:")[1].split("events")[0]
     code, again = _run("demo", "--db", str(db), "--out", str(tmp_path / "out"))

@@ -264,15 +264,34 @@ class SqlReadModels(SqlReportReads):
     def _write_cases(self, records: Sequence[CaseRecord],
                      moved: Collection[str] | None = None, *, fresh: bool = False) -> None:
         """Upsert ``records``; the support rows of those in ``moved`` (all: ``None``) too
-        (``fresh``: the read models were cleared, no support row is there to delete)."""
+        (``fresh``: the read models were cleared, no support row is there to delete).
+
+        A record past its opening is written by a narrow update of the columns that
+        change after it (state, open, deadline, record), keyed by what the opening
+        fixed (case, year, kind, organization, scope): it leaves the year and scope
+        indexes alone.  Should any row not match (missing, or its fixed columns
+        differ), every such record is upserted in full instead, so the table ends
+        the same either way.
+        """
         if not records:
             return
         record_value = self._record_value
-        self._execute_many(self._UPSERT_CASE.format(p=self._PREFIX, m=self._MARK), [
-            (r.id, r.year, r.state, int(r.is_open), r.kind, r.org,
-             None if r.deadline is None else r.deadline.isoformat(),
-             record_value(case_to_json(r)), r.scope)
-            for r in records])
+        later = [] if fresh else [r for r in records if r.version > 1]
+        if later:
+            updated = self._update_cases([
+                (r.state, int(r.is_open), None if r.deadline is None else r.deadline.isoformat(),
+                 record_value(case_to_json(r)), r.id, r.year, r.kind, r.org, r.scope)
+                for r in later])
+            whole = ([r for r in records if r.version <= 1] if updated == len(later)
+                     else list(records))
+        else:
+            whole = list(records)
+        if whole:
+            self._execute_many(self._UPSERT_CASE.format(p=self._PREFIX, m=self._MARK), [
+                (r.id, r.year, r.state, int(r.is_open), r.kind, r.org,
+                 None if r.deadline is None else r.deadline.isoformat(),
+                 record_value(case_to_json(r)), r.scope)
+                for r in whole])
         if moved is not None:
             records = [r for r in records if r.id in moved]
             if not records:
@@ -284,6 +303,11 @@ class SqlReadModels(SqlReportReads):
                    for level, person in r.support]
         if support:
             self._insert_new("support", 'person, "case", level', support)
+
+    def _update_cases(self, rows: Sequence[Sequence[Any]]) -> int:
+        """Run the narrow update of `_write_cases` for ``rows`` (state, is_open, deadline,
+        record, then case, year, kind, org, scope) and return how many rows it changed."""
+        raise NotImplementedError
 
     def _record_value(self, payload: bytes) -> Any:
         return payload

@@ -665,6 +665,25 @@ class PostgresStore(SqlReads, SqlReadModels):
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
+    def _update_cases(self, rows: Sequence[Sequence[Any]]) -> int:
+        """See `SqlReadModels._update_cases`: one statement over arrays, joined by key."""
+        types = self._column_types("{s}.cases")
+        names = ("state", "is_open", "deadline", "record", "case", "year", "kind", "org",
+                 "scope")
+        arrays = ", ".join(f"%s::{types[n]}[]" for n in names)
+        query = self._q(
+            f"UPDATE {{s}}.cases AS c SET state = u.state, is_open = u.is_open,"
+            f" deadline = u.deadline, record = u.record FROM unnest({arrays})"
+            ' AS u(state, is_open, deadline, record, "case", year, kind, org, scope)'
+            ' WHERE c."case" = u."case" AND c.year = u.year AND c.kind = u.kind'
+            " AND c.org = u.org AND c.scope = u.scope")
+        try:
+            with self._session(), self._conn.cursor() as cur:
+                cur.execute(query, [list(c) for c in zip(*rows, strict=True)])
+                return int(cur.rowcount)
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
+
     def _as_arrays(self, query: str, count: int) -> sql.Composed | None:
         """``query`` as one statement taking each column of the rows as an array, or ``None``.
 

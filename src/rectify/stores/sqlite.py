@@ -96,6 +96,9 @@ _DDL = (
     "CREATE TABLE commands (command TEXT PRIMARY KEY) WITHOUT ROWID",
 )
 _READ_MODEL_DDL = read_model_ddl("", "BLOB")
+#: The narrow update of a case row past its opening (see `SqlReadModels._write_cases`).
+_UPDATE_CASE = ('UPDATE cases SET state = ?, is_open = ?, deadline = ?, record = ?'
+                ' WHERE "case" = ? AND year = ? AND kind = ? AND org = ? AND scope = ?')
 _TABLES = ("commands", "events", "ledger_schema")
 #: The storage schema that had no read models; upgraded in place when opened for writing.
 _SCHEMA_WITHOUT_READ_MODELS = 1
@@ -557,6 +560,13 @@ class SQLiteStore(SqlReads, SqlReadModels):
             self._conn.executemany(query, rows)
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
+
+    def _update_cases(self, rows: Sequence[Sequence[Any]]) -> int:
+        try:
+            cursor = self._conn.executemany(_UPDATE_CASE, rows)
+        except sqlite3.Error as exc:
+            raise _translate(self._where, exc) from None
+        return int(cursor.rowcount)
 
     def close(self) -> None:
         """Close every thread's connection (the file stays consistent whether or not this is

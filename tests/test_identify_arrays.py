@@ -137,6 +137,13 @@ def test_numpy_arrays_as_columns() -> None:
                                {k: np.asarray(v, dtype=float) for k, v in lists.facts.items()})
     assert_same(_identify(population, lists, policy, 2017, "python"),
                 _identify(population, arrays, policy, 2017, "arrays"))
+    # Grades as an array of objects too (an analyst's column straight from a frame).
+    assert lists.grades is not None
+    graded = AssessmentColumns(2017, np.asarray(lists.totals),
+                               np.asarray(list(lists.grades), dtype=object), arrays.facts)
+    for engine in ("python", "arrays"):
+        assert_same(_identify(population, lists, policy, 2017, "python"),
+                    _identify(population, graded, policy, 2017, engine))
 
 
 def test_without_numpy_the_python_path_runs() -> None:

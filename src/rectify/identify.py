@@ -18,7 +18,7 @@ from itertools import compress, repeat
 from math import isnan
 from operator import attrgetter, is_
 from types import ModuleType
-from typing import Any, cast, overload
+from typing import Any, Protocol, TypeVar, cast, overload
 
 import attrs
 
@@ -32,6 +32,7 @@ __all__ = [
     "FACT_LABELS",
     "RULE_LABELS",
     "AssessmentColumns",
+    "Column",
     "Decision",
     "Decisions",
     "Identification",
@@ -83,6 +84,20 @@ _OPS: Mapping[Comparison, Callable[[Any, Any], bool]] = {
 }
 
 
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class Column(Protocol[_T_co]):
+    """A column of values, one per organization: a list, a tuple, a NumPy array (what
+    `AssessmentColumns` accepts; an Arrow array converts with ``to_numpy()``)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[_T_co]: ...
+
+    def __getitem__(self, index: int, /) -> _T_co: ...
+
+
 @attrs.frozen
 class AssessmentColumns:
     """One year's assessments as columns, in the order of ``population.organizations``.
@@ -95,9 +110,9 @@ class AssessmentColumns:
     """
 
     year: int
-    totals: Sequence[float]
-    grades: Sequence[Grade | None] | None = None
-    facts: Mapping[str, Sequence[float | None]] = attrs.field(factory=dict)
+    totals: Column[float]
+    grades: Column[Grade | None] | None = None
+    facts: Mapping[str, Column[float | None]] = attrs.field(factory=dict)
 
     @classmethod
     def of(cls, population: Population, assessments: Iterable[Assessment],
@@ -117,7 +132,8 @@ class AssessmentColumns:
         if self.year != year:
             problems.append(Problem("assessments.year", f"columns for {year}", self.year,
                                     "pass the columns of the year being identified"))
-        columns = {"totals": self.totals, **({"grades": self.grades} if self.grades else {}),
+        columns = {"totals": self.totals,
+                   **({"grades": self.grades} if self.grades is not None else {}),
                    **{f"facts.{k}": v for k, v in self.facts.items()}}
         problems += [Problem(f"assessments.{name}", f"{size} values (one per organization)",
                              len(column), "align the columns with population.organizations")
@@ -129,7 +145,8 @@ class AssessmentColumns:
                                     scores[bad], "correct the organization's score"))
         if problems:
             raise IdentificationError(f"cannot identify for {year}", problems)
-        given: list[Grade | None] = list(self.grades) if self.grades else [None] * size
+        given: list[Grade | None] = (list(self.grades) if self.grades is not None
+                                     else [None] * size)
         facts = self.facts
         return scores, given, lambda fact: list(facts.get(fact, [None] * size))
 
@@ -844,7 +861,7 @@ def _identify(
         totals = _checked_totals(core, assessments, len(orgs), year)
         if totals is not None:
             return _with_arrays(core, cols, population, policy, year, totals,
-                                assessments.grades, assessments.facts.get)
+                                _listed(assessments.grades), assessments.facts.get)
     kinds = list(map(_KIND, orgs))
     first_seen = dict.fromkeys(kinds)  # kinds in order of first occurrence
     unranked = _unranked(population, policy)
@@ -1039,6 +1056,11 @@ def _assessments_for(
     return by_code
 
 
+def _listed(grades: Column[Grade | None] | None) -> list[Grade | None] | None:
+    """A grades column as a list (the array path counts and maps it as one)."""
+    return None if grades is None else list(grades)
+
+
 def _checked_totals(core: ModuleType, columns: AssessmentColumns, size: int,
                     year: int) -> Any:
     """The columns' totals as a float array if every check passes, else ``None``.
@@ -1047,7 +1069,7 @@ def _checked_totals(core: ModuleType, columns: AssessmentColumns, size: int,
     """
     if columns.year != year or len(columns.totals) != size:
         return None
-    if (columns.grades and len(columns.grades) != size) or any(
+    if (columns.grades is not None and len(columns.grades) != size) or any(
             len(c) != size for c in columns.facts.values()):
         return None
     totals = core.float_column(columns.totals)
@@ -1067,7 +1089,7 @@ def _with_arrays(
     year: int,
     totals: Any,
     given: Sequence[Grade | None] | None,
-    fact_column: Callable[[str], Sequence[Any] | None],
+    fact_column: Callable[[str], Column[Any] | None],
     unranked: frozenset[int] = frozenset(),
 ) -> Identification:
     """`identify` over NumPy arrays: the same results as the pure-Python path below.
@@ -1169,7 +1191,7 @@ def _direct_arrays(
     kind_code: Any,
     codes: dict[str, int],
     totals: Any,
-    fact_column: Callable[[str], Sequence[Any] | None],
+    fact_column: Callable[[str], Column[Any] | None],
 ) -> tuple[_Fired, Any, list[Any]]:
     """The direct criteria each organization meets (as `_direct`, read on demand), where
     any fired, and where each fired (a boolean mask per criterion, in the policy's order)."""
@@ -1202,7 +1224,7 @@ def _direct_arrays(
         elif crit.fact == "total":
             values_of.append(functools.partial(_float_values, totals))
         else:
-            source: Sequence[Any] = () if column is None else column  # None: never fired
+            source: Column[Any] = () if column is None else column  # None: never fired
             values_of.append(functools.partial(_values, source))
     fired = _Fired(list(zip(criteria, masks, values_of, strict=True)), direct_mask, core.np)
     return fired, direct_mask, masks
@@ -1221,7 +1243,7 @@ def _float_values(values: Any, where: Any) -> list[float]:
     return found
 
 
-def _values(source: Sequence[Any], where: Any) -> list[Any]:
+def _values(source: Column[Any], where: Any) -> list[Any]:
     return list(map(source.__getitem__, where.tolist()))
 
 

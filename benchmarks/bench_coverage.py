@@ -26,6 +26,7 @@ smaller run, ``--graph-cases N`` for the size of the networkx build measured).
 from __future__ import annotations
 
 import argparse
+import functools
 import platform
 import random
 import sys
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"setup: {secs:.1f} s, {len(coverage.cases):,} cases, {edges:,} support edges, "
           f"{len(coverage.people):,} people, RSS {status('VmRSS') / 1e9:.2f} GB")
     rows: list[tuple[str, float, int, int, str]] = []
-    check_secs, peak, above, findings = _measure(lambda cov=coverage: check_all(cov, policy))
+    check_secs, peak, above, findings = _measure(functools.partial(check_all, coverage, policy))
     by_check: dict[str, int] = {}
     for f in findings:
         by_check[f.check] = by_check.get(f.check, 0) + 1
@@ -149,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
 
     small = national_coverage(args.graph_cases, args.seed) if args.graph_cases else None
     if small is not None:
-        secs, peak, above, graph = _measure(lambda cov=small: build_graph(cov, policy=policy,
-                                                                          forest="none"))
+        secs, peak, above, graph = _measure(functools.partial(build_graph, small, policy=policy,
+                                                              forest="none"))
         rows.append((f"build_graph, {args.graph_cases:,} cases (forest='none')", secs, peak,
                      above, f"{graph.number_of_nodes():,} nodes, "
                      f"{graph.number_of_edges():,} edges"))

@@ -229,20 +229,20 @@ def bench_postgres(evs: list[Event], batch: int, dsn: str,
 
         a = timed("append (chain, checks, COPY)", n, append, table)
         rows = raw_rows(evs)
-        conn.execute(f"CREATE SCHEMA {raw}")  # type: ignore[arg-type]
-        conn.execute(f"CREATE TABLE {raw}.events (position bigint PRIMARY KEY, stream text"  # type: ignore[arg-type]
+        conn.execute(f"CREATE SCHEMA {raw}")
+        conn.execute(f"CREATE TABLE {raw}.events (position bigint PRIMARY KEY, stream text"
                      " NOT NULL, version integer NOT NULL, command text NOT NULL,"
                      " payload text NOT NULL, previous bytea NOT NULL, hash bytea NOT NULL,"
                      " UNIQUE (stream, version))")
-        conn.execute(f"CREATE TABLE {raw}.commands (command text PRIMARY KEY)")  # type: ignore[arg-type]
+        conn.execute(f"CREATE TABLE {raw}.commands (command text PRIMARY KEY)")
 
         def raw_insert() -> None:
             for s in range(0, n, batch):
                 with conn.transaction(), conn.cursor() as cur:
-                    with cur.copy(f"COPY {raw}.events FROM STDIN") as copy:  # type: ignore[arg-type]
+                    with cur.copy(f"COPY {raw}.events FROM STDIN") as copy:
                         for p, st, v, c, payload, prev, h in rows[s:s + batch]:
                             copy.write_row((p, st, v, c, payload.decode(), prev, h))
-                    with cur.copy(f"COPY {raw}.commands FROM STDIN") as copy:  # type: ignore[arg-type]
+                    with cur.copy(f"COPY {raw}.commands FROM STDIN") as copy:
                         for r in rows[s:s + batch]:
                             copy.write_row((r[3],))
 
@@ -250,7 +250,7 @@ def bench_postgres(evs: list[Event], batch: int, dsn: str,
         r = timed("replay (decode events)", n, lambda: sum(1 for _ in store.replay()), table)
         cr = timed("rebuild_read_models()", n, store.rebuild_read_models, table)
         rs = timed("raw select (baseline)", n, lambda: conn.execute(
-            f"SELECT position, payload FROM {raw}.events ORDER BY position").fetchall(),  # type: ignore[arg-type]
+            f"SELECT position, payload FROM {raw}.events ORDER BY position").fetchall(),
             table)
         timed("verify chain", n, lambda: verify(store), table)
         print(f"  append/raw {a / ra:.1f}x, replay/raw {r / rs:.1f}x, "
@@ -258,7 +258,7 @@ def bench_postgres(evs: list[Event], batch: int, dsn: str,
     finally:
         store.drop()
         store.close()
-        conn.execute(f"DROP SCHEMA IF EXISTS {raw} CASCADE")  # type: ignore[arg-type]
+        conn.execute(f"DROP SCHEMA IF EXISTS {raw} CASCADE")
         conn.close()
 
 

@@ -117,16 +117,16 @@ def main(argv: list[str] | None = None) -> int:
         columns = AssessmentColumns.of(prov.population, prov.assessments, prov.year)
         print(f"province: {args.province_size:,} organizations generated in "
               f"{time.perf_counter() - start:.1f} s")
-        base = measure(lambda: identify(prov.population, columns, a, prov.year))
+        one_year = measure(lambda: identify(prov.population, columns, a, prov.year))
         run = measure(lambda: simulate(a, prov.population, columns, years=args.years,
                                        runs=args.province_runs, seed=args.seed))
         cases = sum(s.listings for r in run.result.runs for s in r)
         scale = (PROVINCE_SIZE / args.province_size) * (20 / args.province_runs) \
             * (3 / args.years)
-        print(f"  identify {base.seconds:.2f} s; simulate {args.province_runs} runs x "
+        print(f"  identify {one_year.seconds:.2f} s; simulate {args.province_runs} runs x "
               f"{args.years} years {run.seconds:.1f} s (peak {_gb(run.peak)}), {cases:,} cases "
               f"({run.seconds / cases * 1e6:.0f} us per case; one run-year = "
-              f"{run.seconds / (args.province_runs * args.years) / base.seconds:.1f}x one "
+              f"{run.seconds / (args.province_runs * args.years) / one_year.seconds:.1f}x one "
               f"identification)")
         scaled = run.seconds * scale
         print(f"  target <= {PROVINCE_TARGET:.0f} s at {PROVINCE_SIZE:,} x 20 x 3: "

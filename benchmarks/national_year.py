@@ -33,6 +33,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -179,7 +180,7 @@ def run(scale: float, seed: int, workdir: str, *, backend: str = "sqlite"  # noq
             break
         for command, actor, on, cmds in work:
             out = timed(PHASE_OF[command],
-                        lambda a=actor, o=on, c=cmds: run_bulk(campaign, c, actor=a, on=o),
+                        functools.partial(run_bulk, campaign, cmds, actor=actor, on=on),
                         len(cmds))
             refused += len(out.refused)
             assert not out.refused, next(iter(out.refused.values()))

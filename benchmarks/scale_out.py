@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import json
 import multiprocessing as mp
@@ -224,17 +225,26 @@ def province_actors(base: Actors, n: int, name: str) -> Actors:
         supporters={level: f"SUP-{level}-{tag}" for level in base.supporters})
 
 
+def _support_step(i: int, c: Case) -> int | None:
+    """The step of a case's ``i``-th supporter (``None``: it has fewer levels)."""
+    return i if len(c[1]) >= i else None
+
+
+def _round_step(r: int, m: int, c: Case) -> int | None:
+    """The step of report (``m`` 0) or verification (1, 2) in round ``r`` (``None``: the
+    case passes in its first round and has no second)."""
+    return len(c[1]) + 1 + 3 * r + m if r < (2 if c[2] else 1) else None
+
+
 def stages(cases: list[Case]) -> list[Stage]:
     """Every step of the year after opening, as stages of one phase each, in path order."""
     levels = max((len(lv) for _, lv, _ in cases), default=0)
     out: list[Stage] = [("plan", lambda c: 0)]
-    out += [("support", lambda c, i=i: i if len(c[1]) >= i else None)
-            for i in range(1, levels + 1)]
+    out += [("support", functools.partial(_support_step, i)) for i in range(1, levels + 1)]
     for r in range(2):
         for m in range(3):
             out.append(("reports" if m == 0 else "verification",
-                        lambda c, r=r, m=m: len(c[1]) + 1 + 3 * r + m
-                        if r < (2 if c[2] else 1) else None))
+                        functools.partial(_round_step, r, m)))
     out.append(("delisting", lambda c: len(c[1]) + 1 + 3 * (2 if c[2] else 1)))
     return out
 

@@ -670,7 +670,7 @@ class PostgresStore(SqlReads, SqlReadModels):
         types = self._column_types("{s}.cases")
         names = ("state", "is_open", "deadline", "record", "case", "year", "kind", "org",
                  "scope")
-        arrays = ", ".join(f"%s::{types[n]}[]" for n in names)
+        arrays = ", ".join(f"%b::{types[n]}[]" for n in names)
         query = self._q(
             f"UPDATE {{s}}.cases AS c SET state = u.state, is_open = u.is_open,"
             f" deadline = u.deadline, record = u.record FROM unnest({arrays})"
@@ -688,10 +688,13 @@ class PostgresStore(SqlReads, SqlReadModels):
         """``query`` as one statement taking each column of the rows as an array, or ``None``.
 
         ``INSERT INTO t [(columns)] VALUES (%s, ...) [tail]`` becomes ``INSERT INTO
-        t [(columns)] SELECT * FROM unnest(%s::type[], ...) [tail]`` (the types those
+        t [(columns)] SELECT * FROM unnest(%b::type[], ...) [tail]`` (the types those
         of the table's columns), and ``DELETE FROM t WHERE c = %s`` becomes ``DELETE
-        FROM t WHERE c = ANY(%s::type[])``: one round trip and one plan for the whole
-        batch instead of one execution per row.  The rows of an ``ON CONFLICT ... DO
+        FROM t WHERE c = ANY(%b::type[])``: one round trip and one plan for the whole
+        batch instead of one execution per row.  The arrays go in the binary format
+        (``%b``): psycopg writes a text array element by element in Python, escaping
+        every byte of a record, which cost about 30 µs of client CPU per five-column
+        row against 4 µs in binary.  The rows of an ``ON CONFLICT ... DO
         UPDATE`` must name each key once (the read models' writers pass distinct
         ones); PostgreSQL refuses the statement otherwise, it never applies it wrongly.
         """
@@ -705,13 +708,13 @@ class PostgresStore(SqlReads, SqlReadModels):
         kind, table, columns, tail, marks = found
         types = self._column_types(table)
         if kind == "delete":
-            return self._q(f"DELETE FROM {table} WHERE {columns} = ANY(%s::"
+            return self._q(f"DELETE FROM {table} WHERE {columns} = ANY(%b::"
                            f"{types[columns.strip(chr(34))]}[])")
         names = ([c.strip().strip('"') for c in columns.split(",")] if columns
                  else list(types))
         if len(names) != marks:
             return None  # values for the leading columns only: left to executemany
-        arrays = ", ".join(f"%s::{types[n]}[]" for n in names)
+        arrays = ", ".join(f"%b::{types[n]}[]" for n in names)
         target = f"{table} ({columns})" if columns else table
         return self._q(f"INSERT INTO {target} SELECT * FROM unnest({arrays}){tail}")
 

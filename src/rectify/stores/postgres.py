@@ -719,13 +719,7 @@ class PostgresStore(SqlReads, SqlReadModels):
             return self._q(f"DELETE FROM {table} WHERE {columns} = ANY(%b::"
                            f"{types[columns.strip(chr(34))]}[])")
         if kind == "update":
-            if len({row[-1] for row in rows}) != len(rows):
-                return None  # a key twice: row after row, as executemany, the last one wins
-            key, names = tail, [*columns.split(", "), tail]
-            arrays = ", ".join(f"%b::{types[n.strip(chr(34))]}[]" for n in names)
-            sets = ", ".join(f"{n} = u.{n}" for n in names[:-1])
-            return self._q(f"UPDATE {table} AS t SET {sets} FROM unnest({arrays})"
-                           f" AS u({', '.join(names)}) WHERE t.{key} = u.{key}")
+            return self._update_over_arrays(table, columns, tail, types, rows)
         names = ([c.strip().strip('"') for c in columns.split(",")] if columns
                  else list(types))
         if len(names) != marks:
@@ -733,6 +727,18 @@ class PostgresStore(SqlReads, SqlReadModels):
         arrays = ", ".join(f"%b::{types[n]}[]" for n in names)
         target = f"{table} ({columns})" if columns else table
         return self._q(f"INSERT INTO {target} SELECT * FROM unnest({arrays}){tail}")
+
+    def _update_over_arrays(self, table: str, columns: str, key: str, types: dict[str, str],
+                            rows: Sequence[Sequence[Any]]) -> sql.Composed | None:
+        """The ``update`` shape of `_as_arrays`, or ``None`` when a key comes twice (such
+        rows go one after another, as executemany runs them: the last one wins)."""
+        if len({row[-1] for row in rows}) != len(rows):
+            return None
+        names = [*columns.split(", "), key]
+        arrays = ", ".join(f"%b::{types[n.strip(chr(34))]}[]" for n in names)
+        sets = ", ".join(f"{n} = u.{n}" for n in names[:-1])
+        return self._q(f"UPDATE {table} AS t SET {sets} FROM unnest({arrays})"
+                       f" AS u({', '.join(names)}) WHERE t.{key} = u.{key}")
 
     def _column_types(self, table: str) -> dict[str, str]:
         """The columns of ``table`` (``{s}.name``) and their SQL types, in table order."""

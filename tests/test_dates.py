@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rectify import (
@@ -174,6 +174,8 @@ def test_records_stored_without_the_latest_event_still_load_and_fall_back() -> N
     assert any("2016-02-15 or later" in p for p in problems)
 
 
+@example(date(1900, 1, 1), 0, 0, 1800)  # a year before the calendar: even its first day fails
+@example(date(9000, 12, 31), 0, 0, 9001)
 @given(st.dates(), st.integers(0, 50), st.integers(0, 50), st.integers(1800, 9999))
 def test_the_window_is_the_year_and_its_margins(on: date, before: int, after: int,
                                                 year: int) -> None:

@@ -81,7 +81,7 @@ def _window(before: int, after: int, year: int) -> tuple[date, date]:
     first = max(year - before, EARLIEST.year)
     last = min(year + after, LATEST.year)
     if first > LATEST.year or last < EARLIEST.year:
-        return EARLIEST, EARLIEST  # a year outside the calendar: nothing fits but its start
+        return EARLIEST, EARLIEST  # a year outside the calendar: `window_problems` refuses it
     return date(first, 1, 1), date(last, 12, 31)
 
 
@@ -96,6 +96,12 @@ def calendar_problems(on: date) -> list[str]:
 def window_problems(on: date, policy: Policy, year: int, subject: str) -> list[str]:
     """The date lies outside the policy's window around ``year`` (``subject`` names it)."""
     first, last = window(policy, year)
+    dates = policy.dates
+    if year + dates.years_after < EARLIEST.year or year - dates.years_before > LATEST.year:
+        return [f"the year {year} of {subject}, with dates.years_before = "
+                f"{dates.years_before} and dates.years_after = {dates.years_after}, lies "
+                f"outside the calendar ({EARLIEST.isoformat()} to {LATEST.isoformat()}), so "
+                f"no date fits it, {on.isoformat()} included: correct the year"]
     if first <= on <= last:
         return []
     return [f"date {on.isoformat()} lies outside the date window of {subject} "

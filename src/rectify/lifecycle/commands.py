@@ -158,10 +158,11 @@ def _fire(ctx: Context, case: CaseRecord, trigger: str, unmet: list[str],
 def _with_auto_support(ctx: Context, state: str, triggers: tuple[str, ...],
                        after: CaseRecord) -> tuple[str, ...]:
     """Append begin_support when the case is planned and its support package is complete."""
+    if state != "planned" or ctx.fire(state, "begin_support") is None:
+        return triggers  # decided before any guard input is built
     check = GuardInput(after, ctx.policy, ctx.on, ctx.population,
                        secretary_of=ctx.secretary_of)
-    if state == "planned" and ctx.fire(state, "begin_support") is not None \
-            and not run_guards("begin_support", check):
+    if not run_guards("begin_support", check):
         return (*triggers, "begin_support")
     return triggers
 

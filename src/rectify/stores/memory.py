@@ -34,6 +34,13 @@ from rectify.stores.readmodel import CaseHead, CaseStep, ReadState
 __all__ = ["MemoryStore"]
 
 
+class _Reading(threading.local):
+    """How deep this thread is inside `MemoryStore.snapshot()` (0 in a thread that never
+    entered one: a class default, so asking costs no failed lookup)."""
+
+    depth = 0
+
+
 class MemoryStore:
     """Keeps every event in memory; for tests, scripts and simulations.
 
@@ -56,7 +63,7 @@ class MemoryStore:
         self._state = ReadState(dated=False)
         self._dated_at: tuple[int, ReadState] | None = None
         self._lock = threading.RLock()
-        self._reading = threading.local()  # this thread is inside snapshot()
+        self._reading = _Reading()  # this thread is inside snapshot()
         self._writing = 0  # transactions open (under the lock: only its holder's)
         self._grown = threading.Condition(self._lock)
 
@@ -163,7 +170,7 @@ class MemoryStore:
         """See `rectify.stores.base.ReadModels.snapshot()`: holds the store's lock, so
         other threads' appends wait for the block to end."""
         with self._lock:
-            if getattr(self._reading, "depth", 0) or self._writing:
+            if self._reading.depth or self._writing:
                 yield  # nested, or inside a transaction: already one state
                 return
             self._reading.depth = 1
@@ -173,7 +180,7 @@ class MemoryStore:
                 self._reading.depth = 0
 
     def _check_writable(self) -> None:
-        if getattr(self._reading, "depth", 0):
+        if self._reading.depth:
             raise write_in_snapshot("memory")
 
     def case(self, case: str) -> CaseRecord | None:

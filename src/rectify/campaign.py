@@ -86,8 +86,8 @@ from rectify.events import (
 )
 from rectify.forest import Population
 from rectify.identify import Identification
-from rectify.lifecycle.case import CaseRecord, Plan, case_id, org_stream, person_stream
 from rectify.lifecycle.builders import event_builder, positional_builder
+from rectify.lifecycle.case import CaseRecord, Plan, case_id, org_stream, person_stream
 from rectify.lifecycle.commands import (
     AssignSupport,
     Built,

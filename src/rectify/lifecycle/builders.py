@@ -71,7 +71,7 @@ def _plain(cls: type[Event]) -> bool:
 def _slow(cls: type[Event]) -> EventBuilder:
     def build(stream: str, version: int, actor: str, on: date, policy: str, command: str,
               transitions: tuple[str, ...], fields: Mapping[str, Any]) -> Event:
-        return cls(stream=stream, version=version, actor=actor, on=on,  # type: ignore[call-arg]
+        return cls(stream=stream, version=version, actor=actor, on=on,
                    policy=policy, command=command, transitions=transitions, **fields)
     return build
 
@@ -120,7 +120,7 @@ def positional_builder(cls: type[Any]) -> Callable[..., Any]:
     """
     fields = attrs.fields(cls) if attrs.has(cls) else ()
     if not fields or not _plain(cls) or any(f.default is not attrs.NOTHING for f in fields):
-        return cls  # type: ignore[no-any-return]
+        return cls
     scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
     params = ", ".join(f"a{index}" for index in range(len(fields)))
     lines = [f"def build({params}):", "    o = new(cls)"]

@@ -326,3 +326,16 @@ def test_a_batch_proved_all_accepted_is_what_the_reference_check_accepts(
     assert fast is None or fast == reference
     if reference == [True] * len(batch):
         assert fast == reference
+
+
+@given(st.lists(st.sampled_from([None, "VER-1", "VER-2"]), min_size=1, max_size=6))
+def test_a_context_naming_a_recorder_is_the_evolved_context(
+        recorders: list[str | None]) -> None:
+    campaign = Campaign(POLICY, MemoryStore(), population=POPULATION)
+    day = _DayLookups(campaign, ON, campaign._lazy_holdings())
+    contexts = [day.context(actor, lambda _p: 0, lambda _p: 0) for actor in ("OD-1", "OD-2")]
+    for recorder in recorders:
+        for context in contexts:
+            got = day.with_recorder(context, recorder)
+            assert got == attrs.evolve(context, recorder=recorder)
+            assert got.actor == context.actor

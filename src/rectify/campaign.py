@@ -943,7 +943,7 @@ class Campaign:
             person = self._actor(actor, name, record, on, day.holdings, warnings)
         context = day.context(person.id, loads, stations or self._stations)
         if isinstance(command, Delist):
-            context = attrs.evolve(context, recorder=self._recorder(record))
+            context = day.with_recorder(context, self._recorder(record))
         dated = day.case_date_problems(record)
         # A date outside the calendar is refused before any rule computes a deadline from it.
         built = [] if day.off_calendar else command.build(context, record)
@@ -1360,6 +1360,16 @@ class _DayLookups:
         self._windows: dict[int, tuple[date, date]] = {}
         self._rights: dict[str, Person | None] = {}
         self._rights_of: Actor | None = None
+        self._recorders: dict[tuple[int, str | None], tuple[Context, Context]] = {}
+
+    def with_recorder(self, context: Context, recorder: str | None) -> Context:
+        """``context`` naming ``recorder`` as the verification's recorder (one per recorder
+        and context: a batch of delistings names the same few)."""
+        key = (id(context), recorder)
+        found = self._recorders.get(key)
+        if found is None or found[0] is not context:
+            found = self._recorders[key] = (context, attrs.evolve(context, recorder=recorder))
+        return found[1]
 
     def case_date_problems(self, record: CaseRecord) -> list[str]:
         """`rectify.lifecycle.dates.case_date_problems` of ``record`` on the day, the

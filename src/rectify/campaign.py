@@ -86,9 +86,11 @@ from rectify.events import (
 )
 from rectify.forest import Population
 from rectify.identify import Identification
+from rectify.lifecycle.builders import event_builder, positional_builder
 from rectify.lifecycle.case import CaseRecord, Plan, case_id, org_stream, person_stream
 from rectify.lifecycle.commands import (
     AssignSupport,
+    Built,
     CaseCommand,
     Context,
     Delist,
@@ -107,12 +109,13 @@ from rectify.lifecycle.dates import (
     case_date_problems,
     order_problems,
     person_date_problems,
+    window,
     window_problems,
     year_start_problems,
 )
 from rectify.lifecycle.guards import SecretaryOf, Votes, support_reasons, team_reasons
 from rectify.lifecycle.ids import content_id
-from rectify.lifecycle.permissions import missing_right, scope_denial
+from rectify.lifecycle.permissions import allowed_roles, missing_right, scope_denial
 from rectify.lifecycle.projection import apply_event
 from rectify.lifecycle.workflow import default_machine, default_table
 from rectify.model import Person, in_scope
@@ -125,6 +128,8 @@ from rectify.stores.memory import MemoryStore
 __all__ = ["Actor", "BulkResult", "Campaign", "OpenResult"]
 
 _log = get_logger("rectify.campaign")
+#: `Append` built slot by slot (once per command; see `rectify.lifecycle.builders`).
+_new_append: Callable[[str, int, tuple[Event, ...], str], Append] = positional_builder(Append)
 _stdlog = logging.getLogger("rectify.campaign")
 
 ENGINES = ("table", "transitions")
@@ -857,6 +862,7 @@ class Campaign:
             return stored_stations(person) + stationed[person]
 
         is_recorded = recorded.__contains__
+        table = self._table
         for command, command_id in items:
             before = staged.get(command.case) or records.get(command.case)
             if before is None:  # an unknown case is refused first, as one at a time
@@ -881,10 +887,11 @@ class Campaign:
             # one at a time; the store keeps these records instead of projecting again.
             record = before
             for event in prepared.events:
-                record = apply_event(record, event, self._table)
+                record = apply_event(record, event, table)
                 out.projected.append(record)
-            _count_load(loads, before, record)
-            _count_stations(stationed, before, record)
+            if record.support is not before.support or record.state != before.state:
+                _count_load(loads, before, record)
+                _count_stations(stationed, before, record)
             staged[command.case] = record
             out.batch.append(prepared)
             out.accepted.append(command_id)
@@ -928,22 +935,28 @@ class Campaign:
         if (recorded or self.store.has_command)(command_id):
             return None
         day = lookups or _DayLookups(self, on, holdings or self._lazy_holdings())
-        person = self._actor(actor, command.name, record, on, day.holdings, warnings)
+        name = command.name
+        # The actor's right, answered once per batch when it cannot depend on the case
+        # beyond its scope; anything else (and every denial) goes through `_actor`.
+        person = day.allowed(actor, name, record)
+        if person is None:
+            person = self._actor(actor, name, record, on, day.holdings, warnings)
         context = day.context(person.id, loads, stations or self._stations)
         if isinstance(command, Delist):
-            context = attrs.evolve(context, recorder=self._recorder(record))
-        dated = case_date_problems(record, on, self.policy)
+            context = day.with_recorder(context, self._recorder(record))
+        dated = day.case_date_problems(record)
         # A date outside the calendar is refused before any rule computes a deadline from it.
         built = [] if day.off_calendar else command.build(context, record)
-        if isinstance(built, list) or dated:
+        if built.__class__ is list or dated:
             unmet = dated + (built if isinstance(built, list) else [])
-            _warn(warnings, "command.refused", command=command.name, case=command.case,
+            _warn(warnings, "command.refused", command=name, case=command.case,
                   state=record.state, actor=person.id, unmet=unmet)
-            raise CommandRefused(command.case, record.state, command.name, unmet)
-        event = built.event(stream=command.case, version=record.version + 1, actor=person.id,
-                            on=on, policy=self.policy.fingerprint(), command=command_id,
-                            transitions=built.triggers, **built.fields)
-        return Append(command.case, record.version, (event,), command_id)
+            raise CommandRefused(command.case, record.state, name, unmet)
+        assert isinstance(built, Built)
+        event = event_builder(built.event)(command.case, record.version + 1, person.id, on,
+                                           day.fingerprint, command_id, built.triggers,
+                                           built.fields)
+        return _new_append(command.case, record.version, (event,), command_id)
 
     # -- machinery ---------------------------------------------------------------
 
@@ -1342,6 +1355,68 @@ class _DayLookups:
         self._former: dict[str, tuple[str, ...]] = {}
         #: Whether the day lies outside the calendar the ledger accepts.
         self.off_calendar = bool(calendar_problems(on))
+        #: The campaign policy's fingerprint (every event of the day carries it).
+        self.fingerprint = campaign.policy.fingerprint()
+        self._windows: dict[int, tuple[date, date]] = {}
+        self._rights: dict[str, Person | None] = {}
+        self._rights_of: Actor | None = None
+        self._recorders: dict[tuple[int, str | None], tuple[Context, Context]] = {}
+
+    def with_recorder(self, context: Context, recorder: str | None) -> Context:
+        """``context`` naming ``recorder`` as the verification's recorder (one per recorder
+        and context: a batch of delistings names the same few)."""
+        key = (id(context), recorder)
+        found = self._recorders.get(key)
+        if found is None or found[0] is not context:
+            found = self._recorders[key] = (context, attrs.evolve(context, recorder=recorder))
+        return found[1]
+
+    def case_date_problems(self, record: CaseRecord) -> list[str]:
+        """`rectify.lifecycle.dates.case_date_problems` of ``record`` on the day, the
+        campaign year's window worked out once per year."""
+        found = self._windows.get(record.year)
+        if found is None:
+            found = self._windows[record.year] = window(self._campaign.policy, record.year)
+        on = self._on
+        if found[0] <= on <= found[1] and on >= (record.last_on or record.opened_on):
+            return []
+        return case_date_problems(record, on, self._campaign.policy)
+
+    def allowed(self, actor: Actor, command: str, record: CaseRecord) -> Person | None:
+        """The acting person when `rectify.lifecycle.permissions.missing_right` is sure to
+        allow ``command`` on ``record``; ``None`` when only `Campaign._actor` can tell.
+
+        It is sure when the actor holds a role the policy lets issue the command on any
+        case (scope ``any``) and the case lies within the actor's scope: then the case's
+        organization and support do not matter.  Worked out once per command name for
+        one actor (a batch's).
+        """
+        if actor is not self._rights_of:
+            self._rights_of = actor
+            self._rights = {}
+        try:
+            person = self._rights[command]
+        except KeyError:
+            person = self._rights[command] = self._anywhere(actor, command)
+        if person is None or not in_scope(record.scope, person.scope):
+            return None
+        return person
+
+    def _anywhere(self, actor: Actor, command: str) -> Person | None:
+        """The person ``actor`` stands for when one of its roles grants ``command`` on
+        every case (of its scope), else ``None`` (as `Campaign._actor` resolves them)."""
+        c = self._campaign
+        pid = actor.id if isinstance(actor, Person) else actor
+        person = c.people.get(pid)
+        if person is None and isinstance(actor, Person) and not c.people:
+            person = actor
+        if person is None:
+            return None
+        scopes = c.policy.permissions.scopes
+        for role in allowed_roles(command, c.policy):
+            if role in person.roles and scopes.get(role, "any") == "any":
+                return person
+        return None
 
     # Plain dictionaries rather than functools.cache: a command one at a time makes one
     # of these, and building three cache wrappers cost more than the lookups they saved.

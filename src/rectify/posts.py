@@ -121,16 +121,20 @@ def post_events(events: Iterable[Event]) -> list[Event]:
 class Initial:
     """The population's initial holders, indexed once (share it between `Holdings.of` calls)."""
 
-    __slots__ = ("by_person", "tenures")
+    __slots__ = ("by_person", "secretaries", "tenures")
 
     def __init__(self, population: Iterable[Organization]) -> None:
         self.tenures: dict[Post, Tenure] = {}
         self.by_person: dict[str, list[Post]] = {}
+        #: Organization code → its initial secretary (what `Holdings.holder` answers for a
+        #: secretary post no event changed, without building a `Post`).
+        self.secretaries: dict[str, str] = {}
         for org in population:
             if org.secretary:
                 post = Post(org.code, SECRETARY)
                 self.tenures[post] = Tenure(post, org.secretary, None)
                 self.by_person.setdefault(org.secretary, []).append(post)
+                self.secretaries[org.code] = org.secretary
 
 
 class Holdings:
@@ -141,13 +145,15 @@ class Holdings:
     not the population.
     """
 
-    __slots__ = ("_by_person", "_changed", "_dismissed", "_initial")
+    __slots__ = ("_by_person", "_changed", "_changed_secretaries", "_dismissed", "_initial")
 
     def __init__(self, initial: Initial, changed: dict[Post, tuple[Tenure, ...]],
                  dismissed: frozenset[tuple[Post, str]]) -> None:
         self._initial = initial
         self._changed = changed
         self._dismissed = dismissed
+        #: The organizations whose secretary post the events changed.
+        self._changed_secretaries = frozenset(p.org for p in changed if p.role == SECRETARY)
         self._by_person: dict[str, list[Tenure]] = {}
         for tenures in changed.values():
             for tenure in tenures:
@@ -226,6 +232,9 @@ class Holdings:
 
     def holder(self, org: str, role: str = SECRETARY, *, on: date) -> str | None:
         """`who_held()` of the post ``role`` at ``org``."""
+        if role == SECRETARY and org not in self._changed_secretaries:
+            # The initial holder holds an unchanged post on every date (or nobody does).
+            return self._initial.secretaries.get(org)
         return self.who_held(Post(org, role), on)
 
     def tenures_of(self, person: str) -> tuple[Tenure, ...]:

@@ -196,6 +196,39 @@ def _copier() -> Callable[[CaseRecord], CaseRecord]:
 
 _copy = _copier()
 
+#: The fields every projected event sets, in `advanced`'s argument order.
+_ADVANCED = ("state", "version", "last_on", "last_event")
+
+
+def _advancer() -> Callable[[CaseRecord, str, int, date, str], CaseRecord]:
+    """A function copying a record slot by slot with the four fields every event sets
+    given instead (generated from the attrs fields, as `_copier`)."""
+    names: dict[str, Any] = {"new": object.__new__, "cls": CaseRecord}
+    lines = [f"def advanced(r, {', '.join(_ADVANCED)}):", "    o = new(cls)"]
+    for index, name in enumerate(_RECORD_FIELDS):
+        names[f"s{index}"] = record_slot_setters[name]
+        lines.append(f"    s{index}(o, {name if name in _ADVANCED else 'r.' + name})")
+    lines.append("    return o")
+    exec("\n".join(lines), names)  # the code is built here from the record's own fields
+    advanced: Callable[[CaseRecord, str, int, date, str], CaseRecord] = names["advanced"]
+    return advanced
+
+
+_advanced = _advancer()
+
+
+def advanced(record: CaseRecord, changes: Mapping[str, Any], state: str, version: int,
+             last_on: date, last_event: str) -> CaseRecord:
+    """``replaced(record, {**changes, "state": state, "version": version, "last_on":
+    last_on, "last_event": last_event})``, without the dictionary (what every projected
+    event does).  ``changes`` must not name those four fields."""
+    new = _advanced(record, state, version, last_on, last_event)
+    if changes:
+        setters = record_slot_setters
+        for name, value in changes.items():
+            setters[name](new, value)
+    return new
+
 
 def replaced(record: CaseRecord, changes: Mapping[str, Any]) -> CaseRecord:
     """``record`` with the fields named in ``changes`` replaced (`attrs.evolve`, faster).

@@ -31,6 +31,7 @@ from rectify.events import (
     VerificationRequested,
 )
 from rectify.forest import Population
+from rectify.lifecycle.builders import positional_builder
 from rectify.lifecycle.case import CaseRecord, Plan, replaced
 from rectify.lifecycle.guards import (
     GuardInput,
@@ -48,6 +49,7 @@ from rectify.lifecycle.guards import (
     support_reasons,
     vote_problems,
 )
+from rectify.lifecycle.workflow import OPEN_STATES
 from rectify.policy import Policy
 
 __all__ = [
@@ -80,6 +82,11 @@ class Built:
     event: type[Event]
     fields: dict[str, Any]
     triggers: tuple[str, ...] = ()
+
+
+#: `Built` made slot by slot (one per accepted command; see `rectify.lifecycle.builders`).
+_new_built: Callable[[type[Event], dict[str, Any], tuple[str, ...]], Built] = \
+    positional_builder(Built)
 
 
 @attrs.frozen(slots=True)
@@ -151,10 +158,11 @@ def _fire(ctx: Context, case: CaseRecord, trigger: str, unmet: list[str],
 def _with_auto_support(ctx: Context, state: str, triggers: tuple[str, ...],
                        after: CaseRecord) -> tuple[str, ...]:
     """Append begin_support when the case is planned and its support package is complete."""
+    if state != "planned" or ctx.fire(state, "begin_support") is None:
+        return triggers  # decided before any guard input is built
     check = GuardInput(after, ctx.policy, ctx.on, ctx.population,
                        secretary_of=ctx.secretary_of)
-    if state == "planned" and ctx.fire(state, "begin_support") is not None \
-            and not run_guards("begin_support", check):
+    if not run_guards("begin_support", check):
         return (*triggers, "begin_support")
     return triggers
 
@@ -268,8 +276,18 @@ def _strings(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _month_ok(month: str) -> bool:
-    return (len(month) == 7 and month[4] == "-" and (month[:4] + month[5:]).isdigit()
-            and 1 <= int(month[5:]) <= 12)
+    try:
+        return _MONTHS[month]
+    except (KeyError, TypeError):  # TypeError: not hashable, then the check says why
+        found = (len(month) == 7 and month[4] == "-" and (month[:4] + month[5:]).isdigit()
+                 and 1 <= int(month[5:]) <= 12)
+        if isinstance(month, str) and len(_MONTHS) < 4096:
+            _MONTHS[month] = found
+        return found
+
+
+#: The months checked so far (a batch names a handful, over and over).
+_MONTHS: dict[str, bool] = {}
 
 
 @attrs.frozen(slots=True)
@@ -285,6 +303,11 @@ class RecordReport(CaseCommand):
 
     def build(self, ctx: Context, case: CaseRecord) -> Built | list[str]:
         """Refused for an unknown kind, a malformed month, a closed case or stray aspects."""
+        if self.kind in REPORT_KINDS and _month_ok(self.month) and case.state in OPEN_STATES \
+                and (not self.resolved or all(a in case.problems for a in self.resolved)):
+            return _new_built(ReportRecorded, {"kind": self.kind, "month": self.month,
+                                               "resolved": self.resolved, "note": self.note},
+                              ())
         unmet: list[str] = []
         if self.kind not in REPORT_KINDS:
             unmet.append(f"report kind {self.kind!r} (expected one of "

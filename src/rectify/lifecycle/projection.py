@@ -21,7 +21,7 @@ from rectify.events import (
     VerificationRecorded,
     VerificationRequested,
 )
-from rectify.lifecycle.case import CaseRecord, replaced
+from rectify.lifecycle.case import CaseRecord, advanced
 
 __all__ = ["Table", "apply_event"]
 
@@ -157,9 +157,5 @@ def apply_event(record: CaseRecord | None, event: Event, table: Table) -> CaseRe
                                 "verify the ledger (rectify ledger verify) and restore it from "
                                 "a backup")
         state = dest
-    values["state"] = state
-    values["version"] = event.version
-    values["last_on"] = event.on
-    values["last_event"] = type(event).__name__
-    # One positional constructor call per event (attrs.evolve is several times slower).
-    return replaced(record, values)
+    # One copy per event, slot by slot (attrs.evolve is several times slower).
+    return advanced(record, values, state, event.version, event.on, type(event).__name__)

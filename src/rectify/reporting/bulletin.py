@@ -634,8 +634,8 @@ class _Facts:
     (bits of `FUNNEL_STAGES`); ``failed`` the failed verifications applied
     by ``on`` and dated in the period; ``records`` the accountability events
     dated in the period, ``escalations`` every escalation and ``dismissals``
-    those dated by ``on``.  ``full`` gives the case records (as of ``on``) of
-    the cases it is given, for the rows that name supporters; ``trend`` the
+    those dated by ``on``.  ``support`` gives the support pairs (as of ``on``)
+    of the cases it is given, for the rows that name supporters; ``trend`` the
     overdue trend rows of the cases it is given (``whole``: they are all the
     cases of the year, no county or kind filter).
     """
@@ -645,7 +645,7 @@ class _Facts:
     records: list[Event]
     escalations: list[EscalationRecorded]
     dismissals: list[SecretaryDismissed]
-    full: Callable[[Collection[str]], dict[str, CaseRecord]]
+    support: Callable[[Collection[str]], dict[str, tuple[tuple[str, str], ...]]]
     trend: Callable[[Collection[str], bool], list[tuple[Any, ...]]]
 
 
@@ -672,7 +672,8 @@ def _replay_facts(store: Store, start: date, checkpoints: list[date], year: int)
              for cid, s in streams.items()},
         failed=replay.failed, records=replay.records,
         escalations=replay.all_escalations, dismissals=replay.all_dismissals,
-        full=lambda ids: {cid: _as_of(streams[cid], last) for cid in ids if cid in streams},
+        support=lambda ids: {cid: _as_of(streams[cid], last).support for cid in ids
+                             if cid in streams},
         trend=lambda ids, _whole: _trend({cid: streams[cid] for cid in ids}, checkpoints))
 
 
@@ -684,8 +685,9 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date], year: 
     only the streams of cases with events dated after ``on`` are read (and
     applied up to the first such event, as a replay would).  The overdue trend
     is a ``GROUP BY`` over the cases' open spans, the failed verifications are
-    read by position, and case records are decoded only for the rows that name
-    supporters.  A store without `ReportReads` gets the replay.
+    read by position, and the rows that name supporters read the heads' support
+    column (no case record decoded).  A store without `ReportReads` gets the
+    replay.
     """
     if not isinstance(store, ReportReads):
         return _replay_facts(store, start, checkpoints, year)
@@ -702,9 +704,9 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date], year: 
     listed = store.events_at(store.failed_positions(start, on))
     records = [e for e in store.records() if e.stream.startswith(("person:", "org:"))]
 
-    def full(ids: Collection[str]) -> dict[str, CaseRecord]:
-        found = store.cases_by_id([cid for cid in ids if cid not in replayed])
-        found.update((cid, replayed[cid]) for cid in ids if cid in replayed)
+    def support(ids: Collection[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+        found = store.case_support([cid for cid in ids if cid not in replayed])
+        found.update((cid, replayed[cid].support) for cid in ids if cid in replayed)
         return found
 
     def trend(ids: Collection[str], whole: bool) -> list[tuple[Any, ...]]:
@@ -723,7 +725,7 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date], year: 
         records=[e for e in records if start <= e.on <= on],
         escalations=[e for e in records if isinstance(e, EscalationRecorded)],
         dismissals=[e for e in records if isinstance(e, SecretaryDismissed) and e.on <= on],
-        full=full, trend=trend)
+        support=support, trend=trend)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -946,7 +948,9 @@ def _scope(campaign: Campaign, period: str, on: date, county: str | None, kind: 
         raise InvalidValueError("county", f"a county of the population ({', '.join(counties)})",
                                 county, "check Organization.county in the input")
     policy_kinds = list(campaign.policy.kinds)
-    kinds = (*policy_kinds, *sorted(set(map(_KIND, population.organizations))
+    counted = _kind_counts(population)  # a national population's kinds without a pass
+    kinds = (*policy_kinds, *sorted(set(counted if counted is not None
+                                        else map(_KIND, population.organizations))
                                     - set(policy_kinds)))
     if kind is not None and kind not in kinds:
         raise InvalidValueError("kind", f"a kind ({', '.join(kinds)})", kind)
@@ -1032,7 +1036,7 @@ def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | No
         delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
         commended_rows = _commended_rows(scope, delisted_in_period)
         overdue_ids = {row[0] for row in overdue_rows}
-        named_rows = _named_rows(scope, now, facts.full, overdue_rows, failed_rows,
+        named_rows = _named_rows(scope, now, facts.support, overdue_rows, failed_rows,
                                  year_escalations, carried_rows)
         township_rows = _league(scope, cases, overdue_ids, by="township")
         unit_rows = _league(scope, cases, overdue_ids, by="unit")
@@ -1098,11 +1102,11 @@ def _escalated_this_year(scope: _Scope, events: Iterable[EscalationRecorded]
                    and e.on <= scope.on), key=lambda e: e.org)
 
 
-def _supporters(scope: _Scope, record: CaseRecord) -> str:
+def _supporters(scope: _Scope, support: tuple[tuple[str, str], ...]) -> str:
     people = scope.campaign.people
     policy = scope.campaign.policy
     parts = []
-    for level, person in record.support:
+    for level, person in support:
         who = people.get(person)
         unit = f", {who.unit}" if who and who.unit else ""
         parts.append(f"{level_zh(level, policy)}: {person_zh(people, person)}{unit}")
@@ -1132,11 +1136,11 @@ def _township(scope: _Scope, code: str) -> str:
 
 
 def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRow, int]],
-                full: Callable[[Collection[str]], dict[str, CaseRecord]],
+                support: Callable[[Collection[str]], dict[str, tuple[tuple[str, str], ...]]],
                 overdue: list[tuple[Any, ...]], failed: list[tuple[Any, ...]],
                 escalated: list[EscalationRecorded],
                 carried: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """The named list; the records of its cases (their supporters) are read once, here."""
+    """The named list; the support of its cases (their supporters) is read once, here."""
     named: list[tuple[str, str, str, str]] = []
 
     def add(case_id: str, org: str, issue: str, detail: str) -> None:
@@ -1162,11 +1166,11 @@ def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRow, int]],
         add(row[0], row[1], "carried_over",
             f"{row[0][:4]}年度未按期销号, 转入本年度继续整顿"
             + (f"; 本年度再次被列为整顿对象, 目前{row[8]}" if row[6] else ""))
-    records = full(list(dict.fromkeys(n[0] for n in named if n[0] in now)))
+    held = support(list(dict.fromkeys(n[0] for n in named if n[0] in now)))
     rows: list[tuple[Any, ...]] = []
     for case_id, org, issue, detail in named:
-        full_record = records.get(case_id) if case_id in now else None
-        supporters = _supporters(scope, full_record) if full_record else "—"
+        pairs = held.get(case_id) if case_id in now else None
+        supporters = _supporters(scope, pairs) if pairs is not None else "—"
         rows.append((case_id, org, scope.name(org), _township(scope, org), issue,
                      NAMED_ISSUES[issue], detail, _secretary(scope, org), supporters))
     return rows
@@ -1481,7 +1485,10 @@ def _support_rows(campaign: Campaign, open_cases: list[CaseRow]) -> list[tuple[A
 def _kind_rows(scope: _Scope, cases: list[CaseRow],
                opened: list[CaseRow]) -> list[tuple[Any, ...]]:
     population = scope.campaign.population
-    organizations = Counter(map(_KIND, scope.in_scope()))
+    organizations = (_kind_counts(population) if scope.county is None and scope.kind is None
+                     else None)
+    if organizations is None:
+        organizations = Counter(map(_KIND, scope.in_scope()))
     # The ranked are every organization in scope but those outside their unit of ranking.
     orgs = population.organizations
     ranked = organizations - Counter(
@@ -1496,6 +1503,24 @@ def _kind_rows(scope: _Scope, cases: list[CaseRow],
              new[k], still_open[k], delisted[k], _rate(delisted[k], listed[k]))
             for k in scope.kinds
             if (scope.kind is None or k == scope.kind) and (organizations[k] or listed[k])]
+
+
+def _kind_counts(population: Population) -> Counter[str] | None:
+    """The organizations of each kind of a national population, from the kind codes its
+    identification keeps (`rectify._identify_arrays.population_columns`, which
+    `_outside_units` reads anyway) instead of a pass over its organizations; ``None``
+    for a small population or without NumPy (the caller makes the pass)."""
+    if len(population) < ARRAY_MIN_SIZE:
+        return None
+    try:
+        import numpy as np
+
+        from rectify._identify_arrays import population_columns
+    except ImportError:  # NumPy is not installed (the `fast` extra)
+        return None
+    columns = population_columns(population)
+    counts = np.bincount(columns.kind_code, minlength=len(columns.kinds)).tolist()
+    return Counter({kind: int(n) for kind, n in zip(columns.kinds, counts, strict=True) if n})
 
 
 def _outside_units(population: Population, policy: Policy) -> list[int]:

@@ -240,8 +240,10 @@ class CaseHead(NamedTuple):
     ``is_open``, ``deadline``, ``delisted_on``, ``continued_into`` and
     ``state`` those of its current record; ``held`` the support levels its
     record holds (each once, in the order first assigned); ``year``, ``org``,
-    ``kind``, ``opened_on``, ``rules`` and ``score`` come from its opening.
-    Reports read these columns instead of decoding records and events.
+    ``kind``, ``opened_on``, ``rules`` and ``score`` come from its opening;
+    ``support`` is its record's support pairs (level, person), for the rows
+    that name supporters.  Reports read these columns instead of decoding
+    records and events.
     """
 
     reach: date
@@ -258,6 +260,7 @@ class CaseHead(NamedTuple):
     opened_on: date = date.min
     rules: tuple[str, ...] = ()
     score: float = 0.0
+    support: tuple[tuple[str, str], ...] = ()
 
 
 class CaseStep(NamedTuple):
@@ -307,7 +310,7 @@ def step(head: CaseHead | None, position: int, event: Event,
                         if isinstance(event, CaseOpened) else ((), 0.0))
         new = CaseHead(on, (state,), is_open, deadline, after.delisted_on,
                        after.continued_into, held, state, after.year, after.org, after.kind,
-                       after.opened_on, rules, score)
+                       after.opened_on, rules, score, after.support)
         return new, CaseStep(position, event.stream, on, on, is_open, deadline, True, failed,
                              False, None, after.year)
     reach = on if on > head.reach else head.reach
@@ -318,7 +321,7 @@ def step(head: CaseHead | None, position: int, event: Event,
         held = head.held  # one object per case while its levels stay
     new = CaseHead(reach, states, is_open, deadline, after.delisted_on, after.continued_into,
                    held, state, after.year, after.org, after.kind, after.opened_on, head.rules,
-                   head.score)
+                   head.score, after.support)
     if head.is_open == is_open and head.deadline == deadline and not failed:
         return new, None
     return new, CaseStep(position, event.stream, on, reach, is_open, deadline, False, failed,

@@ -225,8 +225,10 @@ class SqlReadModels(SqlReportReads):
         # A stream whose version-1 event is here had no events before: it has no head to
         # read back (the openings of a year are all such).
         fresh = {e.stream for _, e, _ in changes if e.version == 1}
-        heads = self._stored_heads([s for s in dict.fromkeys(e.stream for _, e, _ in changes)
-                                    if s not in fresh])
+        # The cases in key order: the read-back and the updates then walk the heads' index
+        # from one end to the other instead of jumping about it (commands come in any order).
+        touched = sorted({e.stream for _, e, _ in changes})
+        heads = self._stored_heads([s for s in touched if s not in fresh])
         stored = set(heads)
         steps: list[tuple[Any, ...]] = []
         for position, event, after in changes:
@@ -237,7 +239,6 @@ class SqlReadModels(SqlReportReads):
                               made.reach.isoformat(), int(made.is_open), _iso(made.deadline),
                               int(made.first), int(made.failed), int(made.was_open),
                               _iso(made.was_deadline), made.year))
-        touched = list(dict.fromkeys(e.stream for _, e, _ in changes))
         # A case new to the heads is inserted whole; the others are updated by key, leaving
         # what their opening set (year, org, kind, opening date, rules, score) as it is.
         iso, joined = _iso, _joined

@@ -295,6 +295,9 @@ def held_levels(support: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
 
 
 _FIRST = operator.itemgetter(0)
+#: Builds a `CaseHead` or `CaseStep` from a tuple of all its fields, without the Python
+#: frame of the named tuple's ``__new__`` (`step()` makes one or two per stored event).
+_MAKE = tuple.__new__
 
 
 def step(head: CaseHead | None, position: int, event: Event,
@@ -308,24 +311,24 @@ def step(head: CaseHead | None, position: int, event: Event,
     if head is None:
         rules, score = ((tuple(event.rules), float(event.score))
                         if isinstance(event, CaseOpened) else ((), 0.0))
-        new = CaseHead(on, (state,), is_open, deadline, after.delisted_on,
-                       after.continued_into, held, state, after.year, after.org, after.kind,
-                       after.opened_on, rules, score, after.support)
-        return new, CaseStep(position, event.stream, on, on, is_open, deadline, True, failed,
-                             False, None, after.year)
+        new = _MAKE(CaseHead, (on, (state,), is_open, deadline, after.delisted_on,
+                               after.continued_into, held, state, after.year, after.org,
+                               after.kind, after.opened_on, rules, score, after.support))
+        return new, _MAKE(CaseStep, (position, event.stream, on, on, is_open, deadline, True,
+                                     failed, False, None, after.year))
     reach = on if on > head.reach else head.reach
     states = head.states
     if state not in states:
         states = tuple(sorted((*states, state)))
     if held == head.held:
         held = head.held  # one object per case while its levels stay
-    new = CaseHead(reach, states, is_open, deadline, after.delisted_on, after.continued_into,
-                   held, state, after.year, after.org, after.kind, after.opened_on, head.rules,
-                   head.score, after.support)
+    new = _MAKE(CaseHead, (reach, states, is_open, deadline, after.delisted_on,
+                           after.continued_into, held, state, after.year, after.org, after.kind,
+                           after.opened_on, head.rules, head.score, after.support))
     if head.is_open == is_open and head.deadline == deadline and not failed:
         return new, None
-    return new, CaseStep(position, event.stream, on, reach, is_open, deadline, False, failed,
-                         head.is_open, head.deadline, after.year)
+    return new, _MAKE(CaseStep, (position, event.stream, on, reach, is_open, deadline, False,
+                                 failed, head.is_open, head.deadline, after.year))
 
 
 @attrs.define

@@ -1002,89 +1002,99 @@ def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | No
     # One state of the ledger for every read: a bulletin's tables agree with each other
     # even while other workers record.  The rows are many small objects built beside a
     # large heap (the population) and form no cycles: the collector is paused meanwhile.
+    # The facts and the rows of every case are a helper's locals, freed when it returns:
+    # the one collection after the pause then looks at the tables' rows only.
     with campaign.store.snapshot(), gc_paused():
-        scope = _scope(campaign, period, on, county, kind, year)
-        checkpoints = _checkpoints(scope.start, scope.on)
-        facts = gather(campaign.store, scope.start, checkpoints, scope.year)
-        scope = attrs.evolve(scope, dismissals=tuple(facts.dismissals))
-        now = {cid: facts.now[cid] for cid in sorted(facts.now) if scope.case(facts.now[cid][0])}
-        cases = [row for row, _ in now.values()]
-        scope = attrs.evolve(scope, places=_places(campaign.population, cases))
-        open_cases, policy = [c for c in cases if c.is_open], campaign.policy
+        return _made(campaign, gather, period=period, on=on, county=county, kind=kind,
+                     year=year, issued=issued, audience=audience, settings=settings)
 
-        counts = Counter(map(_STATE, cases))
-        states = [(s.name, status_zh(s.name), counts.get(s.name, 0)) for s in WORKFLOW.states]
-        funnel = _funnel_rows(now.values())
-        opened = sorted((c for c in cases if scope.start <= c.opened_on <= scope.on),
-                        key=_OPENED)
-        new_rows = _new_rows(scope, opened)
-        overdue_rows = _overdue_rows(scope, now)
-        trend = facts.trend(now, county is None and kind is None)
-        failed_rows = _failed_rows(scope, now, facts.failed)
-        escalation_rows, dismissal_rows = _accountability_rows(scope, facts.records)
-        year_escalations = _escalated_this_year(scope, facts.escalations)
-        support_rows = _support_rows(campaign, open_cases)
-        coverage = support_rows[-1][5]
-        kind_rows = _kind_rows(scope, cases, opened)
-        previous = sorted((r for r, _ in facts.now.values()
-                           if r.year == scope.year - 1 and scope.org(r.org)), key=lambda r: r.id)
-        carried_rows = _carried_rows(scope, previous, now)
-        organizations = (len(campaign.population.organizations)
-                         if county is None and kind is None
-                         else sum(1 for _ in scope.in_scope()))
-        delisted = counts.get("delisted", 0)
-        delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
-        commended_rows = _commended_rows(scope, delisted_in_period)
-        overdue_ids = {row[0] for row in overdue_rows}
-        named_rows = _named_rows(scope, now, facts.support, overdue_rows, failed_rows,
-                                 year_escalations, carried_rows)
-        township_rows = _league(scope, cases, overdue_ids, by="township")
-        unit_rows = _league(scope, cases, overdue_ids, by="unit")
-        summary = [
-            ("organizations", "基层党组织数", "organizations", organizations),
-            ("cases", "整顿对象总数", "cases listed", len(cases)),
-            ("new_listings", "本期新认定", "new listings in the period", len(new_rows)),
-            ("open", "正在整顿", "open cases", len(open_cases)),
-            ("delisted", "已销号", "delisted", delisted),
-            ("delisted_in_period", "本期销号", "delisted in the period", len(delisted_in_period)),
-            ("delisting_rate", "销号率", "delisting rate", _rate(delisted, len(cases))),
-            ("overdue", "逾期未完成整改", "overdue cases", len(overdue_rows)),
-            ("failed_verifications", "本期验收不合格", "failed verifications in the period",
-             len(failed_rows)),
-            ("escalations", "本期问责", "escalations in the period", len(escalation_rows)),
-            ("dismissals", "本期免去书记职务", "dismissals in the period", len(dismissal_rows)),
-            ("unfinished", "未按期销号转入下年度", "not delisted, carried into the next year",
-             counts.get("carried_over", 0) + sum(1 for c in cases if _continued_past(c, scope))),
-            ("carried_over", "上年度未按期销号", "carried over from the previous year",
-             len(carried_rows)),
-            ("support_coverage", "包扶全覆盖率", "support coverage (all required levels)",
-             coverage),
-        ]
-        rows: dict[str, list[tuple[Any, ...]]] = {
-            "summary": summary, "states": states, "funnel": funnel, "kinds": kind_rows,
-            "new_listings": new_rows, "overdue": overdue_rows, "overdue_trend": trend,
-            "failed_verifications": failed_rows, "escalations": escalation_rows,
-            "dismissals": dismissal_rows, "support": support_rows, "townships": township_rows,
-            "units": unit_rows, "named": named_rows, "commended": commended_rows,
-            "carried_over": carried_rows,
-        }
-        tables = tuple(Table(name, zh, en, COLUMNS[name], tuple(rows[name]))
-                       for name, (en, zh) in TABLES.items())
-        if audience == "public":
-            tables = tuple(_public(t) for t in tables if t.name not in INTERNAL_TABLES)
-        issue_day = issued or on
-        where = county or (scope.counties[0] if len(scope.counties) == 1 else "")
-        chosen = (settings or BulletinSettings()).resolved(where, period, scope.start, issue_day,
-                                                            audience)
-        document = _document(scope, chosen, issue_day, period, audience, {
-            "summary": summary, "townships": township_rows, "units": unit_rows,
-            "named": named_rows, "commended": commended_rows, "support": support_rows,
-            "carried": carried_rows, "failed": failed_rows, "overdue": overdue_rows,
-            "escalated": year_escalations})
-        return Bulletin(period=period, on=on, start=scope.start, year=scope.year, county=county,
-                        kind=kind, policy=policy.fingerprint(), policy_name=policy.meta.name,
-                        tables=tables, counties=scope.counties, issued=issue_day,
-                        audience=audience, document=document)
+
+def _made(campaign: Campaign, gather: _Gather, *, period: str, on: date, county: str | None,
+          kind: str | None, year: int | None, issued: date | None, audience: str,
+          settings: BulletinSettings | None) -> Bulletin:
+    """`_bulletin()` inside its snapshot, ``on`` resolved."""
+    scope = _scope(campaign, period, on, county, kind, year)
+    checkpoints = _checkpoints(scope.start, scope.on)
+    facts = gather(campaign.store, scope.start, checkpoints, scope.year)
+    scope = attrs.evolve(scope, dismissals=tuple(facts.dismissals))
+    now = {cid: facts.now[cid] for cid in sorted(facts.now) if scope.case(facts.now[cid][0])}
+    cases = [row for row, _ in now.values()]
+    scope = attrs.evolve(scope, places=_places(campaign.population, cases))
+    open_cases, policy = [c for c in cases if c.is_open], campaign.policy
+
+    counts = Counter(map(_STATE, cases))
+    states = [(s.name, status_zh(s.name), counts.get(s.name, 0)) for s in WORKFLOW.states]
+    funnel = _funnel_rows(now.values())
+    opened = sorted((c for c in cases if scope.start <= c.opened_on <= scope.on),
+                    key=_OPENED)
+    new_rows = _new_rows(scope, opened)
+    overdue_rows = _overdue_rows(scope, now)
+    trend = facts.trend(now, county is None and kind is None)
+    failed_rows = _failed_rows(scope, now, facts.failed)
+    escalation_rows, dismissal_rows = _accountability_rows(scope, facts.records)
+    year_escalations = _escalated_this_year(scope, facts.escalations)
+    support_rows = _support_rows(campaign, open_cases)
+    coverage = support_rows[-1][5]
+    kind_rows = _kind_rows(scope, cases, opened)
+    previous = sorted((r for r, _ in facts.now.values()
+                       if r.year == scope.year - 1 and scope.org(r.org)), key=lambda r: r.id)
+    carried_rows = _carried_rows(scope, previous, now)
+    organizations = (len(campaign.population.organizations)
+                     if county is None and kind is None
+                     else sum(1 for _ in scope.in_scope()))
+    delisted = counts.get("delisted", 0)
+    delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
+    commended_rows = _commended_rows(scope, delisted_in_period)
+    overdue_ids = {row[0] for row in overdue_rows}
+    named_rows = _named_rows(scope, now, facts.support, overdue_rows, failed_rows,
+                             year_escalations, carried_rows)
+    township_rows = _league(scope, cases, overdue_ids, by="township")
+    unit_rows = _league(scope, cases, overdue_ids, by="unit")
+    summary = [
+        ("organizations", "基层党组织数", "organizations", organizations),
+        ("cases", "整顿对象总数", "cases listed", len(cases)),
+        ("new_listings", "本期新认定", "new listings in the period", len(new_rows)),
+        ("open", "正在整顿", "open cases", len(open_cases)),
+        ("delisted", "已销号", "delisted", delisted),
+        ("delisted_in_period", "本期销号", "delisted in the period", len(delisted_in_period)),
+        ("delisting_rate", "销号率", "delisting rate", _rate(delisted, len(cases))),
+        ("overdue", "逾期未完成整改", "overdue cases", len(overdue_rows)),
+        ("failed_verifications", "本期验收不合格", "failed verifications in the period",
+         len(failed_rows)),
+        ("escalations", "本期问责", "escalations in the period", len(escalation_rows)),
+        ("dismissals", "本期免去书记职务", "dismissals in the period", len(dismissal_rows)),
+        ("unfinished", "未按期销号转入下年度", "not delisted, carried into the next year",
+         counts.get("carried_over", 0) + sum(1 for c in cases if _continued_past(c, scope))),
+        ("carried_over", "上年度未按期销号", "carried over from the previous year",
+         len(carried_rows)),
+        ("support_coverage", "包扶全覆盖率", "support coverage (all required levels)",
+         coverage),
+    ]
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        "summary": summary, "states": states, "funnel": funnel, "kinds": kind_rows,
+        "new_listings": new_rows, "overdue": overdue_rows, "overdue_trend": trend,
+        "failed_verifications": failed_rows, "escalations": escalation_rows,
+        "dismissals": dismissal_rows, "support": support_rows, "townships": township_rows,
+        "units": unit_rows, "named": named_rows, "commended": commended_rows,
+        "carried_over": carried_rows,
+    }
+    tables = tuple(Table(name, zh, en, COLUMNS[name], tuple(rows[name]))
+                   for name, (en, zh) in TABLES.items())
+    if audience == "public":
+        tables = tuple(_public(t) for t in tables if t.name not in INTERNAL_TABLES)
+    issue_day = issued or on
+    where = county or (scope.counties[0] if len(scope.counties) == 1 else "")
+    chosen = (settings or BulletinSettings()).resolved(where, period, scope.start, issue_day,
+                                                        audience)
+    document = _document(scope, chosen, issue_day, period, audience, {
+        "summary": summary, "townships": township_rows, "units": unit_rows,
+        "named": named_rows, "commended": commended_rows, "support": support_rows,
+        "carried": carried_rows, "failed": failed_rows, "overdue": overdue_rows,
+        "escalated": year_escalations})
+    return Bulletin(period=period, on=on, start=scope.start, year=scope.year, county=county,
+                    kind=kind, policy=policy.fingerprint(), policy_name=policy.meta.name,
+                    tables=tables, counties=scope.counties, issued=issue_day,
+                    audience=audience, document=document)
 
 
 def _public(table: Table) -> Table:

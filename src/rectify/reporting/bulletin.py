@@ -911,6 +911,8 @@ class _Scope:
         return filter(self.keeps, orgs)
 
     def org(self, code: str) -> bool:
+        if self.county is None and self.kind is None:
+            return True  # unfiltered: every organization, known or not (no lookup)
         org = self.campaign.population.get(code)
         if org is None:
             return self.county is None and self.kind is None

@@ -122,6 +122,19 @@ def _check(store: ReportReads, events: list[Event], until: date, year: int,
     paths = _reference_paths(events, until)
     some = sorted(paths)[::2]
     assert store.case_paths(some, until) == {c: paths[c] for c in some if paths[c]}
+    support = _reference_support(events)
+    asked = [*sorted(support)[1::2], "no-such-case"]
+    assert store.case_support(asked) == {c: support[c] for c in asked if c in support}
+
+
+def _reference_support(events: list[Event]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """`ReportReads.case_support()` from the events alone: each case's latest support."""
+    records: dict[str, CaseRecord] = {}
+    for event in events:
+        after = project(records.get(event.stream), event)
+        if after is not None:
+            records[event.stream] = after
+    return {c: r.support for c, r in records.items()}
 
 
 @settings(max_examples=30, deadline=None,

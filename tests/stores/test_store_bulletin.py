@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pytest
 from ledger_workers import campaign, scenario
 
-from conftest import Backend
+from conftest import Backend, SQLiteBackend
 from rectify.reporting.bulletin import PERIODS, _bulletin, _read_model_facts, _replay_facts
 
 
@@ -73,9 +74,57 @@ def test_a_ledger_with_the_earlier_step_layout_is_upgraded_on_open(durable: Back
     on = date(2017, 12, 31)
     expected = bulletin(c, period="annual", on=on).to_dict()
     store.close()
+    # Those layouts had neither the support column nor the steps' tally index.
+    durable.sql("DROP INDEX case_steps_tally")  # type: ignore[attr-defined]
     for table, column in (("case_heads", "rules"), ("case_heads", "held"),
-                          ("case_steps", "was_open")):
+                          ("case_heads", "support"), ("case_steps", "was_open")):
         durable.sql(f"ALTER TABLE {table} DROP COLUMN {column}")  # type: ignore[attr-defined]
     upgraded = durable.new()
     assert bulletin(campaign(upgraded), period="annual", on=on).to_dict() == expected
     assert verify_read_models(upgraded) == []  # type: ignore[arg-type]
+
+
+def test_a_ledger_with_the_heads_before_their_support_column_is_upgraded_on_open(
+        durable: Backend) -> None:
+    """The layout before the heads kept their support pairs (and the steps their tally
+    index): the next writable open rebuilds the heads and steps in place, with both, and
+    the named list's supporters read from the heads agree with the records'."""
+    from rectify.reporting.bulletin import bulletin
+    from rectify.stores.readmodel import verify_read_models
+
+    store = durable.new()
+    c = campaign(store)
+    scenario(c)
+    on = date(2017, 12, 31)
+    expected = bulletin(c, period="annual", on=on).to_dict()
+    ids = [r.id for r in store.cases()]
+    support = store.case_support(ids)  # type: ignore[attr-defined]
+    assert support == {r.id: r.support for r in store.cases()}
+    assert any(support.values()), "the scenario assigns support"
+    store.close()
+    durable.sql("DROP INDEX case_steps_tally")  # type: ignore[attr-defined]
+    durable.sql("ALTER TABLE case_heads DROP COLUMN support")  # type: ignore[attr-defined]
+    upgraded = durable.new()
+    assert bulletin(campaign(upgraded), period="annual", on=on).to_dict() == expected
+    assert verify_read_models(upgraded) == []  # type: ignore[arg-type]
+    assert upgraded.case_support(ids) == support  # type: ignore[attr-defined]
+    assert "case_steps_tally" in _step_indexes(durable)
+
+
+def _step_indexes(durable: Backend) -> set[str]:
+    """The names of the step tables' indexes, read from the database's catalogue."""
+    if isinstance(durable, SQLiteBackend):
+        conn = sqlite3.connect(durable.path)
+        try:
+            return {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+                " AND tbl_name IN ('case_heads', 'case_steps')")}
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(durable.dsn, autocommit=True) as conn:  # type: ignore[attr-defined]
+        return {r[0] for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s"
+            " AND tablename IN ('case_heads', 'case_steps')",
+            (durable.schema,)).fetchall()}  # type: ignore[attr-defined]

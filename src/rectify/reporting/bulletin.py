@@ -634,8 +634,8 @@ class _Facts:
     (bits of `FUNNEL_STAGES`); ``failed`` the failed verifications applied
     by ``on`` and dated in the period; ``records`` the accountability events
     dated in the period, ``escalations`` every escalation and ``dismissals``
-    those dated by ``on``.  ``full`` gives the case records (as of ``on``) of
-    the cases it is given, for the rows that name supporters; ``trend`` the
+    those dated by ``on``.  ``support`` gives the support pairs (as of ``on``)
+    of the cases it is given, for the rows that name supporters; ``trend`` the
     overdue trend rows of the cases it is given (``whole``: they are all the
     cases of the year, no county or kind filter).
     """
@@ -645,7 +645,7 @@ class _Facts:
     records: list[Event]
     escalations: list[EscalationRecorded]
     dismissals: list[SecretaryDismissed]
-    full: Callable[[Collection[str]], dict[str, CaseRecord]]
+    support: Callable[[Collection[str]], dict[str, tuple[tuple[str, str], ...]]]
     trend: Callable[[Collection[str], bool], list[tuple[Any, ...]]]
 
 
@@ -672,7 +672,8 @@ def _replay_facts(store: Store, start: date, checkpoints: list[date], year: int)
              for cid, s in streams.items()},
         failed=replay.failed, records=replay.records,
         escalations=replay.all_escalations, dismissals=replay.all_dismissals,
-        full=lambda ids: {cid: _as_of(streams[cid], last) for cid in ids if cid in streams},
+        support=lambda ids: {cid: _as_of(streams[cid], last).support for cid in ids
+                             if cid in streams},
         trend=lambda ids, _whole: _trend({cid: streams[cid] for cid in ids}, checkpoints))
 
 
@@ -684,8 +685,9 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date], year: 
     only the streams of cases with events dated after ``on`` are read (and
     applied up to the first such event, as a replay would).  The overdue trend
     is a ``GROUP BY`` over the cases' open spans, the failed verifications are
-    read by position, and case records are decoded only for the rows that name
-    supporters.  A store without `ReportReads` gets the replay.
+    read by position, and the rows that name supporters read the heads' support
+    column (no case record decoded).  A store without `ReportReads` gets the
+    replay.
     """
     if not isinstance(store, ReportReads):
         return _replay_facts(store, start, checkpoints, year)
@@ -702,9 +704,9 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date], year: 
     listed = store.events_at(store.failed_positions(start, on))
     records = [e for e in store.records() if e.stream.startswith(("person:", "org:"))]
 
-    def full(ids: Collection[str]) -> dict[str, CaseRecord]:
-        found = store.cases_by_id([cid for cid in ids if cid not in replayed])
-        found.update((cid, replayed[cid]) for cid in ids if cid in replayed)
+    def support(ids: Collection[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+        found = store.case_support([cid for cid in ids if cid not in replayed])
+        found.update((cid, replayed[cid].support) for cid in ids if cid in replayed)
         return found
 
     def trend(ids: Collection[str], whole: bool) -> list[tuple[Any, ...]]:
@@ -723,7 +725,7 @@ def _read_model_facts(store: Store, start: date, checkpoints: list[date], year: 
         records=[e for e in records if start <= e.on <= on],
         escalations=[e for e in records if isinstance(e, EscalationRecorded)],
         dismissals=[e for e in records if isinstance(e, SecretaryDismissed) and e.on <= on],
-        full=full, trend=trend)
+        support=support, trend=trend)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -909,6 +911,8 @@ class _Scope:
         return filter(self.keeps, orgs)
 
     def org(self, code: str) -> bool:
+        if self.county is None and self.kind is None:
+            return True  # unfiltered: every organization, known or not (no lookup)
         org = self.campaign.population.get(code)
         if org is None:
             return self.county is None and self.kind is None
@@ -946,7 +950,9 @@ def _scope(campaign: Campaign, period: str, on: date, county: str | None, kind: 
         raise InvalidValueError("county", f"a county of the population ({', '.join(counties)})",
                                 county, "check Organization.county in the input")
     policy_kinds = list(campaign.policy.kinds)
-    kinds = (*policy_kinds, *sorted(set(map(_KIND, population.organizations))
+    counted = _kind_counts(population)  # a national population's kinds without a pass
+    kinds = (*policy_kinds, *sorted(set(counted if counted is not None
+                                        else map(_KIND, population.organizations))
                                     - set(policy_kinds)))
     if kind is not None and kind not in kinds:
         raise InvalidValueError("kind", f"a kind ({', '.join(kinds)})", kind)
@@ -998,89 +1004,99 @@ def _bulletin(campaign: Campaign, gather: _Gather, *, period: str, on: date | No
     # One state of the ledger for every read: a bulletin's tables agree with each other
     # even while other workers record.  The rows are many small objects built beside a
     # large heap (the population) and form no cycles: the collector is paused meanwhile.
+    # The facts and the rows of every case are a helper's locals, freed when it returns:
+    # the one collection after the pause then looks at the tables' rows only.
     with campaign.store.snapshot(), gc_paused():
-        scope = _scope(campaign, period, on, county, kind, year)
-        checkpoints = _checkpoints(scope.start, scope.on)
-        facts = gather(campaign.store, scope.start, checkpoints, scope.year)
-        scope = attrs.evolve(scope, dismissals=tuple(facts.dismissals))
-        now = {cid: facts.now[cid] for cid in sorted(facts.now) if scope.case(facts.now[cid][0])}
-        cases = [row for row, _ in now.values()]
-        scope = attrs.evolve(scope, places=_places(campaign.population, cases))
-        open_cases, policy = [c for c in cases if c.is_open], campaign.policy
+        return _made(campaign, gather, period=period, on=on, county=county, kind=kind,
+                     year=year, issued=issued, audience=audience, settings=settings)
 
-        counts = Counter(map(_STATE, cases))
-        states = [(s.name, status_zh(s.name), counts.get(s.name, 0)) for s in WORKFLOW.states]
-        funnel = _funnel_rows(now.values())
-        opened = sorted((c for c in cases if scope.start <= c.opened_on <= scope.on),
-                        key=_OPENED)
-        new_rows = _new_rows(scope, opened)
-        overdue_rows = _overdue_rows(scope, now)
-        trend = facts.trend(now, county is None and kind is None)
-        failed_rows = _failed_rows(scope, now, facts.failed)
-        escalation_rows, dismissal_rows = _accountability_rows(scope, facts.records)
-        year_escalations = _escalated_this_year(scope, facts.escalations)
-        support_rows = _support_rows(campaign, open_cases)
-        coverage = support_rows[-1][5]
-        kind_rows = _kind_rows(scope, cases, opened)
-        previous = sorted((r for r, _ in facts.now.values()
-                           if r.year == scope.year - 1 and scope.org(r.org)), key=lambda r: r.id)
-        carried_rows = _carried_rows(scope, previous, now)
-        organizations = (len(campaign.population.organizations)
-                         if county is None and kind is None
-                         else sum(1 for _ in scope.in_scope()))
-        delisted = counts.get("delisted", 0)
-        delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
-        commended_rows = _commended_rows(scope, delisted_in_period)
-        overdue_ids = {row[0] for row in overdue_rows}
-        named_rows = _named_rows(scope, now, facts.full, overdue_rows, failed_rows,
-                                 year_escalations, carried_rows)
-        township_rows = _league(scope, cases, overdue_ids, by="township")
-        unit_rows = _league(scope, cases, overdue_ids, by="unit")
-        summary = [
-            ("organizations", "基层党组织数", "organizations", organizations),
-            ("cases", "整顿对象总数", "cases listed", len(cases)),
-            ("new_listings", "本期新认定", "new listings in the period", len(new_rows)),
-            ("open", "正在整顿", "open cases", len(open_cases)),
-            ("delisted", "已销号", "delisted", delisted),
-            ("delisted_in_period", "本期销号", "delisted in the period", len(delisted_in_period)),
-            ("delisting_rate", "销号率", "delisting rate", _rate(delisted, len(cases))),
-            ("overdue", "逾期未完成整改", "overdue cases", len(overdue_rows)),
-            ("failed_verifications", "本期验收不合格", "failed verifications in the period",
-             len(failed_rows)),
-            ("escalations", "本期问责", "escalations in the period", len(escalation_rows)),
-            ("dismissals", "本期免去书记职务", "dismissals in the period", len(dismissal_rows)),
-            ("unfinished", "未按期销号转入下年度", "not delisted, carried into the next year",
-             counts.get("carried_over", 0) + sum(1 for c in cases if _continued_past(c, scope))),
-            ("carried_over", "上年度未按期销号", "carried over from the previous year",
-             len(carried_rows)),
-            ("support_coverage", "包扶全覆盖率", "support coverage (all required levels)",
-             coverage),
-        ]
-        rows: dict[str, list[tuple[Any, ...]]] = {
-            "summary": summary, "states": states, "funnel": funnel, "kinds": kind_rows,
-            "new_listings": new_rows, "overdue": overdue_rows, "overdue_trend": trend,
-            "failed_verifications": failed_rows, "escalations": escalation_rows,
-            "dismissals": dismissal_rows, "support": support_rows, "townships": township_rows,
-            "units": unit_rows, "named": named_rows, "commended": commended_rows,
-            "carried_over": carried_rows,
-        }
-        tables = tuple(Table(name, zh, en, COLUMNS[name], tuple(rows[name]))
-                       for name, (en, zh) in TABLES.items())
-        if audience == "public":
-            tables = tuple(_public(t) for t in tables if t.name not in INTERNAL_TABLES)
-        issue_day = issued or on
-        where = county or (scope.counties[0] if len(scope.counties) == 1 else "")
-        chosen = (settings or BulletinSettings()).resolved(where, period, scope.start, issue_day,
-                                                            audience)
-        document = _document(scope, chosen, issue_day, period, audience, {
-            "summary": summary, "townships": township_rows, "units": unit_rows,
-            "named": named_rows, "commended": commended_rows, "support": support_rows,
-            "carried": carried_rows, "failed": failed_rows, "overdue": overdue_rows,
-            "escalated": year_escalations})
-        return Bulletin(period=period, on=on, start=scope.start, year=scope.year, county=county,
-                        kind=kind, policy=policy.fingerprint(), policy_name=policy.meta.name,
-                        tables=tables, counties=scope.counties, issued=issue_day,
-                        audience=audience, document=document)
+
+def _made(campaign: Campaign, gather: _Gather, *, period: str, on: date, county: str | None,
+          kind: str | None, year: int | None, issued: date | None, audience: str,
+          settings: BulletinSettings | None) -> Bulletin:
+    """`_bulletin()` inside its snapshot, ``on`` resolved."""
+    scope = _scope(campaign, period, on, county, kind, year)
+    checkpoints = _checkpoints(scope.start, scope.on)
+    facts = gather(campaign.store, scope.start, checkpoints, scope.year)
+    scope = attrs.evolve(scope, dismissals=tuple(facts.dismissals))
+    now = {cid: facts.now[cid] for cid in sorted(facts.now) if scope.case(facts.now[cid][0])}
+    cases = [row for row, _ in now.values()]
+    scope = attrs.evolve(scope, places=_places(campaign.population, cases))
+    open_cases, policy = [c for c in cases if c.is_open], campaign.policy
+
+    counts = Counter(map(_STATE, cases))
+    states = [(s.name, status_zh(s.name), counts.get(s.name, 0)) for s in WORKFLOW.states]
+    funnel = _funnel_rows(now.values())
+    opened = sorted((c for c in cases if scope.start <= c.opened_on <= scope.on),
+                    key=_OPENED)
+    new_rows = _new_rows(scope, opened)
+    overdue_rows = _overdue_rows(scope, now)
+    trend = facts.trend(now, county is None and kind is None)
+    failed_rows = _failed_rows(scope, now, facts.failed)
+    escalation_rows, dismissal_rows = _accountability_rows(scope, facts.records)
+    year_escalations = _escalated_this_year(scope, facts.escalations)
+    support_rows = _support_rows(campaign, open_cases)
+    coverage = support_rows[-1][5]
+    kind_rows = _kind_rows(scope, cases, opened)
+    previous = sorted((r for r, _ in facts.now.values()
+                       if r.year == scope.year - 1 and scope.org(r.org)), key=lambda r: r.id)
+    carried_rows = _carried_rows(scope, previous, now)
+    organizations = (len(campaign.population.organizations)
+                     if county is None and kind is None
+                     else sum(1 for _ in scope.in_scope()))
+    delisted = counts.get("delisted", 0)
+    delisted_in_period = [c for c in cases if c.delisted_on and scope.within(c.delisted_on)]
+    commended_rows = _commended_rows(scope, delisted_in_period)
+    overdue_ids = {row[0] for row in overdue_rows}
+    named_rows = _named_rows(scope, now, facts.support, overdue_rows, failed_rows,
+                             year_escalations, carried_rows)
+    township_rows = _league(scope, cases, overdue_ids, by="township")
+    unit_rows = _league(scope, cases, overdue_ids, by="unit")
+    summary = [
+        ("organizations", "基层党组织数", "organizations", organizations),
+        ("cases", "整顿对象总数", "cases listed", len(cases)),
+        ("new_listings", "本期新认定", "new listings in the period", len(new_rows)),
+        ("open", "正在整顿", "open cases", len(open_cases)),
+        ("delisted", "已销号", "delisted", delisted),
+        ("delisted_in_period", "本期销号", "delisted in the period", len(delisted_in_period)),
+        ("delisting_rate", "销号率", "delisting rate", _rate(delisted, len(cases))),
+        ("overdue", "逾期未完成整改", "overdue cases", len(overdue_rows)),
+        ("failed_verifications", "本期验收不合格", "failed verifications in the period",
+         len(failed_rows)),
+        ("escalations", "本期问责", "escalations in the period", len(escalation_rows)),
+        ("dismissals", "本期免去书记职务", "dismissals in the period", len(dismissal_rows)),
+        ("unfinished", "未按期销号转入下年度", "not delisted, carried into the next year",
+         counts.get("carried_over", 0) + sum(1 for c in cases if _continued_past(c, scope))),
+        ("carried_over", "上年度未按期销号", "carried over from the previous year",
+         len(carried_rows)),
+        ("support_coverage", "包扶全覆盖率", "support coverage (all required levels)",
+         coverage),
+    ]
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        "summary": summary, "states": states, "funnel": funnel, "kinds": kind_rows,
+        "new_listings": new_rows, "overdue": overdue_rows, "overdue_trend": trend,
+        "failed_verifications": failed_rows, "escalations": escalation_rows,
+        "dismissals": dismissal_rows, "support": support_rows, "townships": township_rows,
+        "units": unit_rows, "named": named_rows, "commended": commended_rows,
+        "carried_over": carried_rows,
+    }
+    tables = tuple(Table(name, zh, en, COLUMNS[name], tuple(rows[name]))
+                   for name, (en, zh) in TABLES.items())
+    if audience == "public":
+        tables = tuple(_public(t) for t in tables if t.name not in INTERNAL_TABLES)
+    issue_day = issued or on
+    where = county or (scope.counties[0] if len(scope.counties) == 1 else "")
+    chosen = (settings or BulletinSettings()).resolved(where, period, scope.start, issue_day,
+                                                        audience)
+    document = _document(scope, chosen, issue_day, period, audience, {
+        "summary": summary, "townships": township_rows, "units": unit_rows,
+        "named": named_rows, "commended": commended_rows, "support": support_rows,
+        "carried": carried_rows, "failed": failed_rows, "overdue": overdue_rows,
+        "escalated": year_escalations})
+    return Bulletin(period=period, on=on, start=scope.start, year=scope.year, county=county,
+                    kind=kind, policy=policy.fingerprint(), policy_name=policy.meta.name,
+                    tables=tables, counties=scope.counties, issued=issue_day,
+                    audience=audience, document=document)
 
 
 def _public(table: Table) -> Table:
@@ -1098,11 +1114,11 @@ def _escalated_this_year(scope: _Scope, events: Iterable[EscalationRecorded]
                    and e.on <= scope.on), key=lambda e: e.org)
 
 
-def _supporters(scope: _Scope, record: CaseRecord) -> str:
+def _supporters(scope: _Scope, support: tuple[tuple[str, str], ...]) -> str:
     people = scope.campaign.people
     policy = scope.campaign.policy
     parts = []
-    for level, person in record.support:
+    for level, person in support:
         who = people.get(person)
         unit = f", {who.unit}" if who and who.unit else ""
         parts.append(f"{level_zh(level, policy)}: {person_zh(people, person)}{unit}")
@@ -1132,11 +1148,11 @@ def _township(scope: _Scope, code: str) -> str:
 
 
 def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRow, int]],
-                full: Callable[[Collection[str]], dict[str, CaseRecord]],
+                support: Callable[[Collection[str]], dict[str, tuple[tuple[str, str], ...]]],
                 overdue: list[tuple[Any, ...]], failed: list[tuple[Any, ...]],
                 escalated: list[EscalationRecorded],
                 carried: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """The named list; the records of its cases (their supporters) are read once, here."""
+    """The named list; the support of its cases (their supporters) is read once, here."""
     named: list[tuple[str, str, str, str]] = []
 
     def add(case_id: str, org: str, issue: str, detail: str) -> None:
@@ -1162,11 +1178,11 @@ def _named_rows(scope: _Scope, now: Mapping[str, tuple[CaseRow, int]],
         add(row[0], row[1], "carried_over",
             f"{row[0][:4]}年度未按期销号, 转入本年度继续整顿"
             + (f"; 本年度再次被列为整顿对象, 目前{row[8]}" if row[6] else ""))
-    records = full(list(dict.fromkeys(n[0] for n in named if n[0] in now)))
+    held = support(list(dict.fromkeys(n[0] for n in named if n[0] in now)))
     rows: list[tuple[Any, ...]] = []
     for case_id, org, issue, detail in named:
-        full_record = records.get(case_id) if case_id in now else None
-        supporters = _supporters(scope, full_record) if full_record else "—"
+        pairs = held.get(case_id) if case_id in now else None
+        supporters = _supporters(scope, pairs) if pairs is not None else "—"
         rows.append((case_id, org, scope.name(org), _township(scope, org), issue,
                      NAMED_ISSUES[issue], detail, _secretary(scope, org), supporters))
     return rows
@@ -1481,7 +1497,10 @@ def _support_rows(campaign: Campaign, open_cases: list[CaseRow]) -> list[tuple[A
 def _kind_rows(scope: _Scope, cases: list[CaseRow],
                opened: list[CaseRow]) -> list[tuple[Any, ...]]:
     population = scope.campaign.population
-    organizations = Counter(map(_KIND, scope.in_scope()))
+    organizations = (_kind_counts(population) if scope.county is None and scope.kind is None
+                     else None)
+    if organizations is None:
+        organizations = Counter(map(_KIND, scope.in_scope()))
     # The ranked are every organization in scope but those outside their unit of ranking.
     orgs = population.organizations
     ranked = organizations - Counter(
@@ -1496,6 +1515,24 @@ def _kind_rows(scope: _Scope, cases: list[CaseRow],
              new[k], still_open[k], delisted[k], _rate(delisted[k], listed[k]))
             for k in scope.kinds
             if (scope.kind is None or k == scope.kind) and (organizations[k] or listed[k])]
+
+
+def _kind_counts(population: Population) -> Counter[str] | None:
+    """The organizations of each kind of a national population, from the kind codes its
+    identification keeps (`rectify._identify_arrays.population_columns`, which
+    `_outside_units` reads anyway) instead of a pass over its organizations; ``None``
+    for a small population or without NumPy (the caller makes the pass)."""
+    if len(population) < ARRAY_MIN_SIZE:
+        return None
+    try:
+        import numpy as np
+
+        from rectify._identify_arrays import population_columns
+    except ImportError:  # NumPy is not installed (the `fast` extra)
+        return None
+    columns = population_columns(population)
+    counts = np.bincount(columns.kind_code, minlength=len(columns.kinds)).tolist()
+    return Counter({kind: int(n) for kind, n in zip(columns.kinds, counts, strict=True) if n})
 
 
 def _outside_units(population: Population, policy: Policy) -> list[int]:

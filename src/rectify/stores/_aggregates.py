@@ -30,12 +30,15 @@ from rectify.stores.readmodel import CaseHead, CaseStep
 
 __all__ = ["HEAD_COLUMNS", "STEP_FIELDS", "CaseRow", "ReportReads", "SqlReportReads",
            "StepTally", "head_of_row", "in_report_year", "paths_until", "rows_of_state",
-           "rules_text", "step_of_row", "stored_day", "stored_list", "tallies_of_paths"]
+           "rules_text", "step_of_row", "stored_day", "stored_list", "stored_support",
+           "support_text", "tallies_of_paths"]
 
 #: The columns of ``case_heads``, in order: "case", then those of
 #: `rectify.stores.readmodel.CaseHead`.
 HEAD_COLUMNS = ('"case", reach, states, is_open, deadline, delisted_on, continued_into, held,'
-                " state, year, org, kind, opened_on, rules, score")
+                " state, year, org, kind, opened_on, rules, score, support")
+#: The columns `SqlReportReads.report_cases` reads: those of `CaseRow`, not the support.
+_ROW_COLUMNS = HEAD_COLUMNS.removesuffix(", support")
 #: The columns of ``case_steps``, in order (those of `rectify.stores.readmodel.CaseStep`).
 STEP_FIELDS = ('position, "case", day, reach, is_open, deadline, first, failed, was_open,'
                " was_deadline, year")
@@ -112,6 +115,11 @@ class ReportReads(Protocol):
         """The steps of ``cases`` whose ``reach`` is at most ``until``, per case in order."""
         ...
 
+    def case_support(self, cases: Collection[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+        """The current support pairs (level, person) of those of ``cases`` that exist
+        (`CaseHead.support`): the supporters a named list shows, no record decoded."""
+        ...
+
 
 def in_report_year(year: int, continued_into: int | None, wanted: int) -> bool:
     """Whether a case of ``year`` is among those `ReportReads.report_cases()` returns."""
@@ -133,9 +141,14 @@ def rows_of_state(cases: Collection[str], heads: Mapping[str, CaseHead], until: 
 
 
 def _row(case: str, h: CaseHead) -> CaseRow:
-    return CaseRow(case, h.org, h.year, h.kind, h.state, h.is_open, h.deadline, h.opened_on,
-                   h.delisted_on, h.continued_into, h.held, h.states, h.reach, h.rules,
-                   h.score)
+    return _ROW(CaseRow, (case, h.org, h.year, h.kind, h.state, h.is_open, h.deadline,
+                          h.opened_on, h.delisted_on, h.continued_into, h.held, h.states,
+                          h.reach, h.rules, h.score))
+
+
+#: Builds a named tuple from a tuple of its fields without the Python frame of its
+#: ``__new__`` (a report builds one per case).
+_ROW = tuple.__new__
 
 
 def paths_until(steps: Mapping[str, list[CaseStep]], cases: Iterable[str],
@@ -179,15 +192,15 @@ class SqlReportReads:
         """See `ReportReads.report_cases()`: one table of narrow rows, no record read."""
         self._require_steps()
         m = self._MARK
-        day, levels = stored_day, stored_list
-        return [CaseRow(case, org, int(y), kind, state, bool(is_open),
-                        day(deadline) if deadline is not None else None, day(opened_on),
-                        day(delisted_on) if delisted_on is not None else None,
-                        int(into) if into is not None else None, levels(held), levels(states),
-                        day(reach), _rules(rules), float(score))
+        day, levels, row = stored_day, stored_list, _ROW
+        return [row(CaseRow, (case, org, int(y), kind, state, bool(is_open),
+                              day(deadline) if deadline is not None else None, day(opened_on),
+                              day(delisted_on) if delisted_on is not None else None,
+                              int(into) if into is not None else None, levels(held),
+                              levels(states), day(reach), _rules(rules), float(score)))
                 for (case, reach, states, is_open, deadline, delisted_on, into, held, state, y,
                      org, kind, opened_on, rules, score) in self._select(
-            f"SELECT {HEAD_COLUMNS} FROM {self._PREFIX}case_heads"
+            f"SELECT {_ROW_COLUMNS} FROM {self._PREFIX}case_heads"
             f" WHERE opened_on <= {m} AND (year BETWEEN {m} AND {m}"
             f' OR (year < {m} AND continued_into >= {m})) ORDER BY "case"',
             (until.isoformat(), year - 1, year, year, year))]
@@ -226,6 +239,14 @@ class SqlReportReads:
             found.setdefault(made.case, []).append(made)
         return {case: found[case] for case in sorted(found)}
 
+    def case_support(self, cases: Collection[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+        """See `ReportReads.case_support()`: one narrow column of the heads."""
+        self._require_steps()
+        return {case: stored_support(support) for case, support in select_in(
+            self._select, self._MARK,
+            f'SELECT "case", support FROM {self._PREFIX}case_heads WHERE "case" IN ({{marks}})',
+            list(dict.fromkeys(cases)))}
+
 
 def step_of_row(row: Sequence[Any]) -> CaseStep:
     """A `CaseStep` from its columns, in the order of the ``case_steps`` table."""
@@ -239,14 +260,14 @@ def step_of_row(row: Sequence[Any]) -> CaseStep:
 def head_of_row(row: Sequence[Any]) -> CaseHead:
     """A `CaseHead` from its columns (`HEAD_COLUMNS` after "case")."""
     (reach, states, is_open, deadline, delisted_on, continued_into, held, state, year, org,
-     kind, opened_on, rules, score) = row
+     kind, opened_on, rules, score, support) = row
     day = stored_day
     return CaseHead(day(reach), stored_list(states), bool(is_open),
                     day(deadline) if deadline is not None else None,
                     day(delisted_on) if delisted_on is not None else None,
                     int(continued_into) if continued_into is not None else None,
                     stored_list(held), state, int(year), org, kind, day(opened_on), _rules(rules),
-                    float(score))
+                    float(score), stored_support(support))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -273,3 +294,14 @@ def _rules(text: str | None) -> tuple[str, ...]:
 def rules_text(rules: tuple[str, ...]) -> str:
     """The ``rules`` column of an opening step."""
     return orjson.dumps(list(rules)).decode()
+
+
+def stored_support(text: str) -> tuple[tuple[str, str], ...]:
+    """The ``support`` column of a head: its record's (level, person) pairs, stored as a
+    JSON list of pairs (`support_text`)."""
+    return tuple((str(level), str(person)) for level, person in orjson.loads(text))
+
+
+def support_text(support: tuple[tuple[str, str], ...]) -> str:
+    """The ``support`` column of a head holding ``support`` pairs."""
+    return orjson.dumps(support).decode() if support else "[]"

@@ -304,6 +304,12 @@ class MemoryStore:
         found = paths_until(self._dated().steps, cases, until)
         return {case: found[case] for case in sorted(found)}
 
+    def case_support(self, cases: Collection[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+        """See `rectify.stores._aggregates.ReportReads.case_support()` (the records' own)."""
+        with self._lock:
+            held = self._state.cases
+            return {case: held[case].support for case in dict.fromkeys(cases) if case in held}
+
     def events_at(self, positions: Collection[int]) -> list[Event]:
         """See `rectify.stores.base.ReadModels.events_at()`."""
         count = len(self)

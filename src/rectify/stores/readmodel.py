@@ -240,8 +240,10 @@ class CaseHead(NamedTuple):
     ``is_open``, ``deadline``, ``delisted_on``, ``continued_into`` and
     ``state`` those of its current record; ``held`` the support levels its
     record holds (each once, in the order first assigned); ``year``, ``org``,
-    ``kind``, ``opened_on``, ``rules`` and ``score`` come from its opening.
-    Reports read these columns instead of decoding records and events.
+    ``kind``, ``opened_on``, ``rules`` and ``score`` come from its opening;
+    ``support`` is its record's support pairs (level, person), for the rows
+    that name supporters.  Reports read these columns instead of decoding
+    records and events.
     """
 
     reach: date
@@ -258,6 +260,7 @@ class CaseHead(NamedTuple):
     opened_on: date = date.min
     rules: tuple[str, ...] = ()
     score: float = 0.0
+    support: tuple[tuple[str, str], ...] = ()
 
 
 class CaseStep(NamedTuple):
@@ -292,6 +295,9 @@ def held_levels(support: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
 
 
 _FIRST = operator.itemgetter(0)
+#: Builds a `CaseHead` or `CaseStep` from a tuple of all its fields, without the Python
+#: frame of the named tuple's ``__new__`` (`step()` makes one or two per stored event).
+_MAKE = tuple.__new__
 
 
 def step(head: CaseHead | None, position: int, event: Event,
@@ -305,24 +311,24 @@ def step(head: CaseHead | None, position: int, event: Event,
     if head is None:
         rules, score = ((tuple(event.rules), float(event.score))
                         if isinstance(event, CaseOpened) else ((), 0.0))
-        new = CaseHead(on, (state,), is_open, deadline, after.delisted_on,
-                       after.continued_into, held, state, after.year, after.org, after.kind,
-                       after.opened_on, rules, score)
-        return new, CaseStep(position, event.stream, on, on, is_open, deadline, True, failed,
-                             False, None, after.year)
+        new = _MAKE(CaseHead, (on, (state,), is_open, deadline, after.delisted_on,
+                               after.continued_into, held, state, after.year, after.org,
+                               after.kind, after.opened_on, rules, score, after.support))
+        return new, _MAKE(CaseStep, (position, event.stream, on, on, is_open, deadline, True,
+                                     failed, False, None, after.year))
     reach = on if on > head.reach else head.reach
     states = head.states
     if state not in states:
         states = tuple(sorted((*states, state)))
     if held == head.held:
         held = head.held  # one object per case while its levels stay
-    new = CaseHead(reach, states, is_open, deadline, after.delisted_on, after.continued_into,
-                   held, state, after.year, after.org, after.kind, after.opened_on, head.rules,
-                   head.score)
+    new = _MAKE(CaseHead, (reach, states, is_open, deadline, after.delisted_on,
+                           after.continued_into, held, state, after.year, after.org, after.kind,
+                           after.opened_on, head.rules, head.score, after.support))
     if head.is_open == is_open and head.deadline == deadline and not failed:
         return new, None
-    return new, CaseStep(position, event.stream, on, reach, is_open, deadline, False, failed,
-                         head.is_open, head.deadline, after.year)
+    return new, _MAKE(CaseStep, (position, event.stream, on, reach, is_open, deadline, False,
+                                 failed, head.is_open, head.deadline, after.year))
 
 
 @attrs.define

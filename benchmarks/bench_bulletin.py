@@ -146,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
                 scaled = r["read_models_cpu"] / args.scale
                 print(f"  CPU scaled linearly to full size: {scaled:.1f} s "
                       f"(target <= {TARGET_SECONDS:.0f} s)")
-        campaign.store.close()
+        store = campaign.store
+        assert isinstance(store, SQLiteStore)
+        store.close()
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

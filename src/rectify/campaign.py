@@ -85,7 +85,7 @@ from rectify.events import (
     VerificationRecorded,
 )
 from rectify.forest import Population
-from rectify.identify import Identification
+from rectify.identify import Listing
 from rectify.lifecycle.builders import event_builder, positional_builder
 from rectify.lifecycle.case import CaseRecord, Plan, case_id, org_stream, person_stream
 from rectify.lifecycle.commands import (
@@ -368,9 +368,12 @@ class Campaign:
 
     # -- commands ----------------------------------------------------------------
 
-    def open_cases(self, identification: Identification, *, actor: Actor, on: date,
+    def open_cases(self, identification: Listing, *, actor: Actor, on: date,
                    command_id: str | None = None) -> OpenResult:
         """Open a case (已认定) for every listed organization; existing ones are left alone.
+
+        ``identification`` is an `Identification`, or any `rectify.identify.Listing`
+        (one province's share of a national identification, say).
 
         Organizations listed in consecutive years escalate as the policy says
         (see `rectify.escalation`): the escalation and the dismissals are
@@ -732,7 +735,7 @@ class Campaign:
                                                  "cause": f"{year}-{org}"})
                 for d in people]
 
-    def _last_places(self, identification: Identification, actor: Person, on: date) -> None:
+    def _last_places(self, identification: Listing, actor: Person, on: date) -> None:
         """Record the last-placed organization of each kind when the ladder has that basis."""
         if not any(s.basis == "last_place" for s in self.policy.escalation.ladder):
             return

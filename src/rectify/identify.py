@@ -12,7 +12,7 @@ import functools
 import operator
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import compress, repeat
 from math import isnan
@@ -37,6 +37,7 @@ __all__ = [
     "Decisions",
     "Identification",
     "KindSummary",
+    "Listing",
     "Reason",
     "identify",
     "rank_phrase",
@@ -560,6 +561,26 @@ class _KindResult:
     after_last: list[int]  # the near_miss_ranks organizations ranked after the last quota listing
     sorted_scores: Sequence[float]  # a list, or a float array from the array core
     reason: str  # rule id for organizations of this kind that are not listed
+
+
+class Listing(Protocol):
+    """What `rectify.Campaign.open_cases` reads of an identification.
+
+    An `Identification` is one; so is any object offering the same three
+    members, such as one province's share of a national identification that a
+    platform hands to the worker of that province.
+    """
+
+    @property
+    def year(self) -> int:
+        """The campaign year the decisions are for."""
+
+    @property
+    def listed_codes(self) -> Collection[str]:
+        """The codes of the listed organizations."""
+
+    def listed(self) -> Sequence[Decision]:
+        """The listed organizations' decisions."""
 
 
 class Identification:

@@ -77,6 +77,10 @@ _WRITE_CHUNK = 20000
 #: Case records a rebuild holds in memory before it writes them (about 1.5 KB each).
 _FOLD_CASES = 400_000
 
+#: The narrow update of a case row past its opening (see `SqlReadModels._write_cases`).
+_UPDATE_CASE = ("UPDATE {p}cases SET state = {m}, is_open = {m}, deadline = {m}, record = {m}"
+                ' WHERE "case" = {m} AND year = {m} AND kind = {m} AND org = {m} AND scope = {m}')
+
 #: Events that leave an open case's support as it was (the support rows need no rewrite).
 _SUPPORT_KEPT: frozenset[type[Event]] = frozenset({
     CaseOpened, PlanFiled, PlanReturned, ReportRecorded, VerificationRequested,
@@ -166,7 +170,8 @@ class SqlReadModels(SqlReportReads):
     def _select(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
         raise NotImplementedError
 
-    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run ``query`` once per row of ``rows``; return the rows it changed in all."""
         raise NotImplementedError
 
     def _record_bytes(self, value: Any) -> bytes:
@@ -289,7 +294,7 @@ class SqlReadModels(SqlReportReads):
         record_value = self._record_value
         later = [] if fresh else [r for r in records if r.version > 1]
         if later:
-            updated = self._update_cases([
+            updated = self._execute_many(_UPDATE_CASE.format(p=self._PREFIX, m=self._MARK), [
                 (r.state, int(r.is_open), None if r.deadline is None else r.deadline.isoformat(),
                  record_value(case_to_json(r)), r.id, r.year, r.kind, r.org, r.scope)
                 for r in later])
@@ -314,11 +319,6 @@ class SqlReadModels(SqlReportReads):
                    for level, person in r.support]
         if support:
             self._insert_new("support", 'person, "case", level', support)
-
-    def _update_cases(self, rows: Sequence[Sequence[Any]]) -> int:
-        """Run the narrow update of `_write_cases` for ``rows`` (state, is_open, deadline,
-        record, then case, year, kind, org, scope) and return how many rows it changed."""
-        raise NotImplementedError
 
     def _record_value(self, payload: bytes) -> Any:
         return payload

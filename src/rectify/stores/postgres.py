@@ -68,7 +68,7 @@ _INSERT_SHAPE = re.compile(r'INSERT INTO (\{s\}\.\w+) (?:\(([\w", ]+)\) )?VALUES
                            r" \(%s(?:, %s)*\)(.*)", re.DOTALL)
 _DELETE_SHAPE = re.compile(r'DELETE FROM (\{s\}\.\w+) WHERE ("?\w+"?) = %s')
 _UPDATE_SHAPE = re.compile(r'UPDATE (\{s\}\.\w+) SET ((?:"?\w+"? = %s, )*"?\w+"? = %s)'
-                           r' WHERE ("?\w+"?) = %s')
+                           r' WHERE ((?:"?\w+"? = %s AND )*"?\w+"? = %s)')
 #: `_array_shape` of each statement seen (``()``: not one that goes over arrays).
 _ARRAY_SHAPES: dict[str, tuple[str, str, str, str, int] | tuple[()]] = {}
 
@@ -86,7 +86,8 @@ def _array_shape(query: str) -> tuple[str, str, str, str, int] | tuple[()]:
     update = _UPDATE_SHAPE.fullmatch(query)
     if update is not None:
         columns = ", ".join(c.split(" = ")[0] for c in update[2].split(", "))
-        return "update", update[1], columns, update[3], columns.count(",") + 2
+        keys = ", ".join(c.split(" = ")[0] for c in update[3].split(" AND "))
+        return "update", update[1], columns, keys, query.count("%s")
     return ()
 _TABLES = ("commands", "events", "head", "ledger_schema")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
@@ -656,37 +657,28 @@ class PostgresStore(SqlReads, SqlReadModels):
         with self.transaction():
             self._rebuild_from(self._positions())
 
-    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run ``query`` once per row of ``rows``; many rows of a plain ``INSERT ... VALUES``
-        or of a ``DELETE ... WHERE column = %s`` go as one statement over arrays instead
-        (see `_as_arrays`)."""
+    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run ``query`` once per row of ``rows`` and return the rows it changed; many rows
+        of a plain ``INSERT ... VALUES``, a ``DELETE ... WHERE column = %s`` or an
+        ``UPDATE ... WHERE key = %s [AND ...]`` go as one statement over arrays instead
+        (see `_as_arrays`).  Other statements run one by one (psycopg's executemany does
+        not add up the rows it changed)."""
+        if not rows:
+            return 0
         try:
             with self._session(), self._conn.cursor() as cur:
                 arrays = self._as_arrays(query, rows)
-                if arrays is None:
+                if arrays is not None:
+                    cur.execute(arrays, [list(c) for c in zip(*rows, strict=True)])
+                    return max(0, cur.rowcount)
+                if not query.startswith("UPDATE"):
                     cur.executemany(self._q(query), rows)
-                else:
-                    columns = list(zip(*rows, strict=True))
-                    cur.execute(arrays, [list(c) for c in columns])
-        except psycopg.Error as exc:
-            raise self._error(exc) from None
-
-    def _update_cases(self, rows: Sequence[Sequence[Any]]) -> int:
-        """See `SqlReadModels._update_cases`: one statement over arrays, joined by key."""
-        types = self._column_types("{s}.cases")
-        names = ("state", "is_open", "deadline", "record", "case", "year", "kind", "org",
-                 "scope")
-        arrays = ", ".join(f"%b::{types[n]}[]" for n in names)
-        query = self._q(
-            f"UPDATE {{s}}.cases AS c SET state = u.state, is_open = u.is_open,"
-            f" deadline = u.deadline, record = u.record FROM unnest({arrays})"
-            ' AS u(state, is_open, deadline, record, "case", year, kind, org, scope)'
-            ' WHERE c."case" = u."case" AND c.year = u.year AND c.kind = u.kind'
-            " AND c.org = u.org AND c.scope = u.scope")
-        try:
-            with self._session(), self._conn.cursor() as cur:
-                cur.execute(query, [list(c) for c in zip(*rows, strict=True)])
-                return int(cur.rowcount)
+                    return max(0, cur.rowcount)
+                changed, statement = 0, self._q(query)
+                for row in rows:
+                    cur.execute(statement, row)
+                    changed += max(0, cur.rowcount)
+                return changed
         except psycopg.Error as exc:
             raise self._error(exc) from None
 
@@ -706,13 +698,11 @@ class PostgresStore(SqlReads, SqlReadModels):
         UPDATE`` must name each key once (the read models' writers pass distinct
         ones); PostgreSQL refuses the statement otherwise, it never applies it wrongly.
         """
-        if len(rows) < _ARRAYS_FROM:
-            return None
         found = _ARRAY_SHAPES.get(query)
         if found is None:
             found = _ARRAY_SHAPES[query] = _array_shape(query)
-        if not found:
-            return None
+        if not found or (len(rows) < _ARRAYS_FROM and found[0] != "update"):
+            return None  # few rows: executemany (an update always goes over arrays)
         kind, table, columns, tail, marks = found
         types = self._column_types(table)
         if kind == "delete":
@@ -728,17 +718,19 @@ class PostgresStore(SqlReads, SqlReadModels):
         target = f"{table} ({columns})" if columns else table
         return self._q(f"INSERT INTO {target} SELECT * FROM unnest({arrays}){tail}")
 
-    def _update_over_arrays(self, table: str, columns: str, key: str, types: dict[str, str],
+    def _update_over_arrays(self, table: str, columns: str, keys: str, types: dict[str, str],
                             rows: Sequence[Sequence[Any]]) -> sql.Composed | None:
         """The ``update`` shape of `_as_arrays`, or ``None`` when a key comes twice (such
-        rows go one after another, as executemany runs them: the last one wins)."""
-        if len({row[-1] for row in rows}) != len(rows):
+        rows go one after another: the last one wins)."""
+        sets, where = columns.split(", "), keys.split(", ")
+        if len({tuple(row[len(sets):]) for row in rows}) != len(rows):
             return None
-        names = [*columns.split(", "), key]
+        names = [*sets, *where]
         arrays = ", ".join(f"%b::{types[n.strip(chr(34))]}[]" for n in names)
-        sets = ", ".join(f"{n} = u.{n}" for n in names[:-1])
-        return self._q(f"UPDATE {table} AS t SET {sets} FROM unnest({arrays})"
-                       f" AS u({', '.join(names)}) WHERE t.{key} = u.{key}")
+        assign = ", ".join(f"{n} = u.{n}" for n in sets)
+        match = " AND ".join(f"t.{k} = u.{k}" for k in where)
+        return self._q(f"UPDATE {table} AS t SET {assign} FROM unnest({arrays})"
+                       f" AS u({', '.join(names)}) WHERE {match}")
 
     def _column_types(self, table: str) -> dict[str, str]:
         """The columns of ``table`` (``{s}.name``) and their SQL types, in table order."""

@@ -96,9 +96,6 @@ _DDL = (
     "CREATE TABLE commands (command TEXT PRIMARY KEY) WITHOUT ROWID",
 )
 _READ_MODEL_DDL = read_model_ddl("", "BLOB")
-#: The narrow update of a case row past its opening (see `SqlReadModels._write_cases`).
-_UPDATE_CASE = ('UPDATE cases SET state = ?, is_open = ?, deadline = ?, record = ?'
-                ' WHERE "case" = ? AND year = ? AND kind = ? AND org = ? AND scope = ?')
 _TABLES = ("commands", "events", "ledger_schema")
 #: The storage schema that had no read models; upgraded in place when opened for writing.
 _SCHEMA_WITHOUT_READ_MODELS = 1
@@ -555,18 +552,11 @@ class SQLiteStore(SqlReads, SqlReadModels):
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
 
-    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> int:
         try:
-            self._conn.executemany(query, rows)
+            return max(0, self._conn.executemany(query, rows).rowcount)
         except sqlite3.Error as exc:
             raise _translate(self._where, exc) from None
-
-    def _update_cases(self, rows: Sequence[Sequence[Any]]) -> int:
-        try:
-            cursor = self._conn.executemany(_UPDATE_CASE, rows)
-        except sqlite3.Error as exc:
-            raise _translate(self._where, exc) from None
-        return int(cursor.rowcount)
 
     def close(self) -> None:
         """Close every thread's connection (the file stays consistent whether or not this is

@@ -225,7 +225,7 @@ class _Run:
             self.verify(case, score, votes, date(2016, 7, 1), "r1")
             verified += 1
         self.note("verifications 2016", verified, f"{failing} failed (score 66 < 70)",
-                  "2016年考核验收", f"{self.org(FAILING[2016])}验收不合格（66分，低于70分）")
+                  "2016年考核验收", f"{self.org(FAILING[2016])}验收不合格\n（66分，低于70分）")
         retry = c.case(failing)
         self.resolve_and_request(retry, date(2016, 9, 1), "r2")
         self.verify(retry, 81.0, Votes(11, 3, 1), date(2016, 9, 15), "r2")
@@ -251,7 +251,7 @@ class _Run:
         self.note("appraisals 2017", 1, f"{lagging}: 2016 average → talk required: "
                   f"{outcome.talk_required}", "2016年度述职评议考核",
                   f"{self.person(lagging)}评为一般，"
-                  f"{'须约谈提醒' if outcome.talk_required else '无须约谈'}，"
+                  f"{'须约谈提醒' if outcome.talk_required else '无须约谈'}；\n"
                   "2016年度考核不得评为优秀")
         result = identify(c.population, sample_assessments(), c.policy, 2017)
         c.open_cases(result, actor=self.dept, on=date(2017, 2, 15), command_id="demo:open:2017")
@@ -303,7 +303,7 @@ class _Run:
             self.verify(case, score, votes, date(2017, 6, 9), "r1")
         self.note("verifications 2017", len(verified),
                   f"{failing} failed (score 64 < 70, 53% dissatisfied)", "2017年考核验收",
-                  f"{self.org(FAILING[2017])}验收不合格（64分，不满意票过半）")
+                  f"{self.org(FAILING[2017])}验收不合格\n（64分，不满意票过半）")
         for case in self.each("delisting 2017", c.cases(year=2017, state="accepted")):
             self.c.delist(case.id, actor=self.dept, on=date(2017, 6, 16),
                           command_id=f"demo:delist:{case.id}")

@@ -152,25 +152,37 @@ def floor_memory(cases: list[str], repeat: int) -> tuple[float, float]:
     return _cpu_wall(step, repeat)
 
 
-def rectify_bulk(store_of: Callable[[int], Any], size: int, repeat: int
-                 ) -> tuple[float, float, int]:
-    """Wall and CPU seconds of ``run_bulk`` recording one report per open case."""
+def _opened(size: int) -> Callable[[Any], tuple[Campaign, Any]]:
+    """A maker of campaigns with every case of a generated population opened on a store,
+    and the department's cadre; the population is generated and identified once."""
     policy = load_policy("northern-county")
     nat = national(size, seed=2024, year=YEAR)
     result = identify(nat.population, nat.assessments, policy, YEAR)
     actors = _actors(policy)
+
+    def make(store: Any) -> tuple[Campaign, Any]:
+        campaign = Campaign(policy, store, population=nat.population,
+                            people=actors.people(len(result.listed())))
+        campaign.open_cases(result, actor=actors.dept, on=date(YEAR, 2, 1))
+        return campaign, actors.dept
+
+    return make
+
+
+def rectify_bulk(store_of: Callable[[int], Any], size: int, repeat: int
+                 ) -> tuple[float, float, int]:
+    """Wall and CPU seconds of ``run_bulk`` recording one report per open case."""
+    make = _opened(size)
     walls, cpus = [], []
     n = 0
     for run in range(repeat):
-        campaign = Campaign(policy, store_of(run), population=nat.population,
-                            people=actors.people(len(result.listed())))
-        campaign.open_cases(result, actor=actors.dept, on=date(YEAR, 2, 1))
+        campaign, dept = make(store_of(run))
         batch = [BulkCommand("record_report", c.id, f"r:{c.id}",
                              {"kind": "progress", "month": f"{YEAR}-05"})
                  for c in campaign.cases()]
         n = len(batch)
         w, c0 = time.perf_counter(), time.process_time()
-        out = run_bulk(campaign, batch, actor=actors.dept, on=date(YEAR, 5, 31))
+        out = run_bulk(campaign, batch, actor=dept, on=date(YEAR, 5, 31))
         walls.append(time.perf_counter() - w)
         cpus.append(time.process_time() - c0)
         assert len(out.accepted) == n, next(iter(out.refused.values()), None)
@@ -179,22 +191,17 @@ def rectify_bulk(store_of: Callable[[int], Any], size: int, repeat: int
 
 def rectify_one_at_a_time(size: int, repeat: int) -> tuple[float, float, int]:
     """Wall and CPU seconds of ``Campaign.record_report`` called once per open case."""
-    policy = load_policy("northern-county")
-    nat = national(size, seed=2024, year=YEAR)
-    result = identify(nat.population, nat.assessments, policy, YEAR)
-    actors = _actors(policy)
+    make = _opened(size)
     walls, cpus = [], []
     n = 0
     on = date(YEAR, 5, 31)
     for _ in range(repeat):
-        campaign = Campaign(policy, MemoryStore(), population=nat.population,
-                            people=actors.people(len(result.listed())))
-        campaign.open_cases(result, actor=actors.dept, on=date(YEAR, 2, 1))
+        campaign, dept = make(MemoryStore())
         cases = [c.id for c in campaign.cases()]
         n = len(cases)
         w, c0 = time.perf_counter(), time.process_time()
         for case in cases:
-            campaign.record_report(case, "progress", f"{YEAR}-05", actor=actors.dept, on=on,
+            campaign.record_report(case, "progress", f"{YEAR}-05", actor=dept, on=on,
                                    command_id=f"r:{case}")
         walls.append(time.perf_counter() - w)
         cpus.append(time.process_time() - c0)

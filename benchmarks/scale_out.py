@@ -132,13 +132,12 @@ class TimedStore(PostgresStore):
             self.statements += 1
             self.statement_seconds += time.perf_counter() - start
 
-    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _execute_many(self, query: str, rows: Sequence[Sequence[Any]]) -> int:
         if self._appending:
-            super()._execute_many(query, rows)
-            return
+            return super()._execute_many(query, rows)
         start = time.perf_counter()
         try:
-            super()._execute_many(query, rows)
+            return super()._execute_many(query, rows)
         finally:
             self.statements += 1
             self.statement_seconds += time.perf_counter() - start

@@ -316,7 +316,7 @@ class _Run:
                   f"on 16 June; {len(overdue)} overdue at the end of June ({continued} "
                   "continued from 2016)", "2017年销号",
                   f"6月16日完成销号；\n{len(overdue)}个对象6月底逾期未完成整改"
-                  f"（其中上年度转入{continued}个）")
+                  f"\n（其中上年度转入{continued}个）")
 
     def appoint_successors(self, dismissed: list[SecretaryDismissed]) -> None:
         c = self.c
